@@ -1,0 +1,319 @@
+import datetime as dt
+import re
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from hall import calendar
+
+
+def validate_timezone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Unknown time zone: %(value)s"), params={"value": value}) from None
+
+
+SEAT_RE = re.compile(r"^(\d+)-(\d+)$")
+
+
+def validate_seat_list(value):
+    if not isinstance(value, list) or not all(isinstance(s, str) and SEAT_RE.match(s) for s in value):
+        raise ValidationError(_('Write seats as a list like ["1-2", "3-4"] (row-seat).'))
+
+
+class Hall(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("short name in links"), unique=True)
+    address = models.CharField(_("address"), max_length=200)
+    consultation_phone = models.CharField(_("24-hour consultation line"), max_length=40, blank=True)
+    supervision_phone = models.CharField(_("supervision line"), max_length=40, blank=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=50, default="Asia/Shanghai", validators=[validate_timezone]
+    )
+    max_waiting_inside = models.PositiveIntegerField(
+        _("most citizens waiting inside"),
+        default=30,
+        help_text=_("When this many wait inside, new tickets wait outside until called in."),
+    )
+    seat_rows = models.PositiveSmallIntegerField(_("seat rows"), default=4)
+    seats_per_row = models.PositiveSmallIntegerField(_("seats per row"), default=8)
+    seats_out_of_use = models.JSONField(
+        _("seats out of use"),
+        default=list,
+        blank=True,
+        validators=[validate_seat_list],
+        help_text=_('Row-seat pairs, for example ["1-1", "2-4"].'),
+    )
+    notice = models.TextField(_("notice"), blank=True, help_text=_("Shown on the home page."))
+
+    class Meta:
+        verbose_name = _("hall")
+        verbose_name_plural = _("halls")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_date(self, instant: dt.datetime) -> dt.date:
+        return instant.astimezone(self.tz).date()
+
+    def schedule(self) -> calendar.Schedule:
+        """The hall's hours as plain data for the pure functions in hall.calendar."""
+        return calendar.Schedule(
+            timezone=self.timezone,
+            weekly=[s.as_calendar() for s in self.weekly_sessions.all()],
+            closures=[c.as_calendar() for c in self.closures.all()],
+            extra=[e.as_calendar() for e in self.extra_sessions.all()],
+        )
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def bookable(self):
+        return self.active().filter(bookable=True)
+
+
+class Service(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="services", verbose_name=_("hall"))
+    code = models.SlugField(_("code"), max_length=40)
+    prefix = models.CharField(
+        _("ticket prefix"),
+        max_length=1,
+        validators=[RegexValidator(r"^[A-Z]$", _("Use one capital letter A–Z."))],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    average_handling_minutes = models.PositiveSmallIntegerField(
+        _("average handling minutes"), default=10, validators=[MinValueValidator(1)]
+    )
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("arrival window minutes"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+    )
+    bookable = models.BooleanField(_("bookable online"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # The guide (办事指南).
+    eligibility = models.TextField(_("who can apply"), blank=True)
+    fees = models.TextField(_("fees"), blank=True)
+    time_limit = models.CharField(_("legal time limit"), max_length=200, blank=True)
+    steps = models.TextField(_("steps"), blank=True, help_text=_("One step per line."))
+    notes = models.TextField(_("notes"), blank=True)
+    online_url = models.URLField(_("online application link"), blank=True)
+    by_post = models.BooleanField(_("can be finished by post"), default=False)
+    home_visit = models.BooleanField(_("home visits possible"), default=False)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["hall", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "code"], name="service_code_unique_per_hall"),
+            models.UniqueConstraint(fields=["hall", "prefix"], name="service_prefix_unique_per_hall"),
+        ]
+
+    def __str__(self):
+        return f"{self.prefix} {self.name}"
+
+    @property
+    def step_list(self) -> list[str]:
+        return [line.strip() for line in self.steps.splitlines() if line.strip()]
+
+
+class Material(models.Model):
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="materials", verbose_name=_("service")
+    )
+    name = models.CharField(_("material"), max_length=200)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["service", "position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class CounterQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def serving(self, service):
+        return self.active().filter(services=service)
+
+
+class Counter(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="counters", verbose_name=_("hall"))
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    services = models.ManyToManyField(
+        Service, related_name="counters", blank=True, verbose_name=_("services")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = CounterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+        ordering = ["hall", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "number"], name="counter_number_unique_per_hall")
+        ]
+
+    def __str__(self):
+        return _("Window %(number)s") % {"number": self.number}
+
+    def clean(self):
+        if self.pk and self.services.exclude(hall_id=self.hall_id).exists():
+            raise ValidationError(_("A counter can only serve services of its own hall."))
+
+
+class SessionKind(models.TextChoices):
+    REGULAR = "regular", _("regular hours")
+    EXTENDED = "extended", _("extended hours")
+    WEEKEND_DUTY = "weekend_duty", _("weekend duty")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class TimeRange(models.Model):
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError(_("The end must be later than the start."))
+
+
+class WeeklySession(TimeRange):
+    hall = models.ForeignKey(
+        Hall, on_delete=models.CASCADE, related_name="weekly_sessions", verbose_name=_("hall")
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.REGULAR
+    )
+
+    class Meta:
+        verbose_name = _("weekly session")
+        verbose_name_plural = _("weekly sessions")
+        ordering = ["hall", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="weekly_session_start_before_end")
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def as_calendar(self):
+        return calendar.WeeklySession(self.weekday, self.start, self.end, self.kind)
+
+
+class Closure(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="closures", verbose_name=_("hall"))
+    date = models.DateField(_("date"))
+    start = models.TimeField(_("from"), null=True, blank=True, help_text=_("Empty: the whole day."))
+    end = models.TimeField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["hall", "date", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True, end__isnull=True) | Q(start__lt=F("end")),
+                name="closure_whole_day_or_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.reason}"
+
+    def clean(self):
+        if (self.start is None) != (self.end is None):
+            raise ValidationError(_("Give both a start and an end, or neither for the whole day."))
+        if self.start is not None and self.start >= self.end:
+            raise ValidationError(_("The end must be later than the start."))
+
+    def as_calendar(self):
+        return calendar.Closure(self.date, self.start, self.end, self.reason)
+
+
+class ExtraSession(TimeRange):
+    hall = models.ForeignKey(
+        Hall, on_delete=models.CASCADE, related_name="extra_sessions", verbose_name=_("hall")
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("extra session")
+        verbose_name_plural = _("extra sessions")
+        ordering = ["hall", "date", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="extra_session_start_before_end")
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def as_calendar(self):
+        return calendar.ExtraSession(self.date, self.start, self.end, self.reason)
+
+
+class StaffRole(models.TextChoices):
+    CLERK = "clerk", _("window staff")
+    SUPERVISOR = "supervisor", _("supervisor")
+
+
+class Staff(models.Model):
+    """Scopes a user to one hall; the role's permissions come from the group of the same name."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff", verbose_name=_("user")
+    )
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="staff", verbose_name=_("hall"))
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.hall})"
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == StaffRole.SUPERVISOR

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from hall import views
+
+hall_patterns = (
+    [
+        path("", views.index, name="index"),
+        path("h/<slug:slug>/", views.home, name="home"),
+        path("h/<slug:slug>/services/", views.service_list, name="service_list"),
+        path("h/<slug:slug>/services/<slug:code>/", views.service_detail, name="service_detail"),
+        path("prefs/large-text/", views.toggle_large_text, name="toggle_large_text"),
+    ],
+    "hall",
+)
+
+urlpatterns = [
+    path("", include(hall_patterns)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/django-rq/", include("django_rq.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,60 @@
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from hall import calendar
+from hall.context_processors import LARGE_TEXT_COOKIE
+from hall.models import Hall, Service
+
+
+def _hall(slug: str) -> Hall:
+    return get_object_or_404(Hall, slug=slug)
+
+
+def index(request):
+    halls = list(Hall.objects.all())
+    if len(halls) == 1:
+        return redirect("hall:home", slug=halls[0].slug)
+    return render(request, "hall/index.html", {"halls": halls})
+
+
+def home(request, slug):
+    hall = _hall(slug)
+    today = hall.local_date(timezone.now())
+    hall_schedule = hall.schedule()
+    return render(
+        request,
+        "hall/home.html",
+        {
+            "hall": hall,
+            "today": today,
+            "week": calendar.week(hall_schedule, today),
+            "open_now": calendar.is_open_at(hall_schedule, timezone.now()),
+            "services": hall.services.active(),
+        },
+    )
+
+
+def service_list(request, slug):
+    hall = _hall(slug)
+    return render(request, "hall/service_list.html", {"hall": hall, "services": hall.services.active()})
+
+
+def service_detail(request, slug, code):
+    hall = _hall(slug)
+    service = get_object_or_404(Service.objects.active().prefetch_related("materials"), hall=hall, code=code)
+    return render(request, "hall/service_detail.html", {"hall": hall, "service": service})
+
+
+@require_POST
+def toggle_large_text(request):
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    if request.COOKIES.get(LARGE_TEXT_COOKIE) == "1":
+        response.delete_cookie(LARGE_TEXT_COOKIE)
+    else:
+        response.set_cookie(LARGE_TEXT_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax")
+    return response
