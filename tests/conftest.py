@@ -1,0 +1,70 @@
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+IN_CI = os.environ.get("CI") == "true"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _browser_missing() -> str | None:
+    if not shutil.which(CHROMIUM):
+        return f"{CHROMIUM} is not installed (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (requirements-dev.txt)"
+    return None
+
+
+def _missing(marker: str) -> str | None:
+    if marker == "requires_postgres":
+        return None if _postgres() else "needs PostgreSQL: set DATABASE_URL=postgres://..."
+    return _browser_missing()
+
+
+def pytest_runtest_setup(item):
+    """Skip a test whose database or browser is missing, except on CI, where that is a failure."""
+    for marker in ("requires_postgres", "requires_browser"):
+        if item.get_closest_marker(marker) and (reason := _missing(marker)):
+            if IN_CI:
+                pytest.fail(f"CI=true and {reason}")
+            pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis(request):
+    """Each database test starts with an empty cache (rate limits, live state) on the real Redis."""
+    if request.node.get_closest_marker("django_db") or "live_server" in request.fixturenames:
+        cache.clear()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make
+    # between browser steps are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,54 @@
+"""Small, explicit builders of test data."""
+
+import datetime as dt
+
+from django.contrib.auth.models import User
+
+from hall import services as hall_services
+from hall.models import Counter, Hall, Material, Service, WeeklySession
+
+
+def make_hall(slug="north", **fields) -> Hall:
+    defaults = {
+        "name_zh_hans": "北区户政大厅",
+        "name_en": "North District Hall",
+        "address_zh_hans": "北区人民路1号",
+        "address_en": "1 Renmin Road, North District",
+        "consultation_phone": "0000-1234567",
+    }
+    defaults.update(fields)
+    return Hall.objects.create(slug=slug, **defaults)
+
+
+def make_weekday_hours(hall, start=dt.time(8, 30), end=dt.time(17, 30)):
+    return [WeeklySession.objects.create(hall=hall, weekday=d, start=start, end=end) for d in range(5)]
+
+
+def make_service(hall, code="id-renewal", prefix="A", **fields) -> Service:
+    defaults = {
+        "name_zh_hans": "居民身份证换领",
+        "name_en": "ID card renewal",
+        "fees_zh_hans": "工本费20元",
+        "fees_en": "20 yuan for the card",
+        "time_limit_zh_hans": "60日",
+        "time_limit_en": "60 days",
+        "steps_zh_hans": "取号\n采集照片\n缴费",
+        "steps_en": "Take a ticket\nHave your photo taken\nPay the fee",
+        "average_handling_minutes": 10,
+    }
+    defaults.update(fields)
+    service = Service.objects.create(hall=hall, code=code, prefix=prefix, **defaults)
+    Material.objects.create(service=service, name_zh_hans="户口簿", name_en="Household register booklet")
+    return service
+
+
+def make_counter(hall, number=1, services=()) -> Counter:
+    counter = Counter.objects.create(hall=hall, number=number)
+    counter.services.set(services)
+    return counter
+
+
+def make_staff(hall, username="clerk", role="clerk") -> User:
+    user = User.objects.create_user(username, password="pw-for-tests-only")
+    hall_services.assign_staff(user=user, hall=hall, role=role)
+    return user
