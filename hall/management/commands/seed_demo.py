@@ -1,0 +1,145 @@
+"""Load the demo halls, service guides, hours and accounts from hall.demo_data.
+
+Idempotent: rows are found by natural keys and reset to the demo values, so running it again changes
+nothing. Within the demo halls the data are authoritative for materials and weekly hours (extra rows
+are removed); other halls, and services or counters added by hand, are left alone.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import translation
+
+from hall import demo_data, services
+from hall.models import Counter, Hall, Material, Service, StaffRole, WeeklySession
+
+LANGUAGES = ("zh_hans", "en")
+ROLE_NAMES = {"admin": "administrator", StaffRole.SUPERVISOR: "supervisor", StaffRole.CLERK: "window staff"}
+
+
+def _tr(field, pair):
+    """("中文", "English") -> {"field_zh_hans": "中文", "field_en": "English"}."""
+    return {f"{field}_{lang}": text for lang, text in zip(LANGUAGES, pair, strict=True)}
+
+
+def _lines(pairs):
+    return tuple("\n".join(texts) for texts in zip(*pairs, strict=True))
+
+
+def _upsert(model, key, values):
+    """Like update_or_create, for keys without a unique constraint: keeps the oldest duplicate."""
+    row = model.objects.filter(**key).order_by("pk").first() or model(**key)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+    return row
+
+
+class Command(BaseCommand):
+    help = "Create or reset the demo halls, service guides, hours and accounts (password printed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Do not print the accounts table.")
+
+    def handle(self, *args, quiet=False, **options):
+        # The untranslated columns hold the default language, whatever the caller's locale.
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+            services.ensure_role_groups()
+            halls = {data["slug"]: self._hall(data) for data in demo_data.HALLS}
+            accounts = [self._account(data, halls) for data in demo_data.ACCOUNTS]
+
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {', '.join(halls)}."))
+        if quiet:
+            return
+        rows = [("username", "password", "role", "hall"), *accounts]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        for row in rows:
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        self.stdout.write("\nCitizens: http://127.0.0.1:8000/   Administration: http://127.0.0.1:8000/admin/")
+
+    def _hall(self, data):
+        fields = ("consultation_phone", "supervision_phone", "timezone", "max_waiting_inside")
+        fields += ("seat_rows", "seats_per_row", "seats_out_of_use")
+        hall, _ = Hall.objects.update_or_create(
+            slug=data["slug"],
+            defaults={
+                **{name: data[name] for name in fields},
+                **_tr("name", data["name"]),
+                **_tr("address", data["address"]),
+                **_tr("notice", data["notice"]),
+            },
+        )
+        by_code = {
+            code: self._service(hall, code, position)
+            for position, code in enumerate(data["services"], start=1)
+        }
+        for counter_data in data["counters"]:
+            counter, _ = Counter.objects.update_or_create(
+                hall=hall,
+                number=counter_data["number"],
+                defaults={"active": True, **_tr("label", counter_data["label"])},
+            )
+            counter.services.set([by_code[code] for code in counter_data["services"]])
+
+        kept = [
+            _upsert(
+                WeeklySession, {"hall": hall, "weekday": day, "start": start}, {"end": end, "kind": kind}
+            ).pk
+            for day, start, end, kind in data["hours"]
+        ]
+        hall.weekly_sessions.exclude(pk__in=kept).delete()
+        return hall
+
+    def _service(self, hall, code, position):
+        data = demo_data.SERVICES[code]
+        flags = ("prefix", "average_handling_minutes", "bookable", "by_post", "home_visit")
+        texts = ("name", "summary", "eligibility", "fees", "time_limit", "notes")
+        service, _ = Service.objects.update_or_create(
+            hall=hall,
+            code=code,
+            defaults={
+                **{name: data[name] for name in flags},
+                **{key: value for name in texts for key, value in _tr(name, data[name]).items()},
+                **_tr("steps", _lines(data["steps"])),
+                "slot_minutes": data.get("slot_minutes", 30),
+                "position": position,
+                "active": True,
+                "online_url": "",
+            },
+        )
+        kept = [
+            _upsert(
+                Material,
+                {"service": service, "position": index},
+                {"required": item["required"], **_tr("name", item["name"]), **_tr("note", item["note"])},
+            ).pk
+            for index, item in enumerate(data["materials"], start=1)
+        ]
+        service.materials.exclude(pk__in=kept).delete()
+        return service
+
+    def _account(self, data, halls):
+        password = demo_data.DEMO_PASSWORD
+        is_admin = data["role"] == "admin"
+        user, _ = get_user_model().objects.update_or_create(
+            username=data["username"],
+            defaults={
+                "first_name": data["name"],
+                "last_name": "",
+                "email": "",
+                "is_active": True,
+                "is_superuser": is_admin,
+                # Supervisors use the admin for closures and extra sessions; clerks only the console.
+                "is_staff": is_admin or data["role"] == StaffRole.SUPERVISOR,
+            },
+        )
+        # Reset the password every run, but keep the stored hash when it already matches so that a
+        # second run leaves the row unchanged.
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        hall = halls.get(data["hall"])
+        if hall is not None:
+            services.assign_staff(user=user, hall=hall, role=data["role"])
+        return (user.username, password, ROLE_NAMES[data["role"]], hall.slug if hall else "-")
