@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_rq",
     "csp",
     "hall",
+    "notifications",
     "appointments",
     "queueing",
 ]
@@ -199,3 +200,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+def _hmac_key() -> str:
+    key = env_str("ID_NUMBER_HMAC_KEY")
+    if key:
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("ID_NUMBER_HMAC_KEY is required when DEPLOYMENT=production")
+    return "development-only:" + SECRET_KEY
+
+
+# Resident ID numbers are kept only as an HMAC under this key (and a masked form for display).
+ID_NUMBER_HMAC_KEY = _hmac_key()
+
+# Anti-abuse switches; load tests on loopback turn both off (see README).
+RATE_LIMITS = env_bool("RATE_LIMITS", True)
+BOOKING_SMS_CODE = env_bool("BOOKING_SMS_CODE", PRODUCTION)
+# Tests only: replace the guarded capacity and person locks by a naive check-then-write, to show that
+# the race tests can fail.
+BOOKING_NAIVE_PATH = False
+# The public address, for links in messages (manage a booking, live ticket).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -16,6 +16,7 @@ hall_patterns = (
 
 urlpatterns = [
     path("", include(hall_patterns)),
+    path("", include("appointments.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

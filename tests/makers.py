@@ -52,3 +52,11 @@ def make_staff(hall, username="clerk", role="clerk") -> User:
     user = User.objects.create_user(username, password="pw-for-tests-only")
     hall_services.assign_staff(user=user, hall=hall, role=role)
     return user
+
+
+def make_id_number(serial: int = 1, birth: str = "19800101", region: str = "110105") -> str:
+    """A resident ID number with a valid GB 11643 check digit."""
+    from hall.privacy import check_digit
+
+    first17 = f"{region}{birth}{serial % 1000:03d}"
+    return first17 + check_digit(first17)

@@ -20,7 +20,9 @@ def hall():
 def test_service_detail_shows_guide_in_chinese(client, hall):
     service = make_service(hall)
 
-    response = client.get(reverse("hall:service_detail", args=[hall.slug, service.code]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.get(
+        reverse("hall:service_detail", args=[hall.slug, service.code]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
 
     text = response.content.decode()
     assert response.status_code == 200

@@ -1,0 +1,322 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from hall.models import Hall, Service
+from hall.privacy import mask_name, mask_phone
+
+
+class BookingRules(models.Model):
+    """A hall's booking rules; a hall without a row uses the defaults below."""
+
+    hall = models.OneToOneField(
+        Hall, on_delete=models.CASCADE, related_name="booking_rules", verbose_name=_("hall")
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon (days)"), default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    release_time = models.TimeField(
+        _("daily release time"), default=dt.time(8, 30), help_text=_("When the newest day opens for booking.")
+    )
+    min_notice_minutes = models.PositiveSmallIntegerField(_("minimum notice (minutes)"), default=30)
+    cancel_release_minutes = models.PositiveSmallIntegerField(
+        _("delay before a cancelled place returns to sale (minutes)"), default=10
+    )
+    held_back_percent = models.PositiveSmallIntegerField(
+        _("share held back for green channel and walk-ins (%)"),
+        default=20,
+        validators=[MaxValueValidator(100)],
+    )
+    utilisation_percent = models.PositiveSmallIntegerField(
+        _("planned utilisation of counters (%)"),
+        default=85,
+        validators=[MinValueValidator(10), MaxValueValidator(100)],
+    )
+    max_per_day = models.PositiveSmallIntegerField(_("bookings per person per day"), default=1)
+    max_per_week = models.PositiveSmallIntegerField(_("bookings per person per 7 days"), default=2)
+    max_per_month = models.PositiveSmallIntegerField(_("bookings per person per 30 days"), default=6)
+    no_show_window_days = models.PositiveSmallIntegerField(_("no-show look-back (days)"), default=30)
+    no_show_block_count = models.PositiveSmallIntegerField(_("no-shows that block booking"), default=2)
+    block_days = models.PositiveSmallIntegerField(_("block length (days)"), default=90)
+    green_channel_exempt = models.BooleanField(_("green channel exempt from the no-show block"), default=True)
+    rate_per_ip_hour = models.PositiveIntegerField(_("booking attempts per IP address per hour"), default=30)
+    rate_per_phone_hour = models.PositiveIntegerField(_("booking attempts per mobile per hour"), default=5)
+    retention_days = models.PositiveSmallIntegerField(_("keep personal data for (days)"), default=90)
+    waitlist_hold_minutes = models.PositiveSmallIntegerField(
+        _("waiting-list offer held for (minutes)"), default=30
+    )
+
+    class Meta:
+        verbose_name = _("booking rules")
+        verbose_name_plural = _("booking rules")
+
+    def __str__(self):
+        return str(self.hall)
+
+
+class CapacityOverride(models.Model):
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="capacity_overrides", verbose_name=_("service")
+    )
+    date = models.DateField(_("date"))
+    capacity = models.PositiveSmallIntegerField(_("places per arrival window"))
+
+    class Meta:
+        verbose_name = _("capacity override")
+        verbose_name_plural = _("capacity overrides")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "date"], name="capacity_override_once_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.service} {self.date}: {self.capacity}"
+
+
+class SlotQuerySet(models.QuerySet):
+    def on(self, service, date):
+        return self.filter(service=service, date=date).order_by("start")
+
+
+class Slot(models.Model):
+    """A bookable arrival window. `taken` counts places held by bookings, including cancelled places
+    that have not yet been released and places offered to the waiting list."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="slots", verbose_name=_("hall"))
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="slots", verbose_name=_("service")
+    )
+    date = models.DateField(_("date"))
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    capacity = models.PositiveIntegerField(_("places online"))
+    held_back = models.PositiveIntegerField(_("places held back"), default=0)
+    taken = models.PositiveIntegerField(_("places taken"), default=0)
+    taken_held_back = models.PositiveIntegerField(_("held-back places taken"), default=0)
+    closed = models.BooleanField(_("closed"), default=False)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        ordering = ["start"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "start"], name="slot_unique_start"),
+            models.CheckConstraint(condition=Q(taken__lte=F("capacity")), name="slot_never_overbooked"),
+            models.CheckConstraint(
+                condition=Q(taken_held_back__lte=F("held_back")), name="slot_held_back_limit"
+            ),
+        ]
+        indexes = [models.Index(fields=["service", "date"], name="slot_service_date")]
+
+    def __str__(self):
+        return f"{self.service} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def remaining(self) -> int:
+        return 0 if self.closed else max(0, self.capacity - self.taken)
+
+
+class BookingState(models.TextChoices):
+    BOOKED = "booked", _("booked")
+    CANCELLED = "cancelled", _("cancelled")
+    CHECKED_IN = "checked_in", _("checked in")
+    NO_SHOW = "no_show", _("no-show")
+    SERVED = "served", _("served")
+
+
+ACTIVE_STATES = (BookingState.BOOKED, BookingState.CHECKED_IN)
+
+
+class GreenChannel(models.TextChoices):
+    ELDERLY = "elderly", _("elderly (70 or older)")
+    DISABLED = "disabled", _("disabled")
+    PREGNANT = "pregnant", _("pregnant")
+    MIGRANT_WORKER = "migrant_worker", _("migrant worker going home")
+    URGENT = "urgent", _("urgent matter")
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("online")
+    STAFF = "staff", _("by staff")
+    API = "api", _("API")
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state__in=ACTIVE_STATES)
+
+    def for_person(self, id_hash: str, phone_hash: str):
+        return self.filter(Q(id_hash=id_hash) | Q(phone_hash=phone_hash))
+
+
+class Booking(models.Model):
+    code = models.CharField(_("booking code"), max_length=12, unique=True)
+    manage_token = models.CharField(_("manage token"), max_length=64, unique=True)
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("hall"))
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("service")
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("slot"))
+    persons = models.PositiveSmallIntegerField(
+        _("persons"), default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    uses_held_back = models.BooleanField(_("uses a held-back place"), default=False)
+    state = models.CharField(
+        _("state"), max_length=12, choices=BookingState.choices, default=BookingState.BOOKED
+    )
+    # Personal data: erased after the retention period (erase_expired_personal_data).
+    name = models.CharField(_("name"), max_length=60)
+    phone = PhoneNumberField(_("mobile"), region="CN", blank=True)
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    id_hash = models.CharField(max_length=64, db_index=True)
+    id_masked = models.CharField(_("ID number"), max_length=18)
+    green_channel = models.CharField(
+        _("green channel"), max_length=20, choices=GreenChannel.choices, blank=True
+    )
+    green_note = models.CharField(_("green channel note"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("booked by staff"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "id_hash"],
+                condition=Q(state__in=["booked", "checked_in"]),
+                name="one_active_booking_per_id_per_service",
+            ),
+            models.CheckConstraint(
+                condition=Q(persons__gte=1, persons__lte=5), name="booking_persons_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="booking_created")]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def can_change(self) -> bool:
+        return self.state == BookingState.BOOKED
+
+    @property
+    def name_masked(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class HoldReason(models.TextChoices):
+    CANCELLED = "cancelled", _("cancelled, not yet back on sale")
+    MOVED = "moved", _("rescheduled away, not yet back on sale")
+    OFFER = "offer", _("offered to the waiting list")
+
+
+class PlaceHold(models.Model):
+    """Places that no booking holds but that are not yet back on sale: a cancelled or moved-away booking's
+    places (released after a delay, so that places cannot be traded) and waiting-list offers."""
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="holds")
+    persons = models.PositiveSmallIntegerField(default=1)
+    held_back = models.BooleanField(default=False)
+    reason = models.CharField(max_length=10, choices=HoldReason.choices)
+    release_at = models.DateTimeField(db_index=True)
+    waitlist_entry = models.OneToOneField(
+        "WaitlistEntry", on_delete=models.CASCADE, null=True, blank=True, related_name="hold"
+    )
+
+    class Meta:
+        verbose_name = _("place on hold")
+        verbose_name_plural = _("places on hold")
+
+    def __str__(self):
+        return f"{self.slot_id} ×{self.persons} until {self.release_at:%H:%M}"
+
+
+class BookingEvent(models.Model):
+    """Every state change of a booking: who, when, from where."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    note = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField(max_length=20)  # web, api, staff, system
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.booking_id}: {self.from_state} → {self.to_state}"
+
+
+class BlockLift(models.Model):
+    """A supervisor lifted a no-show block: no-shows before `at` no longer count for this person."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="block_lifts")
+    id_hash = models.CharField(max_length=64, db_index=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.hall_id} {self.at:%Y-%m-%d}"
+
+
+class WaitlistState(models.TextChoices):
+    WAITING = "waiting", _("waiting")
+    OFFERED = "offered", _("place offered")
+    ACCEPTED = "accepted", _("accepted")
+    EXPIRED = "expired", _("expired")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class WaitlistEntry(models.Model):
+    token = models.CharField(max_length=64, unique=True)
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="waitlist")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="waitlist")
+    date = models.DateField(_("date"))
+    phone = PhoneNumberField(_("mobile"), region="CN")
+    language = models.CharField(max_length=10, default="zh-hans")
+    state = models.CharField(max_length=10, choices=WaitlistState.choices, default=WaitlistState.WAITING)
+    offered_slot = models.ForeignKey(Slot, on_delete=models.SET_NULL, null=True, blank=True)
+    booking = models.OneToOneField(Booking, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("waiting-list entry")
+        verbose_name_plural = _("waiting list")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["service", "date", "state"], name="waitlist_queue")]
+
+    def __str__(self):
+        return f"{self.service_id} {self.date} {self.state}"

@@ -1,0 +1,475 @@
+"""Booking flows: each takes the database's word on capacity and records who changed what."""
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appointments import availability, limits
+from appointments.models import (
+    BlockLift,
+    Booking,
+    BookingEvent,
+    BookingState,
+    Channel,
+    HoldReason,
+    PlaceHold,
+    Slot,
+    WaitlistEntry,
+    WaitlistState,
+)
+from hall.privacy import hash_id_number, hash_phone, mask_id_number, validate_id_number
+from notifications import services as notify
+from notifications.models import Kind
+
+log = logging.getLogger(__name__)
+
+SLOT_FULL = _("This time is fully booked. Please choose another time.")
+SLOT_NOT_BOOKABLE = _("This time can no longer be booked. Please choose another time.")
+DUPLICATE_BOOKING = _(
+    "You already have a booking for this service. Change or cancel it instead of booking again."
+)
+NOT_CHANGEABLE = _("This booking can no longer be changed.")
+HELD_BACK_STAFF_ONLY = _("Only staff can book the places held back for the green channel.")
+
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B
+
+
+class BookingError(Exception):
+    """A refusal a citizen can act on; `code` is the API's error code."""
+
+    def __init__(self, code: str, message, field: str | None = None):
+        super().__init__(str(message))
+        self.code = code
+        self.message = str(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Citizen:
+    name: str
+    phone: object  # phonenumbers.PhoneNumber
+    id_number: str
+    language: str = "zh-hans"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, and from where (for the audit trail)."""
+
+    source: str  # web, api, staff, system
+    user: object = None
+    ip: str | None = None
+
+
+SYSTEM = Actor("system")
+
+
+def _record(booking: Booking, from_state: str, actor: Actor, note: str = "") -> None:
+    BookingEvent.objects.create(
+        booking=booking,
+        from_state=from_state,
+        to_state=booking.state,
+        note=note,
+        actor=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        source=actor.source,
+        ip=actor.ip,
+    )
+
+
+def manage_url(booking: Booking) -> str:
+    return settings.SITE_URL + reverse("appointments:manage", args=[booking.manage_token])
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def _take_places(slot: Slot, persons: int, held_back: bool) -> bool:
+    """Atomically take places: one conditional UPDATE, so concurrent bookings can never oversell."""
+    if settings.BOOKING_NAIVE_PATH:
+        return _take_places_naively(slot, persons)
+    if held_back:
+        return bool(
+            Slot.objects.filter(
+                pk=slot.pk, closed=False, taken_held_back__lte=F("held_back") - persons
+            ).update(taken_held_back=F("taken_held_back") + persons)
+        )
+    return bool(
+        Slot.objects.filter(pk=slot.pk, closed=False, taken__lte=F("capacity") - persons).update(
+            taken=F("taken") + persons
+        )
+    )
+
+
+def _take_places_naively(slot: Slot, persons: int) -> bool:
+    """Check-then-write without a lock: the bug that the race tests must catch. Tests only."""
+    fresh = Slot.objects.get(pk=slot.pk)
+    if fresh.closed or fresh.taken + persons > fresh.capacity:
+        return False
+    Slot.objects.filter(pk=slot.pk).update(taken=fresh.taken + persons)
+    return True
+
+
+def _give_back(slot_id: int, persons: int, held_back: bool) -> None:
+    if held_back:
+        Slot.objects.filter(pk=slot_id).update(taken_held_back=F("taken_held_back") - persons)
+    else:
+        Slot.objects.filter(pk=slot_id).update(taken=F("taken") - persons)
+
+
+def _confirmation_text(booking: Booking):
+    slot = booking.slot
+    start = timezone.localtime(slot.start, booking.hall.tz)
+    end = timezone.localtime(slot.end, booking.hall.tz)
+    return _(
+        "[%(hall)s] Booked: %(service)s, %(date)s %(start)s–%(end)s, code %(code)s. "
+        "Bring the materials listed in the guide. Change or cancel: %(url)s"
+    ) % {
+        "hall": booking.hall.name,
+        "service": booking.service.name,
+        "date": start.date().isoformat(),
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+        "code": booking.code,
+        "url": manage_url(booking),
+    }
+
+
+def _check_person(rules, id_hash: str, phone_hash: str, green_channel: str, now: dt.datetime) -> None:
+    refusal = limits.booking_limit_refusal(rules, id_hash, phone_hash, now)
+    if refusal:
+        raise BookingError("limit_reached", refusal)
+    if not (green_channel and rules.green_channel_exempt):
+        refusal = limits.no_show_refusal(rules, id_hash, phone_hash, now)
+        if refusal:
+            raise BookingError("blocked", refusal)
+
+
+def book(
+    *,
+    slot: Slot,
+    citizen: Citizen,
+    persons: int = 1,
+    green_channel: str = "",
+    green_note: str = "",
+    actor: Actor,
+    now: dt.datetime | None = None,
+    use_held_back: bool = False,
+) -> Booking:
+    """Book places in a slot for a citizen. Raises BookingError with a message the citizen can act on."""
+    now = now or timezone.now()
+    id_number = validate_id_number(citizen.id_number, today=now.date())
+    id_hash, phone_hash = hash_id_number(id_number), hash_phone(citizen.phone)
+    staff_booking = actor.source == "staff"
+    if use_held_back and not staff_booking:
+        raise BookingError("not_allowed", HELD_BACK_STAFF_ONLY)
+    rules = availability.rules_for(slot.hall)
+    if not staff_booking and (
+        (actor.ip and limits.hit_rate_limit("book-ip", actor.ip, rules.rate_per_ip_hour))
+        or limits.hit_rate_limit("book-phone", phone_hash, rules.rate_per_phone_hour)
+    ):
+        raise BookingError("rate_limited", limits.RATE_LIMITED)
+    if not staff_booking and (
+        availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now)
+    ):
+        raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
+
+    with transaction.atomic():
+        limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
+        if Booking.objects.active().filter(service=slot.service, id_hash=id_hash).exists():
+            raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
+        if not staff_booking:
+            _check_person(rules, id_hash, phone_hash, green_channel, now)
+        if not _take_places(slot, persons, use_held_back) and not _take_places_after_release(
+            slot, persons, use_held_back, now
+        ):
+            raise BookingError("slot_full", SLOT_FULL, field="slot")
+        try:
+            with transaction.atomic():
+                booking = _create_booking(
+                    slot,
+                    citizen,
+                    persons,
+                    green_channel,
+                    green_note,
+                    actor,
+                    id_number,
+                    id_hash,
+                    phone_hash,
+                    use_held_back,
+                )
+        except IntegrityError:
+            raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
+        _record(booking, "", actor)
+        notify.record(
+            hall=booking.hall,
+            kind=Kind.BOOKING_CONFIRMED,
+            subject_type="booking",
+            subject_id=booking.pk,
+            phone=booking.phone,
+            language=booking.language,
+            render=lambda: _confirmation_text(booking),
+        )
+    log.info("booking %s created in slot %s via %s", booking.pk, slot.pk, actor.source)
+    return booking
+
+
+def _take_places_after_release(slot: Slot, persons: int, held_back: bool, now: dt.datetime) -> bool:
+    if held_back or not release_due_places(now=now, slot=slot):
+        return False
+    return _take_places(slot, persons, held_back)
+
+
+def _create_booking(
+    slot, citizen, persons, green_channel, green_note, actor, id_number, id_hash, phone_hash, held
+):
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Booking.objects.create(
+                    code=_new_code(),
+                    manage_token=secrets.token_urlsafe(24),
+                    hall=slot.hall,
+                    service=slot.service,
+                    slot=slot,
+                    persons=persons,
+                    uses_held_back=held,
+                    name=citizen.name.strip(),
+                    phone=citizen.phone,
+                    phone_hash=phone_hash,
+                    id_hash=id_hash,
+                    id_masked=mask_id_number(id_number),
+                    green_channel=green_channel,
+                    green_note=green_note,
+                    language=citizen.language,
+                    channel={"staff": Channel.STAFF, "api": Channel.API}.get(actor.source, Channel.ONLINE),
+                    created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+                )
+        except IntegrityError as error:
+            if "code" not in str(error) and "manage_token" not in str(error):
+                raise
+    raise IntegrityError("could not draw a unique booking code")
+
+
+def _locked(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("slot", "hall", "service").get(pk=booking.pk)
+
+
+def _hold(slot: Slot, persons: int, held_back: bool, reason: str, now: dt.datetime) -> PlaceHold:
+    delay = dt.timedelta(minutes=availability.rules_for(slot.hall).cancel_release_minutes)
+    return PlaceHold.objects.create(
+        slot=slot, persons=persons, held_back=held_back, reason=reason, release_at=now + delay
+    )
+
+
+def cancel_booking(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
+    """Cancel; the places return to sale after the hall's delay, so that places cannot be traded."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = _locked(booking)
+        if not booking.can_change:
+            raise BookingError("not_changeable", NOT_CHANGEABLE)
+        booking.state = BookingState.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["state", "cancelled_at"])
+        _hold(booking.slot, booking.persons, booking.uses_held_back, HoldReason.CANCELLED, now)
+        _record(booking, BookingState.BOOKED, actor)
+        notify.record(
+            hall=booking.hall,
+            kind=Kind.BOOKING_CANCELLED,
+            subject_type="booking",
+            subject_id=booking.pk,
+            phone=booking.phone,
+            language=booking.language,
+            render=lambda: (
+                _("[%(hall)s] Your booking %(code)s has been cancelled.")
+                % {"hall": booking.hall.name, "code": booking.code}
+            ),
+        )
+    return booking
+
+
+def reschedule_booking(
+    *, booking: Booking, slot: Slot, actor: Actor, now: dt.datetime | None = None
+) -> Booking:
+    """Move to another slot of the same service. The old places are kept until the new ones are taken,
+    and return to sale after the cancel delay."""
+    now = now or timezone.now()
+    if slot.service_id != booking.service_id:
+        raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
+    rules = availability.rules_for(booking.hall)
+    if availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now):
+        raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
+    with transaction.atomic():
+        booking = _locked(booking)
+        if not booking.can_change:
+            raise BookingError("not_changeable", NOT_CHANGEABLE)
+        if slot.pk == booking.slot_id:
+            return booking
+        if not _take_places(slot, booking.persons, False) and not _take_places_after_release(
+            slot, booking.persons, False, now
+        ):
+            raise BookingError("slot_full", SLOT_FULL, field="slot")
+        old_slot, old_held_back = booking.slot, booking.uses_held_back
+        booking.slot, booking.uses_held_back = slot, False
+        booking.save(update_fields=["slot", "uses_held_back"])
+        _hold(old_slot, booking.persons, old_held_back, HoldReason.MOVED, now)
+        _record(booking, BookingState.BOOKED, actor, note=f"slot {old_slot.pk} -> {slot.pk}")
+        notify.record(
+            hall=booking.hall,
+            kind=Kind.BOOKING_RESCHEDULED,
+            subject_type="booking",
+            subject_id=booking.pk,
+            key=slot.start.isoformat(),
+            phone=booking.phone,
+            language=booking.language,
+            render=lambda: _confirmation_text(booking),
+        )
+    return booking
+
+
+def release_due_places(*, now: dt.datetime | None = None, slot: Slot | None = None) -> int:
+    """Return to sale the places whose hold has ended, offering each freed place to the first citizen on
+    that day's waiting list first. Returns the number of places put back on sale."""
+    now = now or timezone.now()
+    released = 0
+    with transaction.atomic():
+        due = PlaceHold.objects.select_for_update(skip_locked=True).select_related("slot", "waitlist_entry")
+        due = due.filter(release_at__lte=now)
+        if slot is not None:
+            due = due.filter(slot=slot)
+        for hold in due:
+            if hold.waitlist_entry_id:
+                WaitlistEntry.objects.filter(pk=hold.waitlist_entry_id, state=WaitlistState.OFFERED).update(
+                    state=WaitlistState.EXPIRED
+                )
+            hold.delete()
+            persons = hold.persons
+            if not hold.held_back:
+                persons -= _offer_to_waitlist(hold.slot, persons, now)
+            if persons:
+                _give_back(hold.slot_id, persons, hold.held_back)
+                released += persons
+    return released
+
+
+WAITLIST_OFFER_TEXT = _(
+    "[%(hall)s] A place for %(service)s on %(date)s at %(start)s is free and held for you until %(until)s. "
+    "Book it: %(url)s"
+)
+
+
+def _offer_to_waitlist(slot: Slot, places: int, now: dt.datetime) -> int:
+    """Offer freed places, one each, to the first waiting citizens. Returns the places offered."""
+    rules = availability.rules_for(slot.hall)
+    if slot.closed or not availability.bookable_slot(rules, slot, now):
+        return 0
+    entries = list(
+        WaitlistEntry.objects.select_for_update(skip_locked=True)
+        .filter(service=slot.service_id, date=slot.date, state=WaitlistState.WAITING)
+        .order_by("created_at", "id")[:places]
+    )
+    until = now + dt.timedelta(minutes=rules.waitlist_hold_minutes)
+    for entry in entries:
+        entry.state, entry.offered_slot = WaitlistState.OFFERED, slot
+        entry.save(update_fields=["state", "offered_slot"])
+        PlaceHold.objects.create(
+            slot=slot, persons=1, reason=HoldReason.OFFER, release_at=until, waitlist_entry=entry
+        )
+        notify.record(
+            hall=slot.hall,
+            kind=Kind.WAITLIST_OFFER,
+            subject_type="waitlist",
+            subject_id=entry.pk,
+            key=str(slot.pk),
+            phone=entry.phone,
+            language=entry.language,
+            render=lambda entry=entry: (
+                WAITLIST_OFFER_TEXT
+                % {
+                    "hall": slot.hall.name,
+                    "service": slot.service.name,
+                    "date": slot.date.isoformat(),
+                    "start": timezone.localtime(slot.start, slot.hall.tz).strftime("%H:%M"),
+                    "until": timezone.localtime(until, slot.hall.tz).strftime("%H:%M"),
+                    "url": settings.SITE_URL + reverse("appointments:waitlist_offer", args=[entry.token]),
+                }
+            ),
+        )
+    return len(entries)
+
+
+ALREADY_WAITING = _("You are already on the waiting list for this day.")
+OFFER_GONE = _("This offer has expired or was already used.")
+
+
+def join_waitlist(*, service, date: dt.date, phone, language: str) -> WaitlistEntry:
+    with transaction.atomic():
+        limits.lock_person(f"waitlist:{service.pk}:{date}:{phone}")
+        if WaitlistEntry.objects.filter(
+            service=service, date=date, phone=phone, state__in=[WaitlistState.WAITING, WaitlistState.OFFERED]
+        ).exists():
+            raise BookingError("duplicate_waitlist", ALREADY_WAITING)
+        return WaitlistEntry.objects.create(
+            token=secrets.token_urlsafe(24),
+            hall=service.hall,
+            service=service,
+            date=date,
+            phone=phone,
+            language=language,
+        )
+
+
+def accept_offer(
+    *, entry: WaitlistEntry, citizen: Citizen, actor: Actor, now: dt.datetime | None = None
+) -> Booking:
+    """Turn a held waiting-list place into a booking; the held place moves to the booking."""
+    now = now or timezone.now()
+    id_number = validate_id_number(citizen.id_number, today=now.date())
+    id_hash, phone_hash = hash_id_number(id_number), hash_phone(citizen.phone)
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        hold = PlaceHold.objects.select_for_update().filter(waitlist_entry=entry, release_at__gt=now).first()
+        if entry.state != WaitlistState.OFFERED or hold is None:
+            raise BookingError("offer_gone", OFFER_GONE)
+        limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
+        slot = hold.slot
+        if Booking.objects.active().filter(service=slot.service, id_hash=id_hash).exists():
+            raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
+        _check_person(availability.rules_for(slot.hall), id_hash, phone_hash, "", now)
+        hold.delete()
+        try:
+            with transaction.atomic():
+                booking = _create_booking(
+                    slot, citizen, 1, "", "", actor, id_number, id_hash, phone_hash, False
+                )
+        except IntegrityError:
+            raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
+        entry.state, entry.booking = WaitlistState.ACCEPTED, booking
+        entry.save(update_fields=["state", "booking"])
+        _record(booking, "", actor, note="waiting list")
+        notify.record(
+            hall=booking.hall,
+            kind=Kind.BOOKING_CONFIRMED,
+            subject_type="booking",
+            subject_id=booking.pk,
+            phone=booking.phone,
+            language=booking.language,
+            render=lambda: _confirmation_text(booking),
+        )
+    return booking
+
+
+def lift_block(*, hall, id_number: str, user, reason: str) -> BlockLift:
+    """A supervisor lifts a no-show block: earlier no-shows stop counting for this person."""
+    return BlockLift.objects.create(
+        hall=hall, id_hash=hash_id_number(validate_id_number(id_number)), lifted_by=user, reason=reason
+    )
