@@ -342,7 +342,10 @@ def release_due_places(*, now: dt.datetime | None = None, slot: Slot | None = No
     now = now or timezone.now()
     released = 0
     with transaction.atomic():
-        due = PlaceHold.objects.select_for_update(skip_locked=True).select_related("slot", "waitlist_entry")
+        # Lock the holds only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
+        due = PlaceHold.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "slot", "waitlist_entry"
+        )
         due = due.filter(release_at__lte=now)
         if slot is not None:
             due = due.filter(slot=slot)
