@@ -39,15 +39,20 @@ def lock_person(*keys: str) -> None:
 
 
 def booking_limit_refusal(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> str | None:
-    """Bookings made by this ID number or mobile in the last 1, 7 and 30 days, cancelled ones included,
-    so that booking and cancelling cannot be used to hoard or trade places."""
-    made = Booking.objects.for_person(id_hash, phone_hash).filter(created_at__gte=now - dt.timedelta(days=30))
+    """Bookings made by this ID number or mobile today, in the last 7 and in the last 30 days (calendar days
+    in the hall's time zone), cancelled ones included, so that booking and cancelling cannot be used to
+    hoard or trade places."""
+    local = now.astimezone(rules.hall.tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    made = Booking.objects.for_person(id_hash, phone_hash).filter(
+        created_at__gte=midnight - dt.timedelta(days=29)
+    )
     for days, limit, message in (
         (1, rules.max_per_day, LIMIT_DAY),
         (7, rules.max_per_week, LIMIT_WEEK),
         (30, rules.max_per_month, LIMIT_MONTH),
     ):
-        if made.filter(created_at__gte=now - dt.timedelta(days=days)).count() >= limit:
+        if made.filter(created_at__gte=midnight - dt.timedelta(days=days - 1)).count() >= limit:
             return str(message % {"n": limit})
     return None
 

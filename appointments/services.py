@@ -197,14 +197,12 @@ def book(
                 booking = _create_booking(
                     slot,
                     citizen,
-                    persons,
-                    green_channel,
-                    green_note,
-                    actor,
-                    id_number,
-                    id_hash,
-                    phone_hash,
-                    use_held_back,
+                    id_number=id_number,
+                    persons=persons,
+                    green=(green_channel, green_note),
+                    held=use_held_back,
+                    actor=actor,
+                    now=now,
                 )
         except IntegrityError:
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
@@ -229,8 +227,16 @@ def _take_places_after_release(slot: Slot, persons: int, held_back: bool, now: d
 
 
 def _create_booking(
-    slot, citizen, persons, green_channel, green_note, actor, id_number, id_hash, phone_hash, held
-):
+    slot: Slot,
+    citizen: Citizen,
+    *,
+    id_number: str,
+    persons: int,
+    green: tuple[str, str],
+    held: bool,
+    actor: Actor,
+    now: dt.datetime,
+) -> Booking:
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -244,14 +250,15 @@ def _create_booking(
                     uses_held_back=held,
                     name=citizen.name.strip(),
                     phone=citizen.phone,
-                    phone_hash=phone_hash,
-                    id_hash=id_hash,
+                    phone_hash=hash_phone(citizen.phone),
+                    id_hash=hash_id_number(id_number),
                     id_masked=mask_id_number(id_number),
-                    green_channel=green_channel,
-                    green_note=green_note,
+                    green_channel=green[0],
+                    green_note=green[1],
                     language=citizen.language,
                     channel={"staff": Channel.STAFF, "api": Channel.API}.get(actor.source, Channel.ONLINE),
                     created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+                    created_at=now,
                 )
         except IntegrityError as error:
             if "code" not in str(error) and "manage_token" not in str(error):
@@ -452,7 +459,14 @@ def accept_offer(
         try:
             with transaction.atomic():
                 booking = _create_booking(
-                    slot, citizen, 1, "", "", actor, id_number, id_hash, phone_hash, False
+                    slot,
+                    citizen,
+                    id_number=id_number,
+                    persons=1,
+                    green=("", ""),
+                    held=False,
+                    actor=actor,
+                    now=now,
                 )
         except IntegrityError:
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None

@@ -1,0 +1,71 @@
+"""Periodic work on bookings: no-shows and the erasure of personal data after the retention period.
+
+The scheduler runs these (see the notifications work); each is idempotent and takes `now`.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from appointments.availability import rules_for
+from appointments.models import Booking, BookingEvent, BookingState, WaitlistEntry
+from hall.models import Hall
+from notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+# A booking that has not checked in this long after its window ended is a no-show.
+NO_SHOW_GRACE = dt.timedelta(minutes=15)
+ERASED_NAME = ""
+
+
+def mark_no_shows(*, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    marked = 0
+    with transaction.atomic():
+        due = Booking.objects.select_for_update(skip_locked=True).filter(
+            state=BookingState.BOOKED, slot__end__lt=now - NO_SHOW_GRACE
+        )
+        for booking in due:
+            Booking.objects.filter(pk=booking.pk).update(state=BookingState.NO_SHOW)
+            BookingEvent.objects.create(
+                booking=booking,
+                from_state=BookingState.BOOKED,
+                to_state=BookingState.NO_SHOW,
+                source="system",
+            )
+            marked += 1
+    if marked:
+        log.info("marked %s bookings as no-show", marked)
+    return marked
+
+
+def erase_expired_personal_data(*, now: dt.datetime | None = None) -> int:
+    """Blank names and mobiles of bookings whose window ended more than the hall's retention period ago.
+
+    The keyed ID hash and the masked ID stay while the no-show policy may still need them (block window),
+    then go too; counts and times stay for the statistics.
+    """
+    now = now or timezone.now()
+    erased = 0
+    for hall in Hall.objects.all():
+        rules = rules_for(hall)
+        cutoff = now - dt.timedelta(days=rules.retention_days)
+        keep_hash_until = now - dt.timedelta(
+            days=max(rules.retention_days, rules.block_days + rules.no_show_window_days)
+        )
+        old = Booking.objects.filter(hall=hall, slot__end__lt=cutoff, erased_at__isnull=True)
+        erased += old.update(name=ERASED_NAME, phone="", green_note="", erased_at=now)
+        Booking.objects.filter(hall=hall, slot__end__lt=keep_hash_until).exclude(id_hash="").update(
+            id_hash="", phone_hash="", id_masked=""
+        )
+        BookingEvent.objects.filter(booking__hall=hall, at__lt=cutoff, ip__isnull=False).update(ip=None)
+        WaitlistEntry.objects.filter(hall=hall, date__lt=cutoff.date()).delete()
+        Notification.objects.filter(hall=hall, created_at__lt=cutoff).exclude(phone="").update(
+            phone="", text=""
+        )
+    if erased:
+        log.info("erased personal data of %s bookings", erased)
+    return erased
