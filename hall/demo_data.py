@@ -899,14 +899,14 @@ XIQIAO_HOURS = [(day, _T(8, 30), _T(12, 0), "regular") for day in WORKDAYS] + [
 
 HALLS = [
     {
-        "slug": "qingshui",
+        "slug": "wangchuan",
         "name": (
-            "清水县公安局户政服务大厅",
-            "Qingshui County Public Security Bureau Household Registration Hall",
+            "望川县公安局户政服务大厅",
+            "Wangchuan County Public Security Bureau Household Registration Hall",
         ),
         "address": (
-            "清水县城关镇人民路88号县政务服务中心一楼",
-            "1st floor, County Government Service Centre, 88 Renmin Road, Chengguan Town, Qingshui County",
+            "望川县城关镇人民路88号县政务服务中心一楼",
+            "1st floor, County Government Service Centre, 88 Renmin Road, Chengguan Town, Wangchuan County",
         ),
         "consultation_phone": "0123-8800 1234",
         "supervision_phone": "0123-8800 1110",
@@ -950,11 +950,11 @@ HALLS = [
         "hours": QINGSHUI_HOURS,
     },
     {
-        "slug": "xiqiao",
-        "name": ("西桥派出所户政窗口", "Xiqiao Police Station Household Registration Window"),
+        "slug": "liuwan",
+        "name": ("柳湾派出所户政窗口", "Liuwan Police Station Household Registration Window"),
         "address": (
-            "清水县西桥镇桥西街16号西桥派出所一楼",
-            "1st floor, Xiqiao Police Station, 16 Qiaoxi Street, Xiqiao Town, Qingshui County",
+            "望川县柳湾镇湾西街16号柳湾派出所一楼",
+            "1st floor, Liuwan Police Station, 16 Wanxi Street, Liuwan Town, Wangchuan County",
         ),
         "consultation_phone": "0123-8800 5678",
         "supervision_phone": "0123-8800 1110",
@@ -993,10 +993,10 @@ HALLS = [
 
 ACCOUNTS = [
     {"username": "admin", "name": "系统管理员", "role": "admin", "hall": None},
-    {"username": "qs_supervisor", "name": "周敏", "role": "supervisor", "hall": "qingshui"},
-    {"username": "qs_clerk1", "name": "陈晓燕", "role": "clerk", "hall": "qingshui"},
-    {"username": "qs_clerk2", "name": "王磊", "role": "clerk", "hall": "qingshui"},
-    {"username": "qs_clerk3", "name": "刘芳", "role": "clerk", "hall": "qingshui"},
-    {"username": "qs_clerk4", "name": "张建国", "role": "clerk", "hall": "qingshui"},
-    {"username": "xq_clerk1", "name": "赵丽", "role": "clerk", "hall": "xiqiao"},
+    {"username": "wc_supervisor", "name": "周敏", "role": "supervisor", "hall": "wangchuan"},
+    {"username": "wc_clerk1", "name": "陈晓燕", "role": "clerk", "hall": "wangchuan"},
+    {"username": "wc_clerk2", "name": "王磊", "role": "clerk", "hall": "wangchuan"},
+    {"username": "wc_clerk3", "name": "刘芳", "role": "clerk", "hall": "wangchuan"},
+    {"username": "wc_clerk4", "name": "张建国", "role": "clerk", "hall": "wangchuan"},
+    {"username": "lw_clerk1", "name": "赵丽", "role": "clerk", "hall": "liuwan"},
 ]

@@ -69,13 +69,13 @@ def test_running_twice_leaves_identical_rows():
 def test_rerun_restores_edited_and_extra_rows():
     seed()
     first = snapshot()
-    hall = Hall.objects.get(slug="qingshui")
+    hall = Hall.objects.get(slug="wangchuan")
     service = hall.services.get(code="newborn")
     service.fees_en = "changed"
     service.save()
     Material.objects.create(service=service, name_zh_hans="多余", name_en="Extra", position=0)
     WeeklySession.objects.create(hall=hall, weekday=6, start="09:00", end="10:00")
-    user = User.objects.get(username="qs_clerk1")
+    user = User.objects.get(username="wc_clerk1")
     user.set_password("something else")
     user.save()
 
@@ -85,13 +85,13 @@ def test_rerun_restores_edited_and_extra_rows():
     assert {key: value for key, value in after.items() if key != "users"} == {
         key: value for key, value in first.items() if key != "users"
     }
-    assert User.objects.get(username="qs_clerk1").check_password("demo-pass-2026")
+    assert User.objects.get(username="wc_clerk1").check_password("demo-pass-2026")
 
 
 @pytest.mark.django_db
 def test_main_hall_has_complete_bilingual_guides():
     seed()
-    hall = Hall.objects.get(slug="qingshui")
+    hall = Hall.objects.get(slug="wangchuan")
     assert hall.counters.count() == 4
     assert hall.max_waiting_inside == 30
     assert hall.name_zh_hans and hall.name_en and hall.notice_zh_hans and hall.notice_en
@@ -122,7 +122,7 @@ def test_main_hall_has_complete_bilingual_guides():
 @pytest.mark.django_db
 def test_main_hall_hours():
     seed()
-    sessions = Hall.objects.get(slug="qingshui").weekly_sessions.all()
+    sessions = Hall.objects.get(slug="wangchuan").weekly_sessions.all()
     kinds = {}
     for session in sessions:
         kinds.setdefault(session.kind, set()).add(session.weekday)
@@ -133,8 +133,8 @@ def test_main_hall_hours():
 @pytest.mark.django_db
 def test_second_hall_is_smaller_and_shares_guides():
     seed()
-    main = Hall.objects.get(slug="qingshui")
-    second = Hall.objects.get(slug="xiqiao")
+    main = Hall.objects.get(slug="wangchuan")
+    second = Hall.objects.get(slug="liuwan")
     assert 0 < second.counters.count() < main.counters.count()
     assert 4 <= second.services.count() < main.services.count()
     assert set(second.weekly_sessions.values_list("weekday", flat=True)) == {0, 1, 2, 3, 4}
@@ -151,15 +151,15 @@ def test_accounts_and_staff_scoping():
     assert "demo-pass-2026" in output
     assert "http://127.0.0.1:8000/admin/" in output
 
-    supervisor = User.objects.get(username="qs_supervisor")
-    assert supervisor.staff.hall.slug == "qingshui"
+    supervisor = User.objects.get(username="wc_supervisor")
+    assert supervisor.staff.hall.slug == "wangchuan"
     assert supervisor.staff.role == StaffRole.SUPERVISOR
     assert supervisor.groups.filter(name="supervisor").exists()
     assert supervisor.check_password("demo-pass-2026")
 
-    clerks = Staff.objects.filter(hall__slug="qingshui", role=StaffRole.CLERK)
-    assert sorted(clerks.values_list("user__username", flat=True)) == [f"qs_clerk{i}" for i in range(1, 5)]
-    assert Staff.objects.get(user__username="xq_clerk1").hall.slug == "xiqiao"
+    clerks = Staff.objects.filter(hall__slug="wangchuan", role=StaffRole.CLERK)
+    assert sorted(clerks.values_list("user__username", flat=True)) == [f"wc_clerk{i}" for i in range(1, 5)]
+    assert Staff.objects.get(user__username="lw_clerk1").hall.slug == "liuwan"
 
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
