@@ -9,8 +9,17 @@ class Kind(models.TextChoices):
     BOOKING_CONFIRMED = "booking_confirmed", _("booking confirmed")
     BOOKING_CANCELLED = "booking_cancelled", _("booking cancelled")
     BOOKING_RESCHEDULED = "booking_rescheduled", _("booking rescheduled")
+    REMINDER_DAY_BEFORE = "reminder_day_before", _("reminder the day before")
+    REMINDER_SOON = "reminder_soon", _("reminder before the window")
     WAITLIST_OFFER = "waitlist_offer", _("waiting-list place offered")
     VERIFICATION_CODE = "verification_code", _("verification code")
+    COME_IN = "come_in", _("please come in now")
+    CALLED = "called", _("called to a counter")
+    MATERIALS_MISSING = "materials_missing", _("materials missing")
+    NO_SHOW_WARNING = "no_show_warning", _("no-show warning")
+    BLOCKED = "blocked", _("booking blocked")
+    CLOSURE = "closure", _("hall closure")
+    RATING_REQUEST = "rating_request", _("rating request")
 
 
 class State(models.TextChoices):

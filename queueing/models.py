@@ -1,0 +1,253 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from appointments.models import Booking, GreenChannel
+from hall.models import Counter, Hall, Material, Service
+
+
+class QueueRules(models.Model):
+    """A hall's queue rules; a hall without a row uses the defaults below."""
+
+    hall = models.OneToOneField(
+        Hall, on_delete=models.CASCADE, related_name="queue_rules", verbose_name=_("hall")
+    )
+    early_minutes = models.PositiveSmallIntegerField(
+        _("check-in opens before the booked window (minutes)"), default=30
+    )
+    late_minutes = models.PositiveSmallIntegerField(
+        _("check-in closes after the booked window (minutes)"), default=15
+    )
+    appointments_per_walk_in = models.PositiveSmallIntegerField(
+        _("appointments called per walk-in"), default=2, validators=[MinValueValidator(1)]
+    )
+    recall_limit = models.PositiveSmallIntegerField(
+        _("unanswered calls before a no-show"), default=3, validators=[MinValueValidator(1)]
+    )
+    come_in_at = models.PositiveSmallIntegerField(_("ask to come in when this many are ahead"), default=5)
+
+    class Meta:
+        verbose_name = _("queue rules")
+        verbose_name_plural = _("queue rules")
+
+    def __str__(self):
+        return str(self.hall)
+
+
+class WalkInQuota(models.Model):
+    service = models.OneToOneField(
+        Service, on_delete=models.CASCADE, related_name="walk_in_quota", verbose_name=_("service")
+    )
+    per_day = models.PositiveIntegerField(_("walk-in tickets per day"), default=100)
+    per_hour = models.PositiveIntegerField(_("walk-in tickets per hour"), default=30)
+
+    class Meta:
+        verbose_name = _("walk-in quota")
+        verbose_name_plural = _("walk-in quotas")
+
+    def __str__(self):
+        return f"{self.service}: {self.per_day}/{self.per_hour}"
+
+
+class DaySequence(models.Model):
+    """The last ticket number issued per hall, service and day; locked in the ticket's own transaction."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE)
+    date = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "service", "date"], name="day_sequence_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.service_id} {self.date} {self.last}"
+
+
+class CounterState(models.TextChoices):
+    CLOSED = "closed", _("closed")
+    OPEN = "open", _("open")
+    PAUSED = "paused", _("paused")
+
+
+class CounterSession(models.Model):
+    """Who staffs a counter now and whether it is open; one user per counter at a time."""
+
+    counter = models.OneToOneField(Counter, on_delete=models.CASCADE, related_name="session")
+    state = models.CharField(max_length=10, choices=CounterState.choices, default=CounterState.CLOSED)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="counter_session",
+    )
+    calls_since_walk_in = models.PositiveSmallIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.counter} {self.state}"
+
+
+class TicketState(models.TextChoices):
+    WAITING = "waiting", _("waiting")
+    CALLED = "called", _("called")
+    SERVING = "serving", _("being served")
+    PARKED = "parked", _("fetching papers")
+    DONE = "done", _("done")
+    NO_SHOW = "no_show", _("no-show")
+    TRANSFERRED = "transferred", _("transferred")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+OPEN_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.PARKED)
+AT_COUNTER_STATES = (TicketState.CALLED, TicketState.SERVING)
+
+
+class TicketKind(models.TextChoices):
+    APPOINTMENT = "appointment", _("appointment")
+    WALK_IN = "walk_in", _("walk-in")
+
+
+class Outcome(models.TextChoices):
+    DONE = "done", _("done")
+    MATERIALS_MISSING = "materials_missing", _("materials missing")
+
+
+class TicketQuerySet(models.QuerySet):
+    def today(self, hall, date):
+        return self.filter(hall=hall, date=date)
+
+    def waiting(self):
+        return self.filter(state=TicketState.WAITING)
+
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+
+class Ticket(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("hall"))
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("service")
+    )
+    date = models.DateField(_("date"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=8)
+    token = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=TicketKind.choices)
+    booking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("booking"),
+    )
+    booked_start = models.DateTimeField(_("booked time"), null=True, blank=True)
+    green_channel = models.CharField(
+        _("green channel"), max_length=20, choices=GreenChannel.choices, blank=True
+    )
+    transferred_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transfers"
+    )
+    # A ticket transferred to one counter is called only there.
+    for_counter = models.ForeignKey(
+        Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="transferred_tickets"
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=TicketState.choices, default=TicketState.WAITING
+    )
+    inside = models.BooleanField(_("waiting inside"), default=True)
+    seat = models.CharField(_("seat"), max_length=10, blank=True)
+    counter = models.ForeignKey(
+        Counter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("counter"),
+    )
+    calls = models.PositiveSmallIntegerField(_("calls"), default=0)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_tickets",
+        verbose_name=_("first served by"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    missing = models.ManyToManyField(Material, blank=True, verbose_name=_("missing materials"))
+    missing_note = models.TextField(_("also missing"), blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Personal data of walk-ins, for the one-open-ticket rule and messages; erased with bookings' data.
+    id_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone = PhoneNumberField(_("mobile"), region="CN", blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    language = models.CharField(max_length=10, default="zh-hans")
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    called_at = models.DateTimeField(_("first called"), null=True, blank=True)
+    serving_at = models.DateTimeField(_("service began"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    come_in_sent = models.BooleanField(default=False)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["issued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hall", "service", "date", "sequence"], name="ticket_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["counter"],
+                condition=Q(state__in=["called", "serving"]),
+                name="counter_serves_one_ticket",
+            ),
+            models.UniqueConstraint(
+                fields=["hall", "date", "seat"],
+                condition=Q(state="waiting") & ~Q(seat=""),
+                name="seat_holds_one_waiting_ticket",
+            ),
+        ]
+        indexes = [models.Index(fields=["hall", "date", "state"], name="ticket_queue")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def waited_minutes(self) -> float | None:
+        if self.called_at is None:
+            return None
+        return (self.called_at - self.issued_at).total_seconds() / 60
+
+
+class TicketEvent(models.Model):
+    """Every state change of a ticket: who, when, at which counter, from which state to which."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    counter = models.ForeignKey(Counter, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField(max_length=20)  # kiosk, console, api, system
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.ticket_id}: {self.from_state} -> {self.to_state}"

@@ -1,0 +1,332 @@
+"""Queue flows: check-in, tickets, calls and outcomes; each transition lives here and checks the state."""
+
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from appointments.models import Booking, BookingEvent, BookingState
+from hall.models import Counter, Hall, Service
+from hall.privacy import hash_id_number, hash_phone, validate_id_number
+from notifications import services as notify
+from notifications.models import Kind
+from queueing import order, spacing
+from queueing.models import (
+    DaySequence,
+    QueueRules,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketState,
+    WalkInQuota,
+)
+
+log = logging.getLogger(__name__)
+
+BOOKING_NOT_FOUND = _("No booking with this code for today. Please check the code or ask at the desk.")
+BOOKING_NOT_TODAY = _("This booking is for %(date)s. Please come back on that day.")
+TOO_EARLY = _("You are early. Check-in for your booking opens at %(time)s.")
+TOO_LATE = _("Your booked time has passed. You can take a walk-in ticket instead.")
+BOOKING_CANCELLED = _("This booking was cancelled.")
+QUOTA_EXHAUSTED = _("All tickets for this service have been given out today.")
+HOUR_QUOTA_EXHAUSTED = _("All tickets for this hour have been given out. Please try again after %(time)s.")
+DUPLICATE_TICKET = _("You already hold a ticket for this service: %(number)s.")
+NOT_WAITING = _("This ticket is not waiting any more.")
+WRONG_STATE = _("This ticket cannot do that now (it is %(state)s).")
+COUNTER_BUSY = _("Finish the current ticket before calling the next one.")
+COUNTER_NOT_OPEN = _("Open the counter first.")
+COUNTER_TAKEN = _("Someone else is working at this counter.")
+SERVICE_CLOSED = _("This service is not offered here.")
+
+
+class QueueError(Exception):
+    """A refusal with the API's error code; `ticket` is the existing ticket when reprinting makes sense."""
+
+    def __init__(self, code: str, message, ticket: Ticket | None = None):
+        super().__init__(str(message))
+        self.code = code
+        self.message = str(message)
+        self.ticket = ticket
+
+
+@dataclass(frozen=True)
+class Actor:
+    source: str  # kiosk, console, api, system
+    user: object = None
+
+
+def rules_for(hall: Hall) -> QueueRules:
+    try:
+        return hall.queue_rules
+    except QueueRules.DoesNotExist:
+        return QueueRules(hall=hall)
+
+
+def user_of(actor: Actor):
+    return actor.user if getattr(actor.user, "is_authenticated", False) else None
+
+
+def record_event(ticket: Ticket, from_state: str, actor: Actor, now: dt.datetime, note: str = "") -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        from_state=from_state,
+        to_state=ticket.state,
+        counter=ticket.counter,
+        actor=user_of(actor),
+        source=actor.source,
+        note=note,
+        at=now,
+    )
+
+
+def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:
+    """Lock the day's counter for this service; held until the ticket's transaction commits, so a failed
+    request leaves no gap and concurrent requests get consecutive numbers."""
+    DaySequence.objects.bulk_create(
+        [DaySequence(hall=hall, service=service, date=date)], ignore_conflicts=True
+    )
+    return DaySequence.objects.select_for_update().get(hall=hall, service=service, date=date)
+
+
+def _place(hall: Hall, date: dt.date) -> tuple[bool, str]:
+    """Inside with a seat while there is room, otherwise outside without one."""
+    waiting_inside = Ticket.objects.today(hall, date).waiting().filter(inside=True)
+    if spacing.must_wait_outside(waiting_inside.count(), hall.max_waiting_inside):
+        return False, ""
+    occupied = {spacing.parse_seat(s) for s in waiting_inside.exclude(seat="").values_list("seat", flat=True)}
+    seat = spacing.choose_seat(
+        hall.seat_rows, hall.seats_per_row, [spacing.parse_seat(s) for s in hall.seats_out_of_use], occupied
+    )
+    return True, spacing.seat_label(seat) if seat else ""
+
+
+def issue(
+    *,
+    hall: Hall,
+    service: Service,
+    kind: str,
+    actor: Actor,
+    now: dt.datetime,
+    sequence: DaySequence,
+    **fields,
+) -> Ticket:
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    inside, seat = _place(hall, sequence.date)
+    ticket = Ticket.objects.create(
+        hall=hall,
+        service=service,
+        date=sequence.date,
+        sequence=sequence.last,
+        number=f"{service.prefix}{sequence.last:03d}",
+        token=secrets.token_urlsafe(24),
+        kind=kind,
+        inside=inside,
+        seat=seat,
+        issued_at=now,
+        **fields,
+    )
+    record_event(ticket, "", actor, now)
+    return ticket
+
+
+def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = None) -> Ticket:
+    """A booking becomes a ticket, from `early_minutes` before its window until `late_minutes` after it.
+    Checking in twice returns the same ticket (the kiosk reprints it)."""
+    now = now or timezone.now()
+    rules = rules_for(hall)
+    today = hall.local_date(now)
+    code = code.strip().upper()
+    booking = Booking.objects.select_related("slot", "service").filter(hall=hall, code=code).first()
+    if booking is None:
+        raise QueueError("not_found", BOOKING_NOT_FOUND)
+    if booking.state == BookingState.CANCELLED:
+        raise QueueError("cancelled", BOOKING_CANCELLED)
+    if booking.slot.date != today:
+        raise QueueError("not_today", BOOKING_NOT_TODAY % {"date": booking.slot.date.isoformat()})
+    opens = booking.slot.start - dt.timedelta(minutes=rules.early_minutes)
+    if now < opens:
+        local = timezone.localtime(opens, hall.tz)
+        raise QueueError("too_early", TOO_EARLY % {"time": local.strftime("%H:%M")})
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("slot", "service").get(pk=booking.pk)
+        existing = booking.tickets.order_by("-id").first()
+        if booking.state == BookingState.CHECKED_IN and existing:
+            return existing
+        if booking.state != BookingState.BOOKED:
+            raise QueueError("not_found", BOOKING_NOT_FOUND)
+        if now > booking.slot.end + dt.timedelta(minutes=rules.late_minutes):
+            raise QueueError("too_late", TOO_LATE)
+        sequence = next_sequence(hall, booking.service, today)
+        ticket = issue(
+            hall=hall,
+            service=booking.service,
+            kind=TicketKind.APPOINTMENT,
+            actor=actor,
+            now=now,
+            sequence=sequence,
+            booking=booking,
+            booked_start=booking.slot.start,
+            green_channel=booking.green_channel,
+            phone=booking.phone,
+            phone_hash=booking.phone_hash,
+            id_hash=booking.id_hash,
+            language=booking.language,
+        )
+        Booking.objects.filter(pk=booking.pk).update(state=BookingState.CHECKED_IN)
+        BookingEvent.objects.create(
+            booking=booking,
+            from_state=BookingState.BOOKED,
+            to_state=BookingState.CHECKED_IN,
+            source=actor.source,
+            actor=user_of(actor),
+            note=ticket.number,
+        )
+    log.info("booking %s checked in as ticket %s", booking.pk, ticket.pk)
+    return ticket
+
+
+def _hour_start(now: dt.datetime, hall: Hall) -> dt.datetime:
+    return timezone.localtime(now, hall.tz).replace(minute=0, second=0, microsecond=0)
+
+
+def issue_walk_in(
+    *,
+    hall: Hall,
+    service: Service,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    green_channel: str = "",
+    id_number: str = "",
+    phone=None,
+    language: str = "zh-hans",
+) -> Ticket:
+    """A walk-in ticket within the service's daily and hourly quotas; one open ticket a person."""
+    now = now or timezone.now()
+    if service.hall_id != hall.pk or not service.active:
+        raise QueueError("not_found", SERVICE_CLOSED)
+    id_hash = hash_id_number(validate_id_number(id_number, today=now.date())) if id_number else ""
+    phone_hash = hash_phone(phone) if phone else ""
+    today = hall.local_date(now)
+    quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
+    with transaction.atomic():
+        sequence = next_sequence(hall, service, today)  # serialises this service's issuing
+        walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
+        if walk_ins.count() >= quota.per_day:
+            raise QueueError("quota_exhausted", QUOTA_EXHAUSTED)
+        hour = _hour_start(now, hall)
+        if walk_ins.filter(issued_at__gte=hour).count() >= quota.per_hour:
+            next_hour = (hour + dt.timedelta(hours=1)).strftime("%H:%M")
+            raise QueueError("quota_exhausted", HOUR_QUOTA_EXHAUSTED % {"time": next_hour})
+        for field, value in (("id_hash", id_hash), ("phone_hash", phone_hash)):
+            if value:
+                held = (
+                    Ticket.objects.today(hall, today).open().filter(service=service, **{field: value}).first()
+                )
+                if held:
+                    raise QueueError(
+                        "duplicate_ticket", DUPLICATE_TICKET % {"number": held.number}, ticket=held
+                    )
+        return issue(
+            hall=hall,
+            service=service,
+            kind=TicketKind.WALK_IN,
+            actor=actor,
+            now=now,
+            sequence=sequence,
+            green_channel=green_channel,
+            id_hash=id_hash,
+            phone=phone or "",
+            phone_hash=phone_hash,
+            language=language,
+        )
+
+
+def waiting_items(
+    hall: Hall, date: dt.date, services=None, counter: Counter | None = None
+) -> list[order.Waiting]:
+    qs = Ticket.objects.today(hall, date).waiting()
+    if services is not None:
+        qs = qs.filter(service__in=services)
+    if counter is not None:
+        qs = qs.filter(Q(for_counter__isnull=True) | Q(for_counter=counter))
+    return [
+        order.Waiting(
+            id=t["id"],
+            service_id=t["service_id"],
+            kind=t["kind"],
+            issued_at=t["issued_at"],
+            booked_start=t["booked_start"],
+            green=bool(t["green_channel"]),
+            transferred=t["transferred_from_id"] is not None,
+        )
+        for t in qs.values(
+            "id", "service_id", "kind", "issued_at", "booked_start", "green_channel", "transferred_from_id"
+        )
+    ]
+
+
+def come_in_text(ticket: Ticket, ahead: int) -> str:
+    return str(
+        _("[%(hall)s] Ticket %(number)s: %(ahead)s people are ahead of you. Please come into the hall now.")
+        % {"hall": ticket.hall.name, "number": ticket.number, "ahead": ahead}
+    )
+
+
+def ask_to_come_in(hall: Hall, date: dt.date, now: dt.datetime) -> None:
+    """Citizens waiting outside are asked in when only a few are ahead of them (once each)."""
+    outside = {
+        t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False, come_in_sent=False)
+    }
+    if not outside:
+        return
+    rules = rules_for(hall)
+    waiting = waiting_items(hall, date)
+    for ticket_id, ticket in outside.items():
+        ahead = order.people_ahead(
+            waiting, ticket_id, now=now, appointments_per_walk_in=rules.appointments_per_walk_in
+        )
+        if ahead > rules.come_in_at:
+            continue
+        _come_in(ticket, ahead)
+
+
+def _come_in(ticket: Ticket, ahead: int) -> None:
+    if ticket.come_in_sent:
+        return
+    Ticket.objects.filter(pk=ticket.pk).update(come_in_sent=True)
+    if ticket.phone:
+        notify.record(
+            hall=ticket.hall,
+            kind=Kind.COME_IN,
+            subject_type="ticket",
+            subject_id=ticket.pk,
+            phone=ticket.phone,
+            language=ticket.language,
+            render=lambda: come_in_text(ticket, ahead),
+        )
+
+
+def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> None:
+    """Seats freed by calls go to the tickets waiting outside, in queue order."""
+    outside = {t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False)}
+    if not outside:
+        return
+    rules = rules_for(hall)
+    ordered = order.order(
+        [w for w in waiting_items(hall, date) if w.id in outside],
+        now=now,
+        appointments_per_walk_in=rules.appointments_per_walk_in,
+    )
+    for item in ordered:
+        inside, seat = _place(hall, date)
+        if not inside:
+            break
+        ticket = outside[item.id]
+        Ticket.objects.filter(pk=item.id, state=TicketState.WAITING).update(inside=True, seat=seat)
+        _come_in(ticket, order.people_ahead(ordered, item.id, now=now))
