@@ -1,18 +1,23 @@
 from django.urls import path
 
-from appointments import views
+from appointments import staff_views, views
 
 app_name = "appointments"
 urlpatterns = [
     path("h/<slug:slug>/book/<slug:code>/", views.choose_date, name="choose_date"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/", views.choose_time, name="choose_time"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/", views.details, name="details"),
+    path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/verify/", views.verify, name="verify"),
+    path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/confirm/", views.confirm, name="confirm"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/waitlist/", views.join_waitlist, name="join_waitlist"),
     path("booking/find/", views.find_booking, name="find"),
     path("booking/<str:token>/", views.manage, name="manage"),
+    path("booking/<str:token>/booked/", views.booked, name="booked"),
     path("booking/<str:token>/cancel/", views.cancel, name="cancel"),
     path("booking/<str:token>/reschedule/", views.reschedule, name="reschedule"),
-    path("booking/<str:token>/booking.ics", views.ics, name="ics"),
+    path("booking/<str:token>/booking.ics", views.ics_file, name="ics"),
     path("booking/<str:token>/qr.svg", views.qr, name="qr"),
     path("waitlist/<str:token>/", views.waitlist_offer, name="waitlist_offer"),
+    path("staff/book/", staff_views.staff_book, name="staff_book"),
+    path("staff/book/<slug:slug>/<slug:code>/", staff_views.staff_book_service, name="staff_book_service"),
 ]

@@ -1,9 +1,401 @@
-from django.http import Http404
+"""The citizen's booking flow: service → date → arrival window → details → (code) → confirm → booked.
+
+What the citizen typed is kept in the session between steps, never in a URL: the ID number and the mobile
+must not end up in logs or browser history.
+"""
+
+import datetime as dt
+import io
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from phonenumber_field.phonenumber import PhoneNumber
+
+from appointments import availability, ics, limits, services, verification
+from appointments.forms import BookingForm, CitizenForm, FindBookingForm, VerifyForm, WaitlistForm
+from appointments.models import Booking, PlaceHold, Slot, WaitlistEntry, WaitlistState
+from appointments.services import Actor, BookingError, Citizen
+from hall.models import Service
+from hall.privacy import hash_id_number, hash_phone, mask_id_number
+
+DRAFT = "booking_draft"
+VERIFIED_PHONE = "booking_verified_phone"
+CODE_NONCE = "booking_code_nonce"
+BOOKED = "booking_booked_slots"
+FIND_PER_IP_HOUR = 20
 
 
-def _todo(request, **kwargs):
-    raise Http404
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
 
 
-choose_date = choose_time = details = join_waitlist = find_booking = manage = cancel = reschedule = _todo
-ics = qr = waitlist_offer = _todo
+def _web(request) -> Actor:
+    return Actor("web", ip=client_ip(request))
+
+
+def _bookable_service(slug: str, code: str) -> Service:
+    return get_object_or_404(Service.objects.bookable().select_related("hall"), hall__slug=slug, code=code)
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def _slot(service: Service, date: dt.date, slot_id: int) -> Slot:
+    return get_object_or_404(Slot.objects.select_related("hall"), pk=slot_id, service=service, date=date)
+
+
+def _booking(token: str) -> Booking:
+    return get_object_or_404(
+        Booking.objects.select_related("hall", "service", "slot"), manage_token=token, erased_at=None
+    )
+
+
+def _citizen(data: dict) -> Citizen:
+    return Citizen(
+        name=data["name"],
+        phone=PhoneNumber.from_string(data["phone"]),
+        id_number=data["id_number"],
+        language=data["language"],
+    )
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def booking_context(booking: Booking) -> dict:
+    return {"booking": booking, "hall": booking.hall, "service": booking.service, "slot": booking.slot}
+
+
+def choose_date(request, slug, code):
+    service = _bookable_service(slug, code)
+    return render(
+        request,
+        "appointments/choose_date.html",
+        {
+            "hall": service.hall,
+            "service": service,
+            "materials": service.materials.all(),
+            "days": availability.upcoming_days(service=service, now=timezone.now()),
+        },
+    )
+
+
+def choose_time(request, slug, code, date):
+    service = _bookable_service(slug, code)
+    day = availability.day_availability(service=service, date=_date(date), now=timezone.now())
+    return render(
+        request, "appointments/choose_time.html", {"hall": service.hall, "service": service, "day": day}
+    )
+
+
+def _slot_refusal(slot: Slot) -> str | None:
+    now = timezone.now()
+    rules = availability.rules_for(slot.hall)
+    if availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now):
+        return str(services.SLOT_NOT_BOOKABLE)
+    if not slot.remaining:
+        return str(services.SLOT_FULL)
+    return None
+
+
+def _flow(slug, code, date, slot_id) -> tuple[Service, Slot, tuple]:
+    service = _bookable_service(slug, code)
+    slot = _slot(service, _date(date), slot_id)
+    return service, slot, (slug, code, date, slot_id)
+
+
+def details(request, slug, code, date, slot_id):
+    service, slot, args = _flow(slug, code, date, slot_id)
+    if refusal := _slot_refusal(slot):
+        messages.error(request, refusal)
+        return redirect("appointments:choose_time", slug, code, date)
+    draft = request.session.get(DRAFT, {})
+    form = BookingForm(_posted(request), initial=draft or {"language": get_language(), "persons": 1})
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "phone": str(form.cleaned_data["phone"]), "slot": slot.pk}
+        request.session[DRAFT] = data
+        if _needs_phone_code(request, data):
+            return _send_phone_code(request, service, data, args)
+        return redirect("appointments:confirm", *args)
+    return render(
+        request,
+        "appointments/details.html",
+        {"hall": service.hall, "service": service, "slot": slot, "form": form, "args": args},
+    )
+
+
+def _needs_phone_code(request, draft: dict) -> bool:
+    return settings.BOOKING_SMS_CODE and request.session.get(VERIFIED_PHONE) != draft["phone"]
+
+
+def _send_phone_code(request, service, draft: dict, args):
+    try:
+        request.session[CODE_NONCE] = verification.send_code(
+            hall=service.hall, phone=PhoneNumber.from_string(draft["phone"]), language=draft["language"]
+        )
+    except ValueError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("appointments:verify", *args)
+
+
+def _draft(request, slot: Slot) -> dict | None:
+    draft = request.session.get(DRAFT)
+    return draft if draft and draft.get("slot") == slot.pk else None
+
+
+def _restart(request, slot: Slot, args):
+    """The draft is gone: the booking was made (back button) or the session expired."""
+    token = request.session.get(BOOKED, {}).get(str(slot.pk))
+    if token:
+        return redirect("appointments:booked", token)
+    messages.info(request, _("Please enter your details again."))
+    return redirect("appointments:details", *args)
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request, slug, code, date, slot_id):
+    service, slot, args = _flow(slug, code, date, slot_id)
+    draft = _draft(request, slot)
+    if draft is None:
+        return _restart(request, slot, args)
+    if not _needs_phone_code(request, draft):
+        return redirect("appointments:confirm", *args)
+    if request.method == "POST" and "resend" in request.POST:
+        return _send_phone_code(request, service, draft, args)
+    form = VerifyForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        refusal = verification.check_code(
+            nonce=request.session.get(CODE_NONCE, ""), phone=draft["phone"], code=form.cleaned_data["code"]
+        )
+        if refusal is None:
+            request.session[VERIFIED_PHONE] = draft["phone"]
+            return redirect("appointments:confirm", *args)
+        form.add_error("code", refusal)
+    context = {"hall": service.hall, "service": service, "slot": slot, "form": form, "args": args}
+    return render(
+        request, "appointments/verify.html", {**context, "phone": PhoneNumber.from_string(draft["phone"])}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, slug, code, date, slot_id):
+    service, slot, args = _flow(slug, code, date, slot_id)
+    draft = _draft(request, slot)
+    if draft is None:
+        return _restart(request, slot, args)
+    if _needs_phone_code(request, draft):
+        return redirect("appointments:verify", *args)
+    error = None
+    if request.method == "POST":
+        try:
+            booking = _book(request, slot, draft)
+        except BookingError as refusal:
+            error = refusal
+        else:
+            return redirect("appointments:booked", booking.manage_token)
+    return render(request, "appointments/confirm.html", _confirm_context(service, slot, draft, error, args))
+
+
+def _book(request, slot: Slot, draft: dict) -> Booking:
+    try:
+        booking = services.book(
+            slot=slot,
+            citizen=_citizen(draft),
+            persons=draft["persons"],
+            green_channel=draft["green_channel"],
+            green_note=draft["green_note"],
+            actor=_web(request),
+            now=timezone.now(),
+        )
+    except ValidationError as error:  # the form checked the number against a slightly different day
+        raise BookingError("invalid_id", error.messages[0]) from None
+    request.session.pop(DRAFT, None)
+    request.session[BOOKED] = {**request.session.get(BOOKED, {}), str(slot.pk): booking.manage_token}
+    return booking
+
+
+def _confirm_context(service, slot, draft, error, args) -> dict:
+    phone = PhoneNumber.from_string(draft["phone"])
+    warning = limits.no_show_warning(
+        availability.rules_for(service.hall),
+        hash_id_number(draft["id_number"]),
+        hash_phone(phone),
+        timezone.now(),
+    )
+    return {
+        "hall": service.hall,
+        "service": service,
+        "slot": slot,
+        "draft": draft,
+        "phone": phone,
+        "id_masked": mask_id_number(draft["id_number"]),
+        "language_name": dict(CitizenForm.base_fields["language"].choices)[draft["language"]],
+        "green_channel_label": dict(BookingForm.base_fields["green_channel"].choices).get(
+            draft["green_channel"]
+        ),
+        "error": error,
+        "no_show_warning": warning,
+        "args": args,
+    }
+
+
+def booked(request, token):
+    booking = _booking(token)
+    return render(
+        request,
+        "appointments/booked.html",
+        {**booking_context(booking), "materials": booking.service.materials.all()},
+    )
+
+
+def manage(request, token):
+    booking = _booking(token)
+    return render(request, "appointments/manage.html", booking_context(booking))
+
+
+@require_http_methods(["GET", "POST"])
+def cancel(request, token):
+    booking = _booking(token)
+    error = None
+    if request.method == "POST":
+        try:
+            services.cancel_booking(booking=booking, actor=_web(request), now=timezone.now())
+        except BookingError as refusal:
+            error = refusal
+        else:
+            messages.success(request, _("Your booking has been cancelled."))
+            return redirect("appointments:manage", token)
+    return render(request, "appointments/cancel.html", {**booking_context(booking), "error": error})
+
+
+@require_http_methods(["GET", "POST"])
+def reschedule(request, token):
+    booking = _booking(token)
+    now = timezone.now()
+    error = None
+    if request.method == "POST":
+        slot_id = request.POST.get("slot", "")
+        slot = get_object_or_404(Slot, pk=int(slot_id) if slot_id.isdigit() else 0, service=booking.service)
+        try:
+            services.reschedule_booking(booking=booking, slot=slot, actor=_web(request), now=now)
+        except BookingError as refusal:
+            error, date = refusal, slot.date
+        else:
+            messages.success(request, _("Your booking has been moved. The new time is shown below."))
+            return redirect("appointments:manage", token)
+    else:
+        date = _date(request.GET["date"]) if request.GET.get("date") else None
+    context = {**booking_context(booking), "error": error}
+    if date:
+        context["day"] = availability.day_availability(service=booking.service, date=date, now=now)
+    else:
+        context["days"] = availability.upcoming_days(service=booking.service, now=now)
+    return render(request, "appointments/reschedule.html", context)
+
+
+def ics_file(request, token):
+    booking = _booking(token)
+    text = ics.event(
+        uid=f"{booking.code}@chuangkou",
+        start=booking.slot.start,
+        end=booking.slot.end,
+        summary=f"{booking.service.name} · {booking.hall.name}",
+        location=booking.hall.address,
+        description=_(
+            "Booking code %(code)s. Bring the materials listed in the guide. Change or cancel: %(url)s"
+        )
+        % {"code": booking.code, "url": services.manage_url(booking)},
+        url=services.manage_url(booking),
+        stamp=booking.created_at,
+    )
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.ics"'
+    return response
+
+
+def qr(request, token):
+    booking = _booking(token)
+    buffer = io.BytesIO()
+    segno.make(booking.code, error="m").save(buffer, kind="svg", scale=8, border=4, xmldecl=False)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def find_booking(request):
+    form = FindBookingForm(_posted(request))
+    error = None
+    if request.method == "POST":
+        if limits.hit_rate_limit("find-ip", client_ip(request) or "-", FIND_PER_IP_HOUR):
+            error = str(limits.RATE_LIMITED)
+        elif form.is_valid():
+            booking = Booking.objects.filter(
+                code=form.cleaned_data["code"], phone=form.cleaned_data["phone"], erased_at=None
+            ).first()
+            if booking:
+                return redirect("appointments:manage", booking.manage_token)
+            error = _(
+                "We found no booking with this code and mobile number. Check both against your "
+                "confirmation text message and try again."
+            )
+    return render(request, "appointments/find.html", {"form": form, "error": error})
+
+
+@require_http_methods(["GET", "POST"])
+def join_waitlist(request, slug, code, date):
+    service = _bookable_service(slug, code)
+    day = availability.day_availability(service=service, date=_date(date), now=timezone.now())
+    if not day.bookable or day.remaining or not day.slots:
+        return redirect("appointments:choose_time", slug, code, date)
+    form = WaitlistForm(_posted(request), initial={"language": get_language()})
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.join_waitlist(
+                service=service,
+                date=day.date,
+                phone=form.cleaned_data["phone"],
+                language=form.cleaned_data["language"],
+            )
+        except BookingError as refusal:
+            error = refusal
+        else:
+            return redirect("appointments:waitlist_offer", entry.token)
+    context = {"hall": service.hall, "service": service, "day": day, "form": form, "error": error}
+    return render(request, "appointments/join_waitlist.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_offer(request, token):
+    entry = get_object_or_404(WaitlistEntry.objects.select_related("hall", "service", "booking"), token=token)
+    if entry.state == WaitlistState.ACCEPTED and entry.booking:
+        return redirect("appointments:booked", entry.booking.manage_token)
+    now = timezone.now()
+    hold = PlaceHold.objects.filter(waitlist_entry=entry, release_at__gt=now).select_related("slot").first()
+    context = {"entry": entry, "hall": entry.hall, "service": entry.service, "hold": hold, "error": None}
+    if entry.state != WaitlistState.OFFERED or hold is None:
+        return render(request, "appointments/waitlist_offer.html", context)
+    form = CitizenForm(_posted(request), initial={"phone": entry.phone, "language": entry.language})
+    if request.method == "POST" and form.is_valid():
+        citizen = Citizen(**{k: form.cleaned_data[k] for k in ("name", "phone", "id_number", "language")})
+        try:
+            booking = services.accept_offer(entry=entry, citizen=citizen, actor=_web(request), now=now)
+        except BookingError as refusal:
+            context["error"] = refusal
+        else:
+            return redirect("appointments:booked", booking.manage_token)
+    return render(request, "appointments/waitlist_offer.html", {**context, "form": form, "slot": hold.slot})

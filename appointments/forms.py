@@ -1,0 +1,191 @@
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
+
+from appointments.models import GreenChannel
+from hall.privacy import validate_id_number
+
+# Each language named in itself, so that a citizen finds their own.
+LANGUAGE_CHOICES = [("zh-hans", "简体中文"), ("en", "English")]
+
+NAME_REQUIRED = _("Enter your full name, as on your ID card.")
+PHONE_REQUIRED = _("Enter your mobile number.")
+PHONE_INVALID = _("Enter a mobile number with 11 digits, like 138 0013 8000.")
+ID_REQUIRED = _("Enter your resident ID number.")
+PERSONS_INVALID = _("Enter how many people need to be served: a number from 1 to 5.")
+GREEN_NOTE_REQUIRED = _("Tell us briefly what is urgent, so that staff can help you first.")
+CODE_REQUIRED = _("Enter the booking code.")
+CODE_INVALID = _("Enter the 6 digits from the text message.")
+SLOT_REQUIRED = _("Choose an arrival time.")
+
+
+def _mobile_field(**kwargs) -> PhoneNumberField:
+    return PhoneNumberField(
+        region="CN",
+        label=_("Mobile number"),
+        error_messages={"required": PHONE_REQUIRED, "invalid": PHONE_INVALID},
+        widget=RegionalPhoneNumberWidget(region="CN", attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        **kwargs,
+    )
+
+
+def _clean_mobile(phone):
+    """A Chinese number must be a mobile: the booking code is sent by text message."""
+    if (
+        phone
+        and phone.country_code == 86
+        and phonenumbers.number_type(phone)
+        not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
+    ):
+        raise ValidationError(PHONE_INVALID, code="not_mobile")
+    return phone
+
+
+class CitizenForm(forms.Form):
+    """Who is coming: name, mobile and resident ID number."""
+
+    name = forms.CharField(
+        label=_("Full name"),
+        max_length=60,
+        help_text=_("As printed on your ID card."),
+        error_messages={"required": NAME_REQUIRED},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = _mobile_field(help_text=_("We send your booking code to this number."))
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        max_length=30,
+        help_text=_("18 characters: 17 digits and a last digit or X."),
+        error_messages={"required": ID_REQUIRED},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language for text messages"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_phone(self):
+        return _clean_mobile(self.cleaned_data["phone"])
+
+    def clean_id_number(self):
+        return validate_id_number(self.cleaned_data["id_number"], today=timezone.localdate())
+
+
+class BookingForm(CitizenForm):
+    persons = forms.IntegerField(
+        label=_("How many people need to be served?"),
+        help_text=_("Each person takes one place. Count everyone who applies, children too."),
+        min_value=1,
+        max_value=5,
+        initial=1,
+        error_messages={
+            "required": PERSONS_INVALID,
+            "invalid": PERSONS_INVALID,
+            "min_value": PERSONS_INVALID,
+            "max_value": PERSONS_INVALID,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    green_channel = forms.ChoiceField(
+        label=_("Do you need the green channel?"),
+        help_text=_("Priority service for the elderly, the disabled, pregnant women and urgent matters."),
+        choices=[("", _("No"))] + list(GreenChannel.choices),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    green_note = forms.CharField(
+        label=_("Why do you need it? (optional)"),
+        help_text=_("For an urgent matter, say what it is, for example an exam that needs the ID card."),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    field_order = ["name", "phone", "id_number", "persons", "green_channel", "green_note", "language"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("green_channel") == GreenChannel.URGENT and not data.get("green_note", "").strip():
+            self.add_error("green_note", GREEN_NOTE_REQUIRED)
+        return data
+
+
+class StaffBookingForm(BookingForm):
+    slot = forms.ModelChoiceField(
+        label=_("Arrival time"),
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": SLOT_REQUIRED, "invalid_choice": SLOT_REQUIRED},
+    )
+    use_held_back = forms.BooleanField(
+        label=_("Use a held-back place"),
+        help_text=_("Places held back for the green channel and walk-ins; only staff can book them."),
+        required=False,
+    )
+
+    field_order = ["slot", "use_held_back", *BookingForm.field_order]
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].queryset = slots
+        self.fields["slot"].label_from_instance = self.slot_label
+        self.fields["name"].help_text = ""
+        self.fields["phone"].help_text = ""
+
+    @staticmethod
+    def slot_label(slot):
+        start = timezone.localtime(slot.start, slot.hall.tz)
+        end = timezone.localtime(slot.end, slot.hall.tz)
+        return _("%(start)s–%(end)s: %(online)s online, %(held)s held back") % {
+            "start": f"{start:%H:%M}",
+            "end": f"{end:%H:%M}",
+            "online": slot.remaining,
+            "held": 0 if slot.closed else slot.held_back - slot.taken_held_back,
+        }
+
+
+class VerifyForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from the text message"),
+        regex=r"^\d{6}$",
+        max_length=6,
+        help_text=_("6 digits."),
+        error_messages={"required": CODE_INVALID, "invalid": CODE_INVALID},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()
+
+
+class FindBookingForm(forms.Form):
+    code = forms.CharField(
+        label=_("Booking code"),
+        max_length=20,
+        help_text=_("8 letters and digits, from your confirmation."),
+        error_messages={"required": CODE_REQUIRED},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    phone = _mobile_field(help_text=_("The number you booked with."))
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).upper()
+
+
+class WaitlistForm(forms.Form):
+    phone = _mobile_field(help_text=_("We text you when a place becomes free."))
+    language = CitizenForm.base_fields["language"]
+
+    def clean_phone(self):
+        return _clean_mobile(self.cleaned_data["phone"])

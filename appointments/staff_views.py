@@ -1,0 +1,100 @@
+"""Staff book on a citizen's behalf: telephone bookings and the 导办 desk."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
+
+from appointments import availability, services
+from appointments.forms import StaffBookingForm
+from appointments.models import Slot
+from appointments.services import Actor, BookingError, Citizen
+from appointments.views import client_ip
+from hall import calendar
+from hall.models import Hall, Service
+
+
+def get_hall_for_staff(user) -> Hall:
+    """The hall a staff member works in; 404 for anyone without a staff row."""
+    staff = getattr(user, "staff", None)
+    if staff is None:
+        raise Http404
+    return staff.hall
+
+
+def get_service_for_staff(user, slug: str, code: str) -> Service:
+    """A bookable service of the staff member's own hall; 404 for any other hall's service."""
+    return get_object_or_404(
+        Service.objects.bookable().select_related("hall"),
+        hall=get_hall_for_staff(user),
+        hall__slug=slug,
+        code=code,
+    )
+
+
+@login_required
+def staff_book(request):
+    hall = get_hall_for_staff(request.user)
+    return render(
+        request, "appointments/staff_book.html", {"hall": hall, "services": hall.services.bookable()}
+    )
+
+
+def _days(service: Service, today: dt.date) -> list[calendar.DaySchedule]:
+    horizon = availability.rules_for(service.hall).horizon_days
+    return calendar.week(service.hall.schedule(), today, days=horizon + 1)
+
+
+def _slots(service: Service, date: dt.date | None, now: dt.datetime):
+    if date is None:
+        return Slot.objects.none()
+    availability.sync_slots(service=service, date=date)
+    return Slot.objects.on(service, date).filter(closed=False, end__gt=now).select_related("hall")
+
+
+def _chosen_date(request, days) -> dt.date | None:
+    wanted = request.POST.get("date") or request.GET.get("date")
+    return next((d.date for d in days if d.is_open and d.date.isoformat() == wanted), None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_book_service(request, slug, code):
+    service = get_service_for_staff(request.user, slug, code)
+    now = timezone.now()
+    days = _days(service, service.hall.local_date(now))
+    date = _chosen_date(request, days)
+    form = StaffBookingForm(
+        request.POST if request.method == "POST" and date else None,
+        slots=_slots(service, date, now),
+        initial={"language": get_language(), "persons": 1},
+    )
+    error = None
+    if form.is_bound and form.is_valid():
+        try:
+            booking = _book(request, form.cleaned_data, now)
+        except BookingError as refusal:
+            error = refusal
+        else:
+            return redirect("appointments:booked", booking.manage_token)
+    context = {"hall": service.hall, "service": service, "days": days, "date": date, "form": form}
+    return render(request, "appointments/staff_book_service.html", {**context, "error": error})
+
+
+def _book(request, data: dict, now: dt.datetime):
+    return services.book(
+        slot=data["slot"],
+        citizen=Citizen(
+            name=data["name"], phone=data["phone"], id_number=data["id_number"], language=data["language"]
+        ),
+        persons=data["persons"],
+        green_channel=data["green_channel"],
+        green_note=data["green_note"],
+        actor=Actor("staff", user=request.user, ip=client_ip(request)),
+        now=now,
+        use_held_back=data["use_held_back"],
+    )
