@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import staff_views, views
+from appointments import manage_views, staff_views, views
 
 app_name = "appointments"
 urlpatterns = [
@@ -10,13 +10,13 @@ urlpatterns = [
     path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/verify/", views.verify, name="verify"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/confirm/", views.confirm, name="confirm"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/waitlist/", views.join_waitlist, name="join_waitlist"),
-    path("booking/find/", views.find_booking, name="find"),
-    path("booking/<str:token>/", views.manage, name="manage"),
-    path("booking/<str:token>/booked/", views.booked, name="booked"),
-    path("booking/<str:token>/cancel/", views.cancel, name="cancel"),
-    path("booking/<str:token>/reschedule/", views.reschedule, name="reschedule"),
-    path("booking/<str:token>/booking.ics", views.ics_file, name="ics"),
-    path("booking/<str:token>/qr.svg", views.qr, name="qr"),
+    path("booking/find/", manage_views.find_booking, name="find"),
+    path("booking/<str:token>/", manage_views.manage, name="manage"),
+    path("booking/<str:token>/booked/", manage_views.booked, name="booked"),
+    path("booking/<str:token>/cancel/", manage_views.cancel, name="cancel"),
+    path("booking/<str:token>/reschedule/", manage_views.reschedule, name="reschedule"),
+    path("booking/<str:token>/booking.ics", manage_views.ics_file, name="ics"),
+    path("booking/<str:token>/qr.svg", manage_views.qr, name="qr"),
     path("waitlist/<str:token>/", views.waitlist_offer, name="waitlist_offer"),
     path("staff/book/", staff_views.staff_book, name="staff_book"),
     path("staff/book/<slug:slug>/<slug:code>/", staff_views.staff_book_service, name="staff_book_service"),

@@ -5,13 +5,11 @@ must not end up in logs or browser history.
 """
 
 import datetime as dt
-import io
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -19,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from phonenumber_field.phonenumber import PhoneNumber
 
-from appointments import availability, ics, limits, services, verification
-from appointments.forms import BookingForm, CitizenForm, FindBookingForm, VerifyForm, WaitlistForm
+from appointments import availability, limits, services, verification
+from appointments.forms import BookingForm, CitizenForm, VerifyForm, WaitlistForm
 from appointments.models import Booking, PlaceHold, Slot, WaitlistEntry, WaitlistState
 from appointments.services import Actor, BookingError, Citizen
 from hall.models import Service
@@ -30,14 +28,13 @@ DRAFT = "booking_draft"
 VERIFIED_PHONE = "booking_verified_phone"
 CODE_NONCE = "booking_code_nonce"
 BOOKED = "booking_booked_slots"
-FIND_PER_IP_HOUR = 20
 
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _web(request) -> Actor:
+def web_actor(request) -> Actor:
     return Actor("web", ip=client_ip(request))
 
 
@@ -45,7 +42,7 @@ def _bookable_service(slug: str, code: str) -> Service:
     return get_object_or_404(Service.objects.bookable().select_related("hall"), hall__slug=slug, code=code)
 
 
-def _date(value: str) -> dt.date:
+def parse_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -56,7 +53,7 @@ def _slot(service: Service, date: dt.date, slot_id: int) -> Slot:
     return get_object_or_404(Slot.objects.select_related("hall"), pk=slot_id, service=service, date=date)
 
 
-def _booking(token: str) -> Booking:
+def get_booking(token: str) -> Booking:
     return get_object_or_404(
         Booking.objects.select_related("hall", "service", "slot"), manage_token=token, erased_at=None
     )
@@ -71,7 +68,7 @@ def _citizen(data: dict) -> Citizen:
     )
 
 
-def _posted(request):
+def posted(request):
     return request.POST if request.method == "POST" else None
 
 
@@ -95,7 +92,7 @@ def choose_date(request, slug, code):
 
 def choose_time(request, slug, code, date):
     service = _bookable_service(slug, code)
-    day = availability.day_availability(service=service, date=_date(date), now=timezone.now())
+    day = availability.day_availability(service=service, date=parse_date(date), now=timezone.now())
     return render(
         request, "appointments/choose_time.html", {"hall": service.hall, "service": service, "day": day}
     )
@@ -113,7 +110,7 @@ def _slot_refusal(slot: Slot) -> str | None:
 
 def _flow(slug, code, date, slot_id) -> tuple[Service, Slot, tuple]:
     service = _bookable_service(slug, code)
-    slot = _slot(service, _date(date), slot_id)
+    slot = _slot(service, parse_date(date), slot_id)
     return service, slot, (slug, code, date, slot_id)
 
 
@@ -123,7 +120,7 @@ def details(request, slug, code, date, slot_id):
         messages.error(request, refusal)
         return redirect("appointments:choose_time", slug, code, date)
     draft = request.session.get(DRAFT, {})
-    form = BookingForm(_posted(request), initial=draft or {"language": get_language(), "persons": 1})
+    form = BookingForm(posted(request), initial=draft or {"language": get_language(), "persons": 1})
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "phone": str(form.cleaned_data["phone"]), "slot": slot.pk}
         request.session[DRAFT] = data
@@ -175,7 +172,7 @@ def verify(request, slug, code, date, slot_id):
         return redirect("appointments:confirm", *args)
     if request.method == "POST" and "resend" in request.POST:
         return _send_phone_code(request, service, draft, args)
-    form = VerifyForm(_posted(request))
+    form = VerifyForm(posted(request))
     if request.method == "POST" and form.is_valid():
         refusal = verification.check_code(
             nonce=request.session.get(CODE_NONCE, ""), phone=draft["phone"], code=form.cleaned_data["code"]
@@ -217,7 +214,7 @@ def _book(request, slot: Slot, draft: dict) -> Booking:
             persons=draft["persons"],
             green_channel=draft["green_channel"],
             green_note=draft["green_note"],
-            actor=_web(request),
+            actor=web_actor(request),
             now=timezone.now(),
         )
     except ValidationError as error:  # the form checked the number against a slightly different day
@@ -252,116 +249,13 @@ def _confirm_context(service, slot, draft, error, args) -> dict:
     }
 
 
-def booked(request, token):
-    booking = _booking(token)
-    return render(
-        request,
-        "appointments/booked.html",
-        {**booking_context(booking), "materials": booking.service.materials.all()},
-    )
-
-
-def manage(request, token):
-    booking = _booking(token)
-    return render(request, "appointments/manage.html", booking_context(booking))
-
-
-@require_http_methods(["GET", "POST"])
-def cancel(request, token):
-    booking = _booking(token)
-    error = None
-    if request.method == "POST":
-        try:
-            services.cancel_booking(booking=booking, actor=_web(request), now=timezone.now())
-        except BookingError as refusal:
-            error = refusal
-        else:
-            messages.success(request, _("Your booking has been cancelled."))
-            return redirect("appointments:manage", token)
-    return render(request, "appointments/cancel.html", {**booking_context(booking), "error": error})
-
-
-@require_http_methods(["GET", "POST"])
-def reschedule(request, token):
-    booking = _booking(token)
-    now = timezone.now()
-    error = None
-    if request.method == "POST":
-        slot_id = request.POST.get("slot", "")
-        slot = get_object_or_404(Slot, pk=int(slot_id) if slot_id.isdigit() else 0, service=booking.service)
-        try:
-            services.reschedule_booking(booking=booking, slot=slot, actor=_web(request), now=now)
-        except BookingError as refusal:
-            error, date = refusal, slot.date
-        else:
-            messages.success(request, _("Your booking has been moved. The new time is shown below."))
-            return redirect("appointments:manage", token)
-    else:
-        date = _date(request.GET["date"]) if request.GET.get("date") else None
-    context = {**booking_context(booking), "error": error}
-    if date:
-        context["day"] = availability.day_availability(service=booking.service, date=date, now=now)
-    else:
-        context["days"] = availability.upcoming_days(service=booking.service, now=now)
-    return render(request, "appointments/reschedule.html", context)
-
-
-def ics_file(request, token):
-    booking = _booking(token)
-    text = ics.event(
-        uid=f"{booking.code}@chuangkou",
-        start=booking.slot.start,
-        end=booking.slot.end,
-        summary=f"{booking.service.name} · {booking.hall.name}",
-        location=booking.hall.address,
-        description=_(
-            "Booking code %(code)s. Bring the materials listed in the guide. Change or cancel: %(url)s"
-        )
-        % {"code": booking.code, "url": services.manage_url(booking)},
-        url=services.manage_url(booking),
-        stamp=booking.created_at,
-    )
-    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.ics"'
-    return response
-
-
-def qr(request, token):
-    booking = _booking(token)
-    buffer = io.BytesIO()
-    segno.make(booking.code, error="m").save(buffer, kind="svg", scale=8, border=4, xmldecl=False)
-    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-@require_http_methods(["GET", "POST"])
-def find_booking(request):
-    form = FindBookingForm(_posted(request))
-    error = None
-    if request.method == "POST":
-        if limits.hit_rate_limit("find-ip", client_ip(request) or "-", FIND_PER_IP_HOUR):
-            error = str(limits.RATE_LIMITED)
-        elif form.is_valid():
-            booking = Booking.objects.filter(
-                code=form.cleaned_data["code"], phone=form.cleaned_data["phone"], erased_at=None
-            ).first()
-            if booking:
-                return redirect("appointments:manage", booking.manage_token)
-            error = _(
-                "We found no booking with this code and mobile number. Check both against your "
-                "confirmation text message and try again."
-            )
-    return render(request, "appointments/find.html", {"form": form, "error": error})
-
-
 @require_http_methods(["GET", "POST"])
 def join_waitlist(request, slug, code, date):
     service = _bookable_service(slug, code)
-    day = availability.day_availability(service=service, date=_date(date), now=timezone.now())
+    day = availability.day_availability(service=service, date=parse_date(date), now=timezone.now())
     if not day.bookable or day.remaining or not day.slots:
         return redirect("appointments:choose_time", slug, code, date)
-    form = WaitlistForm(_posted(request), initial={"language": get_language()})
+    form = WaitlistForm(posted(request), initial={"language": get_language()})
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -389,11 +283,11 @@ def waitlist_offer(request, token):
     context = {"entry": entry, "hall": entry.hall, "service": entry.service, "hold": hold, "error": None}
     if entry.state != WaitlistState.OFFERED or hold is None:
         return render(request, "appointments/waitlist_offer.html", context)
-    form = CitizenForm(_posted(request), initial={"phone": entry.phone, "language": entry.language})
+    form = CitizenForm(posted(request), initial={"phone": entry.phone, "language": entry.language})
     if request.method == "POST" and form.is_valid():
         citizen = Citizen(**{k: form.cleaned_data[k] for k in ("name", "phone", "id_number", "language")})
         try:
-            booking = services.accept_offer(entry=entry, citizen=citizen, actor=_web(request), now=now)
+            booking = services.accept_offer(entry=entry, citizen=citizen, actor=web_actor(request), now=now)
         except BookingError as refusal:
             context["error"] = refusal
         else:
