@@ -1,5 +1,7 @@
 import datetime as dt
+import hashlib
 import re
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -317,3 +319,83 @@ class Staff(models.Model):
     @property
     def is_supervisor(self) -> bool:
         return self.role == StaffRole.SUPERVISOR
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+    def revoke(self, now: dt.datetime) -> int:
+        return self.filter(revoked_at__isnull=True).update(revoked_at=now)
+
+    def issue(self, *, user, hall: Hall, name: str) -> tuple["ApiToken", str]:
+        """Create a token and return it with its key, which is not stored and cannot be shown again."""
+        token = self.model(user=user, hall=hall, name=name)
+        key = token.set_new_key()
+        token.full_clean()
+        token.save()
+        return token, key
+
+
+class ApiToken(models.Model):
+    """A bearer key for a device (kiosk, ticket printer, display) or a staff member's tool, scoped to one
+    hall. Only a SHA-256 hash of the key is kept; the key is shown once, when it is issued."""
+
+    KEY_START = "ck_"
+    PREFIX_LENGTH = 10
+    LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+    hall = models.ForeignKey(
+        Hall, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("hall")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+        help_text=_("The staff member, or the user account of the device."),
+    )
+    name = models.CharField(_("device or purpose"), max_length=100)
+    prefix = models.CharField(_("key starts with"), max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["hall", "-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def set_new_key(self) -> str:
+        """Draw a new key, keep only its hash and prefix, and return it to be shown once."""
+        key = self.KEY_START + secrets.token_urlsafe(30)
+        self.prefix, self.key_hash = key[: self.PREFIX_LENGTH], self.hash_key(key)
+        return key
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def clean(self):
+        staff = Staff.objects.filter(user_id=self.user_id).first() if self.user_id else None
+        if staff and self.hall_id and staff.hall_id != self.hall_id:
+            raise ValidationError(
+                _("%(user)s is staff of %(hall)s: a token can only be for their own hall.")
+                % {"user": staff.user, "hall": staff.hall}
+            )
+
+    def touch(self, now: dt.datetime) -> None:
+        """Record use, at most once a minute, so that busy devices do not write on every request."""
+        ApiToken.objects.filter(pk=self.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - self.LAST_USED_PRECISION)
+        ).update(last_used_at=now)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_rq",
     "csp",
+    "ninja",  # serves the API docs' assets from static/ (our Content-Security-Policy allows no CDN)
     "hall",
     "notifications",
     "appointments",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from hall import views
+from hall.api_v1 import api
 
 hall_patterns = (
     [
@@ -17,6 +18,7 @@ hall_patterns = (
 urlpatterns = [
     path("", include(hall_patterns)),
     path("", include("appointments.urls")),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,340 @@
+"""JSON API v1 routes for availability and bookings; mounted on the one NinjaAPI in hall/api_v1.py."""
+
+import datetime as dt
+import secrets
+from typing import Annotated
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.throttling import BaseThrottle
+from phonenumber_field.phonenumber import PhoneNumber
+from pydantic import StringConstraints
+
+from appointments import availability, limits, services
+from appointments.models import Booking, GreenChannel, Slot
+from appointments.services import Actor, BookingError, Citizen
+from hall.api import (
+    AUTH_ERRORS,
+    MAX_ID,
+    STAFF_AUTH,
+    ApiError,
+    ErrorOut,
+    IdNumber,
+    IsoDate,
+    Mobile,
+    client_ip,
+    error_response,
+    get_hall,
+    get_hall_for_staff,
+)
+
+SERVICE_NOT_FOUND = _("This hall has no service with this code.")
+SERVICE_NOT_BOOKABLE = _("This service cannot be booked online. Please take a ticket at the hall.")
+SLOT_NOT_FOUND = _("There is no such time for this service. Please choose one from the available times.")
+BOOKING_NOT_FOUND = _("No booking matches this code and mobile number. Please check both.")
+PROOF_NEEDED = _("Give the mobile number used for the booking, or its manage token.")
+
+# Status of each BookingError code; any other refusal is a conflict with the current state (409).
+BOOKING_ERROR_STATUS = {"not_bookable": 400, "not_allowed": 403, "rate_limited": 429}
+
+
+class PerIpRateLimit(BaseThrottle):
+    """A fixed-window count per client address in Redis (off with RATE_LIMITS=off)."""
+
+    def __init__(self, scope: str, limit: int, seconds: int):
+        self.scope, self.limit, self.seconds = scope, limit, seconds
+
+    def allow_request(self, request) -> bool:
+        return not limits.hit_rate_limit(f"api-{self.scope}", client_ip(request), self.limit, self.seconds)
+
+
+READS = PerIpRateLimit("read", limit=600, seconds=600)
+# Looking a booking up needs its code and mobile number; a low limit keeps guessing pointless.
+LOOKUPS = PerIpRateLimit("lookup", limit=60, seconds=3600)
+
+
+def booking_error(request, exc: BookingError):
+    fields = {exc.field: exc.message} if exc.field else {}
+    return error_response(request, BOOKING_ERROR_STATUS.get(exc.code, 409), exc.code, exc.message, fields)
+
+
+router = Router(tags=["bookings"])
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+SlotId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class AvailabilityQuery(Schema):
+    service: Code
+    date: IsoDate
+
+
+class SlotOut(Schema):
+    id: int
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    remaining: int
+
+
+class DayOut(Schema):
+    date: dt.date
+    open: bool = Field(description="The hall is open on this date.")
+    bookable: bool = Field(description="The date can be booked now.")
+    reason: str = Field(description="Why the date is closed or cannot be booked, or what is special.")
+    slots: list[SlotOut]
+
+
+class GreenChannelIn(Schema):
+    category: GreenChannel
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+class BookingIn(Schema):
+    hall: Code
+    service: Code
+    slot: SlotId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    phone: Mobile
+    id_number: IdNumber
+    persons: Annotated[int, Field(ge=1, le=5)] = 1
+    green_channel: GreenChannelIn | None = None
+
+
+class ProofIn(Schema):
+    """The citizen proves the booking is theirs with its mobile number or its manage token."""
+
+    phone: Mobile | None = None
+    manage_token: Token | None = None
+
+
+class RescheduleIn(ProofIn):
+    slot: SlotId
+
+
+class BookingOut(Schema):
+    code: str
+    state: str
+    hall: str
+    service: str
+    service_name: str
+    start: dt.datetime
+    end: dt.datetime
+    persons: int
+    name_masked: str
+    phone_masked: str
+    id_masked: str
+    green_channel: str
+    can_change: bool
+
+
+class BookingCreatedOut(BookingOut):
+    manage_token: str
+
+
+class StaffBookingOut(Schema):
+    code: str
+    state: str
+    service: str
+    service_name: str
+    start: dt.datetime
+    end: dt.datetime
+    persons: int
+    name: str = Field(description="In full for staff of the hall, masked for device tokens.")
+    phone_masked: str
+    id_masked: str
+    green_channel: str
+    green_note: str
+    channel: str
+
+
+def _local(booking: Booking, instant: dt.datetime) -> dt.datetime:
+    return timezone.localtime(instant, booking.hall.tz)
+
+
+def booking_out(booking: Booking) -> dict:
+    return {
+        "code": booking.code,
+        "state": booking.state,
+        "hall": booking.hall.slug,
+        "service": booking.service.code,
+        "service_name": booking.service.name,
+        "start": _local(booking, booking.slot.start),
+        "end": _local(booking, booking.slot.end),
+        "persons": booking.persons,
+        "name_masked": booking.name_masked,
+        "phone_masked": booking.phone_masked,
+        "id_masked": booking.id_masked,
+        "green_channel": booking.green_channel,
+        "can_change": booking.can_change,
+    }
+
+
+def _bookable_service(hall, code: str):
+    service = hall.services.active().filter(code=code).first()
+    if service is None:
+        raise ApiError(404, "not_found", SERVICE_NOT_FOUND, {"service": SERVICE_NOT_FOUND})
+    if not service.bookable:
+        raise ApiError(400, "not_bookable", SERVICE_NOT_BOOKABLE, {"service": SERVICE_NOT_BOOKABLE})
+    return service
+
+
+def _slot(service, slot_id: int) -> Slot:
+    slot = Slot.objects.select_related("hall", "service").filter(pk=slot_id, service=service).first()
+    if slot is None:
+        raise ApiError(404, "not_found", SLOT_NOT_FOUND, {"slot": SLOT_NOT_FOUND})
+    return slot
+
+
+def get_booking_for_citizen(code: str, proof: ProofIn) -> Booking:
+    """The booking with this code, if the mobile number or manage token matches; otherwise 'not found',
+    so that nobody learns whether a code exists."""
+    if not proof.phone and not proof.manage_token:
+        raise ApiError(422, "invalid", PROOF_NEEDED, {"phone": PROOF_NEEDED})
+    booking = Booking.objects.select_related("hall", "service", "slot").filter(code=code.upper()).first()
+    if booking is not None and (
+        (proof.manage_token and secrets.compare_digest(booking.manage_token, proof.manage_token))
+        or (proof.phone and booking.phone and booking.phone.as_e164 == proof.phone)
+    ):
+        return booking
+    raise ApiError(404, "not_found", BOOKING_NOT_FOUND)
+
+
+def _actor(request) -> Actor:
+    return Actor("api", ip=client_ip(request))
+
+
+@router.get(
+    "/halls/{hall}/availability",
+    response={200: DayOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=READS,
+)
+def get_availability(request, hall: str, query: Query[AvailabilityQuery]):
+    """Arrival times of one service on one date, with the places left in each."""
+    service = _bookable_service(get_hall(hall), query.service)
+    day = availability.day_availability(service=service, date=query.date, now=timezone.now())
+    tz = service.hall.tz
+    return {
+        "date": day.date,
+        "open": day.open,
+        "bookable": day.bookable,
+        "reason": str(day.reason or ""),
+        "slots": [
+            {
+                "id": slot.pk,
+                "start": timezone.localtime(slot.start, tz),
+                "end": timezone.localtime(slot.end, tz),
+                "capacity": slot.capacity,
+                "remaining": slot.remaining,
+            }
+            for slot in day.slots
+        ],
+    }
+
+
+@router.post(
+    "/bookings",
+    response={
+        201: BookingCreatedOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
+)
+def create_booking(request, data: BookingIn):
+    """Book an arrival time. No CSRF token is needed: the request carries no cookie-based authority."""
+    service = _bookable_service(get_hall(data.hall), data.service)
+    slot = _slot(service, data.slot)
+    citizen = Citizen(
+        name=data.name,
+        phone=PhoneNumber.from_string(data.phone),
+        id_number=data.id_number,
+        language="en" if translation.get_language().startswith("en") else "zh-hans",
+    )
+    green = data.green_channel
+    booking = services.book(
+        slot=slot,
+        citizen=citizen,
+        persons=data.persons,
+        green_channel=green.category if green else "",
+        green_note=green.note if green else "",
+        actor=_actor(request),
+    )
+    return Status(201, {**booking_out(booking), "manage_token": booking.manage_token})
+
+
+@router.get(
+    "/bookings/{code}",
+    response={200: BookingOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=LOOKUPS,
+)
+def get_booking(request, code: str, proof: Query[ProofIn]):
+    """A booking, with personal data masked; `phone` or `manage_token` proves it is the caller's."""
+    return booking_out(get_booking_for_citizen(code, proof))
+
+
+@router.post(
+    "/bookings/{code}/cancel",
+    response={200: BookingOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=LOOKUPS,
+)
+def cancel_booking(request, code: str, data: ProofIn):
+    booking = get_booking_for_citizen(code, data)
+    return booking_out(services.cancel_booking(booking=booking, actor=_actor(request)))
+
+
+@router.post(
+    "/bookings/{code}/reschedule",
+    response={200: BookingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=LOOKUPS,
+)
+def reschedule_booking(request, code: str, data: RescheduleIn):
+    """Move to another time of the same service; if the new time is full (409 slot_full) nothing changes."""
+    booking = get_booking_for_citizen(code, data)
+    slot = _slot(booking.service, data.slot)
+    return booking_out(services.reschedule_booking(booking=booking, slot=slot, actor=_actor(request)))
+
+
+class DayQuery(Schema):
+    date: IsoDate | None = None
+
+
+@router.get(
+    "/halls/{hall}/bookings",
+    response={200: list[StaffBookingOut], **AUTH_ERRORS},
+    auth=STAFF_AUTH,
+    tags=["staff"],
+)
+def list_hall_bookings(request, hall: str, query: Query[DayQuery]):
+    """A day's bookings of the caller's hall (today by default). Staff of the hall see names in full."""
+    principal = request.auth
+    hall_obj = get_hall_for_staff(principal, hall)
+    date = query.date or hall_obj.local_date(timezone.now())
+    bookings = (
+        Booking.objects.filter(hall=hall_obj, slot__date=date)
+        .select_related("hall", "service", "slot")
+        .order_by("slot__start", "created_at", "pk")
+    )
+    show_name = principal.is_hall_staff
+    return [
+        {
+            "code": b.code,
+            "state": b.state,
+            "service": b.service.code,
+            "service_name": b.service.name,
+            "start": _local(b, b.slot.start),
+            "end": _local(b, b.slot.end),
+            "persons": b.persons,
+            "name": b.name if show_name else b.name_masked,
+            "phone_masked": b.phone_masked,
+            "id_masked": b.id_masked,
+            "green_channel": b.green_channel,
+            "green_note": b.green_note,
+            "channel": b.channel,
+        }
+        for b in bookings
+    ]
