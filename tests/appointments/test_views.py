@@ -4,7 +4,9 @@ import secrets
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
@@ -513,3 +515,23 @@ def test_staff_booking_needs_login(client, service):
     response = client.get(reverse("appointments:staff_book"))
 
     assert response.url == reverse("admin:login") + "?next=" + reverse("appointments:staff_book")
+
+
+@pytest.mark.parametrize("page", ["choose_date", "choose_time"])
+def test_day_and_time_lists_query_count_does_not_grow_with_slots(client, day, page):
+    def queries(end):
+        hall = make_hall(slug=f"h{end.hour}{end.minute}")
+        open_on(hall, day, start=dt.time(9), end=end)
+        service = make_service(hall)
+        make_counter(hall, 1, [service])
+        url = flow_url(page, service, day) if page == "choose_time" else None
+        url = url or reverse("appointments:choose_date", args=[hall.slug, service.code])
+        client.get(url)  # the first visit creates the slots
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        return len(slots(service, day)), len(captured)
+
+    one, three = queries(dt.time(9, 40)), queries(dt.time(10, 40))
+
+    assert (one[0], three[0]) == (1, 3)
+    assert one[1] == three[1]
