@@ -40,7 +40,8 @@ def expect_booked_with_visible_qr(page):
 def test_citizen_books_and_cancels_in_chinese(page, service):
     page.goto(reverse("hall:service_detail", args=[service.hall.slug, service.code]))
     expect(page.locator("h1")).to_have_text("居民身份证换领")
-    page.locator(f"a[href='{reverse('appointments:choose_date', args=[service.hall.slug, service.code])}']").click()
+    book_url = reverse("appointments:choose_date", args=[service.hall.slug, service.code])
+    page.locator(f"a[href='{book_url}']").click()
     expect(page.locator(".materials li")).to_have_text(["户口簿"])
     page.locator(".day-link").first.click()
     page.locator(".slot-link").first.click()
