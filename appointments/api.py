@@ -4,6 +4,7 @@ import datetime as dt
 import secrets
 from typing import Annotated
 
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
@@ -11,7 +12,7 @@ from ninja.throttling import BaseThrottle
 from phonenumber_field.phonenumber import PhoneNumber
 from pydantic import StringConstraints
 
-from appointments import availability, limits, services
+from appointments import availability, limits, services, verification
 from appointments.models import Booking, GreenChannel, Slot
 from appointments.services import Actor, BookingError, Citizen
 from hall.api import (
@@ -34,6 +35,7 @@ SERVICE_NOT_BOOKABLE = _("This service cannot be booked online. Please take a ti
 SLOT_NOT_FOUND = _("There is no such time for this service. Please choose one from the available times.")
 BOOKING_NOT_FOUND = _("No booking matches this code and mobile number. Please check both.")
 PROOF_NEEDED = _("Give the mobile number used for the booking, or its manage token.")
+PHONE_CODE_NEEDED = _("Request a code for this mobile number first, then send it with the booking.")
 
 # Status of each BookingError code; any other refusal is a conflict with the current state (409).
 BOOKING_ERROR_STATUS = {"not_bookable": 400, "not_allowed": 403, "rate_limited": 429}
@@ -52,6 +54,8 @@ class PerIpRateLimit(BaseThrottle):
 READS = PerIpRateLimit("read", limit=600, seconds=600)
 # Looking a booking up needs its code and mobile number; a low limit keeps guessing pointless.
 LOOKUPS = PerIpRateLimit("lookup", limit=60, seconds=3600)
+# Each code is a text message: few per address, besides the per-number limit in verification.
+PHONE_CODES = PerIpRateLimit("phone-code", limit=20, seconds=3600)
 
 
 def booking_error(request, exc: BookingError):
@@ -92,6 +96,11 @@ class GreenChannelIn(Schema):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 
+class PhoneCodeIn(Schema):
+    nonce: Token
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+
+
 class BookingIn(Schema):
     hall: Code
     service: Code
@@ -101,6 +110,19 @@ class BookingIn(Schema):
     id_number: IdNumber
     persons: Annotated[int, Field(ge=1, le=5)] = 1
     green_channel: GreenChannelIn | None = None
+    phone_code: PhoneCodeIn | None = Field(
+        None, description="Needed where the deployment proves mobiles by text message (POST /phone-codes)."
+    )
+
+
+class PhoneCodeRequestIn(Schema):
+    hall: Code
+    phone: Mobile
+
+
+class PhoneCodeOut(Schema):
+    nonce: str
+    expires_in: int = Field(description="Seconds.")
 
 
 class ProofIn(Schema):
@@ -206,6 +228,23 @@ def _actor(request) -> Actor:
     return Actor("api", ip=client_ip(request))
 
 
+def _language() -> str:
+    return "en" if translation.get_language().startswith("en") else "zh-hans"
+
+
+def _check_phone_code(data: BookingIn) -> None:
+    """Like the web flow: with BOOKING_SMS_CODE on, a booking needs the code texted to its mobile."""
+    if not settings.BOOKING_SMS_CODE:
+        return
+    if data.phone_code is None:
+        raise ApiError(422, "phone_code_needed", PHONE_CODE_NEEDED, {"phone_code": PHONE_CODE_NEEDED})
+    refusal = verification.check_code(
+        nonce=data.phone_code.nonce, phone=data.phone, code=data.phone_code.code
+    )
+    if refusal:
+        raise ApiError(422, "phone_code_wrong", refusal, {"phone_code.code": refusal})
+
+
 @router.get(
     "/halls/{hall}/availability",
     response={200: DayOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
@@ -249,11 +288,12 @@ def create_booking(request, data: BookingIn):
     """Book an arrival time. No CSRF token is needed: the request carries no cookie-based authority."""
     service = _bookable_service(get_hall(data.hall), data.service)
     slot = _slot(service, data.slot)
+    _check_phone_code(data)
     citizen = Citizen(
         name=data.name,
         phone=PhoneNumber.from_string(data.phone),
         id_number=data.id_number,
-        language="en" if translation.get_language().startswith("en") else "zh-hans",
+        language=_language(),
     )
     green = data.green_channel
     booking = services.book(
@@ -265,6 +305,23 @@ def create_booking(request, data: BookingIn):
         actor=_actor(request),
     )
     return Status(201, {**booking_out(booking), "manage_token": booking.manage_token})
+
+
+@router.post(
+    "/phone-codes",
+    response={201: PhoneCodeOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=PHONE_CODES,
+)
+def request_phone_code(request, data: PhoneCodeRequestIn):
+    """Text a one-time code to a mobile number, to send with POST /bookings (where the deployment asks)."""
+    hall = get_hall(data.hall)
+    try:
+        nonce = verification.send_code(
+            hall=hall, phone=PhoneNumber.from_string(data.phone), language=_language()
+        )
+    except ValueError as refusal:
+        raise ApiError(429, "rate_limited", str(refusal)) from None
+    return Status(201, {"nonce": nonce, "expires_in": verification.CODE_SECONDS})
 
 
 @router.get(

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -5,6 +7,7 @@ from appointments import availability, services
 from appointments.models import Booking, BookingEvent, BookingRules, BookingState, Channel, Slot
 from hall import api
 from hall.privacy import ID_BAD_CHECK_DIGIT
+from notifications.models import Kind, Notification
 from tests.api.helpers import PHONE, booking_body, get, in_language, local_iso, post
 from tests.makers import make_counter, make_id_number, make_service
 
@@ -465,3 +468,52 @@ def test_booking_lookups_are_rate_limited(client, slots, monkeypatch):
     statuses = [get(client, "/api/v1/bookings/NOSUCHCODE", phone=PHONE).status_code for _ in range(3)]
 
     assert statuses == [404, 404, 429]
+
+
+def _texted_code() -> str:
+    text = Notification.objects.get(kind=Kind.VERIFICATION_CODE).text
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def test_book_where_mobiles_are_proven_needs_the_texted_code(client, slots, settings):
+    settings.BOOKING_SMS_CODE = True
+
+    without = post(client, "/api/v1/bookings", booking_body(slots[0]), language="en")
+    sent = post(client, "/api/v1/phone-codes", {"hall": "north", "phone": PHONE}, language="en")
+    nonce = sent.json()["nonce"]
+    wrong = post(
+        client,
+        "/api/v1/bookings",
+        booking_body(slots[0], phone_code={"nonce": nonce, "code": "x"}),
+        language="en",
+    )
+    right = post(
+        client,
+        "/api/v1/bookings",
+        booking_body(slots[0], phone_code={"nonce": nonce, "code": _texted_code()}),
+    )
+
+    needed = "Request a code for this mobile number first, then send it with the booking."
+    assert without.json() == {
+        "error": "phone_code_needed",
+        "message": needed,
+        "fields": {"phone_code": needed},
+    }
+    assert (sent.status_code, sent.json()) == (201, {"nonce": nonce, "expires_in": 600})
+    assert wrong.status_code == 422
+    assert wrong.json()["error"] == "phone_code_wrong"
+    assert (
+        wrong.json()["message"]
+        == "The code is not right. Check the text message and type the 6 digits again."
+    )
+    assert (right.status_code, Booking.objects.count()) == (201, 1)
+
+
+def test_phone_code_for_unknown_hall_is_404(client, slots):
+    response = post(client, "/api/v1/phone-codes", {"hall": "south", "phone": PHONE})
+
+    assert (response.status_code, response.json()["error"], Notification.objects.count()) == (
+        404,
+        "not_found",
+        0,
+    )

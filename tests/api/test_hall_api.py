@@ -161,6 +161,7 @@ def test_openapi_schema_lists_the_paths(client):
         "/api/v1/halls/{hall}/availability",
         "/api/v1/halls/{hall}/bookings",
         "/api/v1/halls/{hall}/services",
+        "/api/v1/phone-codes",
     ]
     assert sorted(schema["components"]["securitySchemes"]) == ["StaffSessionAuth", "TokenAuth"]
     assert schema["components"]["schemas"]["ErrorOut"]["required"] == ["error", "message", "fields"]
