@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from hall import views
 from hall.api_v1 import api
+from queueing import live_views
 
 hall_patterns = (
     [
@@ -18,6 +19,8 @@ hall_patterns = (
 urlpatterns = [
     path("", include(hall_patterns)),
     path("", include("appointments.urls")),
+    path("api/v1/halls/<slug:slug>/events", live_views.hall_events, name="hall_events"),
+    path("api/v1/halls/<slug:slug>/board", live_views.board_json, name="board_json"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/django-rq/", include("django_rq.urls")),

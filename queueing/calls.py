@@ -11,7 +11,7 @@ from appointments.models import Booking, BookingEvent, BookingState
 from hall.models import Counter, Service
 from notifications import services as notify
 from notifications.models import Kind
-from queueing import order
+from queueing import events, order
 from queueing.models import (
     AT_COUNTER_STATES,
     CounterSession,
@@ -354,6 +354,7 @@ def open_counter(*, counter: Counter, actor: Actor, now: dt.datetime | None = No
                 session.save()
         except IntegrityError:
             raise QueueError("counter_taken", COUNTER_TAKEN) from None
+        events.publish(counter.hall_id, events.QUEUE_CHANGED, {"counter": counter.number, "state": "open"})
     return session
 
 
@@ -374,4 +375,5 @@ def set_counter_state(
         if state == CounterState.CLOSED:
             session.user = None
         session.save()
+        events.publish(counter.hall_id, events.QUEUE_CHANGED, {"counter": counter.number, "state": state})
     return session

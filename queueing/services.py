@@ -15,7 +15,7 @@ from hall.models import Counter, Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
 from notifications import services as notify
 from notifications.models import Kind
-from queueing import order, spacing
+from queueing import events, order, spacing
 from queueing.models import (
     DaySequence,
     QueueRules,
@@ -71,7 +71,18 @@ def user_of(actor: Actor):
     return actor.user if getattr(actor.user, "is_authenticated", False) else None
 
 
+LIVE_EVENT_TYPES = {
+    TicketState.WAITING: events.TICKET_ISSUED,
+    TicketState.CALLED: events.TICKET_CALLED,
+    TicketState.DONE: events.TICKET_COMPLETED,
+    TicketState.NO_SHOW: events.TICKET_COMPLETED,
+    TicketState.TRANSFERRED: events.TICKET_COMPLETED,
+    TicketState.CANCELLED: events.TICKET_COMPLETED,
+}
+
+
 def record_event(ticket: Ticket, from_state: str, actor: Actor, now: dt.datetime, note: str = "") -> None:
+    """Record a ticket's change (who, when, where) and announce it to the hall's screens after commit."""
     TicketEvent.objects.create(
         ticket=ticket,
         from_state=from_state,
@@ -82,6 +93,10 @@ def record_event(ticket: Ticket, from_state: str, actor: Actor, now: dt.datetime
         note=note,
         at=now,
     )
+    kind = LIVE_EVENT_TYPES.get(ticket.state, events.QUEUE_CHANGED)
+    if ticket.state == TicketState.WAITING and from_state:
+        kind = events.QUEUE_CHANGED  # back in the queue, not newly issued
+    events.publish(ticket.hall_id, kind, events.ticket_data(ticket))
 
 
 def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:

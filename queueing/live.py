@@ -1,0 +1,160 @@
+"""Server-Sent Events under ASGI: one Redis subscription per process, fanned out in memory.
+
+redis-py's async pool stops at 100 connections, and a database connection must not be held by an open
+stream, so each client costs only an asyncio queue here. A client whose queue overflows is dropped; its
+browser reconnects with Last-Event-ID and catches up from the Redis stream, then gets a fresh snapshot.
+"""
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import redis.asyncio as aioredis
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+
+from queueing import events
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 15
+QUEUE_SIZE = 200
+RETRY_MS = 1000
+
+
+class Hub:
+    """Per-process fan-out of live events to the open streams, by hall."""
+
+    def __init__(self):
+        self.clients: dict[int, set[asyncio.Queue]] = defaultdict(set)
+        self.task: asyncio.Task | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def subscribe(self, hall_id: int) -> asyncio.Queue:
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.loop is not loop:
+            self.loop = loop
+            self.task = loop.create_task(self._listen())
+        queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.clients[hall_id].add(queue)
+        return queue
+
+    def unsubscribe(self, hall_id: int, queue: asyncio.Queue) -> None:
+        self.clients[hall_id].discard(queue)
+        if not self.clients[hall_id]:
+            del self.clients[hall_id]
+
+    def dispatch(self, hall_id: int, event_id: str, event: dict) -> None:
+        for queue in list(self.clients.get(hall_id, ())):
+            try:
+                queue.put_nowait((event_id, event))
+            except asyncio.QueueFull:
+                self._end(queue)
+                self.unsubscribe(hall_id, queue)
+
+    async def _listen(self) -> None:
+        """Keep one pattern subscription alive; reconnect after Redis restarts."""
+        while True:
+            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.psubscribe(events.CHANNEL_PREFIX + "*")
+                    async for message in pubsub.listen():
+                        if message.get("type") == "pmessage":
+                            self._handle(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any Redis failure: wait and resubscribe
+                log.warning("live subscription lost: %s; retrying", error)
+                self._wake_all()
+                await asyncio.sleep(1)
+            finally:
+                await client.aclose()
+
+    def _handle(self, message: dict) -> None:
+        hall_id = int(message["channel"].decode().removeprefix(events.CHANNEL_PREFIX))
+        event_id, _, payload = message["data"].decode().partition(" ")
+        self.dispatch(hall_id, event_id, json.loads(payload))
+
+    def _wake_all(self) -> None:
+        """Events may have been missed: end every stream so that clients resume from the Redis stream."""
+        for hall_id in list(self.clients):
+            for queue in list(self.clients[hall_id]):
+                self._end(queue)
+            del self.clients[hall_id]
+
+    @staticmethod
+    def _end(queue: asyncio.Queue) -> None:
+        """Replace whatever a client has not read with the end-of-stream marker."""
+        while not queue.empty():
+            queue.get_nowait()
+        queue.put_nowait(None)
+
+
+hub = Hub()
+
+
+def format_event(event_id: str | None, type_: str, data) -> str:
+    lines = []
+    if event_id:
+        lines.append(f"id: {event_id}")
+    lines.append(f"event: {type_}")
+    lines.append("data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines) + "\n\n"
+
+
+def database_call(function: Callable) -> Callable[..., Awaitable]:
+    """Run a short ORM read in a worker thread and give its connection back at once, so that an open
+    stream holds no database connection."""
+
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connection.close()
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
+async def stream(
+    hall_id: int, last_event_id: str | None, snapshot: Callable[[], Awaitable[dict]]
+) -> AsyncIterator[str]:
+    """The event stream of one client: missed events, a snapshot, then live events and heartbeats."""
+    queue = hub.subscribe(hall_id)
+    try:
+        yield f"retry: {RETRY_MS}\n\n"
+        last = last_event_id
+        if last:
+            for event_id, event in await sync_to_async(events.since, thread_sensitive=False)(hall_id, last):
+                yield format_event(event_id, event["type"], event["data"])
+                last = event_id
+        yield format_event(None, "snapshot", await snapshot())
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+            except TimeoutError:
+                yield ": heartbeat\n\n"
+                continue
+            if item is None:
+                return
+            event_id, event = item
+            if last and _not_after(event_id, last):
+                continue  # already sent while catching up
+            last = event_id
+            yield format_event(event_id, event["type"], event["data"])
+    finally:
+        hub.unsubscribe(hall_id, queue)
+
+
+def _not_after(event_id: str, last: str) -> bool:
+    def key(value: str) -> tuple[int, int]:
+        ms, _, seq = value.partition("-")
+        return int(ms), int(seq or 0)
+
+    try:
+        return key(event_id) <= key(last)
+    except ValueError:
+        return False

@@ -1,0 +1,44 @@
+"""The live event stream and its polling fallback (see queueing.live and queueing.events)."""
+
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from hall.models import Hall
+from queueing import board, live
+
+
+def _hall_or_none(slug: str) -> Hall | None:
+    return Hall.objects.filter(slug=slug).first()
+
+
+def _snapshot(hall_id: int) -> dict:
+    return board.snapshot(Hall.objects.get(pk=hall_id))
+
+
+@require_GET
+async def hall_events(request, slug):
+    """text/event-stream of ticket.issued, ticket.called, ticket.completed, queue.changed, with ids for
+    Last-Event-ID; a snapshot follows the missed events on every (re)connect."""
+    hall = await live.database_call(_hall_or_none)(slug)
+    if hall is None:
+        raise Http404
+    last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+    snapshot = live.database_call(_snapshot)
+    response = StreamingHttpResponse(
+        live.stream(hall.pk, last_event_id, lambda: snapshot(hall.pk)), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+    return response
+
+
+@require_GET
+def board_json(request, slug):
+    """The polling fallback: the same snapshot as the stream, cacheable for two seconds."""
+    hall = _hall_or_none(slug)
+    if hall is None:
+        raise Http404
+    response = JsonResponse(board.snapshot(hall), json_dumps_params={"ensure_ascii": False})
+    patch_cache_control(response, public=True, max_age=2)
+    return response

@@ -1,0 +1,208 @@
+"""Live events across web processes: real uvicorn servers, real Redis, real PostgreSQL."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from queueing import events, live
+from queueing import services as queue_services
+from tests.makers import make_hall, make_service
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Server:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        env = {**os.environ, "DATABASE_URL": database_url(), "DATABASE_POOL_MAX": "4"}
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "hall.asgi:application",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--timeout-graceful-shutdown",
+                "1",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("uvicorn did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+class Listener:
+    """Reads one event stream in a thread and collects (id, event, data)."""
+
+    def __init__(self, port: int, slug: str, last_event_id: str | None = None):
+        self.events: list[tuple[str | None, str, dict]] = []
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+        self.conn.request("GET", f"/api/v1/halls/{slug}/events", headers=headers)
+        self.response = self.conn.getresponse()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        event_id, kind = None, None
+        try:
+            for raw in self.response:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("id: "):
+                    event_id = line[4:]
+                elif line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    self.events.append((event_id, kind, json.loads(line[6:])))
+                    event_id, kind = None, None
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            pass  # the test closed the stream
+
+    def wait_for(self, predicate, seconds=5.0):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if any(predicate(e) for e in self.events):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self):
+        if self.conn.sock is not None:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        self.conn.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def servers():
+    started = [Server(), Server()]
+    yield started
+    for server in started:
+        server.stop()
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_event_made_in_one_process_reaches_stream_of_another(servers):
+    hall = make_hall()
+    service = make_service(hall)
+    listener = Listener(servers[1].port, hall.slug)
+    assert listener.wait_for(lambda e: e[1] == "snapshot")
+
+    ticket = queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+
+    assert listener.wait_for(lambda e: e[1] == "ticket.issued" and e[2]["number"] == ticket.number)
+    listener.close()
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_reconnect_with_last_event_id_misses_nothing(servers):
+    hall = make_hall()
+    service = make_service(hall)
+    first = Listener(servers[0].port, hall.slug)
+    assert first.wait_for(lambda e: e[1] == "snapshot")
+    queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+    assert first.wait_for(lambda e: e[1] == "ticket.issued")
+    last_seen = [e for e in first.events if e[0]][-1][0]
+    first.close()
+
+    missed = [
+        queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk")).number
+        for _ in range(3)
+    ]
+    again = Listener(servers[1].port, hall.slug, last_event_id=last_seen)
+    assert again.wait_for(lambda e: e[1] == "snapshot")
+
+    replayed = [e[2]["number"] for e in again.events if e[1] == "ticket.issued"]
+    assert replayed == missed
+    assert again.events[-1][1] == "snapshot"  # the snapshot follows the missed events
+    again.close()
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_restarted_server_streams_again_within_five_seconds(servers):
+    """What a board's EventSource does after a restart: reconnect (retry 1 s) and get a snapshot."""
+    hall = make_hall()
+    service = make_service(hall)
+    port = servers[0].port
+    listener = Listener(port, hall.slug)
+    assert listener.wait_for(lambda e: e[1] == "snapshot")
+
+    started = time.monotonic()
+    servers[0].stop()
+    servers[0] = Server(port)
+    resumed = Listener(port, hall.slug)
+
+    assert resumed.wait_for(lambda e: e[1] == "snapshot")
+    assert time.monotonic() - started < 5
+    ticket = queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+    assert resumed.wait_for(lambda e: e[1] == "ticket.issued" and e[2]["number"] == ticket.number)
+    resumed.close()
+    listener.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_only_after_commit():
+    hall = make_hall()
+    service = make_service(hall)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+        raise RuntimeError("rolled back")
+    after_rollback = events.since(hall.pk, "0-0")
+    ticket = queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+
+    assert after_rollback == []
+    assert [e["data"]["number"] for _, e in events.since(hall.pk, "0-0")] == [ticket.number]
+
+
+def test_format_event_has_id_type_and_json():
+    text = live.format_event("5-1", "ticket.called", {"number": "A001", "counter": 3})
+
+    assert text == 'id: 5-1\nevent: ticket.called\ndata: {"number":"A001","counter":3}\n\n'
+
+
+def test_not_after_compares_stream_ids():
+    assert [live._not_after(a, "10-2") for a in ("9-9", "10-2", "10-3", "11-0", "bad")] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
