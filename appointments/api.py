@@ -21,6 +21,7 @@ from hall.api import (
     STAFF_AUTH,
     ApiError,
     ErrorOut,
+    HallSlug,
     IdNumber,
     IsoDate,
     Mobile,
@@ -102,7 +103,7 @@ class PhoneCodeIn(Schema):
 
 
 class BookingIn(Schema):
-    hall: Code
+    hall: HallSlug
     service: Code
     slot: SlotId
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -116,7 +117,7 @@ class BookingIn(Schema):
 
 
 class PhoneCodeRequestIn(Schema):
-    hall: Code
+    hall: HallSlug
     phone: Mobile
 
 

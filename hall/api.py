@@ -4,6 +4,7 @@ routes. Other apps add their routers in hall/api_v1.py, so that this module impo
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -69,6 +70,8 @@ STATUS_CODES = {
 STATUS_MESSAGES = {401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND, 429: RATE_LIMITED}
 
 MAX_ID = 2**63 - 1  # a bigint primary key; larger numbers would make the database raise
+HALL_SLUG_LENGTH = Hall._meta.get_field("slug").max_length
+ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class ApiError(Exception):
@@ -259,7 +262,7 @@ def _id_number(value: str) -> str:
 
 
 def _iso_date(value):
-    if isinstance(value, str) and len(value) == 10:
+    if isinstance(value, str) and ISO_DATE_RE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -268,12 +271,12 @@ def _iso_date(value):
 
 
 # Field types shared by the apps' schemas; each answers a citizen with a message they can act on.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Mobile = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30), AfterValidator(_mobile)
 ]
 IdNumber = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(_id_number)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+HallSlug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=HALL_SLUG_LENGTH)]
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -282,7 +285,7 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def get_hall(slug: str) -> Hall:
-    hall = Hall.objects.filter(slug=slug[:50]).first()
+    hall = Hall.objects.filter(slug=slug).first() if len(slug) <= HALL_SLUG_LENGTH else None
     if hall is None:
         raise ApiError(404, "not_found", HALL_NOT_FOUND, {"hall": HALL_NOT_FOUND})
     return hall

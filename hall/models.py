@@ -396,6 +396,9 @@ class ApiToken(models.Model):
 
     def touch(self, now: dt.datetime) -> None:
         """Record use, at most once a minute, so that busy devices do not write on every request."""
+        stale = now - self.LAST_USED_PRECISION
+        if self.last_used_at is not None and self.last_used_at >= stale:
+            return
         ApiToken.objects.filter(pk=self.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - self.LAST_USED_PRECISION)
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)

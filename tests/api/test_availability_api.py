@@ -87,7 +87,7 @@ def test_availability_beyond_the_horizon_is_open_but_not_bookable(client, servic
 
 
 @pytest.mark.parametrize(
-    "date", ["2026-13-01", "2026-02-30", "tomorrow", "20261124", "1700000000", "x" * 5000]
+    "date", ["2026-13-01", "2026-02-30", "tomorrow", "20261124", "2026-W48-3", "1700000000", "x" * 5000]
 )
 def test_availability_with_invalid_date_is_422(client, service, date):
     response = get(client, "/api/v1/halls/north/availability", language="en", service="id-renewal", date=date)

@@ -228,7 +228,7 @@ def test_book_with_blank_and_huge_values(client, slots):
 
     assert response.status_code == 422
     assert response.json()["fields"] == {
-        "hall": "Use at most 40 characters.",
+        "hall": "Use at most 50 characters.",
         "slot": "Enter a number of at most 9223372036854775807.",
         "name": "This field is required.",
     }
@@ -517,3 +517,38 @@ def test_phone_code_for_unknown_hall_is_404(client, slots):
         "not_found",
         0,
     )
+
+
+BAD_REQUESTS = [
+    ("get", "/api/v1/halls/" + "n" * 5000 + "/services", None),
+    ("get", "/api/v1/halls/north/availability?service=" + "s" * 5000 + "&date=2026-01-01", None),
+    ("get", "/api/v1/halls/north/availability?service=id-renewal&date=0000-00-00", None),
+    ("get", "/api/v1/bookings/" + "C" * 5000 + "?phone=13800138000", None),
+    ("get", "/api/v1/bookings/ABC?phone=" + "1" * 5000, None),
+    ("get", "/api/v1/bookings/ABC?manage_token=%00%01", None),
+    ("get", "/api/v1/halls/north/bookings?date=junk", None),
+    ("post", "/api/v1/bookings", {"hall": None, "service": [], "slot": {}, "name": 1.5, "phone": True}),
+    ("post", "/api/v1/bookings", {"hall": "north", "service": "id-renewal", "slot": -1, "persons": 10**100}),
+    ("post", "/api/v1/bookings", {"green_channel": "elderly"}),
+    ("post", "/api/v1/bookings/ABC/cancel", {"phone": {"a": 1}}),
+    ("post", "/api/v1/bookings/ABC/reschedule", {"manage_token": "x" * 101, "slot": "1e400"}),
+    ("post", "/api/v1/phone-codes", {"hall": "north", "phone": "+86 123"}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), BAD_REQUESTS)
+def test_bad_input_is_answered_in_the_error_format_never_500(client, slots, method, url, body):
+    if method == "get":
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    else:
+        response = post(client, url, body, language="en")
+
+    assert response.status_code in (400, 401, 404, 409, 422)
+    assert set(response.json()) == {"error", "message", "fields"}
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])
+def test_availability_of_extreme_dates_is_not_bookable(client, slots, date):
+    response = get(client, "/api/v1/halls/north/availability", service="id-renewal", date=date)
+
+    assert (response.status_code, response.json()["bookable"], response.json()["slots"]) == (200, False, [])

@@ -111,7 +111,7 @@ def test_hall_bookings_query_count_does_not_grow(client, hall, clerk, slots, day
         response = staff_get(client, "/api/v1/halls/north/bookings", key, date=day.isoformat())
 
     assert len(response.json()) == count
-    assert len(queries) == 3  # token, last-use check, bookings
+    assert len(queries) == 2  # token, bookings
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
