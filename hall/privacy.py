@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import hmac
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -58,9 +59,19 @@ def hash_id_number(number: str) -> str:
     return hmac.new(key, normalize_id_number(number).encode(), hashlib.sha256).hexdigest()
 
 
-def hash_phone(phone: str) -> str:
+def normalize_phone(phone) -> str:
+    """E.164 (+8613800138000) for any form a mobile arrives in: a PhoneNumber, or text in region CN."""
+    if isinstance(phone, str):
+        try:
+            phone = phonenumbers.parse(phone, "CN")
+        except phonenumbers.NumberParseException:
+            return phone.strip()
+    return phonenumbers.format_number(phone, phonenumbers.PhoneNumberFormat.E164)
+
+
+def hash_phone(phone) -> str:
     key = settings.ID_NUMBER_HMAC_KEY.encode()
-    return hmac.new(key, b"phone:" + str(phone).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, b"phone:" + normalize_phone(phone).encode(), hashlib.sha256).hexdigest()
 
 
 def mask_phone(phone) -> str:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from hall import views
@@ -22,6 +23,8 @@ urlpatterns = [
     path("api/v1/halls/<slug:slug>/events", live_views.hall_events, name="hall_events"),
     path("api/v1/halls/<slug:slug>/board", live_views.board_json, name="board_json"),
     path("api/v1/", api.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="hall/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/django-rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),

@@ -104,3 +104,15 @@ def test_large_text_toggle_refuses_foreign_redirect(client):
     response = client.post(reverse("hall:toggle_large_text"), {"next": "https://evil.example/"})
 
     assert response.url == "/"
+
+
+def test_staff_login_page_signs_clerk_in(client, hall):
+    from tests.makers import make_staff
+
+    make_staff(hall, "clerk")
+
+    wrong = client.post(reverse("login"), {"username": "clerk", "password": "nope"})
+    right = client.post(reverse("login"), {"username": "clerk", "password": "pw-for-tests-only", "next": "/"})
+
+    assert "The user name or password is not right." in wrong.content.decode()
+    assert (right.status_code, right.url) == (302, "/")
