@@ -1,8 +1,8 @@
 """Keep locale/zh_Hans in step with the code, without GNU gettext at run time.
 
-    python scripts/translations.py extract   # makemessages (needs GNU gettext), then merge locale/fragments/*.po
-    python scripts/translations.py compile   # .po -> .mo with polib (pure Python); the .mo files are committed
-    python scripts/translations.py check     # exit 1 if any entry is untranslated or fuzzy
+    python scripts/translations.py extract  # makemessages (needs GNU gettext); merge locale/fragments/*.po
+    python scripts/translations.py compile  # .po -> .mo with polib (pure Python); .mo files are committed
+    python scripts/translations.py check    # exit 1 if any entry is untranslated or fuzzy
 """
 
 import subprocess
