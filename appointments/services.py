@@ -267,7 +267,13 @@ def _create_booking(
 
 
 def _locked(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("slot", "hall", "service").get(pk=booking.pk)
+    # Lock the booking row only: FOR UPDATE on the joined hall would make every booking in the hall wait
+    # (its foreign-key check needs a share lock on the hall row) and deadlock with those holding a slot.
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("slot", "hall", "service")
+        .get(pk=booking.pk)
+    )
 
 
 def _hold(slot: Slot, persons: int, held_back: bool, reason: str, now: dt.datetime) -> PlaceHold:
