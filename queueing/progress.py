@@ -1,0 +1,54 @@
+"""Reads for the queue's pages: where a ticket stands, and who first took charge of a citizen's matter."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from hall.models import Counter
+from queueing import forecast, order
+from queueing.models import CounterState, Ticket, TicketState
+from queueing.services import rules_for, waiting_items
+
+
+@dataclass(frozen=True)
+class Progress:
+    people_ahead: int | None  # None once the ticket is no longer waiting
+    wait_minutes: int | None
+    open_counters: int
+
+
+def ticket_progress(ticket: Ticket, now: dt.datetime) -> Progress:
+    """People ahead and the estimated wait of a waiting ticket (three queries whatever the queue's size)."""
+    open_counters = Counter.objects.serving(ticket.service).filter(session__state=CounterState.OPEN).count()
+    if ticket.state != TicketState.WAITING:
+        return Progress(None, None, open_counters)
+    waiting = waiting_items(ticket.hall, ticket.date)
+    if not any(w.id == ticket.pk for w in waiting):  # called since it was loaded
+        return Progress(None, None, open_counters)
+    ahead = order.people_ahead(
+        waiting, ticket.pk, now=now, appointments_per_walk_in=rules_for(ticket.hall).appointments_per_walk_in
+    )
+    minutes = forecast.estimated_wait_minutes(ahead, ticket.service.average_handling_minutes, open_counters)
+    return Progress(ahead, minutes, open_counters)
+
+
+def matter_owner(ticket: Ticket) -> tuple[object, Ticket] | None:
+    """首问责任: the staff member who first served this citizen's matter today, with that ticket. For a
+    ticket nobody has served yet, an earlier ticket of the same booking or the same ID number counts."""
+    if ticket.owner_id:
+        return ticket.owner, ticket
+    if not (ticket.booking_id or ticket.id_hash):
+        return None
+    same_matter = Q(booking_id=ticket.booking_id) if ticket.booking_id else Q(id_hash=ticket.id_hash)
+    if ticket.booking_id and ticket.id_hash:
+        same_matter |= Q(id_hash=ticket.id_hash)
+    earlier = (
+        Ticket.objects.today(ticket.hall_id, ticket.date)
+        .filter(same_matter, owner__isnull=False)
+        .exclude(pk=ticket.pk)
+        .select_related("owner")
+        .order_by("issued_at", "id")
+        .first()
+    )
+    return (earlier.owner, earlier) if earlier else None
