@@ -1,6 +1,6 @@
 from django.urls import path
 
-from queueing import views
+from queueing import console_views, views
 
 app_name = "queueing"
 urlpatterns = [
@@ -11,4 +11,22 @@ urlpatterns = [
     path("h/<slug:slug>/kiosk/t/<str:token>/", views.kiosk_ticket, name="kiosk_ticket"),
     path("t/<str:token>/", views.ticket, name="ticket"),
     path("t/<str:token>/print/", views.ticket_print, name="ticket_print"),
+    path("console/", console_views.console, name="console"),
+    path("console/<int:counter_id>/", console_views.counter_page, name="counter"),
+    path("console/<int:counter_id>/open/", console_views.open_counter, name="open_counter"),
+    path("console/<int:counter_id>/state/", console_views.counter_state, name="counter_state"),
+    path("console/<int:counter_id>/call-next/", console_views.call_next, name="call_next"),
+    path("console/<int:counter_id>/call/<int:ticket_id>/", console_views.call_ticket, name="call_ticket"),
+    path("console/<int:counter_id>/t/<int:ticket_id>/transfer/", console_views.transfer, name="transfer"),
+    path(
+        "console/<int:counter_id>/t/<int:ticket_id>/missing/",
+        console_views.missing_materials,
+        name="missing_materials",
+    ),
+    path("console/<int:counter_id>/t/<int:ticket_id>/slip/", console_views.slip, name="slip"),
+    path(
+        "console/<int:counter_id>/t/<int:ticket_id>/<slug:action>/",
+        console_views.ticket_action,
+        name="ticket_action",
+    ),
 ]

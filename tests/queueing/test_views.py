@@ -2,14 +2,18 @@ import datetime as dt
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains, assertRedirects
 
 from appointments.models import BookingState
+from hall.models import Material
+from notifications.models import Kind, Notification
 from queueing import calls, services, spacing
-from queueing.models import Ticket, WalkInQuota
+from queueing.models import CounterSession, CounterState, Outcome, Ticket, TicketState, WalkInQuota
 from queueing.services import Actor
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff
 from tests.queueing.helpers import book, make_hall_open_today
@@ -297,3 +301,267 @@ def test_kiosk_ticket_of_another_hall_is_404(client, hall, service):
     response = client.get(reverse("queueing:kiosk_ticket", args=["south", ticket.token]))
 
     assert response.status_code == 404
+
+
+# Console
+
+
+def open_counter(counter, user):
+    calls.open_counter(counter=counter, actor=Actor("console", user))
+
+
+def console_url(name, counter, *args):
+    return reverse(f"queueing:{name}", args=[counter.pk, *args])
+
+
+def test_console_requires_login(client, counter):
+    response = client.get(console_url("counter", counter))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_console_counter_of_another_hall_is_404(counter, service):
+    other_hall_clerk = make_staff(make_hall(slug="south"), "other_hall_clerk")
+    client = Client()
+    client.force_login(other_hall_clerk)
+    walk_in(service)
+
+    page = client.get(console_url("counter", counter))
+    opened = client.post(console_url("open_counter", counter))
+    called = client.post(console_url("call_next", counter))
+
+    assert (page.status_code, opened.status_code, called.status_code) == (404, 404, 404)
+    assert Ticket.objects.get().state == TicketState.WAITING
+
+
+def test_console_is_404_for_users_without_a_staff_row(counter, django_user_model):
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("citizen"))
+
+    assert client.get(reverse("queueing:console")).status_code == 404
+
+
+def test_console_lists_the_halls_counters(clerk_client, counter):
+    make_counter(make_hall(slug="south"), 9, [])
+
+    response = clerk_client.get(reverse("queueing:console"))
+
+    assertContains(response, "Open window 1")
+    assertNotContains(response, "Open window 9")
+
+
+def test_console_open_counter_then_call_next_shows_current_ticket(clerk_client, clerk, counter, service):
+    walk_in(service)
+
+    clerk_client.post(console_url("open_counter", counter))
+    response = clerk_client.post(console_url("call_next", counter), follow=True)
+
+    html = response.content.decode()
+    assertInHTML('<p class="current-number" data-current="A001">A001</p>', html)
+    assertContains(response, "Please, number A001, to window 1.")
+    assert Ticket.objects.get().state == TicketState.CALLED
+
+
+def test_console_counter_taken_by_someone_else_says_so(clerk, counter, hall):
+    open_counter(counter, clerk)
+    clerk2 = make_staff(hall, "clerk2")
+    client = Client()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(clerk2)
+
+    response = client.post(console_url("open_counter", counter), follow=True)
+    called = client.post(console_url("call_next", counter), follow=True)
+
+    assertContains(response, "Someone else is working at this counter.")
+    assertContains(called, "Someone else is working at this counter.")
+
+
+def test_console_nobody_waiting(clerk_client, clerk, counter):
+    open_counter(counter, clerk)
+
+    response = clerk_client.post(console_url("call_next", counter), follow=True)
+
+    assertContains(response, "Nobody is waiting for this window&#x27;s services.")
+
+
+def test_console_pause_stops_calls(clerk_client, clerk, counter, service):
+    open_counter(counter, clerk)
+    walk_in(service)
+
+    clerk_client.post(console_url("counter_state", counter), {"state": "paused"})
+    response = clerk_client.post(console_url("call_next", counter), follow=True)
+
+    assertContains(response, "Open the counter first.")
+    assert CounterSession.objects.get(counter=counter).state == CounterState.PAUSED
+
+
+def test_console_recall_until_no_show(clerk_client, clerk, counter, service):
+    open_counter(counter, clerk)
+    ticket = walk_in(service)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+    url = console_url("ticket_action", counter, ticket.pk, "recall")
+
+    messages = [[str(m) for m in clerk_client.post(url, follow=True).context["messages"]] for _ in range(3)]
+
+    ticket.refresh_from_db()
+    assert messages == [
+        ["A001 called again (call 2 of 3)."],
+        ["A001 called again (call 3 of 3)."],
+        ["A001 did not come after 3 calls: marked as a no-show."],
+    ]
+    assert ticket.state == TicketState.NO_SHOW
+
+
+def test_console_park_and_call_back(clerk_client, clerk, counter, service):
+    open_counter(counter, clerk)
+    ticket = walk_in(service)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+
+    clerk_client.post(console_url("ticket_action", counter, ticket.pk, "start"))
+    parked = clerk_client.post(console_url("ticket_action", counter, ticket.pk, "park"), follow=True)
+    back = clerk_client.post(console_url("call_ticket", counter, ticket.pk), follow=True)
+
+    assertContains(parked, "A001 is fetching papers: call them back from the parked list.")
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.counter, ticket.owner) == (TicketState.CALLED, counter, clerk)
+    assertInHTML('<p class="current-number" data-current="A001">A001</p>', back.content.decode())
+
+
+def test_console_transfer_to_another_service_with_note(clerk_client, clerk, counter, service, hall):
+    moves = make_service(hall, code="move-in", prefix="C", name_en="Moving in")
+    open_counter(counter, clerk)
+    ticket = walk_in(service)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+
+    response = clerk_client.post(
+        console_url("transfer", counter, ticket.pk),
+        {"service": moves.pk, "note": "also moving in"},
+        follow=True,
+    )
+
+    new = Ticket.objects.get(transferred_from=ticket)
+    assert (new.number, new.service, new.note, new.owner) == ("C001", moves, "also moving in", clerk)
+    assertContains(response, "A001 sent on as C001: Moving in.")
+
+
+def test_console_transfer_to_a_counter_that_does_not_serve_the_service(
+    clerk_client, clerk, counter, service, hall
+):
+    other = make_counter(hall, 2, [])
+    open_counter(counter, clerk)
+    ticket = walk_in(service)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+
+    response = clerk_client.post(console_url("transfer", counter, ticket.pk), {"counter": other.pk})
+
+    assertContains(response, "Window 2 does not handle ID card renewal. Choose another window or service.")
+    assert Ticket.objects.count() == 1
+
+
+def test_console_action_on_a_ticket_of_another_counter_is_404(clerk_client, clerk, counter, service, hall):
+    open_counter(counter, clerk)
+    clerk2 = make_staff(hall, "clerk2")
+    counter2 = make_counter(hall, 2, [service])
+    open_counter(counter2, clerk2)
+    ticket = walk_in(service)
+    calls.call_next(counter=counter2, actor=Actor("console", clerk2))
+
+    response = clerk_client.post(console_url("ticket_action", counter, ticket.pk, "done"))
+
+    ticket.refresh_from_db()
+    assert (response.status_code, ticket.state) == (404, TicketState.CALLED)
+
+
+def test_console_complete_with_missing_materials_prints_slip(clerk_client, clerk, counter, service, hall):
+    open_counter(counter, clerk)
+    photo = Material.objects.create(
+        service=service, name_en="Two photos", name_zh_hans="照片两张", position=1
+    )
+    booking = book(service, timezone.now() - dt.timedelta(minutes=5))
+    ticket = services.check_in(hall=hall, code=booking.code, actor=KIOSK)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+    booklet = service.materials.get(name_en="Household register booklet")
+
+    response = clerk_client.post(
+        console_url("missing_materials", counter, ticket.pk),
+        {"missing": [booklet.pk, photo.pk], "missing_note": "Proof of address"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(console_url("slip", counter, ticket.pk), 302)]
+    assertInHTML(
+        '<ol class="slip-missing"><li>Household register booklet</li><li>Two photos</li>'
+        "<li>Proof of address</li></ol>",
+        response.content.decode(),
+    )
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.outcome, ticket.owner) == (
+        TicketState.DONE,
+        Outcome.MATERIALS_MISSING,
+        clerk,
+    )
+    assert Notification.objects.filter(kind=Kind.MATERIALS_MISSING, subject_id=ticket.pk).count() == 1
+
+
+def test_console_missing_materials_needs_something_missing(clerk_client, clerk, counter, service):
+    open_counter(counter, clerk)
+    ticket = walk_in(service)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+
+    response = clerk_client.post(console_url("missing_materials", counter, ticket.pk), {"missing_note": " "})
+
+    assertContains(response, "Tick what is missing, or write it in the box.")
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.CALLED
+
+
+def test_console_shows_first_owner_of_an_earlier_ticket_of_the_same_person(
+    clerk_client, clerk, counter, service
+):
+    clerk.first_name = "Li"
+    clerk.save()
+    open_counter(counter, clerk)
+    id_number = make_id_number(5)
+    first = walk_in(service, id_number=id_number)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+    calls.start_serving(ticket=first, actor=Actor("console", clerk))
+    calls.complete(ticket=first, actor=Actor("console", clerk), outcome=Outcome.MATERIALS_MISSING)
+    again = walk_in(service, id_number=id_number)
+    Ticket.objects.filter(pk=again.pk).update(state=TicketState.CALLED, counter=counter, calls=1)
+
+    response = clerk_client.get(console_url("counter", counter))
+
+    assertInHTML('<dd class="current-owner">Li · earlier today as A001</dd>', response.content.decode())
+
+
+def test_console_served_list_shows_handling_minutes(clerk_client, clerk, counter, service):
+    open_counter(counter, clerk)
+    ticket = walk_in(service)
+    console = Actor("console", clerk)
+    start = timezone.now()
+    calls.call_next(counter=counter, actor=console, now=start)
+    serving = calls.start_serving(ticket=ticket, actor=console, now=start + dt.timedelta(minutes=1))
+    calls.complete(ticket=serving, actor=console, now=start + dt.timedelta(minutes=8))
+
+    response = clerk_client.get(console_url("counter", counter))
+
+    assertContains(response, "<td>7 min</td>", html=True)
+
+
+def test_console_page_query_count_does_not_grow_with_the_queue(clerk_client, clerk, counter, service, hall):
+    open_counter(counter, clerk)
+    current = walk_in(service)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+    calls.start_serving(ticket=current, actor=Actor("console", clerk))
+
+    def queries_with_waiting(count):
+        Ticket.objects.filter(state=TicketState.WAITING).delete()
+        for n in range(count):
+            walk_in(service, green_channel="elderly" if n == 0 else "")
+        with CaptureQueriesContext(connection) as queries:
+            response = clerk_client.get(console_url("counter", counter))
+        assert len(response.context["waiting"]) == count
+        return len(queries)
+
+    assert queries_with_waiting(1) == queries_with_waiting(3)

@@ -1,0 +1,310 @@
+"""The window staff's console: open a counter, call, recall, serve, park, transfer and complete.
+
+Every action is a POST that calls one service and redirects back to the counter's page, where Django
+messages say what happened (or the service's refusal). Keyboard shortcuts are added by console.js.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hall.models import Counter
+from queueing import access, calls, forecast, progress
+from queueing.forms import MissingMaterialsForm, TransferForm
+from queueing.models import AT_COUNTER_STATES, CounterState, Outcome, Ticket, TicketState
+from queueing.services import Actor, QueueError, rules_for, waiting_items
+from queueing.views import live_url, qr_svg
+
+CALLED = gettext_lazy("Please, number %(number)s, to window %(counter)s.")
+NOBODY_WAITING = gettext_lazy("Nobody is waiting for this window's services.")
+RECALLED = gettext_lazy("%(number)s called again (call %(calls)s of %(limit)s).")
+NO_SHOW_AFTER_CALLS = gettext_lazy("%(number)s did not come after %(calls)s calls: marked as a no-show.")
+MARKED_NO_SHOW = gettext_lazy("%(number)s marked as a no-show.")
+SERVING = gettext_lazy("Serving %(number)s.")
+PARKED = gettext_lazy("%(number)s is fetching papers: call them back from the parked list.")
+DONE = gettext_lazy("%(number)s done.")
+TRANSFERRED = gettext_lazy("%(number)s sent on as %(new)s: %(target)s.")
+MISSING_DONE = gettext_lazy("%(number)s completed with materials missing. Give the citizen this slip.")
+COUNTER_OPENED = gettext_lazy("Window %(counter)s is open.")
+COUNTER_STATES = {
+    CounterState.OPEN: gettext_lazy("Window %(counter)s is open again."),
+    CounterState.PAUSED: gettext_lazy("Window %(counter)s is paused: nobody is called until you resume."),
+    CounterState.CLOSED: gettext_lazy("Window %(counter)s is closed."),
+}
+SHOWN_WAITING = 40
+SHOWN_SERVED = 30
+
+
+def console_actor(request) -> Actor:
+    return Actor("console", user=request.user)
+
+
+@login_required
+def console(request):
+    """Choose a counter of one's own hall."""
+    staff = access.get_staff(request.user)
+    counters = (
+        Counter.objects.active()
+        .filter(hall=staff.hall)
+        .select_related("session__user")
+        .prefetch_related("services")
+    )
+    return render(request, "queueing/console_counters.html", {"hall": staff.hall, "counters": counters})
+
+
+@login_required
+def counter_page(request, counter_id):
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    return render(request, "queueing/console.html", console_context(counter, request.user))
+
+
+def console_context(counter: Counter, user) -> dict:
+    """Everything on the counter's page, in a fixed number of queries whatever the queue's length."""
+    now = timezone.now()
+    hall = counter.hall
+    today = hall.local_date(now)
+    session = access.counter_session(counter)
+    service_ids = calls.counter_services(counter)
+    rules = rules_for(hall)
+    current = (
+        Ticket.objects.filter(counter=counter, state__in=AT_COUNTER_STATES)
+        .select_related("service", "owner", "booking")
+        .first()
+    )
+    queue = forecast.counter_queue(
+        waiting_items(hall, today, service_ids, counter),
+        services=service_ids,
+        now=now,
+        appointments_per_walk_in=rules.appointments_per_walk_in,
+        calls_since_walk_in=session.calls_since_walk_in if session else 0,
+    )
+    shown = Ticket.objects.select_related("service").in_bulk([w.id for w in queue[:SHOWN_WAITING]])
+    parked = (
+        Ticket.objects.today(hall, today)
+        .filter(state=TicketState.PARKED, service_id__in=service_ids)
+        .select_related("service", "owner")
+        .order_by("issued_at")
+    )
+    served = (
+        Ticket.objects.filter(counter=counter, date=today, completed_at__isnull=False)
+        .select_related("service")
+        .order_by("-completed_at")[:SHOWN_SERVED]
+    )
+    return {
+        "hall": hall,
+        "counter": counter,
+        "session": session,
+        "working": _working(session, user),
+        "taken_by": session.user if session and session.user_id not in (None, user.pk) else None,
+        "current": current,
+        "owner": progress.matter_owner(current) if current else None,
+        "recall_limit": rules.recall_limit,
+        "waiting": [shown[w.id] for w in queue[:SHOWN_WAITING] if w.id in shown],
+        "waiting_count": len(queue),
+        "parked": parked,
+        "served": [
+            (t, forecast.handling_minutes(t.serving_at or t.called_at, t.completed_at)) for t in served
+        ],
+        "now": now,
+    }
+
+
+def _working(session, user) -> bool:
+    return bool(session and session.state != CounterState.CLOSED and session.user_id == user.pk)
+
+
+def _back(counter: Counter):
+    return redirect("queueing:counter", counter.pk)
+
+
+@login_required
+@require_POST
+def open_counter(request, counter_id):
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    try:
+        calls.open_counter(counter=counter, actor=console_actor(request))
+    except QueueError as refusal:
+        messages.error(request, refusal.message)
+        return redirect("queueing:console")
+    messages.success(request, COUNTER_OPENED % {"counter": counter.number})
+    return _back(counter)
+
+
+@login_required
+@require_POST
+def counter_state(request, counter_id):
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    state = request.POST.get("state")
+    if state not in COUNTER_STATES:
+        raise Http404
+    try:
+        access.require_working_at(counter, request.user)
+        calls.set_counter_state(counter=counter, actor=console_actor(request), state=state)
+    except QueueError as refusal:
+        messages.error(request, refusal.message)
+        return _back(counter)
+    messages.success(request, COUNTER_STATES[state] % {"counter": counter.number})
+    return redirect("queueing:console") if state == CounterState.CLOSED else _back(counter)
+
+
+@login_required
+@require_POST
+def call_next(request, counter_id):
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    try:
+        access.require_working_at(counter, request.user)
+        ticket = calls.call_next(counter=counter, actor=console_actor(request))
+    except QueueError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if ticket is None:
+            messages.info(request, NOBODY_WAITING)
+        else:
+            messages.success(request, CALLED % {"number": ticket.number, "counter": counter.number})
+    return _back(counter)
+
+
+@login_required
+@require_POST
+def call_ticket(request, counter_id, ticket_id):
+    """Call a chosen waiting ticket, or a parked one back."""
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    ticket = access.get_ticket_for_counter_hall(counter, ticket_id)
+    try:
+        access.require_working_at(counter, request.user)
+        ticket = calls.call_ticket(counter=counter, ticket=ticket, actor=console_actor(request))
+    except QueueError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, CALLED % {"number": ticket.number, "counter": counter.number})
+    return _back(counter)
+
+
+def _recall(ticket, actor, limit):
+    ticket = calls.recall(ticket=ticket, actor=actor)
+    if ticket.state == TicketState.NO_SHOW:
+        return NO_SHOW_AFTER_CALLS % {"number": ticket.number, "calls": ticket.calls}
+    return RECALLED % {"number": ticket.number, "calls": ticket.calls, "limit": limit}
+
+
+def _no_show(ticket, actor, limit):
+    return MARKED_NO_SHOW % {"number": calls.mark_no_show(ticket=ticket, actor=actor).number}
+
+
+def _start(ticket, actor, limit):
+    return SERVING % {"number": calls.start_serving(ticket=ticket, actor=actor).number}
+
+
+def _park(ticket, actor, limit):
+    return PARKED % {"number": calls.park(ticket=ticket, actor=actor).number}
+
+
+def _done(ticket, actor, limit):
+    return DONE % {"number": calls.complete(ticket=ticket, actor=actor, outcome=Outcome.DONE).number}
+
+
+TICKET_ACTIONS = {"recall": _recall, "no-show": _no_show, "start": _start, "park": _park, "done": _done}
+
+
+@login_required
+@require_POST
+def ticket_action(request, counter_id, ticket_id, action):
+    """Recall, no-show, start serving, park or done: the ticket now at this counter."""
+    if action not in TICKET_ACTIONS:
+        raise Http404
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    try:
+        access.require_working_at(counter, request.user)
+        result = TICKET_ACTIONS[action](ticket, console_actor(request), rules_for(counter.hall).recall_limit)
+    except QueueError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, result)
+    return _back(counter)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer(request, counter_id, ticket_id):
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    form = TransferForm(request.POST if request.method == "POST" else None, ticket=ticket)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            access.require_working_at(counter, request.user)
+            new = calls.transfer(
+                ticket=ticket,
+                actor=console_actor(request),
+                service=data["service"],
+                counter=data["counter"],
+                note=data["note"],
+            )
+        except QueueError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(
+                request, TRANSFERRED % {"number": ticket.number, "new": new.number, "target": _target(new)}
+            )
+        return _back(counter)
+    return render(request, "queueing/console_transfer.html", {**_ticket_page(counter, ticket), "form": form})
+
+
+def _target(ticket: Ticket) -> str:
+    if ticket.for_counter is not None:
+        return f"{ticket.service.name}, {ticket.for_counter}"
+    return ticket.service.name
+
+
+def _ticket_page(counter: Counter, ticket: Ticket) -> dict:
+    return {"hall": counter.hall, "counter": counter, "ticket": ticket}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def missing_materials(request, counter_id, ticket_id):
+    """Complete with materials missing (一次性告知), then show the slip to print for the citizen."""
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    form = MissingMaterialsForm(request.POST if request.method == "POST" else None, ticket=ticket)
+    if form.is_bound and form.is_valid():
+        try:
+            access.require_working_at(counter, request.user)
+            calls.complete(
+                ticket=ticket,
+                actor=console_actor(request),
+                outcome=Outcome.MATERIALS_MISSING,
+                missing=list(form.cleaned_data["missing"]),
+                missing_note=form.cleaned_data["missing_note"].strip(),
+            )
+        except QueueError as refusal:
+            messages.error(request, refusal.message)
+            return _back(counter)
+        messages.success(request, MISSING_DONE % {"number": ticket.number})
+        return redirect("queueing:slip", counter.pk, ticket.pk)
+    return render(request, "queueing/console_missing.html", {**_ticket_page(counter, ticket), "form": form})
+
+
+@login_required
+def slip(request, counter_id, ticket_id):
+    """The printable list of everything missing, handed to the citizen."""
+    counter = access.get_counter_for_staff(request.user, counter_id)
+    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    if ticket.outcome != Outcome.MATERIALS_MISSING:
+        raise Http404
+    return render(
+        request,
+        "queueing/missing_slip.html",
+        {
+            **_ticket_page(counter, ticket),
+            "missing": ticket.missing.all(),
+            "owner": progress.matter_owner(ticket),
+            "qr_svg": qr_svg(live_url(ticket), title=_("QR code of your ticket's live page")),
+        },
+    )
