@@ -3,8 +3,10 @@
 from appointments import api as appointments_api
 from appointments.services import BookingError
 from hall import api as hall_api
+from reports import api as reports_api
 
 api = hall_api.api
 api.add_router("", hall_api.router, throttle=appointments_api.READS)
 api.add_router("", appointments_api.router)
+api.add_router("", reports_api.router)
 api.add_exception_handler(BookingError, appointments_api.booking_error)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "notifications",
     "appointments",
     "queueing",
+    "reports",
 ]
 
 MIDDLEWARE = [

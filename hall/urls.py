@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include(hall_patterns)),
     path("", include("appointments.urls")),
     path("", include("queueing.urls")),
+    path("", include("reports.urls")),
     path("api/v1/halls/<slug:slug>/events", live_views.hall_events, name="hall_events"),
     path("api/v1/halls/<slug:slug>/board", live_views.board_json, name="board_json"),
     path("api/v1/", api.urls),

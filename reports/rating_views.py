@@ -1,0 +1,141 @@
+"""好差评: the citizen's rating form, the public comment book, and the supervisor's ranking, moderation and
+follow-up cases."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from hall.models import Hall
+from reports import ratings, services
+from reports.access import (
+    get_follow_up_for_supervisor,
+    get_hall_for_supervisor,
+    get_rating_for_supervisor,
+    get_ticket_to_rate,
+)
+from reports.forms import ModerationForm, NoteForm, RatingForm
+from reports.models import FollowUp, Rating
+from reports.periods import PeriodError, month_of, parse_month
+from reports.services import RatingError
+
+PAGE_SIZE = 50
+
+
+@require_http_methods(["GET", "POST"])
+def rate(request, token):
+    ticket = get_ticket_to_rate(token)
+    existing = Rating.objects.filter(ticket=ticket).first()
+    form = RatingForm(request.POST if request.method == "POST" and existing is None else None)
+    error = None
+    if form.is_bound and form.is_valid():
+        try:
+            services.rate_ticket(ticket, form.cleaned_data["score"], form.cleaned_data["comment"])
+        except RatingError as refusal:
+            error = refusal.message
+        else:
+            return redirect("reports:rate", token)
+    context = {"ticket": ticket, "hall": ticket.hall, "form": form, "rating": existing, "error": error}
+    return render(request, "reports/rate.html", context)
+
+
+def comment_book(request, slug):
+    hall = get_object_or_404(Hall, slug=slug)
+    return render(
+        request, "reports/comment_book.html", {"hall": hall, "comments": ratings.comment_book(hall)}
+    )
+
+
+@login_required
+def ranking(request, slug):
+    hall = get_hall_for_supervisor(request.user, slug)
+    today = hall.local_date(timezone.now())
+    error = None
+    try:
+        first, last = parse_month(request.GET.get("month", ""), today)
+    except PeriodError as refusal:
+        (first, last), error = month_of(today), refusal.message
+    context = {
+        "hall": hall,
+        "nav": "ranking",
+        "first": first,
+        "ranked": ratings.counter_ranking(hall, first, last),
+        "error": error,
+        "month_before": month_of(first - dt.timedelta(days=1))[0],
+        "month_after": month_of(last + dt.timedelta(days=1))[0],
+    }
+    return render(request, "reports/ranking.html", context)
+
+
+@login_required
+def comments(request, slug):
+    hall = get_hall_for_supervisor(request.user, slug)
+    rated = Rating.objects.filter(hall=hall).exclude(comment="").select_related("service", "counter")
+    page = Paginator(rated, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reports/comments.html", {"hall": hall, "nav": "comments", "page": page})
+
+
+@login_required
+@require_POST
+def moderate(request, slug, rating_id):
+    rating = get_rating_for_supervisor(request.user, slug, rating_id)
+    form = ModerationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.publish_comment(
+                rating=rating,
+                user=request.user,
+                published=form.cleaned_data["published"],
+                reply=form.cleaned_data["reply"],
+            )
+        except RatingError as refusal:
+            messages.error(request, refusal.message)
+    return redirect("reports:comments", slug)
+
+
+@login_required
+def follow_ups(request, slug):
+    hall = get_hall_for_supervisor(request.user, slug)
+    cases = FollowUp.objects.for_hall(hall).select_related("rating__service", "rating__counter")
+    show_all = request.GET.get("all") == "1"
+    if not show_all:
+        cases = cases.unfinished()
+    context = {
+        "hall": hall,
+        "nav": "follow_ups",
+        "cases": Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page")),
+        "today": hall.local_date(timezone.now()),
+        "show_all": show_all,
+    }
+    return render(request, "reports/follow_ups.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_up(request, slug, case_id):
+    case = get_follow_up_for_supervisor(request.user, slug, case_id)
+    form = NoteForm(request.POST if request.method == "POST" else None)
+    error = None
+    if form.is_bound and form.is_valid():
+        act = services.advance_case if request.POST.get("action") == "advance" else services.add_case_note
+        try:
+            act(case=case, user=request.user, note=form.cleaned_data["note"])
+        except RatingError as refusal:
+            error = refusal.message
+        else:
+            return redirect("reports:follow_up", slug, case.pk)
+    context = {
+        "hall": case.hall,
+        "nav": "follow_ups",
+        "case": case,
+        "notes": case.notes.select_related("author"),
+        "form": form,
+        "error": error,
+        "today": case.hall.local_date(timezone.now()),
+        "next_state": services.CASE_STEPS.get(case.state, (None, None))[0],
+    }
+    return render(request, "reports/follow_up.html", context)

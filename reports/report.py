@@ -1,0 +1,347 @@
+"""The supervisor's report for a hall and a range of days: a fixed number of queries whatever the size
+of the hall, then plain arithmetic in reports.stats. Definitions of each figure are in stats.py and
+docs/reports.md; `tickets` below are the day's queue tickets (queueing.models.Ticket)."""
+
+import datetime as dt
+from collections import Counter as Tally
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, Min, Q
+
+from appointments.models import Booking, BookingState
+from hall.models import Hall
+from queueing.models import Outcome, Ticket, TicketEvent, TicketKind, TicketState
+from reports import stats
+from reports.models import Rating, ReportSettings, Score
+
+REPEAT_WINDOW_DAYS = 30
+TICKET_FIELDS = (
+    "id",
+    "date",
+    "service_id",
+    "counter_id",
+    "owner_id",
+    "kind",
+    "green_channel",
+    "state",
+    "outcome",
+    "issued_at",
+    "called_at",
+    "serving_at",
+    "completed_at",
+    "transferred_from_id",
+)
+
+
+def settings_for(hall: Hall) -> ReportSettings:
+    try:
+        return hall.report_settings
+    except ReportSettings.DoesNotExist:
+        return ReportSettings(hall=hall)
+
+
+def wait_of(t) -> float | None:
+    return None if t.called_at is None else stats.minutes(t.called_at - t.issued_at)
+
+
+def handling_of(t) -> float | None:
+    if t.state != TicketState.DONE or t.completed_at is None or t.called_at is None:
+        return None
+    return stats.minutes(t.completed_at - (t.serving_at or t.called_at))
+
+
+@dataclass
+class Ratings:
+    count: int = 0
+    total: int = 0
+    by_score: dict[int, int] = field(default_factory=lambda: dict.fromkeys(Score.values, 0))
+
+    def add(self, score: int) -> None:
+        self.count += 1
+        self.total += score
+        self.by_score[score] += 1
+
+    @property
+    def average(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    @property
+    def distribution(self) -> list[tuple[str, int]]:
+        return [(Score(score).label, self.by_score[score]) for score in sorted(self.by_score, reverse=True)]
+
+
+@dataclass
+class Row:
+    """Figures for one service, counter, staff member, day or the whole hall."""
+
+    key: object = None
+    label: str = ""
+    issued: int = 0
+    served: int = 0
+    no_show: int = 0
+    materials_missing: int = 0
+    waits: list[float] = field(default_factory=list)
+    handlings: list[float] = field(default_factory=list)
+    open_minutes: float | None = None
+    ratings: Ratings = field(default_factory=Ratings)
+    repeat_citizens: int = 0
+    repeaters: int = 0
+    target: float = 15
+
+    def add(self, t, wait: float | None, handling: float | None) -> None:
+        self.no_show += t.state == TicketState.NO_SHOW
+        if wait is not None:
+            self.waits.append(wait)
+        if handling is not None:
+            self.served += 1
+            self.handlings.append(handling)
+            self.materials_missing += t.outcome == Outcome.MATERIALS_MISSING
+
+    @property
+    def wait(self) -> stats.Summary:
+        return stats.summarise(self.waits)
+
+    @property
+    def handling(self) -> stats.Summary:
+        return stats.summarise(self.handlings)
+
+    @property
+    def sla_percent(self) -> float | None:
+        return stats.share_below(self.waits, self.target)
+
+    @property
+    def idle_minutes(self) -> float | None:
+        if self.open_minutes is None:
+            return None
+        return max(0.0, self.open_minutes - sum(self.handlings))
+
+    @property
+    def repeat_percent(self) -> float | None:
+        return 100 * self.repeaters / self.repeat_citizens if self.repeat_citizens else None
+
+
+@dataclass
+class Report:
+    hall: Hall
+    first: dt.date
+    last: dt.date
+    target: int
+    total: Row
+    appointments: int = 0
+    walk_ins: int = 0
+    green_channel: int = 0
+    tickets_cancelled: int = 0
+    no_show_bookings: int = 0
+    cancelled: int = 0
+    by_service: list[Row] = field(default_factory=list)
+    by_counter: list[Row] = field(default_factory=list)
+    by_staff: list[Row] = field(default_factory=list)
+    by_day: list[Row] = field(default_factory=list)
+    hours: list[tuple[int, int, int]] = field(default_factory=list)  # (hour, arrivals, served)
+    previous: "Report | None" = None
+    tickets: list = field(default_factory=list, repr=False)
+
+    @property
+    def issued(self) -> int:
+        return self.total.issued
+
+    @property
+    def served(self) -> int:
+        return self.total.served
+
+    @property
+    def no_show(self) -> int:
+        """Tickets called but not answered, and bookings never checked in."""
+        return self.total.no_show + self.no_show_bookings
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def comparison(self) -> list[tuple[str, float | None, float | None, float | None]]:
+        """(figure, now, before, change %) for the headline figures."""
+        if self.previous is None:
+            return []
+        p = self.previous
+        pairs = [
+            ("issued", self.issued, p.issued),
+            ("served", self.served, p.served),
+            ("no_show", self.no_show, p.no_show),
+            ("cancelled", self.cancelled, p.cancelled),
+            ("wait_mean", self.total.wait.mean, p.total.wait.mean),
+            ("wait_p90", self.total.wait.p90, p.total.wait.p90),
+            ("handling_mean", self.total.handling.mean, p.total.handling.mean),
+            ("sla_percent", self.total.sla_percent, p.total.sla_percent),
+            ("rating", self.total.ratings.average, p.total.ratings.average),
+        ]
+        return [(name, now, before, stats.change_percent(now, before)) for name, now, before in pairs]
+
+
+def previous_period(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    length = (last - first).days + 1
+    return first - dt.timedelta(days=length), first - dt.timedelta(days=1)
+
+
+def build(hall: Hall, first: dt.date, last: dt.date, *, compare: bool = True) -> Report:
+    """The full report, with the previous period of equal length for comparison."""
+    target = settings_for(hall).target_wait_minutes
+    report = _headline(hall, first, last, target)
+    tickets = report.tickets
+    names = _Names(hall)
+    services = {s.pk: s for s in names.services}
+    rows = {
+        "service": {},
+        "counter": {},
+        "staff": {},
+    }
+
+    def row(kind, key, label):
+        found = rows[kind].get(key)
+        if found is None:
+            found = rows[kind][key] = Row(key=key, label=label, target=target)
+        return found
+
+    for t in tickets:
+        wait, handling = wait_of(t), handling_of(t)
+        service_row = row("service", t.service_id, str(services.get(t.service_id, "")))
+        service_row.issued += t.transferred_from_id is None
+        service_row.add(t, wait, handling)
+        if t.counter_id is not None:
+            row("counter", t.counter_id, "").add(t, wait, handling)
+        if t.owner_id is not None:
+            row("staff", t.owner_id, "").add(t, wait, handling)
+    _open_time(hall, first, last, rows, row)
+    _ratings(hall, first, last, rows, row)
+    _repeats(hall, first, last, row)
+    names.label(rows)
+    report.by_service = sorted(rows["service"].values(), key=lambda r: names.service_order.get(r.key, 9999))
+    report.by_counter = sorted(rows["counter"].values(), key=lambda r: names.counter_order.get(r.key, 9999))
+    report.by_staff = sorted(rows["staff"].values(), key=lambda r: r.label)
+    report.by_day = _by_day(tickets, first, last, target)
+    report.hours = _hours(tickets, hall)
+    if compare:
+        report.previous = _headline(hall, *previous_period(first, last), target)
+    return report
+
+
+def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
+    tickets = list(
+        Ticket.objects.filter(hall=hall, date__gte=first, date__lte=last)
+        .order_by()
+        .values_list(*TICKET_FIELDS, named=True)
+    )
+    total = Row(target=target)
+    report = Report(hall=hall, first=first, last=last, target=target, total=total)
+    for t in tickets:
+        total.add(t, wait_of(t), handling_of(t))
+        report.tickets_cancelled += t.state == TicketState.CANCELLED
+        if t.transferred_from_id is None:
+            total.issued += 1
+            report.appointments += t.kind == TicketKind.APPOINTMENT
+            report.walk_ins += t.kind == TicketKind.WALK_IN
+            report.green_channel += bool(t.green_channel)
+    bookings = Booking.objects.filter(hall=hall, slot__date__gte=first, slot__date__lte=last).aggregate(
+        cancelled=Count("id", filter=Q(state=BookingState.CANCELLED), distinct=True),
+        no_show=Count("id", filter=Q(state=BookingState.NO_SHOW, tickets__isnull=True), distinct=True),
+    )
+    report.cancelled, report.no_show_bookings = bookings["cancelled"], bookings["no_show"]
+    for score in Rating.objects.for_period(hall, first, last).values_list("score", flat=True):
+        total.ratings.add(score)
+    report.tickets = tickets
+    return report
+
+
+def _open_time(hall, first, last, rows, row) -> None:
+    """Each counter's and staff member's working span per day, from the ticket events at counters."""
+    events = TicketEvent.objects.filter(
+        ticket__hall=hall, ticket__date__gte=first, ticket__date__lte=last, counter__isnull=False
+    ).order_by()
+    for kind, field_name in (("counter", "counter_id"), ("staff", "actor_id")):
+        spans = defaultdict(list)
+        for _date, key, start, end in (
+            events.filter(**{f"{field_name}__isnull": False})
+            .values_list("ticket__date", field_name)
+            .annotate(start=Min("at"), end=Max("at"))
+        ):
+            spans[key].append((start, end))
+        for key, day_spans in spans.items():
+            row(kind, key, "").open_minutes = sum(stats.minutes(end - start) for start, end in day_spans)
+
+
+def _ratings(hall, first, last, rows, row) -> None:
+    for service_id, counter_id, staff_id, score in Rating.objects.for_period(hall, first, last).values_list(
+        "service_id", "counter_id", "staff_id", "score"
+    ):
+        row("service", service_id, "").ratings.add(score)
+        if counter_id is not None:
+            row("counter", counter_id, "").ratings.add(score)
+        if staff_id is not None:
+            row("staff", staff_id, "").ratings.add(score)
+
+
+def citizen_key(id_hash: str, booking_id_hash: str | None, phone_hash: str) -> str:
+    if id_hash or booking_id_hash:
+        return "id:" + (id_hash or booking_id_hash)
+    return "phone:" + phone_hash if phone_hash else ""
+
+
+def _repeats(hall, first, last, row) -> None:
+    visits = defaultdict(list)
+    since = first - dt.timedelta(days=REPEAT_WINDOW_DAYS)
+    for service_id, date, id_hash, booking_id_hash, phone_hash in (
+        Ticket.objects.filter(hall=hall, date__gte=since, date__lte=last, state=TicketState.DONE)
+        .order_by()
+        .values_list("service_id", "date", "id_hash", "booking__id_hash", "phone_hash")
+    ):
+        visits[service_id].append((citizen_key(id_hash, booking_id_hash, phone_hash), date))
+    for service_id, pairs in visits.items():
+        citizens, repeaters = stats.repeat_visitors(pairs, first, last, REPEAT_WINDOW_DAYS)
+        if citizens:
+            found = row("service", service_id, "")
+            found.repeat_citizens, found.repeaters = citizens, repeaters
+
+
+def _by_day(tickets, first, last, target) -> list[Row]:
+    days = {
+        first + dt.timedelta(days=n): Row(key=first + dt.timedelta(days=n), target=target)
+        for n in range((last - first).days + 1)
+    }
+    for t in tickets:
+        day = days[t.date]
+        day.issued += t.transferred_from_id is None
+        day.add(t, wait_of(t), handling_of(t))
+    return list(days.values())
+
+
+def _hours(tickets, hall) -> list[tuple[int, int, int]]:
+    """Arrivals (tickets issued, not counting transfers) and tickets served, per local clock hour."""
+    tz = hall.tz
+    arrivals = Tally(t.issued_at.astimezone(tz).hour for t in tickets if t.transferred_from_id is None)
+    served = Tally(
+        t.completed_at.astimezone(tz).hour for t in tickets if t.state == TicketState.DONE and t.completed_at
+    )
+    hours = set(arrivals) | set(served)
+    if not hours:
+        return []
+    return [(h, arrivals[h], served[h]) for h in range(min(hours), max(hours) + 1)]
+
+
+class _Names:
+    """Labels of the rows: services and counters of the hall, staff by name; three queries in all."""
+
+    def __init__(self, hall: Hall):
+        self.services = list(hall.services.all())
+        self.counters = list(hall.counters.all())
+        self.service_order = {s.pk: n for n, s in enumerate(self.services)}
+        self.counter_order = {c.pk: n for n, c in enumerate(self.counters)}
+
+    def label(self, rows) -> None:
+        services = {s.pk: str(s) for s in self.services}
+        counters = {c.pk: str(c) for c in self.counters}
+        users = get_user_model().objects.filter(pk__in=list(rows["staff"]))
+        staff = {u.pk: u.get_full_name() or u.get_username() for u in users}
+        for kind, labels in (("service", services), ("counter", counters), ("staff", staff)):
+            for key, found in rows[kind].items():
+                found.label = labels.get(key, "?")

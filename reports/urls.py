@@ -1,0 +1,19 @@
+from django.urls import path
+
+from reports import rating_views, views
+
+app_name = "reports"
+urlpatterns = [
+    path("h/<slug:slug>/reports/", views.dashboard, name="dashboard"),
+    path("h/<slug:slug>/reports/export.csv", views.export_csv, name="export_csv"),
+    path("h/<slug:slug>/reports/export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("h/<slug:slug>/reports/staffing/", views.staffing, name="staffing"),
+    path("h/<slug:slug>/reports/live/", views.live_view, name="live"),
+    path("h/<slug:slug>/reports/ranking/", rating_views.ranking, name="ranking"),
+    path("h/<slug:slug>/reports/comments/", rating_views.comments, name="comments"),
+    path("h/<slug:slug>/reports/comments/<int:rating_id>/", rating_views.moderate, name="moderate"),
+    path("h/<slug:slug>/reports/follow-ups/", rating_views.follow_ups, name="follow_ups"),
+    path("h/<slug:slug>/reports/follow-ups/<int:case_id>/", rating_views.follow_up, name="follow_up"),
+    path("h/<slug:slug>/comment-book/", rating_views.comment_book, name="comment_book"),
+    path("t/<str:token>/rate/", rating_views.rate, name="rate"),
+]

@@ -1,0 +1,142 @@
+"""The supervisor's pages: the report of a day or range (with CSV and XLSX), the staffing plan and today's
+live view. Every view loads the hall through reports.access."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from reports import charts, exports, live, plan, report
+from reports.access import get_hall_for_supervisor
+from reports.periods import PeriodError, parse_period
+
+COMPARISON_LABELS = {
+    "issued": _("Tickets issued"),
+    "served": _("Served"),
+    "no_show": _("No-shows"),
+    "cancelled": _("Bookings cancelled"),
+    "wait_mean": _("Mean wait (min)"),
+    "wait_p90": _("90th percentile wait (min)"),
+    "handling_mean": _("Mean handling (min)"),
+    "sla_percent": _("Waited less than the target (%)"),
+    "rating": _("Average rating"),
+}
+LIVE_REFRESH_SECONDS = 10
+
+
+def _period(request, hall):
+    today = hall.local_date(timezone.now())
+    try:
+        return parse_period(request.GET, today), None
+    except PeriodError as error:
+        return (today, today), error.message
+
+
+def report_charts(result: report.Report) -> list[charts.Chart]:
+    hours = [f"{h:02d}" for h, _a, _s in result.hours]
+    found = [
+        charts.bar_chart(
+            _("Arrivals and tickets served per hour"),
+            hours,
+            [
+                (str(_("arrivals")), [a for _h, a, _s in result.hours]),
+                (str(_("served")), [s for _h, _a, s in result.hours]),
+            ],
+        ),
+        charts.bar_chart(
+            _("Wait per service (minutes)"),
+            [r.label for r in result.by_service],
+            [
+                (str(_("mean")), [r.wait.mean or 0 for r in result.by_service]),
+                (str(_("90th percentile")), [r.wait.p90 or 0 for r in result.by_service]),
+            ],
+        ),
+    ]
+    if result.days > 1:
+        days = [r.key.strftime("%m-%d") for r in result.by_day]
+        found.append(
+            charts.line_chart(
+                _("Tickets issued and served per day"),
+                days,
+                [
+                    (str(_("issued")), [r.issued for r in result.by_day]),
+                    (str(_("served")), [r.served for r in result.by_day]),
+                ],
+            )
+        )
+    return found
+
+
+@login_required
+def dashboard(request, slug):
+    hall = get_hall_for_supervisor(request.user, slug)
+    (first, last), error = _period(request, hall)
+    result = report.build(hall, first, last)
+    comparison = [
+        (COMPARISON_LABELS[name], now, before, change) for name, now, before, change in result.comparison()
+    ]
+    context = {
+        "hall": hall,
+        "nav": "dashboard",
+        "report": result,
+        "error": error,
+        "charts": report_charts(result),
+        "comparison": comparison,
+        "query": request.GET.urlencode(),
+        "previous": report.previous_period(first, last),
+        "is_day": first == last,
+        "day_before": first - dt.timedelta(days=1),
+        "day_after": first + dt.timedelta(days=1),
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+def _export(request, slug, extension: str, content_type: str, write):
+    hall = get_hall_for_supervisor(request.user, slug)
+    (first, last), _error = _period(request, hall)
+    result = report.build(hall, first, last, compare=False)
+    response = HttpResponse(write(result), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(result, extension)}"'
+    return response
+
+
+@login_required
+def export_csv(request, slug):
+    return _export(request, slug, "csv", "text/csv; charset=utf-8", exports.to_csv)
+
+
+@login_required
+def export_xlsx(request, slug):
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _export(request, slug, "xlsx", xlsx, exports.to_xlsx)
+
+
+@login_required
+def staffing(request, slug):
+    hall = get_hall_for_supervisor(request.user, slug)
+    today = hall.local_date(timezone.now())
+    error = None
+    try:
+        date = parse_period(request.GET, today + dt.timedelta(days=1))[0]
+    except PeriodError as refusal:
+        date, error = today + dt.timedelta(days=1), refusal.message
+    context = {
+        "hall": hall,
+        "nav": "staffing",
+        "plan": plan.build_plan(hall, date),
+        "error": error,
+        "day_before": date - dt.timedelta(days=1),
+        "day_after": date + dt.timedelta(days=1),
+    }
+    return render(request, "reports/staffing.html", context)
+
+
+@login_required
+def live_view(request, slug):
+    hall = get_hall_for_supervisor(request.user, slug)
+    view = live.live_view(hall, timezone.now())
+    context = {"hall": hall, "nav": "live", "live": view, "refresh": LIVE_REFRESH_SECONDS}
+    return render(request, "reports/live.html", context)
