@@ -130,9 +130,14 @@ def run() -> int:
                 env=env,
             )
         )
+        # A dead worker is dropped from Redis after 60 s; see docs/notifications.md for the other timeouts.
+        # Each job runs in a forked process, so a connection pool would be built and thrown away per job.
+        worker = ["rqworker", "default", "--with-scheduler", "--worker-ttl", "60"]
         procs.append(
-            subprocess.Popen([PY, "manage.py", "rqworker", "default", "--with-scheduler"], cwd=ROOT, env=env)
+            subprocess.Popen([PY, "manage.py", *worker], cwd=ROOT, env={**env, "DATABASE_POOL": "off"})
         )
+        # The sweeper (every minute) and the daily erasure, on RQ's cron scheduler.
+        procs.append(subprocess.Popen([PY, "manage.py", "runcron"], cwd=ROOT, env=env))
         say(f"web:    http://{host}:{port}/")
         say(f"admin:  http://{host}:{port}/admin/   (accounts above)")
         say("press Ctrl-C to stop web, worker, scheduler and Redis")

@@ -496,3 +496,14 @@ def lift_block(*, hall, id_number: str, user, reason: str) -> BlockLift:
     return BlockLift.objects.create(
         hall=hall, id_hash=hash_id_number(validate_id_number(id_number)), lifted_by=user, reason=reason
     )
+def add_note(*, booking: Booking, note: str, actor: Actor) -> None:
+    """Record something that happened to a booking without changing its state (e.g. a hall closure)."""
+    BookingEvent.objects.create(
+        booking=booking,
+        from_state=booking.state,
+        to_state=booking.state,
+        note=note[:200],
+        actor=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        source=actor.source,
+        ip=actor.ip,
+    )

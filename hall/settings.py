@@ -226,3 +226,43 @@ BOOKING_SMS_CODE = env_bool("BOOKING_SMS_CODE", PRODUCTION)
 BOOKING_NAIVE_PATH = False
 # The public address, for links in messages (manage a booking, live ticket).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+def _mapping(name: str) -> dict[str, str]:
+    """NAME="a=1,b=2" → {"a": "1", "b": "2"}."""
+    pairs = [item.partition("=") for item in env_list(name, [])]
+    if any(not sep or not key.strip() or not value.strip() for key, sep, value in pairs):
+        raise ImproperlyConfigured(f"{name} must look like key=value,key=value")
+    return {key.strip(): value.strip() for key, _sep, value in pairs}
+
+
+# Notifications (docs/notifications.md). A dead worker is noticed in NOTIFY_SENDING_TIMEOUT: an HTTP call
+# gives up after SMS_HTTP_TIMEOUT, RQ kills a send job after NOTIFY_JOB_TIMEOUT, and only then may the
+# sweeper send a row again; keep SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT.
+NOTIFY_QUEUE = "default"
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
+NOTIFY_JOB_TIMEOUT = env_int("NOTIFY_JOB_TIMEOUT", 60)
+NOTIFY_SENDING_TIMEOUT = env_int("NOTIFY_SENDING_TIMEOUT", 120)
+if not SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT:
+    raise ImproperlyConfigured("need SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT")
+# A due row whose job has not run this long after it was enqueued is enqueued again (the claim makes the
+# extra job harmless).
+NOTIFY_REQUEUE_AFTER = env_int("NOTIFY_REQUEUE_AFTER", 120)
+NOTIFY_SWEEP_INTERVAL = env_int("NOTIFY_SWEEP_INTERVAL", 60)
+NOTIFY_SWEEP_TIMEOUT = env_int("NOTIFY_SWEEP_TIMEOUT", 300)
+# Temporary errors: retry after 1, 2, 4 … × NOTIFY_RETRY_BASE seconds; after NOTIFY_MAX_ATTEMPTS, failed.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 8)
+NOTIFY_RETRY_BASE = env_int("NOTIFY_RETRY_BASE", 60)
+# Hall local time; non-urgent messages wait for the end. "off" for none.
+NOTIFY_QUIET_HOURS = env_str("NOTIFY_QUIET_HOURS", "21:00-08:00")
+NOTIFY_REMINDER_DAY_BEFORE_AT = env_str("NOTIFY_REMINDER_DAY_BEFORE_AT", "18:00")
+NOTIFY_REMINDER_SOON_MINUTES = env_int("NOTIFY_REMINDER_SOON_MINUTES", 120)
+# Gateways (SMS_BACKEND=aliyun or tencent): one approved template per message kind, or a "default".
+SMS_TEMPLATES = _mapping("SMS_TEMPLATES")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
+SMS_ALIYUN_URL = env_str("SMS_ALIYUN_URL", "https://dysmsapi.aliyuncs.com/")
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_TENCENT_URL = env_str("SMS_TENCENT_URL", "https://sms.tencentcloudapi.com/")
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")

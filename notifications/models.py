@@ -1,8 +1,12 @@
+import uuid
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from hall.models import Hall
+from hall.privacy import mask_phone
 
 
 class Kind(models.TextChoices):
@@ -22,16 +26,54 @@ class Kind(models.TextChoices):
     RATING_REQUEST = "rating_request", _("rating request")
 
 
+# Sent at any hour: answers to what the citizen just did, and messages that are useless a few hours later
+# (a waiting-list place is held for half an hour; a call to the counter is for now). The other kinds wait
+# for the end of the quiet hours (docs/notifications.md).
+URGENT_KINDS = frozenset(
+    {
+        Kind.BOOKING_CONFIRMED,
+        Kind.BOOKING_CANCELLED,
+        Kind.BOOKING_RESCHEDULED,
+        Kind.WAITLIST_OFFER,
+        Kind.VERIFICATION_CODE,
+        Kind.COME_IN,
+        Kind.CALLED,
+        Kind.MATERIALS_MISSING,
+    }
+)
+REMINDER_KINDS = frozenset({Kind.REMINDER_DAY_BEFORE, Kind.REMINDER_SOON})
+
+
 class State(models.TextChoices):
     QUEUED = "queued", _("queued")
     SENDING = "sending", _("sending")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
     REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")  # no longer applies: the booking was cancelled or moved
+
+
+FINISHED_STATES = (State.SENT, State.FAILED, State.REFUSED, State.WITHDRAWN)
+
+
+class NotificationQuerySet(models.QuerySet):
+    def due(self, now):
+        return self.filter(state=State.QUEUED, next_attempt_at__lte=now)
+
+    def stale(self, claimed_before):
+        """Claimed by a worker that has not finished in time: it died, or lost its database connection."""
+        return self.filter(state=State.SENDING, claimed_at__lt=claimed_before)
+
+    def for_subject(self, subject_type: str, subject_id: int):
+        return self.filter(subject_type=subject_type, subject_id=subject_id)
 
 
 class Notification(models.Model):
-    """A message to a citizen, written in the same transaction as the change that causes it (outbox)."""
+    """A message to a citizen, written in the same transaction as the change that causes it (outbox).
+
+    A send job claims the row (queued → sending, attempts + 1) before it talks to the gateway, so that a
+    duplicate job sends nothing; the sweeper puts back rows whose worker died (sending for too long).
+    """
 
     hall = models.ForeignKey(
         Hall, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("hall")
@@ -48,9 +90,23 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     gateway_id = models.CharField(_("gateway message id"), max_length=100, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    # Held back by the quiet hours until then (non-urgent kinds only).
     not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Sent to gateways as their reference for this message (Alibaba OutId, Tencent SessionContext), so that a
+    # delivery receipt or a support query finds the row, whatever the attempt.
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    # When a send job may claim the row: now, the end of the quiet hours, or after a back-off.
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # When a worker claimed the row (state sending); the sweeper puts it back after NOTIFY_SENDING_TIMEOUT.
+    claimed_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    # When a send job was last put on the queue for the row; empty when that failed (Redis down) or for
+    # rows held by the quiet hours, which the sweeper enqueues when they are due.
+    enqueued_at = models.DateTimeField(_("enqueued"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification")
@@ -62,7 +118,18 @@ class Notification(models.Model):
                 name="notification_once_per_subject_kind",
             )
         ]
-        indexes = [models.Index(fields=["state", "not_before"], name="notification_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="notification_due"),
+            models.Index(fields=["hall", "last_attempt_at"], name="notification_hall_day"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.subject_type}:{self.subject_id}"
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in FINISHED_STATES

@@ -305,6 +305,8 @@ def complete(
             Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
         if ticket.booking_id:
             _finish_booking(ticket, BookingState.SERVED, actor)
+        if outcome == Outcome.DONE:
+            notify.request_rating(ticket=ticket, now=now)
     return ticket
 
 

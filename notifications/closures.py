@@ -1,0 +1,72 @@
+"""Telling citizens with bookings that the hall will be closed when they were to come."""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from appointments import services as appointments
+from appointments.models import ACTIVE_STATES, Booking
+from notifications import messages, services
+from notifications.models import Kind
+
+log = logging.getLogger(__name__)
+
+
+def affected_bookings(hall, date: dt.date, start: dt.time | None = None, end: dt.time | None = None):
+    bookings = Booking.objects.filter(hall=hall, state__in=ACTIVE_STATES, slot__date=date)
+    if start is not None and end is not None:
+        bookings = bookings.filter(
+            slot__start__lt=dt.datetime.combine(date, end, tzinfo=hall.tz),
+            slot__end__gt=dt.datetime.combine(date, start, tzinfo=hall.tz),
+        )
+    return bookings.select_related("slot", "service", "hall").order_by("slot__start", "pk")
+
+
+def notify_closure(
+    *,
+    hall,
+    date: dt.date,
+    start: dt.time | None = None,
+    end: dt.time | None = None,
+    reason: str,
+    actor=appointments.SYSTEM,
+    now: dt.datetime | None = None,
+) -> int:
+    """Note the closure on every active booking it touches and send each citizen a link to choose another
+    time. Idempotent: saving the same closure again tells nobody twice. Returns the citizens told.
+
+    Urgent (sent even in the quiet hours) when the closure is today or tomorrow: they may set out early.
+    """
+    now = now or timezone.now()
+    key = f"{date.isoformat()} {start or ''}-{end or ''}"
+    urgent = date <= hall.local_date(now) + dt.timedelta(days=1)
+    told = 0
+    with transaction.atomic():
+        for booking in affected_bookings(hall, date, start, end):
+            notification = services.record(
+                hall=hall,
+                kind=Kind.CLOSURE,
+                subject_type="booking",
+                subject_id=booking.pk,
+                key=key,
+                phone=booking.phone,
+                language=booking.language,
+                render=lambda booking=booking: messages.closure_text(
+                    booking,
+                    date=date,
+                    start=start,
+                    end=end,
+                    reason=reason,
+                    url=appointments.manage_url(booking),
+                ),
+                urgent=urgent,
+                now=now,
+            )
+            if notification is not None:
+                appointments.add_note(booking=booking, note=f"closure {key}: {reason}", actor=actor)
+                told += 1
+    if told:
+        log.info("closure of hall %s on %s: %s booking(s) told", hall.pk, date, told)
+    return told

@@ -1,0 +1,33 @@
+"""Run RQ's cron scheduler with notifications.cron: the sweeper every minute, the erasure of old personal
+data daily. Unlike django-rq's `rqcron`, it waits out a Redis outage instead of exiting."""
+
+import logging
+import time
+
+import redis
+from django.core.management.base import BaseCommand
+from django_rq.cron import DjangoCronScheduler
+from rq.exceptions import StopRequested
+
+log = logging.getLogger(__name__)
+
+CONFIG = "notifications.cron"
+RETRY_SECONDS = 5
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs (sweeper, daily erasure) on RQ's cron scheduler."
+
+    def handle(self, *args, **options):
+        scheduler = DjangoCronScheduler(logging_level=logging.INFO)
+        scheduler.load_config_from_file(CONFIG)
+        while True:
+            try:
+                scheduler.start()
+                return
+            except redis.RedisError as error:
+                log.warning("cron: Redis unavailable (%s); retrying in %s s", error, RETRY_SECONDS)
+            try:
+                time.sleep(RETRY_SECONDS)
+            except (StopRequested, KeyboardInterrupt):
+                return
