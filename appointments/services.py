@@ -496,6 +496,8 @@ def lift_block(*, hall, id_number: str, user, reason: str) -> BlockLift:
     return BlockLift.objects.create(
         hall=hall, id_hash=hash_id_number(validate_id_number(id_number)), lifted_by=user, reason=reason
     )
+
+
 def add_note(*, booking: Booking, note: str, actor: Actor) -> None:
     """Record something that happened to a booking without changing its state (e.g. a hall closure)."""
     BookingEvent.objects.create(

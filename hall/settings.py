@@ -226,6 +226,8 @@ BOOKING_SMS_CODE = env_bool("BOOKING_SMS_CODE", PRODUCTION)
 BOOKING_NAIVE_PATH = False
 # The public address, for links in messages (manage a booking, live ticket).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
 def _mapping(name: str) -> dict[str, str]:
     """NAME="a=1,b=2" → {"a": "1", "b": "2"}."""
     pairs = [item.partition("=") for item in env_list(name, [])]
