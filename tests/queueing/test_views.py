@@ -428,6 +428,19 @@ def test_console_park_and_call_back(clerk_client, clerk, counter, service):
     assertInHTML('<p class="current-number" data-current="A001">A001</p>', back.content.decode())
 
 
+def test_console_lists_a_ticket_parked_before_anyone_served_it(clerk_client, clerk, counter, service):
+    open_counter(counter, clerk)
+    ticket = walk_in(service)
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+
+    response = clerk_client.post(console_url("ticket_action", counter, ticket.pk, "park"), follow=True)
+
+    parked = response.content.decode().split('class="console-table parked-table"')[1].split("</table>")[0]
+    assertInHTML('<th scope="row">A001</th>', parked)
+    assertInHTML("<td>—</td>", parked)  # nobody has served it yet
+    assert console_url("call_ticket", counter, ticket.pk) in parked
+
+
 def test_console_transfer_to_another_service_with_note(clerk_client, clerk, counter, service, hall):
     moves = make_service(hall, code="move-in", prefix="C", name_en="Moving in")
     open_counter(counter, clerk)
