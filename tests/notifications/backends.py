@@ -12,14 +12,14 @@ BLOCK_LIMIT_SECONDS = 30
 class FileBackend(Backend):
     """Appends "<notification id> <reference>" to $CK_TEST_SMS_DIR/sent for every message it sends.
 
-    While $CK_TEST_SMS_DIR/block exists, a send waits (after touching entered-<id>), as a gateway that hangs
-    would, so that a test can kill the worker in the middle of a send.
+    While $CK_TEST_SMS_DIR/block exists, a send waits (after writing its process id to entered-<id>), as a
+    gateway that hangs would, so that a test can kill the worker in the middle of a send.
     """
 
     def send(self, message: Message) -> str:
         folder = Path(os.environ["CK_TEST_SMS_DIR"])
         if (folder / "block").exists():
-            (folder / f"entered-{message.notification_id}").touch()
+            (folder / f"entered-{message.notification_id}").write_text(str(os.getpid()))
             deadline = time.monotonic() + BLOCK_LIMIT_SECONDS
             while (folder / "block").exists() and time.monotonic() < deadline:
                 time.sleep(0.02)
