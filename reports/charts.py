@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 36
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 12, 36
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ def report_charts(result: report.Report) -> list[charts.Chart]:
         ),
         charts.bar_chart(
             _("Wait per service (minutes)"),
-            [r.label for r in result.by_service],
+            [r.label.split(" ", 1)[0] for r in result.by_service],  # the prefix letter; names are below
             [
                 (str(_("mean")), [r.wait.mean or 0 for r in result.by_service]),
                 (str(_("90th percentile")), [r.wait.p90 or 0 for r in result.by_service]),
