@@ -83,16 +83,33 @@ def start_embedded_redis(socket: Path) -> subprocess.Popen:
     sys.exit("embedded redis-server did not start")
 
 
-def stop(procs: list[subprocess.Popen]) -> None:
+def stop(procs: list[subprocess.Popen], redis: subprocess.Popen | None = None) -> None:
+    """Stop the app processes (and their children, e.g. RQ's scheduler), then Redis, which they need to
+    shut down cleanly."""
     for proc in procs:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+            os.killpg(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
     for proc in procs:
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
+    if redis is not None and redis.poll() is None:
+        redis.terminate()
+        redis.wait(timeout=10)
+
+
+def _stop_on_signal(signum, frame):
+    """The first Ctrl-C or SIGTERM stops everything in order; later ones are ignored meanwhile."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def spawn(args: list, env: dict) -> subprocess.Popen:
+    """Each app process leads its own process group, so that stop() reaches its children too."""
+    return subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
 
 
 def manage(*args: str) -> None:
@@ -100,48 +117,33 @@ def manage(*args: str) -> None:
 
 
 def run() -> int:
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     procs: list[subprocess.Popen] = []
+    redis = None
     env = os.environ.copy()
     if "REDIS_URL" not in env:
         socket = VAR / "redis.sock"
         say(f"starting embedded Redis on {socket}")
-        procs.append(start_embedded_redis(socket))
+        redis = start_embedded_redis(socket)
         env["REDIS_URL"] = f"unix://{socket}"
     os.environ.update(env)
     try:
         manage("migrate", "--no-input", "-v", "0")
         manage("seed_demo")
         host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
-        procs.append(
-            subprocess.Popen(
-                [
-                    PY,
-                    "-m",
-                    "uvicorn",
-                    "hall.asgi:application",
-                    "--host",
-                    host,
-                    "--port",
-                    port,
-                    "--timeout-graceful-shutdown",
-                    "3",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
+        web = ["-m", "uvicorn", "hall.asgi:application", "--host", host, "--port", port]
+        procs.append(spawn([PY, *web, "--timeout-graceful-shutdown", "3"], env))
         # A dead worker is dropped from Redis after 60 s; see docs/notifications.md for the other timeouts.
         # Each job runs in a forked process, so a connection pool would be built and thrown away per job.
         worker = ["rqworker", "default", "--with-scheduler", "--worker-ttl", "60"]
-        procs.append(
-            subprocess.Popen([PY, "manage.py", *worker], cwd=ROOT, env={**env, "DATABASE_POOL": "off"})
-        )
+        procs.append(spawn([PY, "manage.py", *worker], {**env, "DATABASE_POOL": "off"}))
         # The sweeper (every minute) and the daily erasure, on RQ's cron scheduler.
-        procs.append(subprocess.Popen([PY, "manage.py", "runcron"], cwd=ROOT, env=env))
+        procs.append(spawn([PY, "manage.py", "runcron"], env))
         say(f"web:    http://{host}:{port}/")
         say(f"admin:  http://{host}:{port}/admin/   (accounts above)")
         say("press Ctrl-C to stop web, worker, scheduler and Redis")
-        while all(p.poll() is None for p in procs):
+        while all(p.poll() is None for p in procs) and (redis is None or redis.poll() is None):
             time.sleep(0.5)
         say("a process stopped; stopping the others")
         return 1
@@ -149,20 +151,22 @@ def run() -> int:
         say("stopping")
         return 0
     finally:
-        stop(list(reversed(procs)))
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stop(procs, redis)
+        say("stopped")
 
 
 def test(args: list[str]) -> int:
-    procs: list[subprocess.Popen] = []
+    redis = None
     env = os.environ.copy()
     if "REDIS_URL" not in env:
         socket = VAR / f"redis-test-{os.getpid()}.sock"
-        procs.append(start_embedded_redis(socket))
+        redis = start_embedded_redis(socket)
         env["REDIS_URL"] = f"unix://{socket}"
     try:
         return subprocess.run([PY, "-m", "pytest", *args], cwd=ROOT, env=env).returncode
     finally:
-        stop(procs)
+        stop([], redis)
 
 
 def main() -> int:
@@ -173,11 +177,13 @@ def main() -> int:
     if not in_venv():
         ensure_venv("requirements.txt" if command == "run" else "requirements-dev.txt")
         child = subprocess.Popen([PY, __file__, *sys.argv[1:]])
+        # Pass a Ctrl-C or SIGTERM on to the child, which stops its processes in order.
+        signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signal.SIGTERM))
         while True:
             try:
                 return child.wait()
             except KeyboardInterrupt:
-                continue  # the child got the same Ctrl-C and shuts down in order
+                child.send_signal(signal.SIGINT)
     os.chdir(ROOT)
     return run() if command == "run" else test(sys.argv[2:])
 
