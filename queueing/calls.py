@@ -25,6 +25,7 @@ from queueing.services import (
     COUNTER_BUSY,
     COUNTER_NOT_OPEN,
     COUNTER_TAKEN,
+    NOT_AT_COUNTER,
     NOT_WAITING,
     SERVICE_CLOSED,
     WRONG_STATE,
@@ -67,7 +68,8 @@ def _serving(counter: Counter) -> Ticket | None:
 
 def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
     """Call the next ticket for this counter. Twenty counters calling at once never get the same ticket:
-    each claim is a compare-and-swap on the ticket's state; a lost race moves on to the next candidate."""
+    each claim locks the ticket's row (skipping one locked by another counter) and changes it only if it
+    still waits; a lost race moves on to the next candidate."""
     now = now or timezone.now()
     hall = counter.hall
     rules = rules_for(hall)
@@ -90,7 +92,8 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
             if candidate is None:
                 return None
             if _claim(candidate.id, counter, now):
-                ticket = Ticket.objects.get(pk=candidate.id)
+                ticket = Ticket.objects.select_related("service").get(pk=candidate.id)
+                ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
                 _after_call(ticket, session, actor, now, TicketState.WAITING)
                 return ticket
             waiting = [w for w in waiting if w.id != candidate.id]
@@ -98,6 +101,13 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
 
 
 def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> bool:
+    """Lock the ticket if it still waits; one that another counter is claiming right now (its row locked)
+    is skipped, not waited for, so that counters calling at once do not queue up behind each other."""
+    waiting = Ticket.objects.select_for_update(skip_locked=True).filter(
+        pk=ticket_id, state=TicketState.WAITING
+    )
+    if not waiting.values_list("pk", flat=True):
+        return False
     return bool(
         Ticket.objects.filter(pk=ticket_id, state=TicketState.WAITING).update(
             state=TicketState.CALLED, counter=counter, calls=1, called_at=now
@@ -158,12 +168,24 @@ def call_ticket(*, counter: Counter, ticket: Ticket, actor: Actor, now: dt.datet
 
 
 def _transition(
-    ticket: Ticket, allowed: tuple, to_state: str, actor: Actor, now: dt.datetime, note="", **fields
+    ticket: Ticket,
+    allowed: tuple,
+    to_state: str,
+    actor: Actor,
+    now: dt.datetime,
+    note="",
+    at_counter: Counter | None = None,
+    **fields,
 ):
+    """Change state if the ticket is in one of `allowed` (and, given `at_counter`, is at that counter)."""
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if locked.state not in allowed:
             raise QueueError("wrong_state", WRONG_STATE % {"state": locked.get_state_display()})
+        if at_counter is not None and locked.counter_id != at_counter.pk:
+            raise QueueError("not_at_counter", NOT_AT_COUNTER)
+        if to_state == TicketState.DONE and locked.serving_at is None:
+            locked.serving_at = now
         from_state = locked.state
         locked.state = to_state
         for name, value in fields.items():
@@ -173,7 +195,9 @@ def _transition(
     return locked
 
 
-def recall(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None) -> Ticket:
+def recall(
+    *, ticket: Ticket, actor: Actor, now: dt.datetime | None = None, at_counter: Counter | None = None
+) -> Ticket:
     """Call again; after the hall's limit of unanswered calls the ticket becomes a no-show."""
     now = now or timezone.now()
     limit = rules_for(ticket.hall).recall_limit
@@ -181,6 +205,8 @@ def recall(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None) -> T
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if locked.state != TicketState.CALLED:
             raise QueueError("wrong_state", WRONG_STATE % {"state": locked.get_state_display()})
+        if at_counter is not None and locked.counter_id != at_counter.pk:
+            raise QueueError("not_at_counter", NOT_AT_COUNTER)
         if locked.calls >= limit:
             return mark_no_show(ticket=locked, actor=actor, now=now)
         locked.calls += 1
@@ -189,28 +215,51 @@ def recall(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None) -> T
     return locked
 
 
-def mark_no_show(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None) -> Ticket:
+def mark_no_show(
+    *, ticket: Ticket, actor: Actor, now: dt.datetime | None = None, at_counter: Counter | None = None
+) -> Ticket:
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = _transition(ticket, (TicketState.CALLED,), TicketState.NO_SHOW, actor, now, completed_at=now)
+        ticket = _transition(
+            ticket,
+            (TicketState.CALLED,),
+            TicketState.NO_SHOW,
+            actor,
+            now,
+            at_counter=at_counter,
+            completed_at=now,
+        )
         if ticket.booking_id:
             _finish_booking(ticket, BookingState.NO_SHOW, actor)
     return ticket
 
 
-def start_serving(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None) -> Ticket:
+def start_serving(
+    *, ticket: Ticket, actor: Actor, now: dt.datetime | None = None, at_counter: Counter | None = None
+) -> Ticket:
     now = now or timezone.now()
-    ticket = _transition(ticket, (TicketState.CALLED,), TicketState.SERVING, actor, now, serving_at=now)
+    ticket = _transition(
+        ticket, (TicketState.CALLED,), TicketState.SERVING, actor, now, at_counter=at_counter, serving_at=now
+    )
     if ticket.owner_id is None and user_of(actor):
         Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
     return ticket
 
 
-def park(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None, note: str = "") -> Ticket:
+def park(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    note: str = "",
+    at_counter: Counter | None = None,
+) -> Ticket:
     """The citizen fetches a missing paper; the counter is free to call others meanwhile."""
     now = now or timezone.now()
+    # The ticket keeps its counter (only called and serving tickets hold one), so that the counter can call
+    # it back and the supervisor sees where it was parked.
     return _transition(
-        ticket, (TicketState.CALLED, TicketState.SERVING), TicketState.PARKED, actor, now, note, counter=None
+        ticket, (TicketState.CALLED, TicketState.SERVING), TicketState.PARKED, actor, now, note, at_counter
     )
 
 
@@ -222,6 +271,7 @@ def transfer(
     counter: Counter | None = None,
     note: str = "",
     now: dt.datetime | None = None,
+    at_counter: Counter | None = None,
 ) -> Ticket:
     """End this ticket and queue a new one in another service (or for another counter) at the head of
     its queue; the citizen's live page follows it."""
@@ -237,6 +287,7 @@ def transfer(
             actor,
             now,
             note,
+            at_counter,
             completed_at=now,
         )
         sequence = next_sequence(old.hall, target, old.date)
@@ -273,6 +324,7 @@ def complete(
     missing_note: str = "",
     note: str = "",
     now: dt.datetime | None = None,
+    at_counter: Counter | None = None,
 ) -> Ticket:
     """Finish with an outcome. With materials missing, everything missing is told at once (一次性告知)."""
     now = now or timezone.now()
@@ -284,10 +336,10 @@ def complete(
             actor,
             now,
             note,
+            at_counter,
             outcome=outcome,
             missing_note=missing_note,
             completed_at=now,
-            serving_at=ticket.serving_at or now,
         )
         if outcome == Outcome.MATERIALS_MISSING:
             ticket.missing.set([m for m in missing if m.service_id == ticket.service_id])

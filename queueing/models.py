@@ -153,6 +153,7 @@ class Ticket(models.Model):
     green_channel = models.CharField(
         _("green channel"), max_length=20, choices=GreenChannel.choices, blank=True
     )
+    green_note = models.CharField(_("green channel note"), max_length=200, blank=True)
     transferred_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="transfers"
     )

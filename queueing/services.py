@@ -5,6 +5,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +43,7 @@ COUNTER_BUSY = _("Finish the current ticket before calling the next one.")
 COUNTER_NOT_OPEN = _("Open the counter first.")
 COUNTER_TAKEN = _("Someone else is working at this counter.")
 SERVICE_CLOSED = _("This service is not offered here.")
+NOT_AT_COUNTER = _("This ticket is at another counter.")
 
 
 class QueueError(Exception):
@@ -188,6 +190,7 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
             booking=booking,
             booked_start=booking.slot.start,
             green_channel=booking.green_channel,
+            green_note=booking.green_note,
             phone=booking.phone,
             phone_hash=booking.phone_hash,
             id_hash=booking.id_hash,
@@ -217,6 +220,7 @@ def issue_walk_in(
     actor: Actor,
     now: dt.datetime | None = None,
     green_channel: str = "",
+    green_note: str = "",
     id_number: str = "",
     phone=None,
     language: str = "zh-hans",
@@ -225,7 +229,10 @@ def issue_walk_in(
     now = now or timezone.now()
     if service.hall_id != hall.pk or not service.active:
         raise QueueError("not_found", SERVICE_CLOSED)
-    id_hash = hash_id_number(validate_id_number(id_number, today=now.date())) if id_number else ""
+    try:
+        id_hash = hash_id_number(validate_id_number(id_number, today=now.date())) if id_number else ""
+    except ValidationError as error:
+        raise QueueError("invalid_id_number", error.messages[0]) from None
     phone_hash = hash_phone(phone) if phone else ""
     today = hall.local_date(now)
     quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
@@ -255,6 +262,7 @@ def issue_walk_in(
             now=now,
             sequence=sequence,
             green_channel=green_channel,
+            green_note=green_note if green_channel else "",
             id_hash=id_hash,
             phone=phone or "",
             phone_hash=phone_hash,

@@ -364,3 +364,62 @@ def test_paused_counter_cannot_call(hall, service, counter, clerk):
 
 def test_waiting_ticket_state_is_waiting(hall, service):
     assert walk_in(hall, service).state == TicketState.WAITING
+
+
+def test_complete_with_stale_ticket_keeps_real_service_start(hall, service, counter, clerk):
+    console = Actor("console", clerk)
+    walk_in(hall, service)
+    stale = calls.call_next(counter=counter, actor=console, now=NOW)
+    calls.start_serving(ticket=stale, actor=console, now=NOW + dt.timedelta(minutes=1))
+
+    done = calls.complete(ticket=stale, actor=console, now=NOW + dt.timedelta(minutes=9))
+
+    assert (done.serving_at, done.completed_at) == (
+        NOW + dt.timedelta(minutes=1),
+        NOW + dt.timedelta(minutes=9),
+    )
+
+
+def test_actions_refused_at_another_counter(hall, service, counter, clerk):
+    console = Actor("console", clerk)
+    other = make_counter(hall, 2, [service])
+    walk_in(hall, service)
+    ticket = calls.call_next(counter=counter, actor=console, now=NOW)
+
+    refusals = []
+    for action in (calls.recall, calls.start_serving, calls.park, calls.complete, calls.mark_no_show):
+        with pytest.raises(QueueError) as error:
+            action(ticket=ticket, actor=console, now=NOW, at_counter=other)
+        refusals.append(error.value.message)
+
+    assert set(refusals) == {"This ticket is at another counter."}
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.calls) == ("called", 1)
+
+
+def test_parked_ticket_remembers_its_counter(hall, service, counter, clerk):
+    console = Actor("console", clerk)
+    walk_in(hall, service)
+    ticket = calls.call_next(counter=counter, actor=console, now=NOW)
+
+    parked = calls.park(ticket=ticket, actor=console, now=NOW, at_counter=counter)
+    after = calls.call_next(counter=counter, actor=console, now=NOW)
+
+    assert (parked.state, parked.counter) == ("parked", counter)
+    assert after is None  # the counter is free again; nobody else waits
+
+
+def test_walk_in_green_channel_note_kept(hall, service):
+    ticket = walk_in(hall, service, green_channel="urgent", green_note="cremation tomorrow")
+
+    assert (ticket.green_channel, ticket.green_note) == ("urgent", "cremation tomorrow")
+
+
+def test_walk_in_bad_id_number_is_a_queue_error(hall, service):
+    with pytest.raises(QueueError) as error:
+        walk_in(hall, service, id_number="110105194912310021")
+
+    assert (error.value.code, error.value.message) == (
+        "invalid_id_number",
+        "The last character does not match: please check the number on the card.",
+    )
