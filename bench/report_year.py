@@ -14,7 +14,9 @@ Then it times, --runs times each, after one warm-up run:
 - the dashboard view through Django's test client for the same day and month (query, arithmetic and
   template rendering; the server time a supervisor waits for, without the network);
 - the CSV export of the month and GET /api/v1/halls/{hall}/stats for the month.
-and prints the median and the slowest run of each in milliseconds, with the query counts.
+and prints the median and the slowest run of each in milliseconds (wall clock), the median CPU time of this
+process (Python and Django, without the database's own time; unlike the wall clock it does not grow when
+other work competes for the CPUs), the query counts and the load average.
 """
 
 import argparse
@@ -270,19 +272,20 @@ def timed(label: str, runs: int, call) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     call()  # warm-up: connection, imports, template loading
-    times = []
+    times, cpu = [], []
     for _n in range(runs):
         reset_queries()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         call()
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     with CaptureQueriesContext(connection) as queries:
         call()
     result = {"what": label, "median_ms": statistics.median(times), "max_ms": max(times)}
-    result["queries"] = len(queries)
+    result["cpu_ms"], result["queries"] = statistics.median(cpu), len(queries)
     print(
-        f"{label:<42} median {result['median_ms']:7.1f} ms   max {result['max_ms']:7.1f} ms   "
-        f"{result['queries']:>3} queries",
+        f"{label:<30} median {result['median_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  "
+        f"web-process CPU {result['cpu_ms']:6.1f} ms  {result['queries']:>3} queries",
         flush=True,
     )
     return result
@@ -323,12 +326,20 @@ def main() -> None:
     tickets = Ticket.objects.filter(hall=hall)
     first = tickets.order_by("date").values_list("date", flat=True).first()
     last = tickets.order_by("-date").values_list("date", flat=True).first()
-    busiest_month = month_of(last - dt.timedelta(days=20))
-    day = last
+    # The month with the most tickets, and its busiest day.
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    by_month = tickets.annotate(month=TruncMonth("date")).values("month").annotate(n=Count("id"))
+    busiest_month = month_of(by_month.order_by("-n", "-month").first()["month"])
+    by_day = tickets.filter(date__gte=busiest_month[0], date__lte=busiest_month[1]).values("date")
+    day = by_day.annotate(n=Count("id")).order_by("-n", "-date").first()["date"]
+    month_tickets = tickets.filter(date__gte=busiest_month[0], date__lte=busiest_month[1]).count()
     events = TicketEvent.objects.filter(ticket__hall=hall).count()
     print(
         f"history: {tickets.count()} tickets, {events} events, "
-        f"{first} – {last}; day {day}, month {busiest_month[0]} – {busiest_month[1]}",
+        f"{first} – {last}; day {day} ({by_day.filter(date=day).count()} tickets), "
+        f"month {busiest_month[0]} – {busiest_month[1]} ({month_tickets} tickets)",
         flush=True,
     )
 
@@ -345,6 +356,7 @@ def main() -> None:
     ]:
         timed(label, args.runs, call)
     print(f"machine: {os.cpu_count()} CPUs; {cpu_model()}; {memory()}; PostgreSQL {postgres_version()}")
+    print("load average during the run: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def cpu_model() -> str:

@@ -163,6 +163,7 @@ class Report:
     hours: list[tuple[int, int, int]] = field(default_factory=list)  # (hour, arrivals, served)
     previous: "Report | None" = None
     tickets: list = field(default_factory=list, repr=False)
+    measured: list = field(default_factory=list, repr=False)  # (ticket, wait, handling) in minutes
 
     @property
     def issued(self) -> int:
@@ -223,8 +224,14 @@ def build(hall: Hall, first: dt.date, last: dt.date, *, compare: bool = True) ->
             found = rows[kind][key] = Row(key=key, label=label, target=target)
         return found
 
-    for t in tickets:
-        wait, handling = wait_of(t), handling_of(t)
+    days = {
+        first + dt.timedelta(days=n): Row(key=first + dt.timedelta(days=n), target=target)
+        for n in range((last - first).days + 1)
+    }
+    for t, wait, handling in report.measured:
+        day = days[t.date]
+        day.issued += t.transferred_from_id is None
+        day.add(t, wait, handling)
         service_row = row("service", t.service_id, "")
         service_row.issued += t.transferred_from_id is None
         service_row.add(t, wait, handling)
@@ -239,7 +246,7 @@ def build(hall: Hall, first: dt.date, last: dt.date, *, compare: bool = True) ->
     report.by_service = sorted(rows["service"].values(), key=lambda r: names.service_order.get(r.key, 9999))
     report.by_counter = sorted(rows["counter"].values(), key=lambda r: names.counter_order.get(r.key, 9999))
     report.by_staff = sorted(rows["staff"].values(), key=lambda r: r.label)
-    report.by_day = _by_day(tickets, first, last, target)
+    report.by_day = list(days.values())
     report.hours = _hours(tickets)
     if compare:
         report.previous = _headline(hall, *previous_period(first, last), target)
@@ -250,8 +257,9 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
     tickets = ticket_rows(hall, first, last)
     total = Row(target=target)
     report = Report(hall=hall, first=first, last=last, target=target, total=total)
-    for t in tickets:
-        total.add(t, wait_of(t), handling_of(t))
+    report.measured = [(t, wait_of(t), handling_of(t)) for t in tickets]
+    for t, wait, handling in report.measured:
+        total.add(t, wait, handling)
         report.tickets_cancelled += t.state == TicketState.CANCELLED
         if t.transferred_from_id is None:
             total.issued += 1
@@ -335,18 +343,6 @@ def _repeats(hall, first, last, row) -> None:
         if citizens:
             found = row("service", service_id, "")
             found.repeat_citizens, found.repeaters = citizens, repeaters
-
-
-def _by_day(tickets, first, last, target) -> list[Row]:
-    days = {
-        first + dt.timedelta(days=n): Row(key=first + dt.timedelta(days=n), target=target)
-        for n in range((last - first).days + 1)
-    }
-    for t in tickets:
-        day = days[t.date]
-        day.issued += t.transferred_from_id is None
-        day.add(t, wait_of(t), handling_of(t))
-    return list(days.values())
 
 
 def _hours(tickets) -> list[tuple[int, int, int]]:
