@@ -214,7 +214,9 @@ def ticket_out(ticket: Ticket) -> dict:
         "serving_at": _local(hall, ticket.serving_at),
         "completed_at": _local(hall, ticket.completed_at),
         "outcome": ticket.outcome,
-        "missing": [{"id": m.pk, "name": m.name} for m in ticket.missing.all()] if ticket.outcome else [],
+        "missing": [{"id": m.pk, "name": m.name} for m in ticket.missing.all()]
+        if ticket.outcome == Outcome.MATERIALS_MISSING
+        else [],
         "missing_note": ticket.missing_note,
         "note": ticket.note,
         "transferred_from": ticket.transferred_from_id,
@@ -437,7 +439,7 @@ def call_next(request, counter_id: PathId):
     ticket = calls.call_next(counter=counter, actor=_actor(request))
     if ticket is None:
         return Status(204, None)
-    return {"ticket": ticket_out(_fresh(ticket))}
+    return {"ticket": ticket_out(ticket)}
 
 
 def _ticket_action(request, ticket_id: int, action) -> dict:
