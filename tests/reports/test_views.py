@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from queueing.models import Ticket, TicketKind, TicketState
+from reports.services import publish_comment, rate_ticket
 from tests.makers import make_counter, make_hall, make_service, make_staff
 from tests.reports.day import DAY, at, build_day, make_ticket
 
@@ -153,6 +154,9 @@ def _busy_hall(n: int):
                 owner=clerk,
                 actor_for_events=clerk,
             )
+    for ticket in Ticket.objects.filter(hall=hall):
+        rating = rate_ticket(ticket, 2, "太慢了", now=at(10, 0))
+        publish_comment(rating=rating, user=supervisor, published=True)
     return hall, supervisor
 
 
@@ -173,6 +177,10 @@ def _queries(client, n: int, page: str) -> int:
         "/h/{slug}/reports/export.csv?date=2026-11-24",
         "/h/{slug}/reports/staffing/?date=2026-12-01",
         "/h/{slug}/reports/live/",
+        "/h/{slug}/reports/ranking/?month=2026-11",
+        "/h/{slug}/reports/comments/",
+        "/h/{slug}/reports/follow-ups/",
+        "/h/{slug}/comment-book/",
     ],
 )
 def test_page_queries_do_not_grow_with_services_counters_and_staff(client, page):
