@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import BlockLift, Booking, BookingRules, BookingState
@@ -44,15 +44,22 @@ def booking_limit_refusal(rules: BookingRules, id_hash: str, phone_hash: str, no
     hoard or trade places."""
     local = now.astimezone(rules.hall.tz)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    made = Booking.objects.for_person(id_hash, phone_hash).filter(
-        created_at__gte=midnight - dt.timedelta(days=29)
-    )
-    for days, limit, message in (
+    periods = (
         (1, rules.max_per_day, LIMIT_DAY),
         (7, rules.max_per_week, LIMIT_WEEK),
         (30, rules.max_per_month, LIMIT_MONTH),
-    ):
-        if made.filter(created_at__gte=midnight - dt.timedelta(days=days - 1)).count() >= limit:
+    )
+    since = {days: midnight - dt.timedelta(days=days - 1) for days, _limit, _message in periods}
+    # The three counts in one query: this runs inside every booking's transaction.
+    made = (
+        Booking.objects.for_person(id_hash, phone_hash)
+        .filter(created_at__gte=since[30])
+        .aggregate(
+            **{f"days_{d}": Count("pk", filter=Q(created_at__gte=start)) for d, start in since.items()}
+        )
+    )
+    for days, limit, message in periods:
+        if made[f"days_{days}"] >= limit:
             return str(message % {"n": limit})
     return None
 

@@ -1,0 +1,449 @@
+"""Booking rush benchmark: 500 citizens book the same day's 20 arrival windows at the same moment.
+
+    .venv/bin/python bench/booking_rush.py [--workers 2] [--clients 500] [--waves 3]
+
+Creates its own PostgreSQL database (ck_bench, dropped and re-created), migrates it, adds one hall with one
+service whose day has 20 windows of 20 places each (400 places for 500 clients), starts the production
+server (uvicorn, hall.asgi:application) on 127.0.0.1 with RATE_LIMITS=off and BOOKING_SMS_CODE=off, and
+measures in one run:
+
+- the rush: all clients are released together and each POSTs one booking to /api/v1/bookings (a window
+  chosen round-robin); bookings/s, latency percentiles, refusals, and the oversold count read back from the
+  database; repeated --waves times on a reset day;
+- the same server's throughput on a trivial JSON view (GET /api/v1/halls) and on availability reads
+  (GET /api/v1/halls/{hall}/availability), with the same number of clients, each looping for a few seconds;
+- PostgreSQL's hot-row rate: as many connections as the server's pools hold (workers x DATABASE_POOL_MAX),
+  each running `UPDATE ... SET taken = taken + 1 WHERE id = %s AND taken + 1 <= capacity` in its own
+  transaction (autocommit) on a scratch table, over 20 rows (the rush's shape) and over one row.
+
+Everything goes to 127.0.0.1; the run takes about a minute. Environment: BENCH_DATABASE_URL (default
+postgres://root@127.0.0.1:5432/ck_bench) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; the bench
+empties that Redis database before and after the run, so give it one nobody else uses).
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+HALL, SERVICE = "bench", "id-card-renewal"
+WINDOWS, PLACES = 20, 20
+POOL_MAX = 20  # DATABASE_POOL_MAX given to each server worker (the settings' default)
+
+
+def server_env(database_url: str, redis_url: str, var_dir: str) -> dict:
+    return {
+        **os.environ,
+        "DEPLOYMENT": "production",
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "ID_NUMBER_HMAC_KEY": "bench-only-hmac-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "off",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "DATABASE_POOL_MAX": str(POOL_MAX),
+        "REDIS_URL": redis_url,
+        "RATE_LIMITS": "off",
+        "BOOKING_SMS_CODE": "off",
+        "VAR_DIR": var_dir,
+        "DJANGO_SETTINGS_MODULE": "hall.settings",
+    }
+
+
+def recreate_database(database_url: str) -> None:
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup(env: dict) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def create_hall() -> tuple[dt.date, list[int]]:
+    """One hall open every day 08:00-18:10: 20 windows of 30 minutes (the last ends 10 minutes before
+    closing, the handling time), each with 20 places (a capacity override, nothing held back)."""
+    from django.utils import timezone
+
+    from appointments import availability
+    from appointments.models import BookingRules, CapacityOverride
+    from hall.models import Counter, Hall, Service, WeeklySession
+
+    hall = Hall.objects.create(slug=HALL, name="压测大厅", address="127.0.0.1")
+    BookingRules.objects.create(hall=hall, held_back_percent=0)
+    for weekday in range(7):
+        WeeklySession.objects.create(hall=hall, weekday=weekday, start=dt.time(8), end=dt.time(18, 10))
+    service = Service.objects.create(
+        hall=hall,
+        code=SERVICE,
+        prefix="A",
+        name="居民身份证换领",
+        average_handling_minutes=10,
+        slot_minutes=30,
+    )
+    for number in (1, 2, 3, 4):
+        Counter.objects.create(hall=hall, number=number).services.set([service])
+    now = timezone.now()
+    for days in range(1, 7):
+        date = timezone.localdate(now, hall.tz) + dt.timedelta(days=days)
+        CapacityOverride.objects.update_or_create(service=service, date=date, defaults={"capacity": PLACES})
+        day = availability.day_availability(service=service, date=date, now=now)
+        if day.bookable and len(day.slots) == WINDOWS:
+            return date, [slot.pk for slot in day.slots]
+    raise SystemExit("no bookable day with 20 windows in the next 6 days (holidays?)")
+
+
+def reset_day(slot_ids: list[int]) -> None:
+    from appointments.models import Booking, PlaceHold, Slot
+    from notifications.models import Notification
+
+    Booking.objects.filter(slot__in=slot_ids).delete()
+    PlaceHold.objects.filter(slot__in=slot_ids).delete()
+    Notification.objects.filter(hall__slug=HALL).delete()
+    Slot.objects.filter(pk__in=slot_ids).update(taken=0, taken_held_back=0)
+
+
+def oversold(slot_ids: list[int]) -> tuple[int, int, int]:
+    """(places booked beyond capacity, slots whose `taken` differs from their bookings, bookings)."""
+    from django.db.models import Q, Sum
+
+    from appointments.models import ACTIVE_STATES, Slot
+
+    beyond = mismatched = total = 0
+    slots = Slot.objects.filter(pk__in=slot_ids).annotate(
+        booked=Sum("bookings__persons", filter=Q(bookings__state__in=ACTIVE_STATES))
+    )
+    for slot in slots:
+        booked = slot.booked or 0
+        total += booked
+        beyond += max(0, booked - slot.capacity)
+        mismatched += slot.taken != booked
+    return beyond, mismatched, total
+
+
+def id_number(n: int) -> str:
+    from hall.privacy import check_digit
+
+    first17 = f"110105{dt.date(1980, 1, 1) + dt.timedelta(days=n // 1000):%Y%m%d}{n % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def percentiles(latencies: list[float]) -> str:
+    if len(latencies) < 2:
+        return "n/a"
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (FileNotFoundError, ValueError, IndexError):
+            continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by the server's processes and by this client process during a phase."""
+
+    def __init__(self, server_pids: list[int]):
+        self.server_pids = server_pids
+
+    def __enter__(self):
+        self.server, self.client, self.wall = cpu_seconds(self.server_pids), time.process_time(), time.time()
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.time() - self.wall
+        self.server_share = (cpu_seconds(self.server_pids) - self.server) / wall
+        self.client_share = (time.process_time() - self.client) / wall
+
+    def __str__(self):
+        return f"CPU: server {self.server_share:.2f} cores, client {self.client_share:.2f} cores"
+
+
+async def closed_loop(clients: list[httpx.AsyncClient], url: str, seconds: float):
+    """Each client sends a request, waits for the answer, sends the next, until the time is up."""
+    latencies, statuses = [], {}
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    async def one(client):
+        while (t0 := time.perf_counter()) < deadline:
+            response = await client.get(url)
+            latencies.append(time.perf_counter() - t0)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    await asyncio.gather(*(one(client) for client in clients))
+    elapsed = time.perf_counter() - start
+    return len(latencies) / elapsed, latencies, statuses
+
+
+async def rush(clients: list[httpx.AsyncClient], base: str, slot_ids: list[int]):
+    """Every client waits for the same moment, then posts one booking; returns (elapsed, results)."""
+    go = asyncio.Event()
+    results = []
+
+    async def one(n: int, client: httpx.AsyncClient):
+        body = {
+            "hall": HALL,
+            "service": SERVICE,
+            "slot": slot_ids[n % len(slot_ids)],
+            "name": "张三丰",
+            "phone": f"1380000{n:04d}",
+            "id_number": id_number(n),
+            "persons": 1,
+        }
+        await go.wait()
+        t0 = time.perf_counter()
+        response = await client.post(f"{base}/api/v1/bookings", json=body)
+        if response.status_code == 201:
+            error = "booked"
+        elif response.headers.get("content-type", "").startswith("application/json"):
+            error = response.json().get("error")
+        else:
+            error = f"HTTP {response.status_code}"
+        results.append((time.perf_counter() - t0, response.status_code, error))
+
+    tasks = [asyncio.create_task(one(n, client)) for n, client in enumerate(clients)]
+    await asyncio.sleep(0.2)  # every task is waiting on `go`
+    start = time.perf_counter()
+    go.set()
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - start, results
+
+
+def hot_row_rate(database_url: str, connections: int, rows: int, seconds: float) -> float:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_hot_row")
+        conn.execute(
+            "CREATE TABLE bench_hot_row (id int PRIMARY KEY, taken int NOT NULL, capacity int NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO bench_hot_row SELECT i, 0, 1000000000 FROM generate_series(1, %s) i", [rows]
+        )
+    counts = [0] * connections
+    barrier = threading.Barrier(connections + 1)
+    deadline = [0.0]
+
+    def work(i: int):
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            barrier.wait()
+            row, n = i % rows + 1, 0
+            while time.perf_counter() < deadline[0]:
+                conn.execute(
+                    "UPDATE bench_hot_row SET taken = taken + 1 WHERE id = %s AND taken + 1 <= capacity",
+                    [row],
+                )
+                n += 1
+            counts[i] = n
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.perf_counter() + seconds + 0.05
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+def start_server(env: dict, app: str, workers: int, port: int, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("w")
+    command = [PY, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--no-access-log", "--timeout-keep-alive", "60"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_until_up(base: str, server: subprocess.Popen, log_path: Path) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped; see {log_path}")
+        try:
+            if httpx.get(f"{base}/api/v1/halls", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"the server did not answer within 30 s; see {log_path}")
+
+
+async def throughput(clients: list[httpx.AsyncClient], url: str, seconds: float, meter: CpuMeter) -> float:
+    with meter:
+        rate, latencies, statuses = await closed_loop(clients, url, seconds)
+    print(
+        f"  GET {url.split('/api/v1', 1)[1]}: {rate:.0f} req/s; {percentiles(latencies)}; {statuses}; {meter}"
+    )
+    return rate
+
+
+async def rush_waves(clients, base: str, slot_ids: list[int], waves: int, meter: CpuMeter) -> dict:
+    rates, all_latencies, oversold_total = [], [], 0
+    for wave in range(1, waves + 1):
+        await asyncio.to_thread(reset_day, slot_ids)
+        with meter:
+            elapsed, results = await rush(clients, base, slot_ids)
+        beyond, mismatched, booked = await asyncio.to_thread(oversold, slot_ids)
+        outcomes = Counter(error for _latency, _status, error in results)
+        latencies = [latency for latency, _status, _error in results]
+        all_latencies += latencies
+        rates.append(outcomes["booked"] / elapsed)
+        oversold_total += beyond + mismatched
+        print(
+            f"  wave {wave}: {len(clients)} POST /api/v1/bookings answered in {elapsed:.2f} s: "
+            f"{rates[-1]:.0f} bookings/s; {percentiles(latencies)}; {dict(outcomes)}"
+        )
+        print(
+            f"          database: {booked} places booked, {beyond} beyond capacity, "
+            f"{mismatched} slots whose taken != bookings; {meter}"
+        )
+    p99 = statistics.quantiles(all_latencies, n=100, method="inclusive")[98]
+    print(f"  all waves: median {statistics.median(rates):.0f} bookings/s; {percentiles(all_latencies)}")
+    return {"booking": statistics.median(rates), "booking_p99": p99, "oversold": oversold_total}
+
+
+async def measure(args, base: str, date: dt.date, slot_ids: list[int], meter: CpuMeter) -> dict:
+    # One client, with its own connection, per citizen: one httpx client shared by 500 connections spends
+    # milliseconds of CPU per request in its connection pool and becomes the bottleneck (measured: under
+    # 100 requests/s against a hello-world ASGI app). One TLS context for all: unused on http://, but each
+    # client would otherwise load the CA bundle.
+    tls = ssl.create_default_context()
+    clients = [httpx.AsyncClient(verify=tls, timeout=60) for _ in range(args.clients)]
+    try:
+        await closed_loop(clients, f"{base}/api/v1/halls", 1)  # warm up: connections, imports
+        print(f"reads, {args.clients} clients in a closed loop for {args.seconds:.0f} s each:")
+        figures = {
+            "trivial": await throughput(clients, f"{base}/api/v1/halls", args.seconds, meter),
+            "availability": await throughput(
+                clients,
+                f"{base}/api/v1/halls/{HALL}/availability?service={SERVICE}&date={date}",
+                args.seconds,
+                meter,
+            ),
+        }
+        print(f"rush, {args.clients} clients released together, {WINDOWS} windows x {PLACES} places:")
+        figures |= await rush_waves(clients, base, slot_ids, args.waves, meter)
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_targets(figures: dict, hot: float) -> None:
+    booking, trivial, availability = figures["booking"], figures["trivial"], figures["availability"]
+    targets = [
+        ("0 oversold", figures["oversold"] == 0, f"{figures['oversold']}"),
+        ("booking p99 < 250 ms", figures["booking_p99"] < 0.25, f"{figures['booking_p99'] * 1000:.0f} ms"),
+        (
+            "bookings/s >= 0.5 x hot-row updates/s",
+            booking >= 0.5 * hot,
+            f"{booking:.0f} vs {hot:.0f} = {booking / hot:.3f} x",
+        ),
+        (
+            "availability reads/s >= 0.5 x trivial view",
+            availability >= 0.5 * trivial,
+            f"{availability:.0f} vs {trivial:.0f} = {availability / trivial:.2f} x",
+        ),
+    ]
+    print("targets:")
+    for name, met, value in targets:
+        print(f"  {'met   ' if met else 'MISSED'} {name}: {value}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--waves", type=int, default=3, help="rushes, each on a reset day")
+    parser.add_argument("--seconds", type=float, default=5, help="length of each throughput phase")
+    parser.add_argument(
+        "--app", default="hall.asgi:application", help="ASGI application, to compare variants"
+    )
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    var_dir = tempfile.mkdtemp(prefix="ck-bench-")
+    env = server_env(database_url, redis_url, var_dir)
+    started = time.time()
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
+
+    recreate_database(database_url)
+    subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    django_setup(env)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    date, slot_ids = create_hall()
+    print(f"set-up: {len(slot_ids)} windows x {PLACES} places on {date}, in {time.time() - started:.1f} s")
+
+    log_path, port = Path(var_dir) / "server.log", free_port()
+    server = start_server(env, args.app, args.workers, port, log_path)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", server, log_path)
+        print(f"server: uvicorn {args.app}, {args.workers} worker(s), database pool {POOL_MAX} per worker")
+        meter = CpuMeter([server.pid, *children(server.pid)])
+        figures = asyncio.run(measure(args, f"http://127.0.0.1:{port}", date, slot_ids, meter))
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    connections = args.workers * POOL_MAX
+    hot = hot_row_rate(database_url, connections, WINDOWS, args.seconds)
+    hot_one = hot_row_rate(database_url, connections, 1, args.seconds)
+    print(f"PostgreSQL conditional UPDATE, {connections} connections, autocommit:")
+    print(f"  over {WINDOWS} rows (the rush's shape): {hot:.0f}/s; on one row: {hot_one:.0f}/s")
+    redis.Redis.from_url(redis_url).flushdb()
+
+    check_targets(figures, hot)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end; {time.time() - started:.0f} s; log {log_path}")
+    return 0 if figures["oversold"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
