@@ -514,7 +514,7 @@ def test_staff_of_another_hall_get_404(client, service, day):
 def test_staff_booking_needs_login(client, service):
     response = client.get(reverse("appointments:staff_book"))
 
-    assert response.url == reverse("admin:login") + "?next=" + reverse("appointments:staff_book")
+    assert response.url == reverse("login") + "?next=" + reverse("appointments:staff_book")
 
 
 @pytest.mark.parametrize("page", ["choose_date", "choose_time"])
