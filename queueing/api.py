@@ -195,8 +195,8 @@ def _local(hall: Hall, instant: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(instant, hall.tz) if instant else None
 
 
-def ticket_out(ticket: Ticket) -> dict:
-    hall = ticket.hall
+def ticket_out(ticket: Ticket, hall: Hall | None = None) -> dict:
+    hall = hall or ticket.hall  # the caller's hall, when the ticket came back from a service without it
     return {
         "id": ticket.pk,
         "number": ticket.number,
@@ -362,10 +362,6 @@ def _require_at_its_counter(ticket: Ticket, principal: Principal) -> None:
         access.require_working_at(ticket.counter, principal.user)
 
 
-def _fresh(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_related("hall", "service", "counter").get(pk=ticket.pk)
-
-
 def counter_out(counter: Counter, session: CounterSession | None) -> dict:
     return {
         "id": counter.pk,
@@ -445,7 +441,7 @@ def call_next(request, counter_id: PathId):
 def _ticket_action(request, ticket_id: int, action) -> dict:
     ticket = _ticket(request.auth, ticket_id)
     _require_at_its_counter(ticket, request.auth)
-    return ticket_out(_fresh(action(ticket=ticket, actor=_actor(request))))
+    return ticket_out(action(ticket=ticket, actor=_actor(request)), ticket.hall)
 
 
 @router.post(
@@ -509,7 +505,7 @@ def call_back(request, ticket_id: PathId, data: CallBackIn):
     counter = _counter(principal, data.counter) if data.counter else _open_counter_of(principal)
     access.require_working_at(counter, principal.user)
     called = calls.call_ticket(counter=counter, ticket=ticket, actor=_actor(request))
-    return ticket_out(_fresh(called))
+    return ticket_out(called, ticket.hall)
 
 
 def _transfer_target(principal: Principal, hall: Hall, data: TransferIn) -> dict:
@@ -538,7 +534,7 @@ def transfer_ticket(request, ticket_id: PathId, data: TransferIn):
     _require_at_its_counter(ticket, principal)
     target = _transfer_target(principal, ticket.hall, data)
     new = calls.transfer(ticket=ticket, actor=_actor(request), note=data.note, **target)
-    return ticket_out(_fresh(new))
+    return ticket_out(new, ticket.hall)
 
 
 def _missing_materials(ticket: Ticket, data: CompleteIn) -> list[Material]:
@@ -576,7 +572,7 @@ def complete_ticket(request, ticket_id: PathId, data: CompleteIn):
         missing_note=data.missing_note,
         note=data.note,
     )
-    return ticket_out(_fresh(done))
+    return ticket_out(done, ticket.hall)
 
 
 @router.get("/halls/{hall}/queue", response={200: QueueOut, **AUTH_ERRORS}, auth=STAFF_AUTH, tags=["counter"])

@@ -50,8 +50,11 @@ def counter_services(counter: Counter) -> list[int]:
 
 
 def _session(counter: Counter) -> CounterSession:
-    CounterSession.objects.get_or_create(counter=counter)
-    return CounterSession.objects.select_for_update().get(counter=counter)
+    session = CounterSession.objects.select_for_update().filter(counter=counter).first()
+    if session is None:  # the counter's first opening
+        CounterSession.objects.get_or_create(counter=counter)
+        session = CounterSession.objects.select_for_update().get(counter=counter)
+    return session
 
 
 def _require_open(session: CounterSession, actor: Actor) -> None:
@@ -101,15 +104,14 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
 
 
 def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> bool:
-    """Lock the ticket if it still waits; one that another counter is claiming right now (its row locked)
-    is skipped, not waited for, so that counters calling at once do not queue up behind each other."""
-    waiting = Ticket.objects.select_for_update(skip_locked=True).filter(
+    """Call the ticket if it still waits, in one statement that locks its row first; a ticket that another
+    counter is claiming right now (its row locked) is skipped, not waited for, so that counters calling at
+    once do not queue up behind each other."""
+    unclaimed = Ticket.objects.select_for_update(skip_locked=True).filter(
         pk=ticket_id, state=TicketState.WAITING
     )
-    if not waiting.values_list("pk", flat=True):
-        return False
     return bool(
-        Ticket.objects.filter(pk=ticket_id, state=TicketState.WAITING).update(
+        Ticket.objects.filter(pk__in=unclaimed.values("pk"), state=TicketState.WAITING).update(
             state=TicketState.CALLED, counter=counter, calls=1, called_at=now
         )
     )
