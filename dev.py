@@ -135,9 +135,8 @@ def run() -> int:
         web = ["-m", "uvicorn", "hall.asgi:application", "--host", host, "--port", port]
         procs.append(spawn([PY, *web, "--timeout-graceful-shutdown", "3"], env))
         # A dead worker is dropped from Redis after 60 s; see docs/notifications.md for the other timeouts.
-        # Each job runs in a forked process, so a connection pool would be built and thrown away per job.
         worker = ["rqworker", "default", "--with-scheduler", "--worker-ttl", "60"]
-        procs.append(spawn([PY, "manage.py", *worker], {**env, "DATABASE_POOL": "off"}))
+        procs.append(spawn([PY, "manage.py", *worker], env))
         # The sweeper (every minute) and the daily erasure, on RQ's cron scheduler.
         procs.append(spawn([PY, "manage.py", "runcron"], env))
         say(f"web:    http://{host}:{port}/")

@@ -268,3 +268,7 @@ SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
 SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
 SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID", "")
 SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+# Workers run jobs in their own process (no fork per job): the jobs are short database and HTTP calls, and
+# a fork per job (with a new database connection) cut throughput by about 3.5 (bench/RESULTS.md). RQ's
+# death penalty still ends a job after its timeout.
+RQ = {"WORKER_CLASS": "rq.worker.SimpleWorker"}

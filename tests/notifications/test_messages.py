@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.utils import translation
 
 from notifications import messages
 from notifications.timing import segments
@@ -13,16 +14,17 @@ from notifications.timing import segments
 FRAGMENT = Path(__file__).resolve().parents[2] / "locale" / "fragments" / "notifications.po"
 CATALOGUE = polib.pofile(str(FRAGMENT))
 SMS = [entry for entry in CATALOGUE if entry.msgid.startswith("[%(hall)s]")]
-OURS = {
-    str(t)
-    for t in (
-        messages.REMINDER_DAY_BEFORE,
-        messages.REMINDER_SOON,
-        messages.CLOSURE_DAY,
-        messages.CLOSURE_HOURS,
-        messages.RATING_REQUEST,
-    )
-}
+with translation.override(None):  # the msgids, whatever catalogue is compiled
+    OURS = {
+        str(t)
+        for t in (
+            messages.REMINDER_DAY_BEFORE,
+            messages.REMINDER_SOON,
+            messages.CLOSURE_DAY,
+            messages.CLOSURE_HOURS,
+            messages.RATING_REQUEST,
+        )
+    }
 MAX_CHARS = 300  # well inside both gateways' limit for one long message
 URL = "https://yuyue.example.gov.cn/booking/" + "x" * 32 + "/"
 EN = {
