@@ -1,6 +1,6 @@
 from django.urls import path
 
-from queueing import console_views, views
+from queueing import console_views, display_views, views
 
 app_name = "queueing"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("h/<slug:slug>/kiosk/walk-in/", views.kiosk_walk_in, name="kiosk_walk_in"),
     path("h/<slug:slug>/kiosk/guide/", views.kiosk_guide, name="kiosk_guide"),
     path("h/<slug:slug>/kiosk/t/<str:token>/", views.kiosk_ticket, name="kiosk_ticket"),
+    path("h/<slug:slug>/board/", display_views.board_page, name="board"),
+    path(
+        "h/<slug:slug>/counter/<int:number>/display/", display_views.counter_display, name="counter_display"
+    ),
     path("t/<str:token>/", views.ticket, name="ticket"),
     path("t/<str:token>/print/", views.ticket_print, name="ticket_print"),
     path("console/", console_views.console, name="console"),

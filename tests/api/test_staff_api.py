@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from io import StringIO
 
 import pytest
@@ -281,7 +282,7 @@ def test_admin_issues_a_token_and_shows_the_key_once(admin_client, hall, kiosk):
 
     token = ApiToken.objects.get()
     messages = [str(m) for m in response.context["messages"]]
-    key = next(word.rstrip(".") for m in messages for word in m.split() if word.startswith("ck_"))
+    key = next(match for m in messages for match in re.findall(r"ck_[A-Za-z0-9_-]+", m))
     assert token.key_hash == ApiToken.hash_key(key)
     again = admin_client.get(f"/admin/hall/apitoken/{token.pk}/change/").content.decode()
     assert key not in again

@@ -12,9 +12,18 @@ VALID = "11010519491231002X"  # the GB 11643 example number
 
 
 def message(value, **kwargs):
-    with pytest.raises(ValidationError) as error, translation.override("en"):
-        privacy.validate_id_number(value, **kwargs)
-    return error.value.messages[0]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            privacy.validate_id_number(value, **kwargs)
+        return error.value.messages[0]
+
+
+def test_validate_id_number_message_in_chinese():
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as error:
+        privacy.validate_id_number("110105194912310021")
+
+    with translation.override("zh-hans"):
+        assert error.value.messages == ["身份证号码最后一位校验不符，请核对证件上的号码。"]
 
 
 def test_validate_id_number_accepts_standard_example_and_lower_x():

@@ -110,6 +110,7 @@ def test_staff_login_page_signs_clerk_in(client, hall):
     from tests.makers import make_staff
 
     make_staff(hall, "clerk")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
 
     wrong = client.post(reverse("login"), {"username": "clerk", "password": "nope"})
     right = client.post(reverse("login"), {"username": "clerk", "password": "pw-for-tests-only", "next": "/"})

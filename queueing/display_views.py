@@ -1,0 +1,110 @@
+"""The hall's screens.
+
+The board (a TV in the hall) and the display above each window are public by hall slug for now: all they
+show comes from queueing.board, which holds no personal data. They speak the hall's language (the site's
+default, zh-hans), whatever the language of the browser on the TV, with an English line below.
+Both get live updates from the hall's event stream in the browser (static/js/live.js); the server
+renders a complete page first.
+"""
+
+import re
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from hall.models import Counter, Hall
+from queueing import board
+
+RECENT_ON_BOARD = 4
+# speechSynthesis wants a BCP 47 tag with a region; voices for zh-CN read Mandarin.
+SPEECH_LANGUAGES = {"zh-hans": "zh-CN", "en": "en-GB"}
+_PLACEHOLDER = re.compile(r"%\((number|counter)\)s")
+
+
+def hall_language() -> str:
+    """The language of the hall's screens (a hall has no language of its own yet: the site's default)."""
+    return settings.LANGUAGE_CODE
+
+
+def call_phrase() -> str:
+    """ "请 %(number)s 号到 %(counter)s 号窗口。" in the active language; the board speaks it too."""
+    return _("Please, number %(number)s, to window %(counter)s.")
+
+
+def spoken_digits() -> str:
+    return pgettext("digits read one by one on the board, separated by spaces", "0 1 2 3 4 5 6 7 8 9")
+
+
+def call_markup(phrase: str, number: str, counter) -> SafeString:
+    """The phrase with the number and the window in their own elements (large on the screens); board.js
+    builds the same markup from the same phrase."""
+    parts = []
+    for index, part in enumerate(_PLACEHOLDER.split(phrase)):
+        if index % 2 == 0:
+            parts.append(format_html("{}", part))
+        elif part == "number":
+            parts.append(format_html('<span class="call-number">{}</span>', number))
+        else:
+            parts.append(format_html('<span class="call-counter">{}</span>', counter))
+    return mark_safe("".join(parts))  # noqa: S308 - every part went through format_html
+
+
+def distinct_calls(calls: list[dict]) -> list[dict]:
+    """Newest first, each number once (a recall moves it to the top)."""
+    seen, result = set(), []
+    for call in calls:
+        if call["number"] not in seen:
+            seen.add(call["number"])
+            result.append(call)
+    return result
+
+
+def _screen_context(hall: Hall) -> dict:
+    snapshot = board.snapshot(hall)
+    calls = distinct_calls(snapshot["calls"])
+    phrase = call_phrase()
+    with translation.override("en"):
+        phrase_en = call_phrase()
+    return {
+        "hall": hall,
+        "snapshot": snapshot,
+        "latest": calls[0] if calls else None,
+        "latest_markup": call_markup(phrase, calls[0]["number"], calls[0]["counter"]) if calls else "",
+        "recent": calls[1 : RECENT_ON_BOARD + 1],
+        "phrase": phrase,
+        "phrase_en": phrase_en,
+        "digits": spoken_digits(),
+        "window_phrase": _("Window %(number)s"),
+        "speech_lang": SPEECH_LANGUAGES.get(hall_language(), hall_language()),
+        "bilingual": not hall_language().startswith("en"),
+    }
+
+
+def board_page(request, slug):
+    """The TV in the hall: the latest calls, who is served at each window, waiting per service, notices."""
+    hall = get_object_or_404(Hall, slug=slug)
+    with translation.override(hall_language()):
+        return render(request, "queueing/board.html", _screen_context(hall))
+
+
+def counter_display(request, slug, number):
+    """The small screen above one window: the number being called or served there."""
+    hall = get_object_or_404(Hall, slug=slug)
+    counter = get_object_or_404(Counter.objects.active(), hall=hall, number=number)
+    with translation.override(hall_language()):
+        context = _screen_context(hall)
+        shown = next((c for c in context["snapshot"]["counters"] if c["number"] == counter.number), None)
+        context.update(
+            counter=counter,
+            state=shown["state"] if shown else "closed",
+            serving=shown["serving"] if shown else None,
+            serving_markup=call_markup(context["phrase"], shown["serving"], counter.number)
+            if shown and shown["serving"]
+            else "",
+        )
+        return render(request, "queueing/counter_display.html", context)

@@ -1,0 +1,289 @@
+"""The hall's screens (board, window display) and the citizen's live ticket page, through Django's client.
+
+Pages are asked for in English (the language cookie), so that assertions do not depend on compiled
+Chinese; the screens speak the hall's language, and these tests set it to English where they read words.
+"""
+
+import datetime as dt
+import json
+import re
+
+import phonenumbers
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from pytest_django.asserts import assertContains, assertInHTML, assertNotContains
+
+from queueing import board, calls, display_views, services
+from queueing.services import Actor
+from tests.makers import make_counter, make_id_number, make_service, make_staff
+from tests.queueing.helpers import book, make_hall_open_today
+
+pytestmark = pytest.mark.django_db
+KIOSK = Actor("kiosk")
+
+
+@pytest.fixture
+def client(client):
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def english_screens(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def hall():
+    return make_hall_open_today(
+        seat_rows=2, seats_per_row=4, notice_en="Closed on Saturday", notice_zh_hans="周六闭厅"
+    )
+
+
+@pytest.fixture
+def service(hall):
+    return make_service(hall, average_handling_minutes=12)
+
+
+@pytest.fixture
+def clerk(hall):
+    return make_staff(hall)
+
+
+@pytest.fixture
+def counter(hall, service):
+    return make_counter(hall, 3, [service])
+
+
+def walk_in(service, **kw):
+    return services.issue_walk_in(hall=service.hall, service=service, actor=KIOSK, **kw)
+
+
+def call_at(counter, clerk):
+    actor = Actor("console", clerk)
+    calls.open_counter(counter=counter, actor=actor)
+    return calls.call_next(counter=counter, actor=actor)
+
+
+def board_url(hall):
+    return reverse("queueing:board", args=[hall.slug])
+
+
+def ticket_url(ticket):
+    return reverse("queueing:ticket", args=[ticket.token])
+
+
+def embedded_snapshot(response) -> dict:
+    match = re.search(
+        r'<script id="board-snapshot" type="application/json">(.*?)</script>', response.content.decode()
+    )
+    return json.loads(match[1])
+
+
+# The board
+
+
+def test_board_shows_hall_latest_call_windows_waiting_and_notice(
+    client, english_screens, hall, service, counter, clerk
+):
+    walk_in(service)
+    walk_in(service)
+    call_at(counter, clerk)
+
+    response = client.get(board_url(hall))
+
+    html = response.content.decode()
+    assertInHTML('<h1 class="board-hall">North District Hall</h1>', html)
+    assertInHTML(
+        '<p class="board-call">Please, number <span class="call-number">A001</span>, '
+        'to window <span class="call-counter">3</span>.</p>',
+        html,
+    )
+    assertInHTML(
+        '<li class="board-counter counter-open" data-counter="3"><span class="counter-name">Window 3</span>'
+        '<span class="counter-serving">A001</span></li>',
+        html,
+    )
+    assertInHTML(
+        '<li class="board-waiting-line" data-service="id-renewal"><span class="waiting-prefix">A</span>'
+        '<span class="waiting-name">ID card renewal</span><span class="waiting-count">1</span></li>',
+        html,
+    )
+    assertInHTML('<footer class="board-notice" data-notice>Closed on Saturday</footer>', html)
+
+
+def test_board_speaks_the_hall_language_whatever_the_browser_asks(client, hall, service):
+    response = client.get(board_url(hall))
+
+    assertContains(response, '<html lang="zh-hans">')
+    assertContains(response, 'data-speech-lang="zh-CN"')
+    assertContains(response, "北区户政大厅")
+
+
+def test_board_gives_speech_phrase_and_digits_for_the_script(client, english_screens, hall):
+    response = client.get(board_url(hall))
+
+    assertContains(response, 'data-phrase="Please, number %(number)s, to window %(counter)s."')
+    assertContains(response, 'data-digits="0 1 2 3 4 5 6 7 8 9"')
+    assertNotContains(response, "data-phrase-en")  # an English board needs no English line below
+
+
+def test_board_shows_no_personal_data(client, hall, service, counter, clerk):
+    booking = book(service, timezone.now() - dt.timedelta(minutes=5))
+    services.check_in(hall=hall, code=booking.code, actor=KIOSK)
+    walk_in(
+        service,
+        id_number=make_id_number(7),
+        phone=phonenumbers.parse("13912345678", "CN"),
+    )
+    called = call_at(counter, clerk)
+
+    html = client.get(board_url(hall)).content.decode()
+    snapshot = json.dumps(board.snapshot(hall), ensure_ascii=False)
+
+    for personal in ("王五", "13900000001", "13912345678", "5678", make_id_number(1), make_id_number(7)):
+        assert personal not in html
+        assert personal not in snapshot
+    assert f'<span class="call-number">{called.number}</span>' in html
+
+
+def test_board_has_no_inline_script_or_style(client, hall, service):
+    html = client.get(board_url(hall)).content.decode()
+
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts == [
+        '<script id="board-snapshot" type="application/json">',
+        '<script src="/static/js/live.js" defer>',
+        '<script src="/static/js/board.js" defer>',
+    ]
+    assert "style=" not in html and "<style" not in html and "onclick" not in html
+
+
+def test_board_embeds_the_snapshot_the_script_starts_from(client, hall, service, counter, clerk):
+    walk_in(service)
+    call_at(counter, clerk)
+
+    response = client.get(board_url(hall))
+
+    with translation.override("zh-hans"):  # the board's language, whatever the browser asked
+        expected = json.loads(json.dumps(board.snapshot(hall)))
+    assert embedded_snapshot(response) == expected
+
+
+def test_board_of_unknown_hall_is_404(client):
+    assert client.get(reverse("queueing:board", args=["nowhere"])).status_code == 404
+
+
+def test_board_lists_a_recalled_number_once(client, english_screens, hall, service, counter, clerk):
+    first = walk_in(service)
+    walk_in(service)
+    call_at(counter, clerk)
+    calls.recall(ticket=first, actor=Actor("console", clerk))
+
+    html = client.get(board_url(hall)).content.decode()
+
+    assert html.count('<span class="recent-number">') == 0  # A001 twice in the calls: shown once, as latest
+    assert html.count('<span class="call-number">A001</span>') == 1
+
+
+def test_board_snapshot_queries_do_not_grow_with_tickets(hall, service):
+    counters = [make_counter(hall, n, [service]) for n in (1, 2, 3)]
+    clerks = [make_staff(hall, username=f"clerk{n}") for n in (1, 2, 3)]
+
+    def snapshot_queries():
+        with CaptureQueriesContext(connection) as context:
+            board.snapshot(hall)
+        return len(context.captured_queries)
+
+    walk_in(service)
+    walk_in(service)
+    call_at(counters[0], clerks[0])
+    one = snapshot_queries()
+    for n in (1, 2):
+        walk_in(service)
+        walk_in(service)
+        call_at(counters[n], clerks[n])
+    three = snapshot_queries()  # three called, three waiting
+
+    assert (one, three) == (6, 6)
+
+
+def test_board_page_queries_do_not_grow_with_tickets(client, hall, service):
+    counters = [make_counter(hall, n, [service]) for n in (1, 2, 3)]
+    clerks = [make_staff(hall, username=f"clerk{n}") for n in (1, 2, 3)]
+
+    def page_queries():
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(board_url(hall)).status_code == 200
+        return len(context.captured_queries)
+
+    walk_in(service)
+    call_at(counters[0], clerks[0])
+    one = page_queries()
+    for n in (1, 2):
+        walk_in(service)
+        call_at(counters[n], clerks[n])
+    three = page_queries()
+
+    assert one == three
+
+
+# The display above a window
+
+
+def test_counter_display_shows_number_called_to_that_window(
+    client, english_screens, hall, service, counter, clerk
+):
+    walk_in(service)
+    call_at(counter, clerk)
+
+    response = client.get(reverse("queueing:counter_display", args=[hall.slug, 3]))
+
+    html = response.content.decode()
+    assertInHTML('<h1 class="counter-screen-title">Window 3</h1>', html)
+    assertInHTML('<p class="counter-screen-number" data-number>A001</p>', html)
+    assertContains(response, 'data-counter="3"')
+
+
+def test_counter_display_of_idle_and_closed_windows(client, english_screens, hall, service, counter, clerk):
+    make_counter(hall, 4, [service])
+    calls.open_counter(counter=counter, actor=Actor("console", clerk))
+
+    open_idle = client.get(reverse("queueing:counter_display", args=[hall.slug, 3])).content.decode()
+    closed = client.get(reverse("queueing:counter_display", args=[hall.slug, 4])).content.decode()
+
+    assertInHTML('<p class="counter-screen-state">Next please: waiting for the next call.</p>', open_idle)
+    assertInHTML('<p class="counter-screen-state">Closed</p>', closed)
+
+
+def test_counter_display_of_unknown_or_inactive_window_is_404(client, hall, service, counter):
+    make_counter(hall, 5, [service]).__class__.objects.filter(number=5).update(active=False)
+
+    assert client.get(reverse("queueing:counter_display", args=[hall.slug, 9])).status_code == 404
+    assert client.get(reverse("queueing:counter_display", args=[hall.slug, 5])).status_code == 404
+
+
+# Helpers
+
+
+def test_call_markup_escapes_and_wraps_number_and_window():
+    markup = display_views.call_markup("请 %(number)s 号到 %(counter)s 号<窗口>", "A0<1", 3)
+
+    assert markup == (
+        '请 <span class="call-number">A0&lt;1</span> 号到 <span class="call-counter">3</span> 号&lt;窗口&gt;'
+    )
+
+
+def test_distinct_calls_keeps_the_newest_of_each_number():
+    calls_ = [
+        {"number": "A002"},
+        {"number": "A001", "n": 2},
+        {"number": "A002", "old": True},
+        {"number": "A001"},
+    ]
+
+    assert display_views.distinct_calls(calls_) == [{"number": "A002"}, {"number": "A001", "n": 2}]
