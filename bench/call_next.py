@@ -1,0 +1,347 @@
+"""Call-next benchmark: 20 windows empty a queue of 1,000 waiting tickets through the JSON API.
+
+    .venv/bin/python bench/call_next.py [--servers 2] [--counters 20] [--tickets 1000] [--solo 50]
+
+Creates its own PostgreSQL database (ck_bench_queue, dropped and re-created, dropped again at the end),
+migrates it, adds one hall with one service, 20 windows each with its own clerk and API token, and 1,000
+waiting walk-in tickets; starts the production server (uvicorn, hall.asgi:application; --servers single-
+worker processes on consecutive ports, the clients spread evenly over them as by a load balancer) on
+127.0.0.1 with RATE_LIMITS=off; each clerk opens their window through the API. First one window alone
+calls and completes --solo tickets (the unloaded latency). Then 20 clients (asyncio + httpx, one per
+window, each with its own connection) are released together and each loops
+
+    POST /api/v1/counters/{id}/call-next  ->  POST /api/v1/tickets/{ticket}/complete {"outcome": "done"}
+
+until call-next answers 204 (nobody waits). Printed: call-next and complete latency percentiles, call-nexts
+per second, the CPU used by the server, and, read back from the database, the tickets called more than once
+and the tickets not done (both must be 0).
+
+Everything goes to 127.0.0.1; the run is bounded (--deadline, 90 s by default, for the loop) and takes well
+under two minutes. Environment: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/ck_bench_queue)
+and BENCH_REDIS_URL (default redis://127.0.0.1:6379/14; emptied before and after the run, so give it a
+Redis database nobody else uses).
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+HALL = "bench-queue"
+POOL_MAX = 20  # DATABASE_POOL_MAX of each server worker (the settings' default)
+
+
+def server_env(database_url: str, redis_url: str, var_dir: str) -> dict:
+    return {
+        **os.environ,
+        "DEPLOYMENT": "production",
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "ID_NUMBER_HMAC_KEY": "bench-only-hmac-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "off",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "DATABASE_POOL_MAX": str(POOL_MAX),
+        "REDIS_URL": redis_url,
+        "RATE_LIMITS": "off",
+        "VAR_DIR": var_dir,
+        "DJANGO_SETTINGS_MODULE": "hall.settings",
+    }
+
+
+def admin_url(database_url: str) -> tuple[str, str]:
+    parts = urlsplit(database_url)
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
+def recreate_database(database_url: str) -> None:
+    url, name = admin_url(database_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(database_url: str) -> None:
+    url, name = admin_url(database_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def django_setup(env: dict) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def create_hall(counters: int, tickets: int) -> list[tuple[int, str]]:
+    """A hall, one service served by `counters` windows, a clerk and a token per window, and `tickets`
+    walk-in tickets waiting since earlier today. Returns (counter id, API key) per window."""
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from hall.models import ApiToken, Counter, Hall, Service
+    from hall.services import assign_staff
+    from queueing.models import DaySequence, Ticket, TicketKind
+
+    hall = Hall.objects.create(slug=HALL, name="压测大厅", address="127.0.0.1", max_waiting_inside=100_000)
+    service = Service.objects.create(
+        hall=hall, code="id-card-renewal", prefix="A", name="居民身份证换领", average_handling_minutes=10
+    )
+    windows = []
+    for number in range(1, counters + 1):
+        counter = Counter.objects.create(hall=hall, number=number)
+        counter.services.set([service])
+        user = User.objects.create(username=f"bench-clerk-{number}")
+        assign_staff(user=user, hall=hall, role="clerk")
+        _token, key = ApiToken.objects.issue(user=user, hall=hall, name=f"window {number}")
+        windows.append((counter.pk, key))
+    now = timezone.now()
+    today = hall.local_date(now)
+    DaySequence.objects.create(hall=hall, service=service, date=today, last=tickets)
+    Ticket.objects.bulk_create(
+        Ticket(
+            hall=hall,
+            service=service,
+            date=today,
+            sequence=i,
+            number=f"A{i:04d}",
+            token=secrets.token_urlsafe(24),
+            kind=TicketKind.WALK_IN,
+            issued_at=now - dt.timedelta(seconds=tickets - i + 1),
+        )
+        for i in range(1, tickets + 1)
+    )
+    return windows
+
+
+def read_back() -> tuple[int, int, int]:
+    """(tickets called more than once, tickets not done, calls recorded), from the database."""
+    from queueing.models import Ticket, TicketEvent
+
+    calls = Counter(
+        TicketEvent.objects.filter(to_state="called", ticket__hall__slug=HALL).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    not_done = Ticket.objects.filter(hall__slug=HALL).exclude(state="done").count()
+    return sum(1 for n in calls.values() if n > 1), not_done, sum(calls.values())
+
+
+def percentiles(latencies: list[float]) -> str:
+    if len(latencies) < 2:
+        return "n/a"
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return f"p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms"
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (FileNotFoundError, ValueError, IndexError):
+            continue
+    return found
+
+
+def start_servers(env: dict, processes: int, port: int, log_dir: Path) -> list[subprocess.Popen]:
+    """One single-worker uvicorn per port: clients are spread evenly over them, as a load balancer would
+    (`uvicorn --workers N` lets the kernel hand keep-alive connections to whichever worker accepts
+    first, and here most of the 20 landed on one worker)."""
+    servers = []
+    for n in range(processes):
+        log = (log_dir / f"server-{n}.log").open("w")
+        command = [
+            PY,
+            "-m",
+            "uvicorn",
+            "hall.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port + n),
+        ]
+        command += ["--no-access-log", "--timeout-keep-alive", "60"]
+        servers.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    return servers
+
+
+def wait_until_up(base: str, server: subprocess.Popen, log_dir: Path) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit(f"a server stopped; see {log_dir}")
+        try:
+            if httpx.get(f"{base}/api/v1/halls", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"a server did not answer within 30 s; see {log_dir}")
+
+
+async def window(client: httpx.AsyncClient, counter_id: int, go, figures: dict, limit: int | None = None):
+    """One clerk: call next, complete, until nobody waits, `limit` tickets were called, or an error answer
+    (which is counted)."""
+    if go is not None:
+        await go.wait()
+    while limit is None or len(figures["complete"]) < limit:
+        t0 = time.perf_counter()
+        response = await client.post(f"/api/v1/counters/{counter_id}/call-next")
+        figures["call_next"].append(time.perf_counter() - t0)
+        if response.status_code == 204:
+            return
+        if response.status_code != 200:
+            figures["errors"][f"call-next {response.status_code} {response.json().get('error')}"] += 1
+            return
+        ticket_id = response.json()["ticket"]["id"]
+        t0 = time.perf_counter()
+        response = await client.post(f"/api/v1/tickets/{ticket_id}/complete", json={"outcome": "done"})
+        figures["complete"].append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            figures["errors"][f"complete {response.status_code} {response.json().get('error')}"] += 1
+            return
+
+
+async def measure(bases: list[str], windows: list[tuple[int, str]], solo: int, deadline: float) -> dict:
+    clients = [
+        httpx.AsyncClient(
+            base_url=bases[n % len(bases)], headers={"Authorization": f"Bearer {key}"}, timeout=30
+        )
+        for n, (_counter_id, key) in enumerate(windows)
+    ]
+    figures = {"solo": [], "call_next": [], "complete": [], "errors": Counter()}
+    try:
+        opened = await asyncio.gather(
+            *(
+                c.post(f"/api/v1/counters/{counter_id}/open")
+                for c, (counter_id, _k) in zip(clients, windows, strict=True)
+            )
+        )
+        assert [r.status_code for r in opened] == [200] * len(windows), [r.text for r in opened]
+        for client in clients:  # warm up each connection on a read
+            await client.get(f"/api/v1/halls/{HALL}/queue")
+        # Unloaded: one window alone, for the service time of a request.
+        solo_figures = {"call_next": figures["solo"], "complete": [], "errors": figures["errors"]}
+        await window(clients[0], windows[0][0], None, solo_figures, limit=solo)
+        go = asyncio.Event()
+        tasks = [
+            asyncio.create_task(window(c, counter_id, go, figures))
+            for c, (counter_id, _k) in zip(clients, windows, strict=True)
+        ]
+        await asyncio.sleep(0.2)
+        start = time.perf_counter()
+        go.set()
+        _done, late = await asyncio.wait(tasks, timeout=deadline)
+        figures["elapsed"] = time.perf_counter() - start
+        for task in late:
+            task.cancel()
+        figures["errors"].update({"still looping at the deadline": len(late)} if late else {})
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--servers", type=int, default=2, help="single-worker uvicorn processes")
+    parser.add_argument("--counters", type=int, default=20)
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--solo", type=int, default=50, help="tickets called first by one window alone")
+    parser.add_argument("--deadline", type=float, default=90, help="seconds the loop may take at most")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--keep", action="store_true", help="keep the database and the server log")
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_queue")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    var_dir = tempfile.mkdtemp(prefix="ck-bench-queue-")
+    env = server_env(database_url, redis_url, var_dir)
+
+    started = time.time()
+    load_at_start = f"{os.getloadavg()[0]:.1f}"
+    recreate_database(database_url)
+    subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    django_setup(env)
+    import redis
+    from django.db import connections
+
+    redis.Redis.from_url(redis_url).flushdb()
+    windows = create_hall(args.counters, args.tickets)
+    connections.close_all()
+    print(
+        f"set-up: {args.counters} windows, {args.tickets} waiting tickets, in {time.time() - started:.1f} s"
+    )
+
+    log_dir = Path(var_dir)
+    servers = start_servers(env, args.servers, args.port, log_dir)
+    bases = [f"http://127.0.0.1:{args.port + n}" for n in range(args.servers)]
+    try:
+        for base, server in zip(bases, servers, strict=True):
+            wait_until_up(base, server, log_dir)
+        pids = [server.pid for server in servers]
+        print(f"servers: {args.servers} x uvicorn hall.asgi:application (1 worker, pool {POOL_MAX} each)")
+        cpu_before = [cpu_seconds([pid]) for pid in pids]
+        figures = asyncio.run(measure(bases, windows, args.solo, args.deadline))
+        per_process = [cpu_seconds([pid]) - before for pid, before in zip(pids, cpu_before, strict=True)]
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=15)
+
+    twice, not_done, recorded = read_back()
+    connections.close_all()
+    called = len(figures["complete"])
+    elapsed = figures["elapsed"]
+    print(f"one window alone, {len(figures['solo'])} call-next requests: {percentiles(figures['solo'])}")
+    print(
+        f"{args.counters} windows at once: {len(figures['call_next'])} call-next requests ({called} tickets "
+        f"called, {len(figures['call_next']) - called} answered 204) in {elapsed:.2f} s: "
+        f"{called / elapsed:.0f} tickets/s, {(len(figures['call_next']) + called) / elapsed:.0f} requests/s; "
+        f"server CPU (the whole run) " + ", ".join(f"{seconds:.1f} s" for seconds in per_process)
+    )
+    print(f"call-next latency: {percentiles(figures['call_next'])}")
+    print(f"complete latency:  {percentiles(figures['complete'])}")
+    print(f"errors: {dict(figures['errors']) or 'none'}")
+    print(f"tickets called twice: {twice}; tickets not done: {not_done}; calls recorded: {recorded}")
+    print(f"load average at the start {load_at_start}, at the end {os.getloadavg()[0]:.1f} (other work?)")
+    redis.Redis.from_url(redis_url).flushdb()
+    if args.keep:
+        print(f"kept: {database_url}, {log_dir}")
+    else:
+        drop_database(database_url)
+    return 0 if twice == 0 and not_done == 0 and not figures["errors"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
