@@ -1,10 +1,10 @@
-"""The hall's screens.
+"""The hall's screens and the citizen's live ticket page.
 
 The board (a TV in the hall) and the display above each window are public by hall slug for now: all they
 show comes from queueing.board, which holds no personal data. They speak the hall's language (the site's
-default, zh-hans), whatever the language of the browser on the TV, with an English line below.
-Both get live updates from the hall's event stream in the browser (static/js/live.js); the server
-renders a complete page first.
+default, zh-hans), whatever the language of the browser on the TV, with an English line below. The ticket
+page follows the citizen's language. All three get live updates from the hall's event stream in the
+browser (static/js/live.js); the server renders a complete page first, so that they work without it.
 """
 
 import re
@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from hall.models import Counter, Hall
-from queueing import board
+from queueing import access, board, views
+from queueing.models import TicketState
+from queueing.services import rules_for
 
 RECENT_ON_BOARD = 4
 # speechSynthesis wants a BCP 47 tag with a region; voices for zh-CN read Mandarin.
@@ -108,3 +110,34 @@ def counter_display(request, slug, number):
             else "",
         )
         return render(request, "queueing/counter_display.html", context)
+
+
+def ticket_phrases() -> dict:
+    """What ticket.js writes when the ticket moves, in the page's language."""
+    return {
+        "called": call_phrase(),
+        "serving": _("Being served at window %(counter)s."),
+        "minutes": _("about %(minutes)s minutes"),
+        "seat": _("Seat row %(row)s, no. %(number)s"),
+    }
+
+
+def ticket(request, token):
+    """The citizen's live page (the QR code on the ticket leads here)."""
+    ticket = access.get_ticket_by_token(token)
+    context = views.ticket_context(ticket)
+    come_in_at = rules_for(ticket.hall).come_in_at
+    ahead = context["progress"].people_ahead
+    context.update(
+        next_ticket=ticket.transfers.order_by("-id").first(),
+        missing=ticket.missing.all() if ticket.outcome else [],
+        come_in_at=come_in_at,
+        come_in=ticket.state == TicketState.WAITING
+        and not ticket.inside
+        and ahead is not None
+        and ahead <= come_in_at,
+        phrases=ticket_phrases(),
+        live=ticket.state
+        in (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.PARKED),
+    )
+    return render(request, "queueing/ticket.html", context)

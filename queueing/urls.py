@@ -13,7 +13,7 @@ urlpatterns = [
     path(
         "h/<slug:slug>/counter/<int:number>/display/", display_views.counter_display, name="counter_display"
     ),
-    path("t/<str:token>/", views.ticket, name="ticket"),
+    path("t/<str:token>/", display_views.ticket, name="ticket"),
     path("t/<str:token>/print/", views.ticket_print, name="ticket_print"),
     path("console/", console_views.console, name="console"),
     path("console/<int:counter_id>/", console_views.counter_page, name="counter"),

@@ -107,15 +107,6 @@ def kiosk_ticket(request, slug, token):
     return render(request, "queueing/kiosk_ticket.html", ticket_context(ticket))
 
 
-def ticket(request, token):
-    """The citizen's live page (the QR code on the ticket leads here); live updates come later."""
-    ticket = access.get_ticket_by_token(token)
-    context = ticket_context(ticket)
-    context["next_ticket"] = ticket.transfers.order_by("-id").first()
-    context["missing"] = ticket.missing.all() if ticket.outcome else []
-    return render(request, "queueing/ticket.html", context)
-
-
 def ticket_print(request, token):
     ticket = access.get_ticket_by_token(token)
     return render(request, "queueing/ticket_print.html", ticket_context(ticket))

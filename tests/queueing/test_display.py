@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains
 
 from queueing import board, calls, display_views, services
+from queueing.models import Outcome, QueueRules
 from queueing.services import Actor
 from tests.makers import make_counter, make_id_number, make_service, make_staff
 from tests.queueing.helpers import book, make_hall_open_today
@@ -265,6 +266,170 @@ def test_counter_display_of_unknown_or_inactive_window_is_404(client, hall, serv
 
     assert client.get(reverse("queueing:counter_display", args=[hall.slug, 9])).status_code == 404
     assert client.get(reverse("queueing:counter_display", args=[hall.slug, 5])).status_code == 404
+
+
+# The citizen's ticket
+
+
+def test_ticket_waiting_inside_shows_place_people_ahead_wait_and_seat(client, hall, service, counter):
+    walk_in(service)
+    ticket = walk_in(service)
+    row, number = ticket.seat.split("-")
+
+    html = client.get(ticket_url(ticket)).content.decode()
+
+    assertInHTML('<h1 class="live-number">A002</h1>', html)
+    assertInHTML('<dd data-field="position">2</dd>', html)
+    assertInHTML('<dd class="slip-ahead" data-field="ahead">1</dd>', html)
+    assertInHTML('<dd data-field="wait">about 12 minutes</dd>', html)
+    assertInHTML(f'<p class="slip-seat" data-field="seat">Seat row {row}, no. {number}</p>', html)
+    assertInHTML(
+        '<p class="live-come-in" data-come-in hidden>Please come into the hall now: your turn is near.</p>',
+        html,
+    )
+
+
+def test_ticket_next_in_line_is_told_so(client, hall, service):
+    ticket = walk_in(service)
+
+    html = client.get(ticket_url(ticket)).content.decode()
+
+    assertInHTML('<dd class="slip-ahead" data-field="ahead">0</dd>', html)
+    assertInHTML('<dd data-field="wait">You are next</dd>', html)
+
+
+def test_ticket_outside_far_back_waits_outside(client, hall, service):
+    hall.max_waiting_inside = 0
+    hall.save()
+    QueueRules.objects.create(hall=hall, come_in_at=1)
+    for _ in range(3):
+        walk_in(service)
+    ticket = walk_in(service)
+
+    html = client.get(ticket_url(ticket)).content.decode()
+
+    outside = "Please wait outside; this page shows when it is your turn."
+    assertInHTML(f'<p class="slip-seat" data-field="seat">{outside}</p>', html)
+    assertInHTML(
+        '<p class="live-come-in" data-come-in hidden>Please come into the hall now: your turn is near.</p>',
+        html,
+    )
+
+
+def test_ticket_outside_with_few_ahead_is_asked_in(client, hall, service):
+    hall.max_waiting_inside = 0
+    hall.save()
+    QueueRules.objects.create(hall=hall, come_in_at=2)
+    walk_in(service)
+    ticket = walk_in(service, phone=phonenumbers.parse("13912345678", "CN"))
+
+    html = client.get(ticket_url(ticket)).content.decode()
+
+    assertInHTML(
+        '<p class="live-come-in" data-come-in>Please come into the hall now: your turn is near.</p>', html
+    )
+    assertInHTML(
+        '<p class="slip-seat" data-field="seat">'
+        "Please wait outside; we will send you a message when it is your turn.</p>",
+        html,
+    )
+    assert "13912345678" not in html
+
+
+def test_ticket_called_shows_the_window(client, hall, service, counter, clerk):
+    ticket = walk_in(service)
+    call_at(counter, clerk)
+
+    html = client.get(ticket_url(ticket)).content.decode()
+
+    assertInHTML(
+        '<p class="live-headline live-call" data-when="called">Please, number A001, to window 3.</p>', html
+    )
+    assertInHTML('<p class="live-headline" data-when="serving" hidden></p>', html)
+
+
+def test_ticket_serving_shows_the_window(client, hall, service, counter, clerk):
+    ticket = walk_in(service)
+    call_at(counter, clerk)
+    calls.start_serving(ticket=ticket, actor=Actor("console", clerk))
+
+    html = client.get(ticket_url(ticket)).content.decode()
+
+    assertInHTML('<p class="live-headline" data-when="serving">Being served at window 3.</p>', html)
+
+
+def test_ticket_done_offers_the_rating_and_stops_refreshing(client, hall, service, counter, clerk):
+    ticket = walk_in(service)
+    call_at(counter, clerk)
+    calls.complete(ticket=ticket, actor=Actor("console", clerk), outcome=Outcome.DONE)
+
+    response = client.get(ticket_url(ticket))
+
+    html = response.content.decode()
+    assertInHTML(f'<a class="button" href="/t/{ticket.token}/rate/" data-rate>Rate our service</a>', html)
+    assert 'http-equiv="refresh"' not in html
+    assert "js/ticket.js" not in html
+
+
+def test_ticket_waiting_gives_script_its_urls_and_refreshes_only_without_script(client, hall, service):
+    ticket = walk_in(service)
+
+    html = client.get(ticket_url(ticket)).content.decode()
+
+    assert '<noscript><meta http-equiv="refresh" content="30"></noscript>' in html
+    assert f'data-status-url="/api/v1/tickets/{ticket.token}"' in html
+    assert f'data-events-url="/api/v1/halls/{hall.slug}/events"' in html
+    assert 'data-called-phrase="Please, number %(number)s, to window %(counter)s."' in html
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/js/live.js" defer>',
+        '<script src="/static/js/ticket.js" defer>',
+    ]
+    assert "style=" not in html
+
+
+def test_ticket_status_json_the_page_follows(client, hall, service, counter, clerk):
+    """The page re-reads GET /api/v1/tickets/<token>; these are the fields ticket.js uses."""
+    walk_in(service)
+    ticket = walk_in(service)
+
+    status_url = reverse("api-v1:get_ticket", args=[ticket.token])
+
+    waiting = client.get(status_url).json()
+    first = call_at(counter, clerk)
+    calls.complete(ticket=first, actor=Actor("console", clerk))
+    calls.call_next(counter=counter, actor=Actor("console", clerk))
+    called = client.get(status_url).json()
+
+    picked = (
+        "number",
+        "service",
+        "state",
+        "position",
+        "ahead",
+        "estimated_wait_minutes",
+        "counter",
+        "inside",
+    )
+    assert {k: waiting[k] for k in picked} == {
+        "number": "A002",
+        "service": "id-renewal",
+        "state": "waiting",
+        "position": 2,
+        "ahead": 1,
+        "estimated_wait_minutes": 12,
+        "counter": None,
+        "inside": True,
+    }
+    assert (called["number"], called["state"], called["counter"], called["ahead"]) == (
+        "A002",
+        "called",
+        3,
+        None,
+    )
+
+
+def test_ticket_of_unknown_token_is_404(client):
+    assert client.get(reverse("queueing:ticket", args=["nope"])).status_code == 404
 
 
 # Helpers
