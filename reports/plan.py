@@ -131,7 +131,8 @@ def _history(hall: Hall, dates: list[dt.date]):
         if t.kind == TicketKind.WALK_IN and t.transferred_from_id is None:
             arrivals[t.service_id, t.issued_at.astimezone(tz).hour] += 1
         if t.state == TicketState.DONE and t.called_at and t.completed_at:
-            handling[t.service_id].append(stats.minutes(t.completed_at - (t.serving_at or t.called_at)))
+            started = t.serving_at if t.serving_at and t.serving_at < t.completed_at else t.called_at
+            handling[t.service_id].append(stats.minutes(t.completed_at - started))
     days = len(worked)
     walk_ins = {key: count / days for key, count in arrivals.items()} if days else {}
     means = {service_id: sum(values) / len(values) for service_id, values in handling.items() if values}

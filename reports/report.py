@@ -9,8 +9,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q
-from django.db.models.functions import Coalesce, ExtractHour
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    When,
+)
+from django.db.models.functions import ExtractHour
 
 from appointments.models import Booking, BookingState, Slot
 from hall.models import Hall
@@ -33,6 +45,12 @@ TICKET_FIELDS = (
 )
 
 
+def service_start():
+    """When handling began: `serving_at`, unless the ticket went from called straight to done, where
+    queueing.calls.complete() sets `serving_at` to the completion time; then the call."""
+    return Case(When(serving_at__lt=F("completed_at"), then=F("serving_at")), default=F("called_at"))
+
+
 def ticket_rows(hall: Hall, first: dt.date, last: dt.date) -> list:
     """The period's tickets as named tuples. Durations and local hours are computed by the database:
     a month holds thousands of tickets, and turning four timestamps each into aware datetimes in Python
@@ -43,9 +61,7 @@ def ticket_rows(hall: Hall, first: dt.date, last: dt.date) -> list:
         .order_by()
         .annotate(
             wait=ExpressionWrapper(F("called_at") - F("issued_at"), output_field=DurationField()),
-            handling=ExpressionWrapper(
-                F("completed_at") - Coalesce("serving_at", "called_at"), output_field=DurationField()
-            ),
+            handling=ExpressionWrapper(F("completed_at") - service_start(), output_field=DurationField()),
             issued_hour=ExtractHour("issued_at", tzinfo=tz),
             completed_hour=ExtractHour("completed_at", tzinfo=tz),
         )

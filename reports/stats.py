@@ -2,7 +2,8 @@
 
 Definitions (docs/reports.md has them for supervisors):
 - wait: issued_at → called_at (first call), for every ticket that was called;
-- handling: (serving_at, or called_at if service never began) → completed_at, for tickets done;
+- handling: start of service → completed_at, for tickets done; the start is serving_at, or called_at when
+  the ticket went from called straight to done (queueing then sets serving_at to the completion time);
 - percentiles interpolate linearly between the closest ranks (as numpy's default): p50 is the median;
 - a counter's (or staff member's) open time on a day runs from its first to its last ticket event that
   day: queueing keeps no history of counter sessions, so this is the span in which it certainly worked;

@@ -144,7 +144,7 @@ def build_day(slug="north") -> Day:
         done,
         at(9, 5),
         at(9, 25),
-        None,
+        at(9, 31),  # completed from "called": queueing sets serving_at to the completion time
         at(9, 31),
         owner=clerk1,
         outcome=Outcome.MATERIALS_MISSING,
