@@ -3,14 +3,16 @@
 // HallFeed listens to the hall's Server-Sent Events (GET /api/v1/halls/<slug>/events). The browser
 // reconnects by itself after a network error (the server asks for retry: 1000 ms) and sends Last-Event-ID,
 // so that nothing is missed; every (re)connection begins with a `snapshot` event. When the stream fails
-// three times in a row, or the browser gives up on it (an error status from a proxy), the page polls
-// instead every few seconds until the stream is back. A stream can also die silently (a TV on Wi-Fi for
-// days): with no event for a while the page re-synchronises and, later, reconnects.
+// three times in a row, the browser gives up on it (an error status from a proxy), or no snapshot comes
+// within ten seconds (a proxy that buffers the stream), the page polls instead every few seconds until
+// the stream is back. A stream can also die silently (a TV on Wi-Fi for days): with no event for a while
+// the page re-synchronises and, later, reconnects.
 (function () {
   "use strict";
 
   var EVENT_TYPES = ["ticket.issued", "ticket.called", "ticket.completed", "queue.changed"];
   var FAILURES_BEFORE_POLLING = 3;
+  var SNAPSHOT_WAIT_MS = 10 * 1000; // a proxy that buffers the stream never fails it: poll meanwhile
   var QUIET_RESYNC_MS = 60 * 1000;
   var QUIET_RECONNECT_MS = 10 * 60 * 1000;
   var MAX_BACKOFF_MS = 60 * 1000;
@@ -63,6 +65,7 @@
     this.lastMessageAt = Date.now();
     this.pollTimer = null;
     this.retryTimer = null;
+    this.snapshotTimer = null;
     this.state = "";
   }
 
@@ -89,6 +92,12 @@
     var url = this.lastId ? withQuery(this.options.eventsUrl, "last_event_id", this.lastId) : this.options.eventsUrl;
     var source = new EventSource(url);
     this.source = source;
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = setTimeout(function () {
+      if (self.state !== "live") {
+        self.startPolling();
+      }
+    }, SNAPSHOT_WAIT_MS);
     source.addEventListener("snapshot", function (event) {
       self.heard();
       self.failures = 0;
@@ -117,13 +126,14 @@
         return;
       }
       self.failures += 1;
-      if (self.failures >= FAILURES_BEFORE_POLLING) {
+      if (self.failures >= FAILURES_BEFORE_POLLING || source.readyState === 2) {
         self.startPolling();
       } else if (self.state === "live") {
         self.setState("connecting");
       }
       if (source.readyState === 2) {
-        // CLOSED: the browser will not retry (an error status or a wrong content type); we do, slower.
+        // CLOSED: the browser will not retry (an error status or a wrong content type); we do, slower,
+        // and poll meanwhile.
         self.source = null;
         var delay = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, Math.min(self.failures, 6)));
         clearTimeout(self.retryTimer);
