@@ -186,8 +186,6 @@ def _transition(
             raise QueueError("wrong_state", WRONG_STATE % {"state": locked.get_state_display()})
         if at_counter is not None and locked.counter_id != at_counter.pk:
             raise QueueError("not_at_counter", NOT_AT_COUNTER)
-        if to_state == TicketState.DONE and locked.serving_at is None:
-            locked.serving_at = now
         from_state = locked.state
         locked.state = to_state
         for name, value in fields.items():
