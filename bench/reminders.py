@@ -1,7 +1,7 @@
 """Reminder benchmark: 10,000 due reminders found by one sweep and sent by two RQ worker processes.
 
     .venv/bin/python bench/reminders.py [--bookings 10000] [--workers 2] [--duplicate-jobs 1]
-                                        [--worker-class rq.worker.Worker]
+                                        [--worker-class rq.worker.SimpleWorker]
 
 Creates its own PostgreSQL database (ck_bench_notify, dropped and re-created, dropped again at the end),
 migrates it and adds one hall with 10,000 bookings in the arrival windows of the day after tomorrow. Starts
@@ -172,10 +172,21 @@ def create_bookings(count: int) -> None:
 
 def start_workers(count: int, env: dict, worker_class: str, log_dir: Path) -> list[subprocess.Popen]:
     # A forked work horse per job would build a connection pool per job; a SimpleWorker keeps one.
-    env = {**env, "DATABASE_POOL": "on" if "SimpleWorker" in worker_class else "off"}
+    env = {**env, "DATABASE_POOL": "off" if worker_class == "rq.worker.Worker" else "on"}
     return [
         subprocess.Popen(
-            [PY, "manage.py", "rqworker", "default", "--worker-class", worker_class, "--worker-ttl", "60"],
+            [
+                PY,
+                "manage.py",
+                "rqworker",
+                "default",
+                "--worker-class",
+                worker_class,
+                "--worker-ttl",
+                "60",
+                "-v",
+                "0",
+            ],
             cwd=ROOT,
             env=env,
             stdout=open(log_dir / f"worker-{n}.log", "w"),  # noqa: SIM115
@@ -211,6 +222,7 @@ def run(args) -> None:
         workers = start_workers(args.workers, env, args.worker_class, Path(logs))
         try:
             wait_until_workers_listen(queue, args.workers, time.monotonic() + 60)
+            load_before = os.getloadavg()[0]
             t0 = time.monotonic()
             swept = sweeper.sweep()
             t_swept = time.monotonic()
@@ -240,7 +252,9 @@ def run(args) -> None:
     attempts = Notification.objects.aggregate(total=Sum("attempts"))["total"]
     reminders = swept["reminders"]
     jobs = reminders * (1 + args.duplicate_jobs)
+    print(f"date:            {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine:         {machine()}")
+    print(f"load average:    {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (1 min)")
     print(f"workers:         {args.workers} x {args.worker_class}")
     print(f"reminders:       {reminders} recorded by the sweep, {swept['enqueued']} enqueued")
     print(f"send jobs:       {jobs} ({args.duplicate_jobs} duplicate(s) per row)")
@@ -264,7 +278,7 @@ def main() -> None:
     parser.add_argument("--bookings", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duplicate-jobs", type=int, default=1)
-    parser.add_argument("--worker-class", default="rq.worker.Worker")
+    parser.add_argument("--worker-class", default=None, help="default: settings.RQ['WORKER_CLASS']")
     parser.add_argument("--deadline", type=int, default=600, help="seconds before the run is given up")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_notify")
@@ -281,6 +295,9 @@ def main() -> None:
         import django
 
         django.setup()
+        from django.conf import settings
+
+        args.worker_class = args.worker_class or settings.RQ["WORKER_CLASS"]
         run(args)
     finally:
         from django.db import connections

@@ -15,13 +15,22 @@ CONFIG = "notifications.cron"
 RETRY_SECONDS = 5
 
 
+class Scheduler(DjangoCronScheduler):
+    stopping = False
+
+    def _request_stop(self, signum, frame):
+        # Remembered, because saying goodbye to a Redis that is down raises a connection error instead.
+        self.stopping = True
+        super()._request_stop(signum, frame)
+
+
 class Command(BaseCommand):
     help = "Run the periodic jobs (sweeper, daily erasure) on RQ's cron scheduler."
 
     def handle(self, *args, **options):
-        scheduler = DjangoCronScheduler(logging_level=logging.INFO)
+        scheduler = Scheduler(logging_level=logging.INFO)
         scheduler.load_config_from_file(CONFIG)
-        while True:
+        while not scheduler.stopping:
             try:
                 scheduler.start()
                 return
