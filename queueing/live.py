@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from queueing import events
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15
 QUEUE_SIZE = 200
 RETRY_MS = 1000
+# Streams of a hall opened within this time share one snapshot, unless an event of the hall came between.
+SHARED_SNAPSHOT_SECONDS = 1.0
 
 
 class Hub:
@@ -32,6 +35,8 @@ class Hub:
         self.clients: dict[int, set[asyncio.Queue]] = defaultdict(set)
         self.task: asyncio.Task | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.generation: dict[int, int] = defaultdict(int)  # events dispatched per hall
+        self.snapshots: dict[tuple, tuple[int, float, asyncio.Task]] = {}
 
     def subscribe(self, hall_id: int) -> asyncio.Queue:
         loop = asyncio.get_running_loop()
@@ -48,6 +53,7 @@ class Hub:
             del self.clients[hall_id]
 
     def dispatch(self, hall_id: int, event_id: str, event: dict) -> None:
+        self.generation[hall_id] += 1
         for queue in list(self.clients.get(hall_id, ())):
             try:
                 queue.put_nowait((event_id, event))
@@ -81,10 +87,31 @@ class Hub:
 
     def _wake_all(self) -> None:
         """Events may have been missed: end every stream so that clients resume from the Redis stream."""
+        self.snapshots.clear()
         for hall_id in list(self.clients):
             for queue in list(self.clients[hall_id]):
                 self._end(queue)
             del self.clients[hall_id]
+
+    async def shared_snapshot(self, hall_id: int, snapshot: Callable[[], Awaitable[dict]]) -> dict:
+        """A snapshot for a stream that has just subscribed. After a restart every board and phone of a hall
+        reconnects within a second or two, and one snapshot each made the last of a thousand streams wait
+        half a minute (bench/RESULTS.md); streams opened together now share one, begun less than
+        SHARED_SNAPSHOT_SECONDS ago and after the hall's latest event, in the same language."""
+        loop = asyncio.get_running_loop()
+        key = (hall_id, translation.get_language())
+        generation = self.generation[hall_id]
+        shared = self.snapshots.get(key)
+        if (
+            shared is None
+            or shared[0] != generation
+            or loop.time() - shared[1] > SHARED_SNAPSHOT_SECONDS
+            or shared[2].get_loop() is not loop
+            or (shared[2].done() and (shared[2].cancelled() or shared[2].exception() is not None))
+        ):
+            shared = (generation, loop.time(), asyncio.ensure_future(snapshot()))
+            self.snapshots[key] = shared
+        return await asyncio.shield(shared[2])
 
     @staticmethod
     def _end(queue: asyncio.Queue) -> None:
@@ -131,7 +158,7 @@ async def stream(
             for event_id, event in await sync_to_async(events.since, thread_sensitive=False)(hall_id, last):
                 yield format_event(event_id, event["type"], event["data"])
                 last = event_id
-        yield format_event(None, "snapshot", await snapshot())
+        yield format_event(None, "snapshot", await hub.shared_snapshot(hall_id, snapshot))
         while True:
             try:
                 item = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)

@@ -1,5 +1,6 @@
 """Live events across web processes: real uvicorn servers, real Redis, real PostgreSQL."""
 
+import asyncio
 import http.client
 import json
 import os
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,52 @@ def test_not_after_compares_stream_ids():
         False,
         False,
     ]
+
+
+def run_in_own_loop(scenario):
+    """asyncio.run in a thread: a browser test earlier in the session leaves Playwright's loop running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(scenario())).result()
+
+
+def test_streams_opened_together_share_one_snapshot_until_an_event():
+    hub = live.Hub()
+    made = []
+
+    async def snapshot():
+        made.append(len(made) + 1)
+        await asyncio.sleep(0.01)
+        return {"n": len(made)}
+
+    async def scenario():
+        together = await asyncio.gather(*(hub.shared_snapshot(1, snapshot) for _ in range(3)))
+        again = await hub.shared_snapshot(1, snapshot)
+        other_hall = await hub.shared_snapshot(2, snapshot)
+        hub.dispatch(1, "1-0", {"type": "ticket.called", "data": {}})
+        after_event = await hub.shared_snapshot(1, snapshot)
+        return together, again, other_hall, after_event
+
+    together, again, other_hall, after_event = run_in_own_loop(scenario)
+
+    assert (together, again, other_hall, after_event) == ([{"n": 1}] * 3, {"n": 1}, {"n": 2}, {"n": 3})
+
+
+def test_shared_snapshot_is_not_reused_when_old_or_failed(monkeypatch):
+    hub = live.Hub()
+    answers = iter([RuntimeError("database down"), {"n": 2}, {"n": 3}])
+
+    async def snapshot():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    async def scenario():
+        with pytest.raises(RuntimeError):
+            await hub.shared_snapshot(1, snapshot)
+        after_failure = await hub.shared_snapshot(1, snapshot)
+        monkeypatch.setattr(live, "SHARED_SNAPSHOT_SECONDS", -1)
+        when_old = await hub.shared_snapshot(1, snapshot)
+        return after_failure, when_old
+
+    assert run_in_own_loop(scenario) == ({"n": 2}, {"n": 3})
