@@ -1,8 +1,8 @@
 """Keep locale/zh_Hans in step with the code, without GNU gettext at run time.
 
-    python scripts/translations.py extract  # makemessages (needs GNU gettext); merge locale/fragments/*.po
-    python scripts/translations.py compile  # .po -> .mo with polib (pure Python); .mo files are committed
-    python scripts/translations.py check    # exit 1 if any entry is untranslated or fuzzy
+python scripts/translations.py extract  # makemessages (needs GNU gettext); merge locale/fragments/*.po
+python scripts/translations.py compile  # .po -> .mo with polib (pure Python); .mo files are committed
+python scripts/translations.py check    # exit 1 if any entry is untranslated or fuzzy
 """
 
 import subprocess
@@ -19,14 +19,34 @@ FRAGMENTS = LOCALE / "fragments"
 
 def extract() -> None:
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--no-location",
-         "-i", ".venv/*", "-i", "var/*", "-i", "tests/*", "-i", "bench/*", "-i", "scripts/*"],
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "zh_Hans",
+            "--no-obsolete",
+            "--no-location",
+            "-i",
+            ".venv/*",
+            "-i",
+            "var/*",
+            "-i",
+            "tests/*",
+            "-i",
+            "bench/*",
+            "-i",
+            "scripts/*",
+        ],
         cwd=ROOT,
         check=True,
     )
     po = polib.pofile(str(PO))
-    known = {fragment_entry.msgid: fragment_entry for f in sorted(FRAGMENTS.glob("*.po"))
-             for fragment_entry in polib.pofile(str(f))}
+    known = {
+        fragment_entry.msgid: fragment_entry
+        for f in sorted(FRAGMENTS.glob("*.po"))
+        for fragment_entry in polib.pofile(str(f))
+    }
     for entry in po:
         found = known.get(entry.msgid)
         if found and (not entry.msgstr or "fuzzy" in entry.flags) and not entry.msgid_plural:
