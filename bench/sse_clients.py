@@ -246,9 +246,10 @@ def create_hall(waiting: int) -> int:
 
 
 def profile(pid: int, output: str) -> subprocess.Popen:
-    """py-spy (in the virtualenv) samples the server while the clients connect; collapsed stacks."""
+    """py-spy (in the virtualenv) samples the server until stopped by SIGINT; collapsed stacks."""
     py_spy = str(Path(PY).with_name("py-spy"))
-    command = [py_spy, "record", "-p", str(pid), "-o", output, "-f", "raw", "-r", "200", "--gil", "--nonblocking"]
+    command = [py_spy, "record", "-p", str(pid), "-o", output, "-f", "raw", "-r", "200"]
+    command += ["--gil", "--nonblocking"]  # the threads holding the GIL: where the CPU goes
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     return proc
