@@ -158,6 +158,10 @@ def run() -> int:
 def test(args: list[str]) -> int:
     redis = None
     env = os.environ.copy()
+    # The race tests run 20-50 threads in this one process, each with its own connection; on a loaded
+    # machine a thread may wait a while for one.
+    env.setdefault("DATABASE_POOL_MAX", "40")
+    env.setdefault("DATABASE_POOL_TIMEOUT", "30")
     if "REDIS_URL" not in env:
         socket = VAR / f"redis-test-{os.getpid()}.sock"
         redis = start_embedded_redis(socket)
