@@ -125,12 +125,26 @@ def _give_back(slot_id: int, persons: int, held_back: bool) -> None:
         Slot.objects.filter(pk=slot_id).update(taken=F("taken") - persons)
 
 
+def _tell(booking: Booking, kind: str, render, key: str = "") -> None:
+    """Record a message to the citizen about their booking, in their language, with this transaction."""
+    notify.record(
+        hall=booking.hall,
+        kind=kind,
+        subject_type="booking",
+        subject_id=booking.pk,
+        key=key,
+        phone=booking.phone,
+        language=booking.language,
+        render=render,
+    )
+
+
 def _confirmation_text(booking: Booking):
     slot = booking.slot
     start = timezone.localtime(slot.start, booking.hall.tz)
     end = timezone.localtime(slot.end, booking.hall.tz)
     return _(
-        "[%(hall)s] Booked: %(service)s, %(date)s %(start)s–%(end)s, code %(code)s. "
+        "[%(hall)s] Booked: %(service)s, %(date)s %(start)s-%(end)s, code %(code)s. "
         "Bring the materials listed in the guide. Change or cancel: %(url)s"
     ) % {
         "hall": booking.hall.name,
@@ -207,15 +221,7 @@ def book(
         except IntegrityError:
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
         _record(booking, "", actor)
-        notify.record(
-            hall=booking.hall,
-            kind=Kind.BOOKING_CONFIRMED,
-            subject_type="booking",
-            subject_id=booking.pk,
-            phone=booking.phone,
-            language=booking.language,
-            render=lambda: _confirmation_text(booking),
-        )
+        _tell(booking, Kind.BOOKING_CONFIRMED, lambda: _confirmation_text(booking))
     log.info("booking %s created in slot %s via %s", booking.pk, slot.pk, actor.source)
     return booking
 
@@ -295,14 +301,10 @@ def cancel_booking(*, booking: Booking, actor: Actor, now: dt.datetime | None = 
         booking.save(update_fields=["state", "cancelled_at"])
         _hold(booking.slot, booking.persons, booking.uses_held_back, HoldReason.CANCELLED, now)
         _record(booking, BookingState.BOOKED, actor)
-        notify.record(
-            hall=booking.hall,
-            kind=Kind.BOOKING_CANCELLED,
-            subject_type="booking",
-            subject_id=booking.pk,
-            phone=booking.phone,
-            language=booking.language,
-            render=lambda: (
+        _tell(
+            booking,
+            Kind.BOOKING_CANCELLED,
+            lambda: (
                 _("[%(hall)s] Your booking %(code)s has been cancelled.")
                 % {"hall": booking.hall.name, "code": booking.code}
             ),
@@ -336,15 +338,8 @@ def reschedule_booking(
         booking.save(update_fields=["slot", "uses_held_back"])
         _hold(old_slot, booking.persons, old_held_back, HoldReason.MOVED, now)
         _record(booking, BookingState.BOOKED, actor, note=f"slot {old_slot.pk} -> {slot.pk}")
-        notify.record(
-            hall=booking.hall,
-            kind=Kind.BOOKING_RESCHEDULED,
-            subject_type="booking",
-            subject_id=booking.pk,
-            key=slot.start.isoformat(),
-            phone=booking.phone,
-            language=booking.language,
-            render=lambda: _confirmation_text(booking),
+        _tell(
+            booking, Kind.BOOKING_RESCHEDULED, lambda: _confirmation_text(booking), key=slot.start.isoformat()
         )
     return booking
 
@@ -479,15 +474,7 @@ def accept_offer(
         entry.state, entry.booking = WaitlistState.ACCEPTED, booking
         entry.save(update_fields=["state", "booking"])
         _record(booking, "", actor, note="waiting list")
-        notify.record(
-            hall=booking.hall,
-            kind=Kind.BOOKING_CONFIRMED,
-            subject_type="booking",
-            subject_id=booking.pk,
-            phone=booking.phone,
-            language=booking.language,
-            render=lambda: _confirmation_text(booking),
-        )
+        _tell(booking, Kind.BOOKING_CONFIRMED, lambda: _confirmation_text(booking))
     return booking
 
 
