@@ -84,6 +84,8 @@
     var box = root.querySelector("[data-latest]");
     box.textContent = "";
     if (!call) {
+      box.removeAttribute("data-number");
+      box.removeAttribute("data-counter");
       box.appendChild(element("p", "board-idle", settings.idle));
       return;
     }
