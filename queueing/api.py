@@ -10,10 +10,12 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Router, Schema, Status
+from ninja.throttling import BaseThrottle
 from phonenumber_field.phonenumber import PhoneNumber
 from pydantic import StringConstraints
 
-from appointments.api import READS, SERVICE_NOT_FOUND
+from appointments import limits
+from appointments.api import SERVICE_NOT_FOUND, PerIpRateLimit
 from appointments.models import GreenChannel
 from hall.api import (
     AUTH_ERRORS,
@@ -249,7 +251,22 @@ def _newest(ticket: Ticket) -> Ticket:
     return ticket
 
 
-@router.get("/tickets/{token}", response={200: PublicTicketOut, 404: ErrorOut, 429: ErrorOut}, throttle=READS)
+class PerTicketRateLimit(BaseThrottle):
+    """Citizens' phones share the hall's Wi-Fi address, so a per-address limit would stop a hall full of
+    ticket pages; each ticket page polls at most every few seconds, so the limit is per ticket token, with
+    a wide per-address limit above it (tokens are unguessable: there is nothing to enumerate)."""
+
+    def allow_request(self, request) -> bool:
+        token = request.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        return not limits.hit_rate_limit("api-ticket", token, 300, 600)
+
+
+TICKET_READS = [PerTicketRateLimit(), PerIpRateLimit("ticket-ip", limit=20_000, seconds=600)]
+
+
+@router.get(
+    "/tickets/{token}", response={200: PublicTicketOut, 404: ErrorOut, 429: ErrorOut}, throttle=TICKET_READS
+)
 def get_ticket(request, token: str):
     """A citizen's ticket by the token printed in its QR code, after any transfers; no personal data."""
     if len(token) > Ticket._meta.get_field("token").max_length:
