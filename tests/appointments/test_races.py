@@ -40,6 +40,7 @@ from appointments.models import Booking, BookingState, PlaceHold, Slot
 from appointments.services import Actor, BookingError, Citizen
 from hall.privacy import hash_id_number
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
+from tests.races import wait_until_blocked_by_me_or_done
 
 pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -192,23 +193,6 @@ def without_one_booking_per_service():
         Booking.objects.update(state=BookingState.CANCELLED)
         with connection.schema_editor() as editor:
             editor.add_constraint(Booking, constraint)
-
-
-def wait_until_blocked_by_me_or_done(thread: threading.Thread, timeout: float = 10) -> bool:
-    """Wait until another backend waits for a lock this transaction holds (True), or until `thread` ended
-    (False)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while thread.is_alive():
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks "
-                "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            assert time.monotonic() < deadline, "the competitor neither waited for us nor finished"
-            time.sleep(0.01)
-    return False
 
 
 def compete(monkeypatch, competitor, after: str = "_take_places") -> dict:

@@ -46,6 +46,7 @@ from queueing.models import (
 )
 from queueing.services import Actor, QueueError
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
+from tests.races import wait_until_blocked_by_me_or_done
 
 pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -254,23 +255,6 @@ def test_naive_call_next_rush_calls_tickets_twice(hall, service, monkeypatch):
     per_ticket = calls_per_ticket(tickets)
     assert max(per_ticket.values()) > 1
     assert sum(per_ticket.values()) > len(per_ticket)
-
-
-def wait_until_blocked_by_me_or_done(thread: threading.Thread, timeout: float = 10) -> bool:
-    """Wait until another backend waits for a lock this transaction holds (True), or until `thread` ended
-    (False)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while thread.is_alive():
-            cursor.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks "
-                "WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
-            )
-            if cursor.fetchone()[0]:
-                return True
-            assert time.monotonic() < deadline, "the competitor neither waited for us nor finished"
-            time.sleep(0.01)
-    return False
 
 
 class Competitor:
