@@ -24,7 +24,6 @@ empties that Redis database before and after the run, so give it one nobody else
 import argparse
 import asyncio
 import datetime as dt
-import logging
 import os
 import socket
 import ssl
@@ -36,53 +35,16 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+from bench.common import PY, ROOT, children, cpu_seconds, django_setup, recreate_database, server_env  # noqa: E402
+
 HALL, SERVICE = "bench", "id-card-renewal"
 WINDOWS, PLACES = 20, 20
 POOL_MAX = 20  # DATABASE_POOL_MAX given to each server worker (the settings' default)
-
-
-def server_env(database_url: str, redis_url: str, var_dir: str) -> dict:
-    return {
-        **os.environ,
-        "DEPLOYMENT": "production",
-        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-        "ID_NUMBER_HMAC_KEY": "bench-only-hmac-key",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "off",
-        "SECURE_HSTS_SECONDS": "0",
-        "DATABASE_URL": database_url,
-        "DATABASE_POOL_MAX": str(POOL_MAX),
-        "REDIS_URL": redis_url,
-        "RATE_LIMITS": "off",
-        "BOOKING_SMS_CODE": "off",
-        "VAR_DIR": var_dir,
-        "DJANGO_SETTINGS_MODULE": "hall.settings",
-    }
-
-
-def recreate_database(database_url: str) -> None:
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def django_setup(env: dict) -> None:
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def create_hall() -> tuple[dt.date, list[int]]:
@@ -160,29 +122,6 @@ def percentiles(latencies: list[float]) -> str:
     return f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (FileNotFoundError, ValueError, IndexError):
-            continue
-    return found
-
-
 class CpuMeter:
     """CPU seconds used by the server's processes and by this client process during a phase."""
 
@@ -190,12 +129,12 @@ class CpuMeter:
         self.server_pids = server_pids
 
     def __enter__(self):
-        self.server, self.client, self.wall = cpu_seconds(self.server_pids), time.process_time(), time.time()
+        self.server, self.client, self.wall = cpu_seconds(*self.server_pids), time.process_time(), time.time()
         return self
 
     def __exit__(self, *exc):
         wall = time.time() - self.wall
-        self.server_share = (cpu_seconds(self.server_pids) - self.server) / wall
+        self.server_share = (cpu_seconds(*self.server_pids) - self.server) / wall
         self.client_share = (time.process_time() - self.client) / wall
 
     def __str__(self):
@@ -409,7 +348,9 @@ def main() -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
     var_dir = tempfile.mkdtemp(prefix="ck-bench-")
-    env = server_env(database_url, redis_url, var_dir)
+    env = server_env(
+        database_url, redis_url, var_dir, DATABASE_POOL_MAX=str(POOL_MAX), BOOKING_SMS_CODE="off"
+    )
     started = time.time()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
 

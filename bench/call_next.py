@@ -25,7 +25,6 @@ Redis database nobody else uses).
 import argparse
 import asyncio
 import datetime as dt
-import logging
 import os
 import secrets
 import statistics
@@ -35,60 +34,14 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+from bench.common import PY, ROOT, cpu_seconds, django_setup, drop_database, recreate_database, server_env  # noqa: E402
+
 HALL = "bench-queue"
 POOL_MAX = 20  # DATABASE_POOL_MAX of each server worker (the settings' default)
-
-
-def server_env(database_url: str, redis_url: str, var_dir: str) -> dict:
-    return {
-        **os.environ,
-        "DEPLOYMENT": "production",
-        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-        "ID_NUMBER_HMAC_KEY": "bench-only-hmac-key",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "off",
-        "SECURE_HSTS_SECONDS": "0",
-        "DATABASE_URL": database_url,
-        "DATABASE_POOL_MAX": str(POOL_MAX),
-        "REDIS_URL": redis_url,
-        "RATE_LIMITS": "off",
-        "VAR_DIR": var_dir,
-        "DJANGO_SETTINGS_MODULE": "hall.settings",
-    }
-
-
-def admin_url(database_url: str) -> tuple[str, str]:
-    parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
-
-
-def recreate_database(database_url: str) -> None:
-    url, name = admin_url(database_url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(database_url: str) -> None:
-    url, name = admin_url(database_url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def django_setup(env: dict) -> None:
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def create_hall(counters: int, tickets: int) -> list[tuple[int, str]]:
@@ -150,29 +103,6 @@ def percentiles(latencies: list[float]) -> str:
         return "n/a"
     q = statistics.quantiles(latencies, n=100, method="inclusive")
     return f"p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms"
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (FileNotFoundError, ValueError, IndexError):
-            continue
-    return found
 
 
 def start_servers(env: dict, processes: int, port: int, log_dir: Path) -> list[subprocess.Popen]:
@@ -285,7 +215,7 @@ def main() -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_queue")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     var_dir = tempfile.mkdtemp(prefix="ck-bench-queue-")
-    env = server_env(database_url, redis_url, var_dir)
+    env = server_env(database_url, redis_url, var_dir, DATABASE_POOL_MAX=str(POOL_MAX))
 
     started = time.time()
     load_at_start = f"{os.getloadavg()[0]:.1f}"
@@ -310,9 +240,9 @@ def main() -> int:
             wait_until_up(base, server, log_dir)
         pids = [server.pid for server in servers]
         print(f"servers: {args.servers} x uvicorn hall.asgi:application (1 worker, pool {POOL_MAX} each)")
-        cpu_before = [cpu_seconds([pid]) for pid in pids]
+        cpu_before = [cpu_seconds(pid) for pid in pids]
         figures = asyncio.run(measure(bases, windows, args.solo, args.deadline))
-        per_process = [cpu_seconds([pid]) - before for pid, before in zip(pids, cpu_before, strict=True)]
+        per_process = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
     finally:
         for server in servers:
             server.terminate()

@@ -33,17 +33,13 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sse_clients import (  # noqa: E402 - the same hall and server as the event-stream benchmark
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+from bench.common import PY, ROOT, cpu_seconds, drop_database, recreate_database, server_env  # noqa: E402
+from bench.sse_clients import (  # noqa: E402 - the same hall and server as the event-stream benchmark
     HALL,
-    PY,
-    ROOT,
-    cpu_seconds,
     create_hall,
     percentiles,
     profile,
-    recreate_database,
-    server_env,
     start_server,
     wait_until_up,
 )
@@ -158,7 +154,9 @@ def main() -> int:
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_polling")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    env = server_env(database_url, redis_url, tempfile.mkdtemp(prefix="ck-bench-polling-"))
+    env = server_env(
+        database_url, redis_url, tempfile.mkdtemp(prefix="ck-bench-polling-"), LOG_LEVEL="WARNING"
+    )
     load_at_start = os.getloadavg()[0]
     recreate_database(database_url)
     subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -229,7 +227,7 @@ def main() -> int:
             f"server CPU {cpu / wall * 100:.0f} % of one core, {cpu / count * 1000:.1f} ms per request"
         )
     redis.Redis.from_url(redis_url).flushdb()
-    recreate_database(database_url, drop_only=True)
+    drop_database(database_url)
     return 0
 
 

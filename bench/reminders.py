@@ -32,12 +32,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+from bench.common import PY, ROOT, drop_database, recreate_database  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
 SENDS_TABLE = "bench_sms_sends"
 
 
@@ -82,24 +80,6 @@ def start_redis(socket: Path) -> tuple[subprocess.Popen, str]:
         time.sleep(0.05)
     server.kill()
     sys.exit("redis-server did not start")
-
-
-def admin_url(database_url: str) -> tuple[str, str]:
-    parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
-
-
-def recreate_database(database_url: str) -> None:
-    url, name = admin_url(database_url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(database_url: str) -> None:
-    url, name = admin_url(database_url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def machine() -> str:

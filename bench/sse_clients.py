@@ -35,10 +35,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+
+from bench.common import PY, ROOT, cpu_seconds, drop_database, recreate_database, server_env  # noqa: E402
+
 HALL = "bench-display"
 BENCH_TYPE = "ticket.called"
 
@@ -162,39 +163,6 @@ def raise_open_files(needed: int) -> int:
     return soft
 
 
-def server_env(database_url: str, redis_url: str, var_dir: str) -> dict:
-    return {
-        **os.environ,
-        "DEPLOYMENT": "production",
-        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-        "ID_NUMBER_HMAC_KEY": "bench-only-hmac-key",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "off",
-        "SECURE_HSTS_SECONDS": "0",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "RATE_LIMITS": "off",
-        "LOG_LEVEL": "WARNING",
-        "VAR_DIR": var_dir,
-        "DJANGO_SETTINGS_MODULE": "hall.settings",
-    }
-
-
-def admin_url(database_url: str) -> tuple[str, str]:
-    parts = urlsplit(database_url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
-
-
-def recreate_database(database_url: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    url, name = admin_url(database_url)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def create_hall(waiting: int) -> int:
     """A hall with five services, twenty windows (fifteen serving someone) and `waiting` tickets."""
     import datetime as dt
@@ -260,11 +228,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(port: int, env: dict) -> subprocess.Popen:
@@ -338,7 +301,9 @@ def conduct(args) -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_display")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
     limit = raise_open_files(args.clients + 200)
-    env = server_env(database_url, redis_url, tempfile.mkdtemp(prefix="ck-bench-display-"))
+    env = server_env(
+        database_url, redis_url, tempfile.mkdtemp(prefix="ck-bench-display-"), LOG_LEVEL="WARNING"
+    )
     load_at_start = os.getloadavg()[0]
     recreate_database(database_url)
     subprocess.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -462,7 +427,7 @@ def conduct(args) -> int:
         f"snapshot: {percentiles(back)}"
     )
     redis.Redis.from_url(redis_url).flushdb()
-    recreate_database(database_url, drop_only=True)
+    drop_database(database_url)
     ok = rss_connected < 200 and latencies and statistics.quantiles(latencies, n=100)[94] < 0.5
     print("targets (RSS < 200 MB, p95 < 500 ms): " + ("met" if ok else "MISSED"))
     return 0 if ok and len(latencies) == args.calls * args.clients else 1

@@ -1,0 +1,87 @@
+"""What the benchmarks share: the production-like server environment, scratch databases, Django set-up, and
+CPU readings from /proc. Scripts import it as `bench.common` after putting the project on sys.path."""
+
+import logging
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def server_env(database_url: str, redis_url: str, var_dir: str, **extra: str) -> dict:
+    """The environment of a server run as in production, with the anti-abuse limits off (loopback load)."""
+    return {
+        **os.environ,
+        "DEPLOYMENT": "production",
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "ID_NUMBER_HMAC_KEY": "bench-only-hmac-key",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "off",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "RATE_LIMITS": "off",
+        "VAR_DIR": var_dir,
+        "DJANGO_SETTINGS_MODULE": "hall.settings",
+        **extra,
+    }
+
+
+def admin_url(database_url: str) -> tuple[str, str]:
+    """(the maintenance database's URL, the database's name)."""
+    parts = urlsplit(database_url)
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
+def drop_database(database_url: str) -> None:
+    import psycopg
+
+    url, name = admin_url(database_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+
+    drop_database(database_url)
+    url, name = admin_url(database_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup(env: dict) -> None:
+    os.environ.update(env)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def cpu_seconds(*pids: int) -> float:
+    """User + system CPU seconds of these processes so far (ended ones count nothing)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (FileNotFoundError, ValueError, IndexError):
+            continue
+    return found
