@@ -9,6 +9,7 @@ Only the standard library is used until the virtualenv exists; then the script r
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -74,6 +75,9 @@ def start_embedded_redis(socket: Path) -> subprocess.Popen:
             str(socket.parent),
         ],
         stdout=subprocess.DEVNULL,
+        # Its own session: a Ctrl-C (or a SIGTERM to the whole group) must not stop Redis before the
+        # worker and the scheduler, which need it to shut down cleanly; stop() ends it last.
+        start_new_session=True,
     )
     for _ in range(100):
         if socket.exists():
@@ -155,7 +159,20 @@ def run() -> int:
         say("stopped")
 
 
+def ensure_axe() -> None:
+    """axe-core for the accessibility tests, from npm (package-lock.json) when npm is there; without it
+    those tests skip, or fail under CI=true, saying so."""
+    lock = ROOT / "package-lock.json"
+    stamp = ROOT / "node_modules" / f".installed-{hashlib.sha256(lock.read_bytes()).hexdigest()[:16]}"
+    if stamp.exists() or not shutil.which("npm"):
+        return
+    say("installing axe-core (npm ci)")
+    if subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT).returncode == 0:
+        stamp.touch()
+
+
 def test(args: list[str]) -> int:
+    ensure_axe()
     redis = None
     env = os.environ.copy()
     # The race tests run 20-50 threads in this one process, each with its own connection; on a loaded

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from appointments.models import Booking, BookingEvent, BookingRules, CapacityOverride, Slot, WaitlistEntry
+from appointments.models import (
+    Booking,
+    BookingEvent,
+    BookingMatter,
+    BookingRules,
+    CapacityOverride,
+    Slot,
+    WaitlistEntry,
+)
 
 
 @admin.register(BookingRules)
@@ -30,6 +38,16 @@ class BookingEventInline(admin.TabularInline):
     readonly_fields = ["from_state", "to_state", "note", "actor", "source", "ip", "at"]
 
 
+class BookingMatterInline(admin.TabularInline):
+    model = BookingMatter
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["position", "service", "slot", "uses_held_back"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     """Read-only: bookings change through the booking services, which keep capacity and the audit trail."""
@@ -37,7 +55,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_display = ["code", "service", "slot", "persons", "state", "name_masked", "phone_masked", "channel"]
     list_filter = ["hall", "state", "channel", "green_channel"]
     search_fields = ["code"]
-    inlines = [BookingEventInline]
+    inlines = [BookingMatterInline, BookingEventInline]
     exclude = ["name", "phone", "phone_hash", "id_hash", "manage_token"]
     readonly_fields = [
         "code",

@@ -5,6 +5,7 @@ import secrets
 from typing import Annotated
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
@@ -12,7 +13,7 @@ from ninja.throttling import BaseThrottle
 from phonenumber_field.phonenumber import PhoneNumber
 from pydantic import StringConstraints
 
-from appointments import availability, limits, services, verification
+from appointments import availability, limits, matters, services, verification
 from appointments.models import Booking, GreenChannel, Slot
 from appointments.services import Actor, BookingError, Citizen
 from hall.api import (
@@ -36,10 +37,19 @@ SERVICE_NOT_BOOKABLE = _("This service cannot be booked online. Please take a ti
 SLOT_NOT_FOUND = _("There is no such time for this service. Please choose one from the available times.")
 BOOKING_NOT_FOUND = _("No booking matches this code and mobile number. Please check both.")
 PROOF_NEEDED = _("Give the mobile number used for the booking, or its manage token.")
+PHONE_IN_ADDRESS = _(
+    "Do not put the mobile number in the address: send it in the body of "
+    "POST /api/v1/bookings/{code}/lookup, or give the manage token."
+)
 PHONE_CODE_NEEDED = _("Request a code for this mobile number first, then send it with the booking.")
 
 # Status of each BookingError code; any other refusal is a conflict with the current state (409).
-BOOKING_ERROR_STATUS = {"not_bookable": 400, "not_allowed": 403, "rate_limited": 429}
+BOOKING_ERROR_STATUS = {
+    "not_bookable": 400,
+    "not_allowed": 403,
+    "too_many_services": 422,
+    "rate_limited": 429,
+}
 
 
 class PerIpRateLimit(BaseThrottle):
@@ -110,6 +120,12 @@ class BookingIn(Schema):
     phone: Mobile
     id_number: IdNumber
     persons: Annotated[int, Field(ge=1, le=5)] = 1
+    services: list[Code] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Up to two more services (codes) to do at the same visit, in this order; each takes "
+        "`persons` places in its own service's window that holds the booked time. All or nothing.",
+    )
     green_channel: GreenChannelIn | None = None
     phone_code: PhoneCodeIn | None = Field(
         None, description="Needed where the deployment proves mobiles by text message (POST /phone-codes)."
@@ -137,6 +153,13 @@ class RescheduleIn(ProofIn):
     slot: SlotId
 
 
+class MatterOut(Schema):
+    service: str
+    service_name: str
+    start: dt.datetime
+    end: dt.datetime
+
+
 class BookingOut(Schema):
     code: str
     state: str
@@ -151,6 +174,7 @@ class BookingOut(Schema):
     id_masked: str
     green_channel: str
     can_change: bool
+    services: list[MatterOut] = Field(description="The further services of the visit, in order.")
 
 
 class BookingCreatedOut(BookingOut):
@@ -171,6 +195,7 @@ class StaffBookingOut(Schema):
     green_channel: str
     green_note: str
     channel: str
+    services: list[str] = Field(description="Codes of the further services of the visit, in order.")
 
 
 def _local(booking: Booking, instant: dt.datetime) -> dt.datetime:
@@ -192,6 +217,15 @@ def booking_out(booking: Booking) -> dict:
         "id_masked": booking.id_masked,
         "green_channel": booking.green_channel,
         "can_change": booking.can_change,
+        "services": [
+            {
+                "service": m.service.code,
+                "service_name": m.service.name,
+                "start": _local(booking, m.slot.start),
+                "end": _local(booking, m.slot.end),
+            }
+            for m in matters.matters_of(booking)[1:]
+        ],
     }
 
 
@@ -202,6 +236,13 @@ def _bookable_service(hall, code: str):
     if not service.bookable:
         raise ApiError(400, "not_bookable", SERVICE_NOT_BOOKABLE, {"service": SERVICE_NOT_BOOKABLE})
     return service
+
+
+def _further_service(hall, code: str):
+    try:
+        return _bookable_service(hall, code)
+    except ApiError as error:
+        raise ApiError(error.status, error.code, error.message, {"services": error.message}) from None
 
 
 def _slot(service, slot_id: int) -> Slot:
@@ -218,7 +259,10 @@ def get_booking_for_citizen(code: str, proof: ProofIn) -> Booking:
         raise ApiError(422, "invalid", PROOF_NEEDED, {"phone": PROOF_NEEDED})
     booking = Booking.objects.select_related("hall", "service", "slot").filter(code=code.upper()).first()
     if booking is not None and (
-        (proof.manage_token and secrets.compare_digest(booking.manage_token, proof.manage_token))
+        (
+            proof.manage_token
+            and secrets.compare_digest(booking.manage_token.encode(), proof.manage_token.encode())
+        )
         or (proof.phone and booking.phone and booking.phone.as_e164 == proof.phone)
     ):
         return booking
@@ -226,7 +270,9 @@ def get_booking_for_citizen(code: str, proof: ProofIn) -> Booking:
 
 
 def _actor(request) -> Actor:
-    return Actor("api", ip=client_ip(request))
+    # The address as recorded, or none: client_ip() says "unknown" for the rate limit's key, which is no
+    # address (a request without REMOTE_ADDR, e.g. through a unix socket, must still book).
+    return Actor("api", ip=request.META.get("REMOTE_ADDR") or None)
 
 
 def _language() -> str:
@@ -252,7 +298,22 @@ def _check_phone_code(data: BookingIn) -> None:
     throttle=READS,
 )
 def get_availability(request, hall: str, query: Query[AvailabilityQuery]):
-    """Arrival times of one service on one date, with the places left in each."""
+    """Arrival times of one service on one date, with the places left in each. Kept for
+    AVAILABILITY_CACHE_SECONDS (a second or two in production): when a day opens, hundreds of citizens
+    reload the same day at once, and each read would otherwise recompute it. A booking itself always takes
+    its place in the database, so a count a second old can only make a citizen see a place that has just
+    gone, and be told so."""
+    seconds = settings.AVAILABILITY_CACHE_SECONDS
+    key = f"availability:{hall}:{query.service}:{query.date}:{translation.get_language()}"
+    found = cache.get(key) if seconds else None
+    if found is None:
+        found = _availability(hall, query)
+        if seconds:
+            cache.set(key, found, seconds)
+    return found
+
+
+def _availability(hall: str, query: AvailabilityQuery) -> dict:
     service = _bookable_service(get_hall(hall), query.service)
     day = availability.day_availability(service=service, date=query.date, now=timezone.now())
     tz = service.hall.tz
@@ -287,8 +348,10 @@ def get_availability(request, hall: str, query: Query[AvailabilityQuery]):
 )
 def create_booking(request, data: BookingIn):
     """Book an arrival time. No CSRF token is needed: the request carries no cookie-based authority."""
-    service = _bookable_service(get_hall(data.hall), data.service)
+    hall = get_hall(data.hall)
+    service = _bookable_service(hall, data.service)
     slot = _slot(service, data.slot)
+    also = [_further_service(hall, code) for code in data.services]
     _check_phone_code(data)
     citizen = Citizen(
         name=data.name,
@@ -304,6 +367,7 @@ def create_booking(request, data: BookingIn):
         green_channel=green.category if green else "",
         green_note=green.note if green else "",
         actor=_actor(request),
+        also=also,
     )
     return Status(201, {**booking_out(booking), "manage_token": booking.manage_token})
 
@@ -331,7 +395,22 @@ def request_phone_code(request, data: PhoneCodeRequestIn):
     throttle=LOOKUPS,
 )
 def get_booking(request, code: str, proof: Query[ProofIn]):
-    """A booking, with personal data masked; `phone` or `manage_token` proves it is the caller's."""
+    """A booking, with personal data masked; `manage_token` proves it is the caller's. A mobile number is
+    refused here (422 `phone_in_address`): addresses end up in access logs, so it goes in the body of
+    POST /bookings/{code}/lookup."""
+    if proof.phone:
+        raise ApiError(422, "phone_in_address", PHONE_IN_ADDRESS, {"phone": PHONE_IN_ADDRESS})
+    return booking_out(get_booking_for_citizen(code, proof))
+
+
+@router.post(
+    "/bookings/{code}/lookup",
+    response={200: BookingOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=LOOKUPS,
+)
+def look_up_booking(request, code: str, proof: ProofIn):
+    """A booking, with personal data masked; `phone` or `manage_token` in the body proves it is the
+    caller's. Changes nothing."""
     return booking_out(get_booking_for_citizen(code, proof))
 
 
@@ -375,6 +454,7 @@ def list_hall_bookings(request, hall: str, query: Query[DayQuery]):
     bookings = (
         Booking.objects.filter(hall=hall_obj, slot__date=date)
         .select_related("hall", "service", "slot")
+        .prefetch_related("matters__service")
         .order_by("slot__start", "created_at", "pk")
     )
     show_name = principal.is_hall_staff
@@ -393,6 +473,7 @@ def list_hall_bookings(request, hall: str, query: Query[DayQuery]):
             "green_channel": b.green_channel,
             "green_note": b.green_note,
             "channel": b.channel,
+            "services": [m.service.code for m in sorted(b.matters.all(), key=lambda m: m.position)],
         }
         for b in bookings
     ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from appointments import slots as slot_maths
 from appointments.models import BookingRules, CapacityOverride, Slot
 from hall import calendar
-from hall.models import Counter, Service
+from hall.models import Counter, CounterAbsence, Service
 
 
 def rules_for(hall) -> BookingRules:
@@ -19,12 +19,22 @@ def rules_for(hall) -> BookingRules:
         return BookingRules(hall=hall)
 
 
+def _absences(counter_ids: list[int], hall, date: dt.date) -> tuple[slot_maths.Absence, ...]:
+    start = dt.datetime.combine(date, dt.time.min, hall.tz)
+    rows = CounterAbsence.objects.filter(counter_id__in=counter_ids).overlapping(
+        start, start + dt.timedelta(days=1)
+    )
+    return tuple(slot_maths.Absence(a.counter_id, a.start, a.end) for a in rows)
+
+
 def slot_config(service: Service, date: dt.date, rules: BookingRules) -> slot_maths.SlotConfig:
     override = (
         CapacityOverride.objects.filter(service=service, date=date).values_list("capacity", flat=True).first()
     )
+    counter_ids = list(Counter.objects.serving(service).values_list("pk", flat=True))
     return slot_maths.SlotConfig(
-        counters=Counter.objects.serving(service).count(),
+        counters=len(counter_ids),
+        absences=_absences(counter_ids, service.hall, date) if counter_ids else (),
         handling_minutes=service.average_handling_minutes,
         window_minutes=service.slot_minutes,
         utilisation=rules.utilisation_percent / 100,
@@ -49,9 +59,8 @@ def sync_slots(*, service: Service, date: dt.date, schedule: calendar.Schedule |
     A slot that is no longer in the hours is closed, never deleted: its bookings stay visible. Capacity is
     never lowered below the places already taken.
     """
-    hall = service.hall
-    config = slot_config(service, date, rules_for(hall))
-    wanted = {w.start: w for w in slot_maths.windows(schedule or hall.schedule(), date, config)}
+    schedule = schedule or service.hall.schedule()
+    wanted = _wanted(service, date, schedule)
     existing = {s.start: s for s in Slot.objects.on(service, date)}
     missing = [w for start, w in wanted.items() if start not in existing]
     stale = [s.pk for s in existing.values() if _current(s) != _target(s, wanted.get(s.start))]
@@ -62,7 +71,7 @@ def sync_slots(*, service: Service, date: dt.date, schedule: calendar.Schedule |
         Slot.objects.bulk_create(
             [
                 Slot(
-                    hall=hall,
+                    hall=service.hall,
                     service=service,
                     date=date,
                     start=w.start,
@@ -74,10 +83,91 @@ def sync_slots(*, service: Service, date: dt.date, schedule: calendar.Schedule |
             ],
             ignore_conflicts=True,
         )
-        for slot in Slot.objects.select_for_update().filter(pk__in=stale):
+        locked = list(Slot.objects.select_for_update().filter(pk__in=stale).order_by("pk"))
+        if locked:
+            # Read the hours and counters again under the locks: a home visit scheduled meanwhile lowered
+            # these slots, and capacity read before it committed must not be written back.
+            wanted = _wanted(service, date, schedule)
+        for slot in locked:
             slot.end, slot.capacity, slot.held_back, slot.closed = _target(slot, wanted.get(slot.start))
             slot.save(update_fields=["end", "capacity", "held_back", "closed"])
     return list(Slot.objects.on(service, date))
+
+
+def _wanted(service: Service, date: dt.date, schedule: calendar.Schedule) -> dict:
+    config = slot_config(service, date, rules_for(service.hall))
+    return {w.start: w for w in slot_maths.windows(schedule, date, config)}
+
+
+class CapacityConflict(Exception):
+    """Taking counters away would leave slots holding more places than they could then offer."""
+
+    def __init__(self, slots: list[Slot]):
+        super().__init__(", ".join(str(s.pk) for s in slots))
+        self.slots = slots
+
+
+def _local_dates(hall, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    first, last = hall.local_date(start), hall.local_date(end - dt.timedelta(microseconds=1))
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def take_counters_away(
+    *, hall, counters: list[Counter], start: dt.datetime, end: dt.datetime, reason: str
+) -> list[CounterAbsence]:
+    """Record that the counters are unstaffed from `start` to `end` and lower the capacity of every slot
+    of every service they serve in that period by exactly the counters taken. Call inside a transaction.
+
+    The slots are locked before their bookings are counted, so that a concurrent booking either commits
+    first (and is counted) or waits and then meets the lowered capacity. Raises CapacityConflict, writing
+    nothing the caller's rollback would not undo, when a slot already holds more places than it could
+    then offer: bookings are never dropped.
+    """
+    services = list(Service.objects.active().filter(counters__in=counters).distinct().select_related("hall"))
+    dates = _local_dates(hall, start, end)
+    schedule = hall.schedule()
+    for service in services:  # make sure every slot exists with its present capacity before it is lowered
+        for date in dates:
+            sync_slots(service=service, date=date, schedule=schedule)
+    absences = CounterAbsence.objects.bulk_create(
+        [CounterAbsence(hall=hall, counter=c, start=start, end=end, reason=reason[:200]) for c in counters]
+    )
+    # Lock the slot rows only: FOR UPDATE on the joined service would make every booking of it wait (its
+    # foreign-key check needs a share lock on the service row) and deadlock with those holding a slot.
+    affected = list(
+        Slot.objects.select_for_update(of=("self",))
+        .filter(service__in=services, date__in=dates, start__lt=end, end__gt=start)
+        .select_related("service")
+        .order_by("pk")
+    )
+    wanted = {(s.pk, d): _wanted(s, d, schedule) for s in services for d in dates}
+    conflicts, changes = [], []
+    for slot in affected:
+        window = wanted[(slot.service_id, slot.date)].get(slot.start)
+        capacity, held_back = (window.capacity, window.held_back) if window else (0, 0)
+        if slot.taken > capacity or slot.taken_held_back > held_back:
+            conflicts.append(slot)
+        changes.append((slot, window))
+    if conflicts:
+        raise CapacityConflict(conflicts)
+    for slot, window in changes:
+        slot.end, slot.capacity, slot.held_back, slot.closed = _target(slot, window)
+        slot.save(update_fields=["end", "capacity", "held_back", "closed"])
+    return absences
+
+
+def bring_counters_back(*, absences: list[CounterAbsence]) -> None:
+    """Delete the absences and give their slots back the capacity of the counters present again."""
+    if not absences:
+        return
+    hall = absences[0].hall
+    start, end = min(a.start for a in absences), max(a.end for a in absences)
+    counters = [a.counter_id for a in absences]
+    CounterAbsence.objects.filter(pk__in=[a.pk for a in absences]).delete()
+    schedule = hall.schedule()
+    for service in Service.objects.active().filter(counters__in=counters).distinct().select_related("hall"):
+        for date in _local_dates(hall, start, end):
+            sync_slots(service=service, date=date, schedule=schedule)
 
 
 NOT_YET_OPEN = _("Booking for this day opens at %(time)s on %(date)s.")

@@ -21,6 +21,7 @@ GREEN_NOTE_REQUIRED = _("Tell us briefly what is urgent, so that staff can help 
 CODE_REQUIRED = _("Enter the booking code.")
 CODE_INVALID = _("Enter the 6 digits from the text message.")
 SLOT_REQUIRED = _("Choose an arrival time.")
+TOO_MANY_SERVICES = _("Choose at most two more services.")
 
 
 def _mobile_field(**kwargs) -> PhoneNumberField:
@@ -120,6 +121,27 @@ class BookingForm(CitizenForm):
         return data
 
 
+class AlsoForm(forms.Form):
+    """Further services to do at the same visit, in the same arrival window (at most two)."""
+
+    services = forms.MultipleChoiceField(
+        label=_("What else do you want to do at the same visit?"),
+        help_text=_("You can add up to two more services. Each needs a place in this arrival window."),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["services"].choices = choices
+
+    def clean_services(self):
+        chosen = self.cleaned_data["services"]
+        if len(chosen) > 2:
+            raise ValidationError(TOO_MANY_SERVICES, code="too_many")
+        return chosen
+
+
 class StaffBookingForm(BookingForm):
     slot = forms.ModelChoiceField(
         label=_("Arrival time"),
@@ -133,15 +155,32 @@ class StaffBookingForm(BookingForm):
         help_text=_("Places held back for the green channel and walk-ins; only staff can book them."),
         required=False,
     )
+    also = forms.ModelMultipleChoiceField(
+        label=_("Also at the same visit"),
+        help_text=_("Up to two more services, booked for the same arrival time."),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
-    field_order = ["slot", "use_held_back", *BookingForm.field_order]
+    field_order = ["slot", "use_held_back", "also", *BookingForm.field_order]
 
-    def __init__(self, *args, slots, **kwargs):
+    def __init__(self, *args, slots, others=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].queryset = slots
+        if others is None or not others.exists():
+            del self.fields["also"]
+        else:
+            self.fields["also"].queryset = others
         self.fields["slot"].label_from_instance = self.slot_label
         self.fields["name"].help_text = ""
         self.fields["phone"].help_text = ""
+
+    def clean_also(self):
+        chosen = list(self.cleaned_data["also"])
+        if len(chosen) > 2:
+            raise ValidationError(TOO_MANY_SERVICES, code="too_many")
+        return chosen
 
     @staticmethod
     def slot_label(slot):

@@ -10,7 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.availability import rules_for
-from appointments.models import Booking, BookingEvent, BookingState, WaitlistEntry
+from appointments.models import (
+    ACTIVE_STATES,
+    Booking,
+    BookingEvent,
+    BookingMatter,
+    BookingState,
+    WaitlistEntry,
+)
 from hall.models import Hall
 from notifications.models import Notification
 
@@ -37,6 +44,11 @@ def mark_no_shows(*, now: dt.datetime | None = None) -> int:
                 source="system",
             )
             marked += 1
+        # Further matters of every booking that is no longer active stop counting (a sweep, so that any
+        # path that ended a booking is covered).
+        BookingMatter.objects.exclude(active_id_hash=None).exclude(booking__state__in=ACTIVE_STATES).update(
+            active_id_hash=None
+        )
     if marked:
         log.info("marked %s bookings as no-show", marked)
     return marked

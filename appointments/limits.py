@@ -1,7 +1,9 @@
 """Anti-abuse rules: per-person booking limits, the no-show policy and rate limits."""
 
 import datetime as dt
+import logging
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -9,6 +11,8 @@ from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import BlockLift, Booking, BookingRules, BookingState
+
+log = logging.getLogger(__name__)
 
 LIMIT_DAY = _(
     "You can make at most %(n)s booking(s) a day. Please come back tomorrow or change your booking."
@@ -101,9 +105,15 @@ def hit_rate_limit(scope: str, key: str, limit: int, seconds: int = 3600) -> boo
     if not settings.RATE_LIMITS:
         return False
     cache_key = f"rate:{scope}:{key}"
-    cache.add(cache_key, 0, timeout=seconds)
     try:
-        return cache.incr(cache_key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=seconds)
+        cache.add(cache_key, 0, timeout=seconds)
+        try:
+            return cache.incr(cache_key) > limit
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=seconds)
+            return False
+    except redis.RedisError as error:
+        # Redis down: let the attempt through rather than refuse every booking in the province for the
+        # minutes of the outage; the per-person limits are in PostgreSQL and still hold (docs/faults.md).
+        log.warning("rate limit %s not counted: %s", scope, type(error).__name__)
         return False

@@ -10,21 +10,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from appointments import availability, ics, limits, services
+from appointments import availability, ics, limits, matters, services
 from appointments.forms import FindBookingForm
 from appointments.models import Booking, Slot
 from appointments.services import BookingError
 from appointments.views import booking_context, client_ip, get_booking, parse_date, posted, web_actor
+from hall.models import Material
 
 FIND_PER_IP_HOUR = 20
 
 
 def booked(request, token):
     booking = get_booking(token)
+    context = booking_context(booking)
+    services_in_order = [m.service for m in context["matters"]]
+    by_service = {s.pk: [] for s in services_in_order}
+    for material in Material.objects.filter(service__in=services_in_order):  # one query for all matters
+        by_service[material.service_id].append(material)
+    to_bring = [(s, by_service[s.pk]) for s in services_in_order]
     return render(
         request,
         "appointments/booked.html",
-        {**booking_context(booking), "materials": booking.service.materials.all()},
+        {**context, "materials": to_bring[0][1], "to_bring": to_bring},
     )
 
 
@@ -55,7 +62,8 @@ def reschedule(request, token):
     error = None
     if request.method == "POST":
         slot_id = request.POST.get("slot", "")
-        slot = get_object_or_404(Slot, pk=int(slot_id) if slot_id.isdigit() else 0, service=booking.service)
+        valid = slot_id.isascii() and slot_id.isdigit()  # "²" is a digit to isdigit() but not to int()
+        slot = get_object_or_404(Slot, pk=int(slot_id) if valid else 0, service=booking.service)
         try:
             services.reschedule_booking(booking=booking, slot=slot, actor=web_actor(request), now=now)
         except BookingError as refusal:
@@ -79,18 +87,28 @@ def ics_file(request, token):
         uid=f"{booking.code}@chuangkou",
         start=booking.slot.start,
         end=booking.slot.end,
-        summary=f"{booking.service.name} · {booking.hall.name}",
+        summary=f"{services.service_names(booking)} · {booking.hall.name}",
         location=booking.hall.address,
         description=_(
             "Booking code %(code)s. Bring the materials listed in the guide. Change or cancel: %(url)s"
         )
-        % {"code": booking.code, "url": services.manage_url(booking)},
+        % {"code": booking.code, "url": services.manage_url(booking)}
+        + _materials_text(booking),
         url=services.manage_url(booking),
         stamp=booking.created_at,
     )
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="booking-{booking.code}.ics"'
     return response
+
+
+def _materials_text(booking) -> str:
+    """What to bring for each service of the visit, one line per service."""
+    lines = [
+        f"{m.service.name}: {'; '.join(str(x.name) for x in m.service.materials.all()) or '-'}"
+        for m in matters.matters_of(booking)
+    ]
+    return "\n\n" + _("What to bring") + "\n" + "\n".join(lines)
 
 
 def qr(request, token):

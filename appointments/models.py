@@ -232,6 +232,53 @@ class Booking(models.Model):
         return mask_phone(self.phone)
 
 
+MAX_MATTERS = 3  # services a booking may hold: the first (Booking.service) and up to two more
+
+
+class BookingMatterQuerySet(models.QuerySet):
+    def active_for(self, id_hash: str):
+        return self.filter(active_id_hash=id_hash)
+
+
+class BookingMatter(models.Model):
+    """A further service done at the same visit (positions 2 and 3; the first is Booking.service/slot), with
+    the places it takes in that service's slot for the same arrival window."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="matters")
+    position = models.PositiveSmallIntegerField(_("position"))
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="booking_matters", verbose_name=_("service")
+    )
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="booking_matters", verbose_name=_("slot")
+    )
+    uses_held_back = models.BooleanField(_("uses a held-back place"), default=False)
+    # The person's ID hash while the booking is active, NULL afterwards: the partial unique index below then
+    # holds "one active booking per ID number and service" for further matters too, and no copy of the hash
+    # outlives the booking.
+    active_id_hash = models.CharField(max_length=64, null=True, blank=True)
+
+    objects = BookingMatterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("further matter")
+        verbose_name_plural = _("further matters")
+        ordering = ["booking", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "position"], name="booking_matter_position_once"),
+            models.UniqueConstraint(fields=["booking", "service"], name="booking_matter_service_once"),
+            models.UniqueConstraint(
+                fields=["service", "active_id_hash"], name="one_active_matter_per_id_per_service"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=2, position__lte=MAX_MATTERS), name="booking_matter_position_2_to_3"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id} #{self.position} {self.service_id}"
+
+
 class HoldReason(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled, not yet back on sale")
     MOVED = "moved", _("rescheduled away, not yet back on sale")

@@ -3,20 +3,22 @@
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments import availability, limits
+from appointments import availability, limits, matters
 from appointments.models import (
     BlockLift,
     Booking,
     BookingEvent,
+    BookingMatter,
     BookingState,
     Channel,
     HoldReason,
@@ -38,6 +40,13 @@ DUPLICATE_BOOKING = _(
 )
 NOT_CHANGEABLE = _("This booking can no longer be changed.")
 HELD_BACK_STAFF_ONLY = _("Only staff can book the places held back for the green channel.")
+SERVICE_FULL = _(
+    "%(service)s is fully booked at this time. Leave it out, or choose another time for the whole visit."
+)
+SERVICE_NOT_THEN = _(
+    "%(service)s cannot be booked at this time. Leave it out, or choose another time for the whole visit."
+)
+TOO_MANY_MATTERS = _("You can add at most two more services to one visit.")
 
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B
 
@@ -139,6 +148,11 @@ def _tell(booking: Booking, kind: str, render, key: str = "") -> None:
     )
 
 
+def service_names(booking: Booking) -> str:
+    """The booking's services in order, for messages: 'ID card renewal + Household certificate'."""
+    return " + ".join(str(m.service.name) for m in matters.matters_of(booking))
+
+
 def _confirmation_text(booking: Booking):
     slot = booking.slot
     start = timezone.localtime(slot.start, booking.hall.tz)
@@ -148,7 +162,7 @@ def _confirmation_text(booking: Booking):
         "Bring the materials listed in the guide. Change or cancel: %(url)s"
     ) % {
         "hall": booking.hall.name,
-        "service": booking.service.name,
+        "service": service_names(booking),
         "date": start.date().isoformat(),
         "start": start.strftime("%H:%M"),
         "end": end.strftime("%H:%M"),
@@ -177,8 +191,10 @@ def book(
     actor: Actor,
     now: dt.datetime | None = None,
     use_held_back: bool = False,
+    also: Sequence = (),
 ) -> Booking:
-    """Book places in a slot for a citizen. Raises BookingError with a message the citizen can act on."""
+    """Book places in a slot for a citizen, and in the same window for each further service in `also` (at
+    most two): all places or none. Raises BookingError with a message the citizen can act on."""
     now = now or timezone.now()
     id_number = validate_id_number(citizen.id_number, today=now.date())
     id_hash, phone_hash = hash_id_number(id_number), hash_phone(citizen.phone)
@@ -195,17 +211,15 @@ def book(
         availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now)
     ):
         raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
+    further = _further_slots(slot, also, rules, now, staff_booking)
 
     with transaction.atomic():
         limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
-        if Booking.objects.active().filter(service=slot.service, id_hash=id_hash).exists():
+        if _holds_active_booking(id_hash, [slot.service_id, *(s.service_id for s in further)]):
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
         if not staff_booking:
             _check_person(rules, id_hash, phone_hash, green_channel, now)
-        if not _take_places(slot, persons, use_held_back) and not _take_places_after_release(
-            slot, persons, use_held_back, now
-        ):
-            raise BookingError("slot_full", SLOT_FULL, field="slot")
+        _take_all([slot, *further], persons, use_held_back, now)
         try:
             with transaction.atomic():
                 booking = _create_booking(
@@ -218,12 +232,86 @@ def book(
                     actor=actor,
                     now=now,
                 )
+                _add_matters(booking, further, id_hash, use_held_back)
         except IntegrityError:
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
-        _record(booking, "", actor)
+        _record(booking, "", actor, note=_matters_note(further))
         _tell(booking, Kind.BOOKING_CONFIRMED, lambda: _confirmation_text(booking))
     log.info("booking %s created in slot %s via %s", booking.pk, slot.pk, actor.source)
     return booking
+
+
+def _further_slots(first: Slot, also: Sequence, rules, now: dt.datetime, staff_booking: bool) -> list[Slot]:
+    """Each further service's slot for the first one's window, checked before any place is taken."""
+    services = list(also)
+    if len(services) > matters.MAX_FURTHER:
+        raise BookingError("too_many_services", TOO_MANY_MATTERS, field="services")
+    ids = [first.service_id, *(s.pk for s in services)]
+    if len(set(ids)) != len(ids):
+        raise BookingError("duplicate_booking", DUPLICATE_BOOKING, field="services")
+    slots = []
+    for service in services:
+        slot = None
+        if service.hall_id == first.hall_id and service.active and service.bookable:
+            slot = matters.slot_for(service, first)
+        if slot is None or not (staff_booking or availability.bookable_slot(rules, slot, now)):
+            raise BookingError("not_bookable", SERVICE_NOT_THEN % {"service": service.name}, field="services")
+        slots.append(slot)
+    return slots
+
+
+def _holds_active_booking(id_hash: str, service_ids: list[int]) -> bool:
+    """One active booking per ID number and service, whether the service is a booking's first matter or a
+    further one. Run under the person's lock; the partial unique indexes back it up."""
+    # One statement: an active booking of this person whose first or a further service is one of these.
+    return (
+        Booking.objects.active()
+        .filter(id_hash=id_hash)
+        .filter(Q(service__in=service_ids) | Q(matters__service__in=service_ids))
+        .exists()
+    )
+
+
+def _take_all(slots: list[Slot], persons: int, held_back: bool, now: dt.datetime) -> None:
+    """Take the places in every slot or none: the slots are taken in the order of their ids, so that two
+    visits needing the same slots never wait for each other in opposite orders (no deadlock); a full one
+    raises and the transaction gives back those already taken. The first slot is the booked time."""
+    first = slots[0]
+    for slot in sorted(slots, key=lambda s: s.pk):
+        if _take_places(slot, persons, held_back):
+            continue
+        if _take_places_after_release(slot, persons, held_back, now):
+            continue
+        if slot is first and len(slots) == 1:
+            raise BookingError("slot_full", SLOT_FULL, field="slot")
+        field = "slot" if slot is first else "services"
+        raise BookingError("slot_full", SERVICE_FULL % {"service": slot.service.name}, field=field)
+
+
+def _add_matters(booking: Booking, slots: list[Slot], id_hash: str, held_back: bool) -> None:
+    BookingMatter.objects.bulk_create(
+        BookingMatter(
+            booking=booking,
+            position=n,
+            service_id=slot.service_id,
+            slot=slot,
+            uses_held_back=held_back,
+            active_id_hash=id_hash,
+        )
+        for n, slot in enumerate(slots, start=2)
+    )
+
+
+def _matters_note(slots: list[Slot]) -> str:
+    return "also " + ", ".join(f"service {s.service_id} slot {s.pk}" for s in slots) if slots else ""
+
+
+def end_matters(booking_ids) -> None:
+    """A booking stopped being active (cancelled, served, no-show): its further matters no longer count
+    against the one-booking-per-service rule."""
+    BookingMatter.objects.filter(booking_id__in=booking_ids).exclude(active_id_hash=None).update(
+        active_id_hash=None
+    )
 
 
 def _take_places_after_release(slot: Slot, persons: int, held_back: bool, now: dt.datetime) -> bool:
@@ -300,6 +388,11 @@ def cancel_booking(*, booking: Booking, actor: Actor, now: dt.datetime | None = 
         booking.cancelled_at = now
         booking.save(update_fields=["state", "cancelled_at"])
         _hold(booking.slot, booking.persons, booking.uses_held_back, HoldReason.CANCELLED, now)
+        further = list(booking.matters.select_related("slot__hall"))
+        for matter in further:
+            _hold(matter.slot, booking.persons, matter.uses_held_back, HoldReason.CANCELLED, now)
+        if further:
+            end_matters([booking.pk])
         _record(booking, BookingState.BOOKED, actor)
         _tell(
             booking,
@@ -315,28 +408,34 @@ def cancel_booking(*, booking: Booking, actor: Actor, now: dt.datetime | None = 
 def reschedule_booking(
     *, booking: Booking, slot: Slot, actor: Actor, now: dt.datetime | None = None
 ) -> Booking:
-    """Move to another slot of the same service. The old places are kept until the new ones are taken,
-    and return to sale after the cancel delay."""
+    """Move to another slot of the same service, and every further matter to its service's slot for the
+    new window. The old places are kept until all the new ones are taken, and return to sale after the
+    cancel delay."""
     now = now or timezone.now()
     if slot.service_id != booking.service_id:
         raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
     rules = availability.rules_for(booking.hall)
     if availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now):
         raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
+    further = list(booking.matters.select_related("service", "slot__hall"))
+    new_slots = _further_slots(slot, [m.service for m in further], rules, now, staff_booking=False)
     with transaction.atomic():
         booking = _locked(booking)
         if not booking.can_change:
             raise BookingError("not_changeable", NOT_CHANGEABLE)
         if slot.pk == booking.slot_id:
             return booking
-        if not _take_places(slot, booking.persons, False) and not _take_places_after_release(
-            slot, booking.persons, False, now
-        ):
-            raise BookingError("slot_full", SLOT_FULL, field="slot")
+        # A further matter whose window also holds the new time keeps its places.
+        moves = [(m, new) for m, new in zip(further, new_slots, strict=True) if new.pk != m.slot_id]
+        _take_all([slot, *(new for _m, new in moves)], booking.persons, False, now)
         old_slot, old_held_back = booking.slot, booking.uses_held_back
         booking.slot, booking.uses_held_back = slot, False
         booking.save(update_fields=["slot", "uses_held_back"])
         _hold(old_slot, booking.persons, old_held_back, HoldReason.MOVED, now)
+        for matter, new in moves:
+            _hold(matter.slot, booking.persons, matter.uses_held_back, HoldReason.MOVED, now)
+            matter.slot, matter.uses_held_back = new, False
+            matter.save(update_fields=["slot", "uses_held_back"])
         _record(booking, BookingState.BOOKED, actor, note=f"slot {old_slot.pk} -> {slot.pk}")
         _tell(
             booking, Kind.BOOKING_RESCHEDULED, lambda: _confirmation_text(booking), key=slot.start.isoformat()
@@ -453,7 +552,7 @@ def accept_offer(
             raise BookingError("offer_gone", OFFER_GONE)
         limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
         slot = hold.slot
-        if Booking.objects.active().filter(service=slot.service, id_hash=id_hash).exists():
+        if _holds_active_booking(id_hash, [slot.service_id]):
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
         _check_person(availability.rules_for(slot.hall), id_hash, phone_hash, "", now)
         hold.delete()

@@ -71,6 +71,7 @@ def staff_book_service(request, slug, code):
     form = StaffBookingForm(
         request.POST if request.method == "POST" and date else None,
         slots=_slots(service, date, now),
+        others=service.hall.services.bookable().exclude(pk=service.pk),
         initial={"language": get_language(), "persons": 1},
     )
     error = None
@@ -97,4 +98,5 @@ def _book(request, data: dict, now: dt.datetime):
         actor=Actor("staff", user=request.user, ip=client_ip(request)),
         now=now,
         use_held_back=data["use_held_back"],
+        also=data.get("also", []),
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/", views.details, name="details"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/verify/", views.verify, name="verify"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/confirm/", views.confirm, name="confirm"),
+    path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/also/", views.also, name="also"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/waitlist/", views.join_waitlist, name="join_waitlist"),
     path("booking/find/", manage_views.find_booking, name="find"),
     path("booking/<str:token>/", manage_views.manage, name="manage"),

@@ -1,7 +1,8 @@
 """One-time codes that prove a citizen holds the mobile number they book with (BOOKING_SMS_CODE).
 
-The code is kept only as a keyed hash in the cache, for ten minutes and five tries; the text message goes
-through the notification outbox like every other message.
+The code is kept only as a keyed hash in the cache, beside a keyed hash of the mobile (never the number
+itself), for ten minutes and five tries; the text message goes through the notification outbox like every
+other message.
 """
 
 import hashlib
@@ -47,7 +48,7 @@ def send_code(*, hall, phone, language: str) -> str:
     nonce, code = secrets.token_urlsafe(16), f"{secrets.randbelow(10**6):06d}"
     entry = {
         "digest": _digest(nonce, code),
-        "phone": str(phone),
+        "phone": hash_phone(phone),  # the mobile itself stays out of Redis
         "tries": 0,
         "until": time.time() + CODE_SECONDS,
     }
@@ -69,7 +70,7 @@ def send_code(*, hall, phone, language: str) -> str:
 def check_code(*, nonce: str, phone, code: str) -> str | None:
     """None when `code` is the one sent to `phone` under `nonce` (which is then used up), else why not."""
     entry = cache.get(_key(nonce)) if nonce else None
-    if entry is None or entry["phone"] != str(phone) or entry["tries"] >= MAX_TRIES:
+    if entry is None or entry["phone"] != hash_phone(phone) or entry["tries"] >= MAX_TRIES:
         return str(CODE_EXPIRED)
     if hmac.compare_digest(entry["digest"], _digest(nonce, code)):
         cache.delete(_key(nonce))

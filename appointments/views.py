@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from phonenumber_field.phonenumber import PhoneNumber
 
-from appointments import availability, limits, services, verification
-from appointments.forms import BookingForm, CitizenForm, VerifyForm, WaitlistForm
+from appointments import availability, limits, matters, services, verification
+from appointments.forms import AlsoForm, BookingForm, CitizenForm, VerifyForm, WaitlistForm
 from appointments.models import Booking, PlaceHold, Slot, WaitlistEntry, WaitlistState
 from appointments.services import Actor, BookingError, Citizen
 from hall.models import Service
@@ -73,7 +73,15 @@ def posted(request):
 
 
 def booking_context(booking: Booking) -> dict:
-    return {"booking": booking, "hall": booking.hall, "service": booking.service, "slot": booking.slot}
+    visit = matters.matters_of(booking)
+    return {
+        "booking": booking,
+        "hall": booking.hall,
+        "service": booking.service,
+        "slot": booking.slot,
+        "matters": visit,
+        "several": len(visit) > 1,
+    }
 
 
 def choose_date(request, slug, code):
@@ -123,7 +131,12 @@ def details(request, slug, code, date, slot_id):
     form = BookingForm(posted(request), initial=draft or {"language": get_language(), "persons": 1})
     if request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "phone": str(form.cleaned_data["phone"]), "slot": slot.pk}
+        data["also"] = (_draft(request, slot) or {}).get("also", [])
         request.session[DRAFT] = data
+        if not request.user.is_authenticated:
+            # The draft holds the name, mobile and ID number until the booking is made: an abandoned one
+            # goes BOOKING_DRAFT_MINUTES after the last step (erased nightly with the expired sessions).
+            request.session.set_expiry(settings.BOOKING_DRAFT_MINUTES * 60)
         if _needs_phone_code(request, data):
             return _send_phone_code(request, service, data, args)
         return redirect("appointments:confirm", *args)
@@ -206,10 +219,42 @@ def confirm(request, slug, code, date, slot_id):
     return render(request, "appointments/confirm.html", _confirm_context(service, slot, draft, error, args))
 
 
+def _also_services(slot: Slot, draft: dict) -> list[Service]:
+    """The further services the citizen chose, in their order (a service no longer bookable drops out)."""
+    codes = draft.get("also", [])
+    found = {s.code: s for s in matters.candidates(slot).filter(code__in=codes)}
+    return [found[c] for c in codes if c in found]
+
+
+@require_http_methods(["GET", "POST"])
+def also(request, slug, code, date, slot_id):
+    """Other services to do at the same visit: those with room for everyone in this arrival window."""
+    service, slot, args = _flow(slug, code, date, slot_id)
+    draft = _draft(request, slot)
+    if draft is None:
+        return _restart(request, slot, args)
+    offered = matters.available_extras(slot, draft["persons"], timezone.now())
+    choices = [(m.service.code, _offer_label(m)) for m in offered]
+    form = AlsoForm(posted(request), choices=choices, initial={"services": draft.get("also", [])})
+    if request.method == "POST" and form.is_valid():
+        request.session[DRAFT] = {**draft, "also": form.cleaned_data["services"]}
+        return redirect("appointments:confirm", *args)
+    context = {"hall": service.hall, "service": service, "slot": slot, "form": form, "args": args}
+    return render(request, "appointments/also.html", {**context, "offered": offered})
+
+
+def _offer_label(matter) -> str:
+    return _("%(service)s (places left: %(places)s)") % {
+        "service": matter.service.name,
+        "places": matter.slot.remaining,
+    }
+
+
 def _book(request, slot: Slot, draft: dict) -> Booking:
     try:
         booking = services.book(
             slot=slot,
+            also=_also_services(slot, draft),
             citizen=_citizen(draft),
             persons=draft["persons"],
             green_channel=draft["green_channel"],
@@ -246,6 +291,8 @@ def _confirm_context(service, slot, draft, error, args) -> dict:
         "error": error,
         "no_show_warning": warning,
         "args": args,
+        "also_services": _also_services(slot, draft),
+        "can_add": matters.candidates(slot).exists(),
     }
 
 

@@ -1,18 +1,19 @@
 """Booking rush benchmark: 500 citizens book the same day's 20 arrival windows at the same moment.
 
-    .venv/bin/python bench/booking_rush.py [--workers 2] [--clients 500] [--waves 3]
+    .venv/bin/python bench/booking_rush.py [--server gunicorn] [--workers 4] [--clients 500] [--waves 3]
 
 Creates its own PostgreSQL database (ck_bench, dropped and re-created), migrates it, adds one hall with one
 service whose day has 20 windows of 20 places each (400 places for 500 clients), starts the production
-server (uvicorn, hall.asgi:application) on 127.0.0.1 with RATE_LIMITS=off and BOOKING_SMS_CODE=off, and
-measures in one run:
+server (gunicorn, hall.wsgi:application, sync workers; `--server uvicorn` for the ASGI server) on
+127.0.0.1 with RATE_LIMITS=off and BOOKING_SMS_CODE=off, and measures in one run:
 
 - the rush: all clients are released together and each POSTs one booking to /api/v1/bookings (a window
   chosen round-robin); bookings/s, latency percentiles, refusals, and the oversold count read back from the
   database; repeated --waves times on a reset day;
 - the same server's throughput on a trivial JSON view (GET /api/v1/halls) and on availability reads
   (GET /api/v1/halls/{hall}/availability), with the same number of clients, each looping for a few seconds;
-- PostgreSQL's hot-row rate: as many connections as the server's pools hold (workers x DATABASE_POOL_MAX),
+- PostgreSQL's hot-row rate: as many connections as the server runs transactions at once (one per gunicorn
+  sync worker; workers x DATABASE_POOL_MAX under uvicorn), and 40 for comparison,
   each running `UPDATE ... SET taken = taken + 1 WHERE id = %s AND taken + 1 <= capacity` in its own
   transaction (autocommit) on a scratch table, over 20 rows (the rush's shape) and over one row.
 
@@ -40,7 +41,16 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
-from bench.common import PY, ROOT, children, cpu_seconds, django_setup, recreate_database, server_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    PY,
+    ROOT,
+    children,
+    cpu_seconds,
+    django_setup,
+    recreate_database,
+    server_env,
+    web_command,
+)
 
 HALL, SERVICE = "bench", "id-card-renewal"
 WINDOWS, PLACES = 20, 20
@@ -228,10 +238,9 @@ def hot_row_rate(database_url: str, connections: int, rows: int, seconds: float)
     return sum(counts) / (time.perf_counter() - start)
 
 
-def start_server(env: dict, app: str, workers: int, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(env: dict, server: str, workers: int, port: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("w")
-    command = [PY, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(workers), "--no-access-log", "--timeout-keep-alive", "60"]
+    command = web_command(server, port, workers)
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -337,13 +346,13 @@ def check_targets(figures: dict, hot: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "uvicorn"], default="gunicorn", help="production web server"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="web server worker processes")
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--waves", type=int, default=3, help="rushes, each on a reset day")
     parser.add_argument("--seconds", type=float, default=5, help="length of each throughput phase")
-    parser.add_argument(
-        "--app", default="hall.asgi:application", help="ASGI application, to compare variants"
-    )
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -364,21 +373,25 @@ def main() -> int:
     print(f"set-up: {len(slot_ids)} windows x {PLACES} places on {date}, in {time.time() - started:.1f} s")
 
     log_path, port = Path(var_dir) / "server.log", free_port()
-    server = start_server(env, args.app, args.workers, port, log_path)
+    server = start_server(env, args.server, args.workers, port, log_path)
     try:
         wait_until_up(f"http://127.0.0.1:{port}", server, log_path)
-        print(f"server: uvicorn {args.app}, {args.workers} worker(s), database pool {POOL_MAX} per worker")
+        print(f"server: {args.server}, {args.workers} worker(s), database pool up to {POOL_MAX} per worker")
         meter = CpuMeter([server.pid, *children(server.pid)])
         figures = asyncio.run(measure(args, f"http://127.0.0.1:{port}", date, slot_ids, meter))
     finally:
         server.terminate()
         server.wait(timeout=15)
 
-    connections = args.workers * POOL_MAX
+    # The database sees as many concurrent transactions as the server can run: one per sync worker of
+    # gunicorn, up to the pool per uvicorn worker.
+    connections = args.workers if args.server == "gunicorn" else args.workers * POOL_MAX
     hot = hot_row_rate(database_url, connections, WINDOWS, args.seconds)
     hot_one = hot_row_rate(database_url, connections, 1, args.seconds)
-    print(f"PostgreSQL conditional UPDATE, {connections} connections, autocommit:")
+    hot_40 = hot_row_rate(database_url, 40, WINDOWS, args.seconds)
+    print(f"PostgreSQL conditional UPDATE, {connections} connections (the server's), autocommit:")
     print(f"  over {WINDOWS} rows (the rush's shape): {hot:.0f}/s; on one row: {hot_one:.0f}/s")
+    print(f"  over {WINDOWS} rows with 40 connections: {hot_40:.0f}/s")
     redis.Redis.from_url(redis_url).flushdb()
 
     check_targets(figures, hot)

@@ -1,14 +1,16 @@
 """Call-next benchmark: 20 windows empty a queue of 1,000 waiting tickets through the JSON API.
 
-    .venv/bin/python bench/call_next.py [--servers 2] [--counters 20] [--tickets 1000] [--solo 50]
+    .venv/bin/python bench/call_next.py [--server gunicorn] [--servers 4] [--counters 20] [--tickets 1000]
 
 Creates its own PostgreSQL database (ck_bench_queue, dropped and re-created, dropped again at the end),
 migrates it, adds one hall with one service, 20 windows each with its own clerk and API token, and 1,000
-waiting walk-in tickets; starts the production server (uvicorn, hall.asgi:application; --servers single-
-worker processes on consecutive ports, the clients spread evenly over them as by a load balancer) on
-127.0.0.1 with RATE_LIMITS=off; each clerk opens their window through the API. First one window alone
-calls and completes --solo tickets (the unloaded latency). Then 20 clients (asyncio + httpx, one per
-window, each with its own connection) are released together and each loops
+waiting walk-in tickets; starts the production server (gunicorn, hall.wsgi:application, --servers sync
+workers; or with --server uvicorn, --servers single-worker uvicorn processes on consecutive ports, the
+clients spread evenly over them as by a load balancer) on 127.0.0.1 with RATE_LIMITS=off; each clerk
+opens their window through the API. First one window alone calls and completes --solo tickets (the
+unloaded latency). Then the race itself, --rounds times: all 20 windows press call-next at the same moment
+(then complete what they got, then pause 0.3 s, as serving would). Then, for throughput, 20 clients
+(asyncio + httpx, one per window, each with its own connection) are released together and each loops
 
     POST /api/v1/counters/{id}/call-next  ->  POST /api/v1/tickets/{ticket}/complete {"outcome": "done"}
 
@@ -38,7 +40,17 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
-from bench.common import PY, ROOT, cpu_seconds, django_setup, drop_database, recreate_database, server_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    PY,
+    ROOT,
+    children,
+    cpu_seconds,
+    django_setup,
+    drop_database,
+    recreate_database,
+    server_env,
+    web_command,
+)
 
 HALL = "bench-queue"
 POOL_MAX = 20  # DATABASE_POOL_MAX of each server worker (the settings' default)
@@ -105,24 +117,19 @@ def percentiles(latencies: list[float]) -> str:
     return f"p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms"
 
 
-def start_servers(env: dict, processes: int, port: int, log_dir: Path) -> list[subprocess.Popen]:
-    """One single-worker uvicorn per port: clients are spread evenly over them, as a load balancer would
-    (`uvicorn --workers N` lets the kernel hand keep-alive connections to whichever worker accepts
-    first, and here most of the 20 landed on one worker)."""
+def start_servers(env: dict, server: str, processes: int, port: int, log_dir: Path) -> list[subprocess.Popen]:
+    """gunicorn: one master with `processes` sync workers (they take connections from one listening socket,
+    one request at a time). uvicorn: one single-worker process per port, the clients spread evenly over
+    them, as a load balancer would (`uvicorn --workers N` lets the kernel hand keep-alive connections to
+    whichever worker accepts first, and here most of the 20 landed on one worker)."""
+    if server == "gunicorn":
+        log = (log_dir / "server.log").open("w")
+        command = web_command("gunicorn", port, processes)
+        return [subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)]
     servers = []
     for n in range(processes):
         log = (log_dir / f"server-{n}.log").open("w")
-        command = [
-            PY,
-            "-m",
-            "uvicorn",
-            "hall.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port + n),
-        ]
-        command += ["--no-access-log", "--timeout-keep-alive", "60"]
+        command = web_command("uvicorn", port + n, 1)
         servers.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
     return servers
 
@@ -163,14 +170,52 @@ async def window(client: httpx.AsyncClient, counter_id: int, go, figures: dict, 
             return
 
 
-async def measure(bases: list[str], windows: list[tuple[int, str]], solo: int, deadline: float) -> dict:
+async def race_rounds(clients, windows, rounds: int, figures: dict) -> None:
+    """All windows press call-next at the same moment, then complete what they got; `rounds` times, with a
+    pause between rounds (the service itself). Each round is the race of the issue: 20 counters at once."""
+    for _ in range(rounds):
+        started = time.perf_counter()
+
+        async def call(client, counter_id, started=started):
+            response = await client.post(f"/api/v1/counters/{counter_id}/call-next")
+            figures["race"].append(time.perf_counter() - started)
+            return response
+
+        answers = await asyncio.gather(
+            *(call(c, counter_id) for c, (counter_id, _k) in zip(clients, windows, strict=True))
+        )
+        called = [a.json()["ticket"]["id"] for a in answers if a.status_code == 200]
+        figures["errors"].update(
+            f"race call-next {a.status_code}" for a in answers if a.status_code not in (200, 204)
+        )
+        figures["race_called"] += called
+        done = await asyncio.gather(
+            *(
+                c.post(f"/api/v1/tickets/{ticket_id}/complete", json={"outcome": "done"})
+                for c, ticket_id in zip(clients, called, strict=False)
+            )
+        )
+        figures["errors"].update(f"race complete {d.status_code}" for d in done if d.status_code != 200)
+        await asyncio.sleep(0.3)
+
+
+async def measure(
+    bases: list[str], windows: list[tuple[int, str]], solo: int, deadline: float, rounds: int
+) -> dict:
     clients = [
         httpx.AsyncClient(
             base_url=bases[n % len(bases)], headers={"Authorization": f"Bearer {key}"}, timeout=30
         )
         for n, (_counter_id, key) in enumerate(windows)
     ]
-    figures = {"solo": [], "call_next": [], "complete": [], "errors": Counter()}
+    figures = {
+        "solo": [],
+        "race": [],
+        "race_called": [],
+        "call_next": [],
+        "complete": [],
+        "errors": Counter(),
+    }
     try:
         opened = await asyncio.gather(
             *(
@@ -184,6 +229,7 @@ async def measure(bases: list[str], windows: list[tuple[int, str]], solo: int, d
         # Unloaded: one window alone, for the service time of a request.
         solo_figures = {"call_next": figures["solo"], "complete": [], "errors": figures["errors"]}
         await window(clients[0], windows[0][0], None, solo_figures, limit=solo)
+        await race_rounds(clients, windows, rounds, figures)
         go = asyncio.Event()
         tasks = [
             asyncio.create_task(window(c, counter_id, go, figures))
@@ -204,10 +250,14 @@ async def measure(bases: list[str], windows: list[tuple[int, str]], solo: int, d
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--servers", type=int, default=2, help="single-worker uvicorn processes")
+    parser.add_argument("--server", choices=["gunicorn", "uvicorn"], default="gunicorn")
+    parser.add_argument(
+        "--servers", type=int, default=4, help="gunicorn workers, or single-worker uvicorn processes"
+    )
     parser.add_argument("--counters", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--solo", type=int, default=50, help="tickets called first by one window alone")
+    parser.add_argument("--rounds", type=int, default=20, help="rounds of all windows calling at once")
     parser.add_argument("--deadline", type=float, default=90, help="seconds the loop may take at most")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--keep", action="store_true", help="keep the database and the server log")
@@ -233,15 +283,20 @@ def main() -> int:
     )
 
     log_dir = Path(var_dir)
-    servers = start_servers(env, args.servers, args.port, log_dir)
-    bases = [f"http://127.0.0.1:{args.port + n}" for n in range(args.servers)]
+    servers = start_servers(env, args.server, args.servers, args.port, log_dir)
+    bases = [f"http://127.0.0.1:{args.port + n}" for n in range(len(servers))]
     try:
         for base, server in zip(bases, servers, strict=True):
             wait_until_up(base, server, log_dir)
-        pids = [server.pid for server in servers]
-        print(f"servers: {args.servers} x uvicorn hall.asgi:application (1 worker, pool {POOL_MAX} each)")
+        pids = [pid for server in servers for pid in (server.pid, *children(server.pid))]
+        kind = (
+            "sync workers of gunicorn hall.wsgi"
+            if args.server == "gunicorn"
+            else "uvicorn hall.asgi (1 worker each)"
+        )
+        print(f"servers: {args.servers} {kind}, database pool up to {POOL_MAX} each")
         cpu_before = [cpu_seconds(pid) for pid in pids]
-        figures = asyncio.run(measure(bases, windows, args.solo, args.deadline))
+        figures = asyncio.run(measure(bases, windows, args.solo, args.deadline, args.rounds))
         per_process = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
     finally:
         for server in servers:
@@ -255,10 +310,14 @@ def main() -> int:
     elapsed = figures["elapsed"]
     print(f"one window alone, {len(figures['solo'])} call-next requests: {percentiles(figures['solo'])}")
     print(
+        f"{args.counters} windows racing (all press call-next at the same moment), {args.rounds} rounds, "
+        f"{len(figures['race_called'])} tickets called: {percentiles(figures['race'])}"
+    )
+    print(
         f"{args.counters} windows at once: {len(figures['call_next'])} call-next requests ({called} tickets "
         f"called, {len(figures['call_next']) - called} answered 204) in {elapsed:.2f} s: "
         f"{called / elapsed:.0f} tickets/s, {(len(figures['call_next']) + called) / elapsed:.0f} requests/s; "
-        f"server CPU (the whole run) " + ", ".join(f"{seconds:.1f} s" for seconds in per_process)
+        f"server CPU (the whole run) {sum(per_process):.1f} s"
     )
     print(f"call-next latency: {percentiles(figures['call_next'])}")
     print(f"complete latency:  {percentiles(figures['complete'])}")

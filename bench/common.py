@@ -21,6 +21,9 @@ def server_env(database_url: str, redis_url: str, var_dir: str, **extra: str) ->
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "off",
         "SECURE_HSTS_SECONDS": "0",
+        # Plain http on loopback: cookies must not be HTTPS-only, and staff clients sign in with a password.
+        "SECURE_COOKIES": "off",
+        "STAFF_OTP_REQUIRED": "off",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "RATE_LIMITS": "off",
@@ -85,3 +88,17 @@ def children(pid: int) -> list[int]:
         except (FileNotFoundError, ValueError, IndexError):
             continue
     return found
+
+
+def web_command(server: str, port: int, workers: int = 1) -> list[str]:
+    """The production web server on 127.0.0.1:`port`: "gunicorn" (WSGI, deploy/gunicorn.conf.py: pages and
+    the API) or "uvicorn" (ASGI: what the event streams need, and everything in development)."""
+    if server == "gunicorn":
+        config = str(ROOT / "deploy" / "gunicorn.conf.py")
+        return [PY, "-m", "gunicorn", "-c", config, "-b", f"127.0.0.1:{port}", "-w", str(workers)] + [
+            "hall.wsgi:application"
+        ]
+    if server == "uvicorn":
+        command = [PY, "-m", "uvicorn", "hall.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+        return command + ["--workers", str(workers), "--no-access-log", "--timeout-keep-alive", "60"]
+    raise ValueError(f"unknown server {server!r}")

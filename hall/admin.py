@@ -1,22 +1,44 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from hall import services
 from hall.models import (
     ApiToken,
+    AuditEntry,
     Closure,
     Counter,
     ExtraSession,
     Hall,
     Material,
+    Notice,
     Service,
     Staff,
     WeeklySession,
 )
+
+
+class OwnHallAdmin:
+    """Administrators (superusers) see every hall; a supervisor sees and changes only their own hall's rows
+    (the hall itself, its services, counters, notices, tokens), and staff without a hall see none."""
+
+    hall_field = "hall_id"
+
+    def _own_hall_id(self, request):
+        staff = getattr(request.user, "staff", None)
+        return None if request.user.is_superuser or staff is None else staff.hall_id
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        hall_id = self._own_hall_id(request)
+        return rows.none() if hall_id is None else rows.filter(**{self.hall_field: hall_id})
 
 
 class WeeklySessionInline(admin.TabularInline):
@@ -35,7 +57,8 @@ class ExtraSessionInline(TranslationTabularInline):
 
 
 @admin.register(Hall)
-class HallAdmin(TranslationAdmin):
+class HallAdmin(OwnHallAdmin, TranslationAdmin):
+    hall_field = "pk"
     list_display = ["name", "slug", "address", "max_waiting_inside"]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [WeeklySessionInline, ClosureInline, ExtraSessionInline]
@@ -47,7 +70,7 @@ class MaterialInline(TranslationTabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(TranslationAdmin):
+class ServiceAdmin(OwnHallAdmin, TranslationAdmin):
     list_display = ["prefix", "name", "hall", "average_handling_minutes", "bookable", "active"]
     list_filter = ["hall", "bookable", "active"]
     search_fields = ["name_zh_hans", "name_en", "code"]
@@ -55,10 +78,48 @@ class ServiceAdmin(TranslationAdmin):
 
 
 @admin.register(Counter)
-class CounterAdmin(TranslationAdmin):
+class CounterAdmin(OwnHallAdmin, TranslationAdmin):
     list_display = ["number", "label", "hall", "active"]
     list_filter = ["hall", "active"]
     filter_horizontal = ["services"]
+
+
+class NoticeForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        hall, chosen = data.get("hall"), data.get("services")
+        if hall and chosen and any(service.hall_id != hall.pk for service in chosen):
+            self.add_error("services", _("Choose only services of the notice's hall."))
+        return data
+
+
+@admin.register(Notice)
+class NoticeAdmin(OwnHallAdmin, TranslationAdmin):
+    """Administrators publish for any hall; a supervisor (with the notice permissions of the role) only for
+    their own."""
+
+    form = NoticeForm
+    list_display = ["title", "hall", "valid_from", "valid_until"]
+    list_filter = ["hall"]
+    search_fields = ["title_zh_hans", "title_en"]
+    filter_horizontal = ["services"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        hall_id = self._own_hall_id(request)
+        if db_field.name == "hall" and hall_id is not None:
+            kwargs["queryset"] = Hall.objects.filter(pk=hall_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        hall_id = self._own_hall_id(request)
+        if db_field.name == "services" and hall_id is not None:
+            kwargs["queryset"] = Service.objects.filter(hall_id=hall_id)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class StaffInline(admin.StackedInline):
@@ -73,6 +134,22 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [StaffInline]
+    actions = ["reset_second_factor"]
+
+    @admin.action(
+        description=_("Reset two-step sign-in (set up again at the next sign-in)"), permissions=["change"]
+    )
+    def reset_second_factor(self, request, queryset):
+        """Recovery for a lost or replaced phone: the user's authenticator devices are deleted, so the next
+        sign-in asks them to set up an app again (and any session verified with the old one must)."""
+        count = queryset.filter(totpdevice__isnull=False).distinct().count()
+        TOTPDevice.objects.filter(user__in=queryset).delete()
+        self.message_user(
+            request,
+            _("Two-step sign-in reset for %(count)s user(s): they set it up again at their next sign-in.")
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -80,7 +157,7 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(OwnHallAdmin, admin.ModelAdmin):
     list_display = ["name", "hall", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["hall", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username"]
@@ -88,7 +165,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     actions = ["revoke"]
 
+    # Administrators see every hall's tokens; a supervisor sees and revokes their own hall's only.
+    def _is_supervisor(self, request, obj=None) -> bool:
+        staff = getattr(request.user, "staff", None)
+        if request.user.is_superuser or staff is None or not staff.is_supervisor:
+            return False
+        return obj is None or obj.hall_id == staff.hall_id
+
+    def get_list_filter(self, request):
+        return self.list_filter if self._own_hall_id(request) is None else self.list_filter[1:]
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self._is_supervisor(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self._is_supervisor(request, obj)
+
+    def has_change_permission(self, request, obj=None):  # revoking is a change
+        return super().has_change_permission(request, obj) or self._is_supervisor(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
+        if self._is_supervisor(request):
+            return ["name", "hall", "user", *self.readonly_fields]
         # A token's scope is fixed when it is issued: issue a new one rather than move it.
         return self.readonly_fields + (["hall", "user"] if obj else [])
 
@@ -104,7 +202,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
             messages.WARNING,
         )
 
-    @admin.action(description=_("Revoke selected API tokens"))
+    @admin.action(description=_("Revoke selected API tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         count = queryset.revoke(timezone.now())
         self.message_user(request, _("%(count)s token(s) revoked.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries are written by hall.audit. Administrators see every hall, including refused
+    sign-ins of unknown names (no hall); supervisors read their hall's log on the audit page."""
+
+    list_display = ["at", "hall", "actor", "action", "object_type", "object_id", "detail", "ip"]
+    list_filter = ["action", "hall"]
+    date_hierarchy = "at"
+    list_select_related = ["hall", "actor"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

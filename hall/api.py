@@ -6,18 +6,23 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from functools import wraps
 from typing import Annotated
 
 import phonenumbers
 import redis
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -27,6 +32,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from hall import security
 from hall.models import ApiToken, Hall, Service
 from hall.privacy import validate_id_number
 
@@ -35,6 +41,7 @@ log = logging.getLogger(__name__)
 INVALID = _("Some of the information sent is not valid: %(fields)s.")
 INVALID_JSON = _("The request body is not valid JSON.")
 NOT_AN_OBJECT = _("Send a JSON object.")
+NUL_CHARACTER = _("Remove the invisible NUL character from this text.")
 REQUIRED = _("This field is required.")
 TOO_LONG = _("Use at most %(max)s characters.")
 NOT_TEXT = _("Enter text.")
@@ -47,6 +54,7 @@ NOT_DATE = _("Enter a real date as YYYY-MM-DD, for example 2026-11-24.")
 NOT_VALID = _("This value is not valid.")
 NOT_MOBILE = _("Enter a mobile number that can receive text messages, for example 13800138000.")
 NOT_FOUND = _("Not found. Please check the address.")
+METHOD_NOT_ALLOWED = _("This address does not accept %(method)s. It accepts: %(allowed)s.")
 HALL_NOT_FOUND = _("There is no hall with this short name.")
 UNAUTHORIZED = _("Sign in, or send a valid API token as 'Authorization: Bearer <token>'.")
 CSRF_FAILED = _("The security check of this form failed. Reload the page and try again.")
@@ -100,8 +108,28 @@ class NotAnObject(ValueError):
     pass
 
 
+class NulCharacter(ValueError):
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
+def _nul_field(value, path: str = "") -> str | None:
+    """The dotted name of the first text holding a NUL character (PostgreSQL cannot store or compare it)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path
+        if (found := _nul_field(item, f"{path}.{key}" if path else str(key))) is not None:
+            return found
+    return None
+
+
 class JsonParser(Parser):
-    """Every v1 request body is a JSON object; anything else is refused before validation."""
+    """Every v1 request body is a JSON object without NUL characters; anything else is refused before
+    validation."""
 
     def parse_body(self, request: HttpRequest):
         try:
@@ -110,6 +138,8 @@ class JsonParser(Parser):
             raise MalformedBody from error
         if not isinstance(data, dict):
             raise NotAnObject
+        if (field := _nul_field(data)) is not None:
+            raise NulCharacter(field)
         return data
 
 
@@ -117,7 +147,35 @@ class Utf8JsonRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class ChuangkouAPI(NinjaAPI):
+    """The API's URLs answer in the error format also where no operation does: a method that no operation
+    of the path takes (405, not ninja's plain text) and an address that no operation has (404, not the
+    site's HTML page)."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            pattern.callback = method_not_allowed_as_error(pattern.callback)
+        return [*patterns, re_path(r"", unknown_address, name="unknown")], app_name, namespace
+
+    def get_openapi_schema(self, **kwargs):
+        # Any operation may answer 400 in the error format: a NUL byte in its address or query
+        # (hall.middleware.reject_nul_bytes) is refused before the operation runs.
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault(400, BAD_REQUEST_RESPONSE)
+        return schema
+
+
+BAD_REQUEST_RESPONSE = {
+    "description": "Bad Request",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+api = ChuangkouAPI(
     title="Chuangkou API",
     version="1",
     description=(
@@ -141,6 +199,46 @@ def error_response(request, status: int, code: str, message, fields: dict | None
     return api.create_response(request, body, status=status)
 
 
+def method_not_allowed_as_error(view):
+    """Wrap a view under /api/ so that its 405 (ninja's plain text, or require_GET's empty page) is in the
+    error format, with the same Allow header; sync and async views alike."""
+
+    def as_error(request, response):
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        allowed = response["Allow"]
+        message = METHOD_NOT_ALLOWED % {"method": request.method, "allowed": allowed}
+        answer = error_response(request, 405, "method_not_allowed", message)
+        answer["Allow"] = allowed
+        return answer
+
+    if iscoroutinefunction(view):
+
+        @wraps(view)
+        async def checked_async(request, *args, **kwargs):
+            return as_error(request, await view(request, *args, **kwargs))
+
+        return checked_async
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        return as_error(request, view(request, *args, **kwargs))
+
+    return checked
+
+
+@csrf_exempt
+def unknown_address(request, *args, **kwargs):
+    return error_response(request, 404, "not_found", NOT_FOUND)
+
+
+def not_found(request, exception=None):
+    """handler404: an address under the API answers in its error format, any other the site's page."""
+    if request.path.startswith("/api/"):
+        return unknown_address(request)
+    return defaults.page_not_found(request, exception)
+
+
 @api.exception_handler(ApiError)
 def _api_error(request, exc: ApiError):
     return error_response(request, exc.status, exc.code, exc.message, exc.fields)
@@ -152,6 +250,9 @@ def _http_error(request, exc: HttpError):
         return error_response(request, 422, "invalid_json", INVALID_JSON)
     if isinstance(exc.__cause__, NotAnObject):
         return error_response(request, 422, "invalid", NOT_AN_OBJECT)
+    if isinstance(exc.__cause__, NulCharacter):
+        field = exc.__cause__.field
+        return error_response(request, 422, "invalid", NUL_CHARACTER, {field: NUL_CHARACTER} if field else {})
     if exc.status_code == 403 and "CSRF" in exc.message:
         return error_response(request, 403, "csrf_failed", CSRF_FAILED)
     status = exc.status_code
@@ -196,6 +297,7 @@ def _suspicious(request, exc):
 
 
 @api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)  # a connection PostgreSQL closed
 @api.exception_handler(redis.RedisError)
 def _unavailable(request, exc):
     log.exception("API %s %s: backend unavailable", request.method, request.path)
@@ -312,16 +414,22 @@ def _staff_hall_id(user) -> int | None:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str) -> Principal | None:
-        if not token.startswith(ApiToken.KEY_START) or len(token) > 100:
-            return None
-        found = (
-            ApiToken.objects.active()
-            .select_related("hall", "user", "user__staff")
-            .filter(key_hash=ApiToken.hash_key(token))
-            .first()
-        )
+        found = None
+        if token.startswith(ApiToken.KEY_START) and len(token) <= 100:
+            found = (
+                ApiToken.objects.active()
+                .select_related("hall", "user", "user__staff")
+                .filter(key_hash=ApiToken.hash_key(token))
+                .first()
+            )
         # A staff member moved to another hall keeps no access to the old one; device users have no staff row.
         if found is None or _staff_hall_id(found.user) not in (None, found.hall_id):
+            # Too many wrong tokens from an address answer 429. A valid token still works: a hall's devices
+            # share one address, and one with a revoked token must not lock the others out (keys have 240
+            # random bits, so guessing is no risk).
+            if security.token_failures_exceeded(request):
+                raise ApiError(429, "rate_limited", RATE_LIMITED)
+            security.record_token_failure(request)
             return None
         found.touch(timezone.now())
         return Principal(user=found.user, hall=found.hall, token=found)

@@ -8,6 +8,12 @@ class HallConfig(AppConfig):
     verbose_name = _("Service hall")
 
     def ready(self):
-        from hall import services
+        from django.contrib.auth import signals as auth_signals
+
+        from hall import audit, security, services
 
         post_migrate.connect(services.ensure_role_groups, sender=self)
+        auth_signals.user_logged_in.connect(audit.on_signed_in, dispatch_uid="audit_signed_in")
+        auth_signals.user_logged_in.connect(security.on_signed_in, dispatch_uid="idle_clock_starts")
+        auth_signals.user_logged_out.connect(audit.on_signed_out, dispatch_uid="audit_signed_out")
+        auth_signals.user_login_failed.connect(audit.on_sign_in_failed, dispatch_uid="audit_sign_in_failed")

@@ -39,9 +39,10 @@ SERVICES = {
     "id-card-first": {
         "prefix": "A",
         "average_handling_minutes": 10,
+        "time_limit_days": 60,
         "bookable": True,
         "by_post": True,
-        "home_visit": False,
+        "home_visit": True,
         "name": ("居民身份证首次申领", "Resident ID card: first application"),
         "summary": (
             "年满十六周岁的公民应当申领居民身份证；未满十六周岁的可由监护人代为申领。",
@@ -112,6 +113,7 @@ SERVICES = {
     "id-card-renewal": {
         "prefix": "B",
         "average_handling_minutes": 10,
+        "time_limit_days": 60,
         "bookable": True,
         "by_post": True,
         "home_visit": True,
@@ -182,6 +184,7 @@ SERVICES = {
     "id-card-lost": {
         "prefix": "C",
         "average_handling_minutes": 10,
+        "time_limit_days": 60,
         "bookable": True,
         "by_post": True,
         "home_visit": True,
@@ -240,6 +243,7 @@ SERVICES = {
     "temp-id-card": {
         "prefix": "D",
         "average_handling_minutes": 5,
+        "time_limit_days": 3,
         "bookable": False,
         "by_post": False,
         "home_visit": False,
@@ -304,8 +308,8 @@ SERVICES = {
         "prefix": "E",
         "average_handling_minutes": 5,
         "bookable": True,
-        "by_post": False,
-        "home_visit": False,
+        "by_post": True,
+        "home_visit": True,
         "name": ("户籍证明", "Household registration certificate"),
         "summary": (
             "出具户籍登记信息证明，如户口注销、迁移、曾用名、公民身份号码变更等情况。",
@@ -774,6 +778,7 @@ SERVICES = {
     "residence-permit": {
         "prefix": "L",
         "average_handling_minutes": 10,
+        "time_limit_days": 15,
         "bookable": True,
         "by_post": True,
         "home_visit": False,
@@ -860,6 +865,62 @@ SERVICES = {
             _PHOTO,
         ],
     },
+    # Pickup of finished documents (领证): a quick service of its own in the queue; the clerk finds the
+    # document on the staff's pickup page (postal app) and marks it collected.
+    "pickup": {
+        "prefix": "M",
+        "average_handling_minutes": 3,
+        "bookable": False,
+        "by_post": False,
+        "home_visit": False,
+        "name": ("证件领取", "Document pickup"),
+        "summary": (
+            "领取已制作完成的居民身份证、居住证等证件。收到领证短信后，取号即可，无需预约。",
+            "Collect a finished ID card, residence permit or other document. When the text message says "
+            "it is ready, take a ticket; no booking is needed.",
+        ),
+        "eligibility": (
+            "证件已制作完成的申请人本人，或持申请人和本人身份证件的代领人。",
+            "The applicant whose document is ready, or someone collecting for them with both "
+            "people's identity documents.",
+        ),
+        "fees": _FREE,
+        "time_limit": ("当场领取。", "Handed over on the spot."),
+        "steps": [
+            ("在取号机选择“证件领取”取号。", "Choose “Document pickup” at the kiosk and take a ticket."),
+            (
+                "到窗口出示受理回执或领证码，民警核验身份。",
+                "At the window, show the acceptance receipt or the pickup code; the officer checks "
+                "your identity.",
+            ),
+            ("核对证件信息，签字领取。", "Check the details on the document and sign for it."),
+        ],
+        "notes": (
+            "不方便来大厅的，可点击领证短信中的链接申请邮寄（居民身份证、居住证）。",
+            "If you cannot come, use the link in the text message to have the document posted "
+            "(ID cards and residence permits).",
+        ),
+        "materials": [
+            {
+                "name": ("受理回执", "Acceptance receipt"),
+                "note": (
+                    "办理时领取的回执；遗失的请出示领证码",
+                    "The receipt from your application; if it is lost, show the pickup code",
+                ),
+                "required": True,
+            },
+            {
+                "name": ("居民户口簿或其他身份证件", "Household register or another identity document"),
+                "note": ("原件，用于核验身份", "Original, to check your identity"),
+                "required": True,
+            },
+            {
+                "name": ("代领人居民身份证", "ID card of the person collecting"),
+                "note": ("他人代领时携带", "When someone collects for you"),
+                "required": False,
+            },
+        ],
+    },
 }
 
 ID_CARD_SERVICES = ["id-card-first", "id-card-renewal", "id-card-lost", "temp-id-card"]
@@ -929,12 +990,12 @@ HALLS = [
             {
                 "number": 1,
                 "label": ("居民身份证、居住证", "ID cards and residence permits"),
-                "services": [*ID_CARD_SERVICES, "residence-permit"],
+                "services": [*ID_CARD_SERVICES, "residence-permit", "pickup"],
             },
             {
                 "number": 2,
                 "label": ("居民身份证、居住证", "ID cards and residence permits"),
-                "services": [*ID_CARD_SERVICES, "residence-permit"],
+                "services": [*ID_CARD_SERVICES, "residence-permit", "pickup"],
             },
             {
                 "number": 3,
@@ -970,17 +1031,23 @@ HALLS = [
             "residence permits and other matters please go to the county household registration hall. "
             "Please bring the originals of the required documents.",
         ),
-        "services": [*ID_CARD_SERVICES, "hukou-certificate", "newborn", "death-cancellation"],
+        "services": [*ID_CARD_SERVICES, "hukou-certificate", "newborn", "death-cancellation", "pickup"],
         "counters": [
             {
                 "number": 1,
                 "label": ("居民身份证", "ID cards"),
-                "services": ID_CARD_SERVICES,
+                "services": [*ID_CARD_SERVICES, "pickup"],
             },
             {
                 "number": 2,
                 "label": ("综合窗口", "Comprehensive window"),
-                "services": [*ID_CARD_SERVICES, "hukou-certificate", "newborn", "death-cancellation"],
+                "services": [
+                    *ID_CARD_SERVICES,
+                    "hukou-certificate",
+                    "newborn",
+                    "death-cancellation",
+                    "pickup",
+                ],
             },
         ],
         "hours": XIQIAO_HOURS,
@@ -999,4 +1066,28 @@ ACCOUNTS = [
     {"username": "wc_clerk3", "name": "刘芳", "role": "clerk", "hall": "wangchuan"},
     {"username": "wc_clerk4", "name": "张建国", "role": "clerk", "hall": "wangchuan"},
     {"username": "lw_clerk1", "name": "赵丽", "role": "clerk", "hall": "liuwan"},
+]
+
+# ---------------------------------------------------------------------------------------------
+# Notices (公告). Found again by hall and Chinese title; valid from the day of the first seeding for
+# `days` days (a later run keeps the dates, so it changes nothing).
+# ---------------------------------------------------------------------------------------------
+
+NOTICES = [
+    {
+        "hall": "wangchuan",
+        "title": (
+            "疫情防控期间准迁证、迁移证有效期顺延六个月",
+            "Move-in permits and migration certificates valid six months longer during the emergency",
+        ),
+        "body": (
+            "疫情防控期间到期的《准予迁入证明》和《户口迁移证》，有效期自动顺延六个月，"
+            "群众可在顺延期内持原证件办理，无需重新申请。如有疑问，请拨打咨询电话。",
+            "Move-in permits (准予迁入证明) and migration certificates (户口迁移证) that expire during the "
+            "emergency stay valid for six more months: bring the original certificate within that time, "
+            "no new application is needed. Questions: please call the consultation line.",
+        ),
+        "services": ["move-in", "move-out"],
+        "days": 180,
+    },
 ]

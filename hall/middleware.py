@@ -1,6 +1,10 @@
 from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.core.exceptions import SuspiciousOperation
 from django.utils.decorators import sync_and_async_middleware
+from django.views import defaults
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from hall import api
 
 
 @sync_and_async_middleware
@@ -23,5 +27,76 @@ def static_files(get_response):
             if static_file is not None:
                 return await sync_to_async(whitenoise.serve, thread_sensitive=False)(static_file, request)
         return await get_response(request)
+
+    return middleware
+
+
+def client_address(remote_addr: str, forwarded_for: str, trusted: frozenset[str]) -> str:
+    """The citizen's address behind our own proxies: the right-most X-Forwarded-For entry that is not one
+    of them. Entries left of it were written by the client and prove nothing."""
+    if remote_addr not in trusted or not forwarded_for:
+        return remote_addr
+    for address in reversed([part.strip() for part in forwarded_for.split(",")]):
+        if address and address not in trusted:
+            return address
+    return remote_addr
+
+
+@sync_and_async_middleware
+def forwarded_for(get_response):
+    """Behind nginx every request comes from 127.0.0.1: per-address limits, the audit log and sign-in
+    throttling need the client's address instead. Only proxies named in TRUSTED_PROXIES are believed."""
+    from django.conf import settings
+
+    trusted = frozenset(settings.TRUSTED_PROXIES)
+
+    def rewrite(request):
+        if trusted:
+            meta = request.META
+            meta["REMOTE_ADDR"] = client_address(
+                meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), trusted
+            )
+
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request):
+            rewrite(request)
+            return await get_response(request)
+
+    else:
+
+        def middleware(request):
+            rewrite(request)
+            return get_response(request)
+
+    return middleware
+
+
+def has_nul_byte(request) -> bool:
+    """A NUL byte in the path or the query string: it names nothing, and PostgreSQL refuses to even compare
+    it with a column, so a lookup by such a token would fail with a 500."""
+    return "\x00" in request.path or any(
+        "\x00" in key or "\x00" in "".join(values) for key, values in request.GET.lists()
+    )
+
+
+def _bad_request(request):
+    if request.path.startswith("/api/"):
+        return api.error_response(request, 400, "bad_request", api.BAD_REQUEST)
+    return defaults.bad_request(request, SuspiciousOperation("NUL byte in the address"))
+
+
+@sync_and_async_middleware
+def reject_nul_bytes(get_response):
+    """Answer 400 (the error page, or the API's error format) before any view sees a NUL byte."""
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request):
+            return _bad_request(request) if has_nul_byte(request) else await get_response(request)
+
+    else:
+
+        def middleware(request):
+            return _bad_request(request) if has_nul_byte(request) else get_response(request)
 
     return middleware

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hall import calendar
@@ -112,6 +113,12 @@ class Service(models.Model):
     eligibility = models.TextField(_("who can apply"), blank=True)
     fees = models.TextField(_("fees"), blank=True)
     time_limit = models.CharField(_("legal time limit"), max_length=200, blank=True)
+    time_limit_days = models.PositiveSmallIntegerField(
+        _("legal time limit in days"),
+        null=True,
+        blank=True,
+        help_text=_("Calendar days from acceptance; empty: the hall's default number of working days."),
+    )
     steps = models.TextField(_("steps"), blank=True, help_text=_("One step per line."))
     notes = models.TextField(_("notes"), blank=True)
     online_url = models.URLField(_("online application link"), blank=True)
@@ -155,6 +162,65 @@ class Material(models.Model):
         return self.name
 
 
+class NoticeQuerySet(models.QuerySet):
+    def current(self, now: dt.datetime):
+        """Notices valid at `now`: an expired one drops out on the next read, no restart needed."""
+        return self.filter(valid_from__lte=now, valid_until__gt=now)
+
+    def for_service(self, service: "Service"):
+        """Notices about this service, and hall-wide ones (no services chosen)."""
+        return self.filter(Q(services=service) | Q(services__isnull=True)).distinct()
+
+
+class Notice(models.Model):
+    """A temporary notice about documents or arrangements (公告), e.g. certificates valid longer during an
+    emergency; shown on the affected services' guides, the hall's home page and the board while valid."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="notices", verbose_name=_("hall"))
+    title = models.CharField(_("title"), max_length=120, help_text=_("Short: the board shows it from afar."))
+    body = models.TextField(_("text"), blank=True)
+    services = models.ManyToManyField(
+        Service,
+        related_name="notices",
+        blank=True,
+        verbose_name=_("affected services"),
+        help_text=_("None: the notice concerns the whole hall."),
+    )
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["hall", "-valid_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_until")), name="notice_valid_from_before_until"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.valid_from and self.valid_until and self.valid_from >= self.valid_until:
+            raise ValidationError({"valid_until": _("The end of validity must be later than its start.")})
+
+    def is_current(self, now: dt.datetime) -> bool:
+        return self.valid_from <= now < self.valid_until
+
+
 class CounterQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
@@ -188,6 +254,40 @@ class Counter(models.Model):
     def clean(self):
         if self.pk and self.services.exclude(hall_id=self.hall_id).exists():
             raise ValidationError(_("A counter can only serve services of its own hall."))
+
+
+class CounterAbsenceQuerySet(models.QuerySet):
+    def overlapping(self, start: dt.datetime, end: dt.datetime):
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class CounterAbsence(models.Model):
+    """A period when a counter is unstaffed (its staff are out on a home visit, for example): the arrival
+    windows of the services it serves do not count it during that period."""
+
+    hall = models.ForeignKey(
+        Hall, on_delete=models.CASCADE, related_name="counter_absences", verbose_name=_("hall")
+    )
+    counter = models.ForeignKey(
+        Counter, on_delete=models.CASCADE, related_name="absences", verbose_name=_("counter")
+    )
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200)
+
+    objects = CounterAbsenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("counter absence")
+        verbose_name_plural = _("counter absences")
+        ordering = ["hall", "start", "counter"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="counter_absence_start_before_end")
+        ]
+        indexes = [models.Index(fields=["counter", "start"], name="counter_absence_counter_start")]
+
+    def __str__(self):
+        return f"{self.counter} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
 
 
 class SessionKind(models.TextChoices):
@@ -402,3 +502,53 @@ class ApiToken(models.Model):
         ApiToken.objects.filter(pk=self.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)
+
+
+class AuditAction(models.TextChoices):
+    SIGNED_IN = "signed_in", _("signed in")
+    SIGNED_OUT = "signed_out", _("signed out")
+    SIGN_IN_FAILED = "sign_in_failed", _("sign-in refused")
+    COUNTER_OPENED = "counter_opened", _("window opened")
+    COUNTER_PAUSED = "counter_paused", _("window paused")
+    COUNTER_RESUMED = "counter_resumed", _("window resumed")
+    COUNTER_CLOSED = "counter_closed", _("window closed")
+    PHONE_REVEALED = "phone_revealed", _("full mobile number shown")
+    REPORT_EXPORTED = "report_exported", _("report exported")
+
+
+class AuditEntry(models.Model):
+    """A staff action or a reveal of personal data that no booking or ticket event records (those are
+    read beside these entries on the audit page). `detail` never holds personal data: ids and codes only."""
+
+    hall = models.ForeignKey(
+        Hall,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("hall"),
+        help_text=_("Empty for people who are not staff of a hall, and for unknown user names."),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("staff member"),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=40, blank=True)
+    object_id = models.CharField(_("object"), max_length=40, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["hall", "at"], name="audit_hall_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import hmac
+import unicodedata
 
 import phonenumbers
 from django.conf import settings
@@ -19,7 +20,9 @@ ID_BAD_CHECK_DIGIT = _("The last character does not match: please check the numb
 
 
 def normalize_id_number(value: str) -> str:
-    return "".join(value.split()).upper().replace("x", "X")
+    # NFKC: full-width digits and Ｘ, as Chinese input methods type them, become the ASCII ones, so that one
+    # person has one hash however the number was typed.
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
 def check_digit(first17: str) -> str:
@@ -31,7 +34,7 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> str:
     number = normalize_id_number(value)
     if len(number) != 18:
         raise ValidationError(ID_WRONG_LENGTH, code="id_length")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not (number.isascii() and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
         raise ValidationError(ID_WRONG_CHARACTERS, code="id_characters")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

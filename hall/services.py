@@ -41,6 +41,10 @@ ROLE_PERMISSIONS = {
         "hall.add_extrasession",
         "hall.change_extrasession",
         "hall.delete_extrasession",
+        "hall.view_notice",
+        "hall.add_notice",
+        "hall.change_notice",
+        "hall.delete_notice",
     ],
 }
 

@@ -1,5 +1,6 @@
 """Settings for Chuangkou, driven by environment variables (see docs/production.md)."""
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -52,25 +53,59 @@ INSTALLED_APPS = [
     "django_rq",
     "csp",
     "ninja",  # serves the API docs' assets from static/ (our Content-Security-Policy allows no CDN)
+    "axes",  # staff sign-in throttling (docs/production.md, "Security")
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "hall",
     "notifications",
     "appointments",
     "queueing",
+    "homevisits",
+    "postal",
     "reports",
+    "consultations",
 ]
 
 MIDDLEWARE = [
+    "hall.middleware.forwarded_for",  # the client's address behind TRUSTED_PROXIES
     "django.middleware.security.SecurityMiddleware",
     "hall.middleware.static_files",  # WhiteNoise, only for static paths under ASGI
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hall.middleware.reject_nul_bytes",  # 400 for a NUL byte in the address, before any lookup
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "hall.security.staff_sessions",  # idle time-out and the second factor (hall/security.py)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "hall.outage.OutageMiddleware",  # a database or Redis outage: 503 "try again", not 500
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Seconds an availability read is kept (appointments/api.py): a release-time rush reloads the same day
+# hundreds of times a second. Off in development so that a booking shows at once.
+AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 2 if PRODUCTION else 0)
+
+# A citizen's booking draft (name, mobile, ID number between the steps) expires this long after the last
+# step; expired sessions are erased nightly (hall.housekeeping.erase_expired_sessions).
+BOOKING_DRAFT_MINUTES = env_int("BOOKING_DRAFT_MINUTES", 30)
+
+# The nightly job (notifications.jobs.erase_personal_data) runs each app's erasure of personal data past
+# its retention period; an app that keeps personal data adds its function here.
+PERSONAL_DATA_ERASERS = [
+    "hall.housekeeping.erase_expired_sessions",
+    "appointments.housekeeping.erase_expired_personal_data",
+    "homevisits.housekeeping.erase_expired_personal_data",
+    "postal.housekeeping.erase_expired_personal_data",
+    "consultations.housekeeping.erase_expired_personal_data",
+]
+
+# Addresses of our own reverse proxies (nginx on each web node): only they may name the client's address
+# in X-Forwarded-For. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 
 ROOT_URLCONF = "hall.urls"
 ASGI_APPLICATION = "hall.asgi.application"
@@ -107,6 +142,9 @@ def _database(url: str) -> dict:
         }
     elif config["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", True):
         config["CONN_MAX_AGE"] = 0
+        # The pool checks a connection before handing it out, so that one PostgreSQL dropped (a restart, a
+        # terminated backend) is replaced instead of failing a request (docs/faults.md).
+        config["CONN_HEALTH_CHECKS"] = True
         config["OPTIONS"] = {
             "pool": {
                 "min_size": env_int("DATABASE_POOL_MIN", 2),
@@ -188,10 +226,70 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+# Transport and browser security (docs/production.md, "Security"). Production is served over HTTPS, usually
+# behind a proxy that ends TLS; development serves plain http://127.0.0.1:8000.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+# Both stretch HSTS beyond this host name and are slow to undo (preload lists ship inside browsers), so the
+# domain's owner turns them on; while they are off, Django's reminders about them are silenced.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+
+
+def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto: https' → ("HTTP_X_FORWARDED_PROTO", "https"); "off" → None."""
+    if raw.strip().lower() in ("", "off"):
+        return None
+    name, sep, value = raw.partition(":")
+    if not sep or not name.strip() or not value.strip():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', not {raw!r}"
+        )
+    return "HTTP_" + name.strip().upper().replace("-", "_"), value.strip()
+
+
+# Trust the proxy's word that the request came over HTTPS only if the proxy always sets this header.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(
+    env_str("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https" if PRODUCTION else "off")
+)
+# Citizens' links carry unguessable tokens: never send them to other sites in a Referer.
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Staff sign-in (docs/production.md, "Security"). django-axes locks a user name at one address out after
+# LOGIN_FAILURE_LIMIT failed sign-ins, each within LOGIN_LOCKOUT_MINUTES of the one before, for
+# LOGIN_LOCKOUT_MINUTES; an administrator unlocks earlier by deleting the entry under "Access attempts".
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hall.auth_views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "hall.security.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records sign-ins
+AXES_VERBOSE = False  # its log lines name the user name typed, which may be a mistyped password
+# Wrong API tokens from one address, per LOGIN_LOCKOUT_MINUTES, before the API answers 429.
+API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20)
+# The second factor (TOTP, django-otp) for these roles: "admin" (superusers and anyone else who may use
+# the Django admin), "supervisor", "clerk". Off by default in development so that the demo accounts work.
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", PRODUCTION)
+STAFF_OTP_ROLES = env_list("STAFF_OTP_ROLES", ["admin", "supervisor"])
+if not set(STAFF_OTP_ROLES) <= {"admin", "supervisor", "clerk"}:
+    raise ImproperlyConfigured("STAFF_OTP_ROLES may name only admin, supervisor and clerk")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Chuangkou")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # nobody reads another user's TOTP key in the admin
+# A signed-in session ends after this many minutes without a page view or form post (0: never).
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+# The RQ dashboard lives at /admin/django-rq/ for superusers only; no second entry in the admin's index.
+RQ_SHOW_ADMIN_LINK = False
 
 # Outgoing SMS: a dotted path to a backend class, like Django's EMAIL_BACKEND.
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
@@ -202,7 +300,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # At DEBUG it prints whole template contexts, and a booking draft holds a name, mobile and ID number.
+        "django.template": {"level": "INFO"},
+    },
 }
 
 
@@ -226,6 +328,21 @@ BOOKING_SMS_CODE = env_bool("BOOKING_SMS_CODE", PRODUCTION)
 BOOKING_NAIVE_PATH = False
 # The public address, for links in messages (manage a booking, live ticket).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Call-backs after consultations (docs/outreach.md): due the next working morning, to be made by the end of
+# this many working days (1: that same day); "unreachable" only after this many attempts (or a wrong number).
+CALLBACK_DEADLINE_WORKING_DAYS = env_int("CALLBACK_DEADLINE_WORKING_DAYS", 1)
+CALLBACK_ATTEMPTS_BEFORE_UNREACHABLE = env_int("CALLBACK_ATTEMPTS_BEFORE_UNREACHABLE", 3)
+if CALLBACK_DEADLINE_WORKING_DAYS < 1 or CALLBACK_ATTEMPTS_BEFORE_UNREACHABLE < 1:
+    raise ImproperlyConfigured("CALLBACK_* settings must be at least 1")
+
+# Documents by post and pickup (docs/outreach.md): working days before a postal item counts as overdue in
+# each state (processing follows the service's legal time limit when it has one), and calendar days after
+# which an uncollected document is listed for follow-up.
+POSTAL_MATERIALS_WORKING_DAYS = env_int("POSTAL_MATERIALS_WORKING_DAYS", 10)
+POSTAL_PROCESS_WORKING_DAYS = env_int("POSTAL_PROCESS_WORKING_DAYS", 5)
+POSTAL_SEND_WORKING_DAYS = env_int("POSTAL_SEND_WORKING_DAYS", 2)
+POSTAL_DELIVERY_WORKING_DAYS = env_int("POSTAL_DELIVERY_WORKING_DAYS", 5)
+PICKUP_FOLLOW_UP_DAYS = env_int("PICKUP_FOLLOW_UP_DAYS", 14)
 
 
 def _mapping(name: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from hall.models import Closure, Counter, ExtraSession, Hall, Material, Service
+from hall.models import Closure, Counter, ExtraSession, Hall, Material, Notice, Service
 
 
 @register(Hall)
@@ -33,3 +33,8 @@ class ClosureTranslation(TranslationOptions):
 @register(ExtraSession)
 class ExtraSessionTranslation(TranslationOptions):
     fields = ("reason",)
+
+
+@register(Notice)
+class NoticeTranslation(TranslationOptions):
+    fields = ("title", "body")

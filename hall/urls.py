@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django_rq.urls import urlpatterns as rq_patterns
 
+from hall import auth_views as staff_auth
 from hall import views
+from hall.api import method_not_allowed_as_error as api_errors
 from hall.api_v1 import api
+from hall.security import rq_dashboard_patterns
 from queueing import live_views
 
 hall_patterns = (
@@ -21,13 +25,23 @@ urlpatterns = [
     path("", include(hall_patterns)),
     path("", include("appointments.urls")),
     path("", include("queueing.urls")),
+    path("", include("homevisits.urls")),
+    path("", include("postal.urls")),
     path("", include("reports.urls")),
-    path("api/v1/halls/<slug:slug>/events", live_views.hall_events, name="hall_events"),
-    path("api/v1/halls/<slug:slug>/board", live_views.board_json, name="board_json"),
+    path("", include("consultations.urls")),
+    path("api/v1/halls/<slug:slug>/events", api_errors(live_views.hall_events), name="hall_events"),
+    path("api/v1/halls/<slug:slug>/board", api_errors(live_views.board_json), name="board_json"),
     path("api/v1/", api.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="hall/login.html"), name="login"),
+    path("accounts/login/", staff_auth.StaffLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/code/", staff_auth.otp_verify, name="otp_verify"),
+    path("accounts/code/set-up/", staff_auth.otp_enrol, name="otp_enrol"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/django-rq/", include("django_rq.urls")),
+    path("admin/django-rq/", include((rq_dashboard_patterns(rq_patterns), "django_rq"))),
+    path("admin/login/", staff_auth.admin_login),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ the API's error format, elsewhere templates/404.html (only when DEBUG is off).
+handler404 = "hall.api.not_found"
+handler500 = "hall.outage.server_error"  # an outage met outside a view is a 503 too

@@ -1,11 +1,12 @@
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from hall import calendar
 from hall.context_processors import LARGE_TEXT_COOKIE
-from hall.models import Hall, Service
+from hall.models import Hall, Notice, Service
+from hall.redirects import path_on_this_site
 
 
 def _hall(slug: str) -> Hall:
@@ -32,6 +33,7 @@ def home(request, slug):
             "week": calendar.week(hall_schedule, today),
             "open_now": calendar.is_open_at(hall_schedule, timezone.now()),
             "services": hall.services.active(),
+            "notices": hall.notices.current(timezone.now()).prefetch_related("services"),
         },
     )
 
@@ -44,15 +46,14 @@ def service_list(request, slug):
 def service_detail(request, slug, code):
     hall = _hall(slug)
     service = get_object_or_404(Service.objects.active().prefetch_related("materials"), hall=hall, code=code)
-    return render(request, "hall/service_detail.html", {"hall": hall, "service": service})
+    notices = Notice.objects.filter(hall=hall).current(timezone.now()).for_service(service)
+    return render(request, "hall/service_detail.html", {"hall": hall, "service": service, "notices": notices})
 
 
 @require_POST
 def toggle_large_text(request):
-    target = request.POST.get("next", "/")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
-    response = redirect(target)
+    target = path_on_this_site(request, request.POST.get("next", "/")) or "/"
+    response = HttpResponseRedirect(target)
     if request.COOKIES.get(LARGE_TEXT_COOKIE) == "1":
         response.delete_cookie(LARGE_TEXT_COOKIE)
     else:

@@ -1,11 +1,15 @@
 """RQ entry points. Each takes ids, re-fetches, and calls one service; all are idempotent."""
 
+import logging
 from functools import wraps
 
+from django.conf import settings
 from django.db import close_old_connections
+from django.utils.module_loading import import_string
 
-from appointments import housekeeping
 from notifications import delivery, sweeper
+
+log = logging.getLogger(__name__)
 
 
 def _db_job(func):
@@ -32,5 +36,16 @@ def sweep() -> dict[str, int]:
 
 
 @_db_job
-def erase_personal_data() -> int:
-    return housekeeping.erase_expired_personal_data()
+def erase_personal_data() -> dict[str, int]:
+    """Every app that keeps personal data erases what is past its retention (settings.PERSONAL_DATA_ERASERS);
+    one failing does not stop the others, and the job still fails so that RQ records it."""
+    erased, failed = {}, []
+    for path in settings.PERSONAL_DATA_ERASERS:
+        try:
+            erased[path] = import_string(path)()
+        except Exception:  # noqa: BLE001 - the other apps' data must still be erased tonight
+            log.exception("erasing personal data failed: %s", path)
+            failed.append(path)
+    if failed:
+        raise RuntimeError(f"erasing personal data failed: {', '.join(failed)}")
+    return erased

@@ -44,12 +44,13 @@ def short(text, limit: int = REASON_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def reminder_text(booking, *, url: str, soon: bool) -> str:
+def reminder_text(booking, *, url: str, soon: bool, service: str = "") -> str:
+    """`service`: every service of the visit when it has several (appointments.services.service_names)."""
     slot, tz = booking.slot, booking.hall.tz
     template = REMINDER_SOON if soon else REMINDER_DAY_BEFORE
     return template % {
         "hall": booking.hall.name,
-        "service": booking.service.name,
+        "service": service or booking.service.name,
         "date": slot.date.isoformat(),
         "start": _hhmm(slot.start, tz),
         "end": _hhmm(slot.end, tz),

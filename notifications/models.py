@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     BLOCKED = "blocked", _("booking blocked")
     CLOSURE = "closure", _("hall closure")
     RATING_REQUEST = "rating_request", _("rating request")
+    HOME_VISIT = "home_visit", _("home visit")
 
 
 # Sent at any hour: answers to what the citizen just did, and messages that are useless a few hours later

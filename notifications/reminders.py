@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 
 from appointments.models import Booking, BookingState
-from appointments.services import manage_url
+from appointments.services import manage_url, service_names
 from hall.models import Hall
 from notifications import messages, services
 from notifications.models import REMINDER_KINDS, Kind, Notification
@@ -68,7 +68,10 @@ def _record(bookings, kind: str, now: dt.datetime) -> list[int]:
             phone=booking.phone,
             language=booking.language,
             render=lambda booking=booking: messages.reminder_text(
-                booking, url=manage_url(booking), soon=kind == Kind.REMINDER_SOON
+                booking,
+                url=manage_url(booking),
+                soon=kind == Kind.REMINDER_SOON,
+                service=service_names(booking),
             ),
             now=now,
             enqueue=False,

@@ -26,13 +26,21 @@ def get_hall_for_staff(user, slug: str) -> Hall:
     return hall
 
 
+def _own_hall_id(user) -> int:
+    """The user's hall, without a query when the staff row came with the user (API tokens load it)."""
+    try:
+        return user.staff.hall_id
+    except (Staff.DoesNotExist, AttributeError):
+        raise Http404 from None
+
+
 def get_counter_for_staff(user, counter_id: int) -> Counter:
-    """An active counter of the user's own hall, with its hall and session loaded."""
-    staff = get_staff(user)
+    """An active counter of the user's own hall, with its hall, the hall's queue rules and its session
+    loaded (call-next needs all of them: one query instead of four)."""
     return get_object_or_404(
-        Counter.objects.active().select_related("hall", "session", "session__user"),
+        Counter.objects.active().select_related("hall", "hall__queue_rules", "session", "session__user"),
         pk=counter_id,
-        hall_id=staff.hall_id,
+        hall_id=_own_hall_id(user),
     )
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from queueing.models import CounterSession, QueueRules, Ticket, TicketEvent, WalkInQuota
+from queueing.models import CounterSession, QueueRules, Ticket, TicketEvent, TicketMatter, WalkInQuota
 
 
 @admin.register(QueueRules)
@@ -27,6 +27,27 @@ class TicketEventInline(admin.TabularInline):
     readonly_fields = ["from_state", "to_state", "counter", "actor", "source", "note", "at"]
 
 
+class TicketMatterInline(admin.TabularInline):
+    model = TicketMatter
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "position",
+        "service",
+        "state",
+        "outcome",
+        "counter",
+        "served_by",
+        "queued_at",
+        "called_at",
+        "started_at",
+        "ended_at",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     """Read-only: tickets change through the queue services, which keep the audit trail."""
@@ -35,7 +56,7 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["hall", "state", "kind", "date"]
     search_fields = ["number"]
     exclude = ["token", "id_hash", "phone", "phone_hash"]
-    inlines = [TicketEventInline]
+    inlines = [TicketMatterInline, TicketEventInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name not in self.exclude] + ["missing"]

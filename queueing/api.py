@@ -17,6 +17,7 @@ from pydantic import StringConstraints
 from appointments import limits
 from appointments.api import SERVICE_NOT_FOUND, PerIpRateLimit
 from appointments.models import GreenChannel
+from hall import audit
 from hall.api import (
     AUTH_ERRORS,
     MAX_ID,
@@ -29,7 +30,7 @@ from hall.api import (
     error_response,
     get_hall_for_staff,
 )
-from hall.models import Counter, Hall, Material, Service
+from hall.models import AuditAction, Counter, Hall, Material, Service
 from queueing import access, calls, progress, services
 from queueing.models import AT_COUNTER_STATES, CounterSession, CounterState, Outcome, Ticket, TicketState
 from queueing.services import COUNTER_NOT_OPEN, Actor, QueueError
@@ -379,6 +380,11 @@ def _require_at_its_counter(ticket: Ticket, principal: Principal) -> None:
         access.require_working_at(ticket.counter, principal.user)
 
 
+def _audit(request, action: AuditAction, counter: Counter) -> None:
+    ip = audit.client_ip(request)
+    audit.record(action=action, hall=counter.hall, actor=request.auth.user, obj=counter, ip=ip)
+
+
 def counter_out(counter: Counter, session: CounterSession | None) -> dict:
     return {
         "id": counter.pk,
@@ -397,13 +403,17 @@ def counter_out(counter: Counter, session: CounterSession | None) -> dict:
 def open_counter(request, counter_id: PathId):
     """Open a window and work at it (a user works at one window at a time)."""
     counter = _counter(request.auth, counter_id)
-    return counter_out(counter, calls.open_counter(counter=counter, actor=_actor(request)))
+    session = calls.open_counter(counter=counter, actor=_actor(request))
+    _audit(request, AuditAction.COUNTER_OPENED, counter)
+    return counter_out(counter, session)
 
 
 def _set_state(request, counter_id: int, state: str) -> dict:
     counter = _counter(request.auth, counter_id)
     access.require_working_at(counter, request.auth.user)
-    return counter_out(counter, calls.set_counter_state(counter=counter, actor=_actor(request), state=state))
+    session = calls.set_counter_state(counter=counter, actor=_actor(request), state=state)
+    _audit(request, audit.COUNTER_STATE_ACTIONS[state], counter)
+    return counter_out(counter, session)
 
 
 @router.post(

@@ -51,4 +51,5 @@ def snapshot(hall: Hall, now: dt.datetime | None = None) -> dict:
             for s in hall.services.active()
         ],
         "notice": hall.notice,
+        "notices": [{"id": n.pk, "title": n.title} for n in hall.notices.current(now)],
     }

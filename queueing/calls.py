@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Booking, BookingEvent, BookingState
+from appointments.services import end_matters
 from hall.models import Counter, Service
 from notifications import services as notify
 from notifications.models import Kind
-from queueing import events, order
+from queueing import events, heads, matters, order
 from queueing.models import (
     AT_COUNTER_STATES,
     CounterSession,
@@ -35,10 +36,10 @@ from queueing.services import (
     issue,
     move_inside,
     next_sequence,
+    place,
     record_event,
     rules_for,
     user_of,
-    waiting_items,
 )
 
 log = logging.getLogger(__name__)
@@ -83,24 +84,25 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
         _require_open(session, actor)
         if _serving(counter):
             raise QueueError("counter_busy", COUNTER_BUSY)
-        waiting = waiting_items(hall, today, services, counter)
-        for _attempt in range(len(waiting)):
-            candidate = order.next_for_counter(
+        skipped: list[int] = []  # claimed by another counter at this moment
+        while True:
+            waiting, cut = heads.waiting_heads(hall, today, services, counter, skip=skipped)
+            while candidate := order.next_for_counter(
                 waiting,
                 services=services,
                 now=now,
                 appointments_per_walk_in=rules.appointments_per_walk_in,
                 calls_since_walk_in=session.calls_since_walk_in,
-            )
-            if candidate is None:
+            ):
+                if _claim(candidate.id, counter, now):
+                    ticket = Ticket.objects.select_related("service").get(pk=candidate.id)
+                    ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
+                    _after_call(ticket, session, actor, now, TicketState.WAITING)
+                    return ticket
+                skipped.append(candidate.id)
+                waiting = [w for w in waiting if w.id != candidate.id]
+            if not cut:
                 return None
-            if _claim(candidate.id, counter, now):
-                ticket = Ticket.objects.select_related("service").get(pk=candidate.id)
-                ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
-                _after_call(ticket, session, actor, now, TicketState.WAITING)
-                return ticket
-            waiting = [w for w in waiting if w.id != candidate.id]
-    return None
 
 
 def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> bool:
@@ -125,9 +127,10 @@ def _after_call(
     elif not ticket.green_channel:
         session.calls_since_walk_in += 1
     session.save(update_fields=["calls_since_walk_in"])
+    matters.called(ticket, now)
     record_event(ticket, from_state, actor, now)
-    move_inside(ticket.hall, ticket.date, now)
-    ask_to_come_in(ticket.hall, ticket.date, now)
+    outside = move_inside(ticket.hall, ticket.date, now)
+    ask_to_come_in(ticket.hall, ticket.date, now, outside)
     if not ticket.inside and ticket.phone:
         notify.record(
             hall=ticket.hall,
@@ -181,17 +184,31 @@ def _transition(
 ):
     """Change state if the ticket is in one of `allowed` (and, given `at_counter`, is at that counter)."""
     with transaction.atomic():
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if locked.state not in allowed:
-            raise QueueError("wrong_state", WRONG_STATE % {"state": locked.get_state_display()})
-        if at_counter is not None and locked.counter_id != at_counter.pk:
-            raise QueueError("not_at_counter", NOT_AT_COUNTER)
-        from_state = locked.state
-        locked.state = to_state
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save()
-        record_event(locked, from_state, actor, now, note)
+        return _apply(_locked(ticket, allowed, at_counter), to_state, actor, now, note, **fields)
+
+
+def _apply(locked: Ticket, to_state: str, actor: Actor, now: dt.datetime, note="", **fields) -> Ticket:
+    """The change itself, on a ticket locked (and its state checked) in this transaction."""
+    from_state = locked.state
+    locked.state = to_state
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save()
+    record_event(locked, from_state, actor, now, note)
+    return locked
+
+
+def _locked(ticket: Ticket, allowed: tuple, at_counter: Counter | None) -> Ticket:
+    # The row only (of="self"); its hall, service and counter come along for the event it will record.
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("hall", "service", "counter")
+        .get(pk=ticket.pk)
+    )
+    if locked.state not in allowed:
+        raise QueueError("wrong_state", WRONG_STATE % {"state": locked.get_state_display()})
+    if at_counter is not None and locked.counter_id != at_counter.pk:
+        raise QueueError("not_at_counter", NOT_AT_COUNTER)
     return locked
 
 
@@ -229,8 +246,9 @@ def mark_no_show(
             at_counter=at_counter,
             completed_at=now,
         )
+        partly_served = matters.end_unserved(ticket, now)
         if ticket.booking_id:
-            _finish_booking(ticket, BookingState.NO_SHOW, actor)
+            _finish_booking(ticket, BookingState.SERVED if partly_served else BookingState.NO_SHOW, actor)
     return ticket
 
 
@@ -238,11 +256,19 @@ def start_serving(
     *, ticket: Ticket, actor: Actor, now: dt.datetime | None = None, at_counter: Counter | None = None
 ) -> Ticket:
     now = now or timezone.now()
-    ticket = _transition(
-        ticket, (TicketState.CALLED,), TicketState.SERVING, actor, now, at_counter=at_counter, serving_at=now
-    )
-    if ticket.owner_id is None and user_of(actor):
-        Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
+    with transaction.atomic():
+        ticket = _transition(
+            ticket,
+            (TicketState.CALLED,),
+            TicketState.SERVING,
+            actor,
+            now,
+            at_counter=at_counter,
+            serving_at=now,
+        )
+        matters.serving(ticket, user_of(actor), now)
+        if ticket.owner_id is None and user_of(actor):
+            Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
     return ticket
 
 
@@ -280,6 +306,16 @@ def transfer(
     if target.hall_id != ticket.hall_id or (counter and counter.hall_id != ticket.hall_id):
         raise QueueError("not_found", SERVICE_CLOSED)
     with transaction.atomic():
+        allowed = (TicketState.CALLED, TicketState.SERVING, TicketState.PARKED)
+        locked = _locked(ticket, allowed, at_counter)
+        matter = matters.current(locked)
+        if matter is not None:
+            # A ticket with several matters keeps its number: its current matter moves instead.
+            from_state, from_counter = locked.state, locked.counter
+            matter.service = target
+            matters.requeue(locked, matter, now, for_counter=counter, seat=_seat(locked))
+            record_event(locked, from_state, actor, now, note or "transfer", counter=from_counter)
+            return locked
         old = _transition(
             ticket,
             (TicketState.CALLED, TicketState.SERVING, TicketState.PARKED),
@@ -326,23 +362,39 @@ def complete(
     now: dt.datetime | None = None,
     at_counter: Counter | None = None,
 ) -> Ticket:
-    """Finish with an outcome. With materials missing, everything missing is told at once (一次性告知)."""
+    """Finish with an outcome. With materials missing, everything missing is told at once (一次性告知).
+
+    A ticket with several matters completes its current one; while others remain it carries on at this
+    counter if the counter serves the next one, or queues for it at the head of its queue."""
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = _transition(
-            ticket,
-            (TicketState.CALLED, TicketState.SERVING),
-            TicketState.DONE,
-            actor,
-            now,
-            note,
-            at_counter,
-            outcome=outcome,
-            missing_note=missing_note,
-            completed_at=now,
-        )
+        locked = _locked(ticket, (TicketState.CALLED, TicketState.SERVING), at_counter)
+        matter = matters.current(locked)
+        nxt = matters.following(matter) if matter else None
+        if matter is not None:
+            matters.finish(
+                matter, locked, outcome=outcome, missing_note=missing_note, user=user_of(actor), now=now
+            )
+        service_id = matter.service_id if matter else locked.service_id
+        lacking = [m for m in missing if m.service_id == service_id]
+        if nxt is not None:
+            ticket = _move_on(locked, nxt, actor, now, note)
+        else:
+            ticket = _apply(
+                locked,
+                TicketState.DONE,
+                actor,
+                now,
+                note,
+                outcome=matters.summary_outcome(locked, outcome) if matter else outcome,
+                missing_note=missing_note,
+                completed_at=now,
+            )
         if outcome == Outcome.MATERIALS_MISSING:
-            ticket.missing.set([m for m in missing if m.service_id == ticket.service_id])
+            if matter is None:
+                ticket.missing.set(lacking)
+            else:
+                ticket.missing.add(*lacking)
             if ticket.phone:
                 notify.record(
                     hall=ticket.hall,
@@ -351,19 +403,42 @@ def complete(
                     subject_id=ticket.pk,
                     phone=ticket.phone,
                     language=ticket.language,
-                    render=lambda: missing_text(ticket),
+                    key=str(service_id) if matter else "",
+                    render=lambda: missing_text(ticket, lacking, missing_note, service_id),
                 )
         if ticket.owner_id is None and user_of(actor):
             Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
-        if ticket.booking_id:
-            _finish_booking(ticket, BookingState.SERVED, actor)
-        if outcome == Outcome.DONE:
-            notify.request_rating(ticket=ticket, now=now)
+        if nxt is None:
+            if ticket.booking_id:
+                _finish_booking(ticket, BookingState.SERVED, actor)
+            if ticket.outcome == Outcome.DONE:
+                notify.request_rating(ticket=ticket, now=now)
     return ticket
 
 
-def missing_text(ticket: Ticket) -> str:
-    names = [m.name for m in ticket.missing.all()] + ([ticket.missing_note] if ticket.missing_note else [])
+def _seat(ticket: Ticket) -> str:
+    inside, seat = place(ticket.hall, ticket.date)
+    return seat if inside else ""
+
+
+def _move_on(ticket: Ticket, nxt, actor: Actor, now: dt.datetime, note: str) -> Ticket:
+    """The current matter is done and `nxt` is next: carry on at this counter if it serves `nxt`'s service,
+    otherwise back into the queue for it, at the head."""
+    from_state, counter = ticket.state, ticket.counter
+    if counter.services.filter(pk=nxt.service_id).exists():
+        matters.carry_on_here(ticket, nxt, user_of(actor), now)
+        record_event(ticket, from_state, actor, now, note or f"matter {nxt.position}")
+        return ticket
+    matters.requeue(ticket, nxt, now, seat=_seat(ticket))
+    record_event(ticket, from_state, actor, now, note or f"matter {nxt.position}", counter=counter)
+    return ticket
+
+
+def missing_text(ticket: Ticket, lacking=None, missing_note=None, service_id=None) -> str:
+    if lacking is None:
+        lacking, missing_note = list(ticket.missing.all()), ticket.missing_note
+    service = Service.objects.get(pk=service_id) if service_id else ticket.service
+    names = [m.name for m in lacking] + ([missing_note] if missing_note else [])
     return str(
         _(
             "[%(hall)s] %(service)s: please bring %(items)s. "
@@ -371,7 +446,7 @@ def missing_text(ticket: Ticket) -> str:
         )
         % {
             "hall": ticket.hall.name,
-            "service": ticket.service.name,
+            "service": service.name,
             "items": "; ".join(names),
             "number": ticket.number,
         }
@@ -380,6 +455,7 @@ def missing_text(ticket: Ticket) -> str:
 
 def _finish_booking(ticket: Ticket, state: str, actor: Actor) -> None:
     if Booking.objects.filter(pk=ticket.booking_id, state=BookingState.CHECKED_IN).update(state=state):
+        end_matters([ticket.booking_id])
         BookingEvent.objects.create(
             booking_id=ticket.booking_id,
             from_state=BookingState.CHECKED_IN,

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hall.models import Counter
+from hall import audit
+from hall.models import AuditAction, Counter
 from queueing import access, calls, forecast, progress
 from queueing.forms import MissingMaterialsForm, TransferForm
 from queueing.models import AT_COUNTER_STATES, CounterState, Outcome, Ticket, TicketState
@@ -131,6 +132,7 @@ def open_counter(request, counter_id):
     except QueueError as refusal:
         messages.error(request, refusal.message)
         return redirect("queueing:console")
+    audit.record_request(request, action=AuditAction.COUNTER_OPENED, hall=counter.hall, obj=counter)
     messages.success(request, COUNTER_OPENED % {"counter": counter.number})
     return _back(counter)
 
@@ -148,6 +150,7 @@ def counter_state(request, counter_id):
     except QueueError as refusal:
         messages.error(request, refusal.message)
         return _back(counter)
+    audit.record_request(request, action=audit.COUNTER_STATE_ACTIONS[state], hall=counter.hall, obj=counter)
     messages.success(request, COUNTER_STATES[state] % {"counter": counter.number})
     return redirect("queueing:console") if state == CounterState.CLOSED else _back(counter)
 

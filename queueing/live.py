@@ -63,11 +63,17 @@ class Hub:
 
     async def _listen(self) -> None:
         """Keep one pattern subscription alive; reconnect after Redis restarts."""
+        lost = False
         while True:
             client = aioredis.Redis.from_url(settings.REDIS_URL)
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.psubscribe(events.CHANNEL_PREFIX + "*")
+                    if lost:
+                        # Events published after Redis came back but before this subscription are in the
+                        # Redis stream only: streams resume from there (docs/faults.md).
+                        lost = False
+                        self._wake_all()
                     async for message in pubsub.listen():
                         if message.get("type") == "pmessage":
                             self._handle(message)
@@ -75,6 +81,7 @@ class Hub:
                 raise
             except Exception as error:  # noqa: BLE001 - any Redis failure: wait and resubscribe
                 log.warning("live subscription lost: %s; retrying", error)
+                lost = True
                 self._wake_all()
                 await asyncio.sleep(1)
             finally:

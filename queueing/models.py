@@ -197,6 +197,9 @@ class Ticket(models.Model):
     serving_at = models.DateTimeField(_("service began"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     come_in_sent = models.BooleanField(default=False)
+    # Set when a ticket with several matters goes back into the queue for its next one (or is transferred in
+    # place): it then waits at the head of that queue, like a transferred ticket, keeping its number.
+    requeued_at = models.DateTimeField(_("back in the queue"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -205,9 +208,9 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         ordering = ["issued_at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["hall", "service", "date", "sequence"], name="ticket_number_unique"
-            ),
+            # The number, not (service, sequence): a ticket with several matters keeps its number while
+            # `service` follows its current matter. Prefixes are unique per hall, so this is as strict.
+            models.UniqueConstraint(fields=["hall", "date", "number"], name="ticket_number_unique_per_day"),
             models.UniqueConstraint(
                 fields=["counter"],
                 condition=Q(state__in=["called", "serving"]),
@@ -229,10 +232,74 @@ class Ticket(models.Model):
         return self.state in OPEN_STATES
 
     @property
+    def visit_matters(self) -> list:
+        """The matters this ticket carries, in order (empty for a ticket with one service)."""
+        if self.kind != TicketKind.APPOINTMENT:
+            return []
+        return list(self.matters.select_related("service").order_by("position"))
+
+    @property
+    def queued_since(self):
+        return self.requeued_at or self.issued_at
+
+    @property
     def waited_minutes(self) -> float | None:
         if self.called_at is None:
             return None
         return (self.called_at - self.issued_at).total_seconds() / 60
+
+
+class MatterState(models.TextChoices):
+    PENDING = "pending", _("to do")
+    CURRENT = "current", _("in progress")
+    DONE = "done", _("done")
+    NOT_SERVED = "not_served", _("not served")
+
+
+class TicketMatter(models.Model):
+    """One service of a ticket that carries several (a booking with several matters). The ticket queues for
+    its current matter (Ticket.service is that matter's service); each matter keeps its own counter, clerk,
+    times and outcome, which the supervisor's figures count per service."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="matters")
+    position = models.PositiveSmallIntegerField(_("position"))
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="ticket_matters", verbose_name=_("service")
+    )
+    state = models.CharField(
+        _("state"), max_length=12, choices=MatterState.choices, default=MatterState.PENDING
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    missing_note = models.TextField(_("also missing"), blank=True)
+    counter = models.ForeignKey(
+        Counter, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("counter")
+    )
+    served_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("served by"),
+    )
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    started_at = models.DateTimeField(_("service began"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("matter of a ticket")
+        verbose_name_plural = _("matters of tickets")
+        ordering = ["ticket", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "position"], name="ticket_matter_position_once"),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(state="current"), name="ticket_has_one_current_matter"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} #{self.position} {self.state}"
 
 
 class TicketEvent(models.Model):

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +19,12 @@ from notifications.models import Kind
 from queueing import events, order, spacing
 from queueing.models import (
     DaySequence,
+    MatterState,
     QueueRules,
     Ticket,
     TicketEvent,
     TicketKind,
+    TicketMatter,
     TicketState,
     WalkInQuota,
 )
@@ -83,13 +85,16 @@ LIVE_EVENT_TYPES = {
 }
 
 
-def record_event(ticket: Ticket, from_state: str, actor: Actor, now: dt.datetime, note: str = "") -> None:
-    """Record a ticket's change (who, when, where) and announce it to the hall's screens after commit."""
+def record_event(
+    ticket: Ticket, from_state: str, actor: Actor, now: dt.datetime, note: str = "", counter=None
+) -> None:
+    """Record a ticket's change (who, when, where: `counter`, else the ticket's) and announce it to the hall's
+    screens after commit."""
     TicketEvent.objects.create(
         ticket=ticket,
         from_state=from_state,
         to_state=ticket.state,
-        counter=ticket.counter,
+        counter=counter or ticket.counter,
         actor=user_of(actor),
         source=actor.source,
         note=note,
@@ -110,8 +115,29 @@ def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:
     return DaySequence.objects.select_for_update().get(hall=hall, service=service, date=date)
 
 
-def _place(hall: Hall, date: dt.date) -> tuple[bool, str]:
-    """Inside with a seat while there is room, otherwise outside without one."""
+def lock_seats(hall: Hall, date: dt.date) -> None:
+    """Seats and the room inside belong to the whole hall, whatever the service: two kiosks issuing
+    tickets of different services, or a call moving someone inside, must not pick the same free seat at the
+    same moment. A PostgreSQL advisory lock, held to commit; SQLite's IMMEDIATE transactions already let one
+    writer in at a time. Whoever holds it must not wait for another ticket's row lock (see `_unlocked`)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            key = f"seats:{hall.pk}:{date.isoformat()}"
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
+def _unlocked(ticket_id: int):
+    """The ticket, unless another transaction holds its row (a counter calling it right now): updating it
+    then would wait for that transaction while holding the seats lock it may be waiting for."""
+    return Ticket.objects.filter(
+        pk__in=Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket_id).values("pk")
+    )
+
+
+def place(hall: Hall, date: dt.date) -> tuple[bool, str]:
+    """Inside with a seat while there is room, otherwise outside without one. The seat stays free for
+    this transaction until it commits (`lock_seats`)."""
+    lock_seats(hall, date)
     waiting_inside = Ticket.objects.today(hall, date).waiting().filter(inside=True)
     if spacing.must_wait_outside(waiting_inside.count(), hall.max_waiting_inside):
         return False, ""
@@ -134,7 +160,7 @@ def issue(
 ) -> Ticket:
     sequence.last += 1
     sequence.save(update_fields=["last"])
-    inside, seat = _place(hall, sequence.date)
+    inside, seat = place(hall, sequence.date)
     ticket = Ticket.objects.create(
         hall=hall,
         service=service,
@@ -171,7 +197,10 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         local = timezone.localtime(opens, hall.tz)
         raise QueueError("too_early", TOO_EARLY % {"time": local.strftime("%H:%M")})
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("slot", "service").get(pk=booking.pk)
+        # of=("self",): locking the joined slot and service rows too made every FK check on the service
+        # (a walk-in's day sequence, a ticket) wait for this check-in, and deadlocked against them.
+        locking = Booking.objects.select_for_update(of=("self",))
+        booking = locking.select_related("slot", "service").get(pk=booking.pk)
         existing = booking.tickets.order_by("-id").first()
         if booking.state == BookingState.CHECKED_IN and existing:
             return existing
@@ -196,6 +225,7 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
             id_hash=booking.id_hash,
             language=booking.language,
         )
+        _carry_matters(ticket, booking, now)
         Booking.objects.filter(pk=booking.pk).update(state=BookingState.CHECKED_IN)
         BookingEvent.objects.create(
             booking=booking,
@@ -207,6 +237,29 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         )
     log.info("booking %s checked in as ticket %s", booking.pk, ticket.pk)
     return ticket
+
+
+def _carry_matters(ticket: Ticket, booking: Booking, now: dt.datetime) -> None:
+    """A booking with several services gives its one ticket one matter per service, in the booked order;
+    the ticket queues for the first now (its own service) and for each next one when the one before ends."""
+    further = list(booking.matters.order_by("position").values_list("service_id", flat=True))
+    if not further:
+        return
+    TicketMatter.objects.bulk_create(
+        [
+            TicketMatter(
+                ticket=ticket,
+                position=1,
+                service_id=ticket.service_id,
+                state=MatterState.CURRENT,
+                queued_at=now,
+            )
+        ]
+        + [
+            TicketMatter(ticket=ticket, position=n, service_id=service_id)
+            for n, service_id in enumerate(further, start=2)
+        ]
+    )
 
 
 def _hour_start(now: dt.datetime, hall: Hall) -> dt.datetime:
@@ -286,10 +339,18 @@ def waiting_items(
             issued_at=t["issued_at"],
             booked_start=t["booked_start"],
             green=bool(t["green_channel"]),
-            transferred=t["transferred_from_id"] is not None,
+            # A ticket back in the queue for its next matter keeps its place at the head, like a transfer.
+            transferred=t["transferred_from_id"] is not None or t["requeued_at"] is not None,
         )
         for t in qs.values(
-            "id", "service_id", "kind", "issued_at", "booked_start", "green_channel", "transferred_from_id"
+            "id",
+            "service_id",
+            "kind",
+            "issued_at",
+            "booked_start",
+            "green_channel",
+            "transferred_from_id",
+            "requeued_at",
         )
     ]
 
@@ -301,11 +362,12 @@ def come_in_text(ticket: Ticket, ahead: int) -> str:
     )
 
 
-def ask_to_come_in(hall: Hall, date: dt.date, now: dt.datetime) -> None:
-    """Citizens waiting outside are asked in when only a few are ahead of them (once each)."""
-    outside = {
-        t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False, come_in_sent=False)
-    }
+def ask_to_come_in(hall: Hall, date: dt.date, now: dt.datetime, outside: list[Ticket] | None = None) -> None:
+    """Citizens waiting outside are asked in when only a few are ahead of them (once each). `outside`: the
+    tickets waiting outside, when the caller has just read them."""
+    if outside is None:
+        outside = list(Ticket.objects.today(hall, date).waiting().filter(inside=False))
+    outside = {t.pk: t for t in outside if not t.inside and not t.come_in_sent}
     if not outside:
         return
     rules = rules_for(hall)
@@ -322,7 +384,9 @@ def ask_to_come_in(hall: Hall, date: dt.date, now: dt.datetime) -> None:
 def _come_in(ticket: Ticket, ahead: int) -> None:
     if ticket.come_in_sent:
         return
-    Ticket.objects.filter(pk=ticket.pk).update(come_in_sent=True)
+    if not _unlocked(ticket.pk).update(come_in_sent=True):
+        return  # being called right now: no need to ask them in
+    ticket.come_in_sent = True
     if ticket.phone:
         notify.record(
             hall=ticket.hall,
@@ -335,11 +399,12 @@ def _come_in(ticket: Ticket, ahead: int) -> None:
         )
 
 
-def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> None:
-    """Seats freed by calls go to the tickets waiting outside, in queue order."""
+def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> list[Ticket]:
+    """Seats freed by calls go to the tickets waiting outside, in queue order. Returns the tickets still
+    waiting outside (as `ask_to_come_in` wants them), so that a call reads them once."""
     outside = {t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False)}
     if not outside:
-        return
+        return []
     rules = rules_for(hall)
     ordered = order.order(
         [w for w in waiting_items(hall, date) if w.id in outside],
@@ -347,9 +412,11 @@ def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> None:
         appointments_per_walk_in=rules.appointments_per_walk_in,
     )
     for item in ordered:
-        inside, seat = _place(hall, date)
+        inside, seat = place(hall, date)
         if not inside:
             break
         ticket = outside[item.id]
-        Ticket.objects.filter(pk=item.id, state=TicketState.WAITING).update(inside=True, seat=seat)
-        _come_in(ticket, order.people_ahead(ordered, item.id, now=now))
+        if _unlocked(item.id).filter(state=TicketState.WAITING).update(inside=True, seat=seat):
+            ticket.inside, ticket.seat = True, seat
+            _come_in(ticket, order.people_ahead(ordered, item.id, now=now))
+    return list(outside.values())

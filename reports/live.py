@@ -4,6 +4,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models.functions import Coalesce
+
 from hall.models import Hall
 from queueing.models import CounterSession, CounterState, Ticket, TicketState
 from reports import stats
@@ -48,7 +50,8 @@ def live_view(hall: Hall, now: dt.datetime) -> Live:
     for service_id, number, issued_at, inside in (
         Ticket.objects.filter(hall=hall, date=today, state=TicketState.WAITING)
         .order_by("issued_at")
-        .values_list("service_id", "number", "issued_at", "inside")
+        # A ticket back in the queue for its next matter has waited since then.
+        .values_list("service_id", "number", Coalesce("requeued_at", "issued_at"), "inside")
     ):
         waited = max(0.0, stats.minutes(now - issued_at))
         queue = queues.setdefault(service_id, ServiceQueue(label=number[:1]))

@@ -5,6 +5,10 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 
 MAX_DAYS = 366
+# Reports ask about the hall's past and near future; beyond these the pages' previous and next links would
+# step outside the calendar (date 9999-12-31 + 1 day).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2999, 12, 31)
 
 BAD_DATE = _("Enter dates as YYYY-MM-DD, for example 2026-11-24.")
 BAD_ORDER = _("The first day must not be after the last day.")
@@ -21,9 +25,12 @@ class PeriodError(ValueError):
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise PeriodError(BAD_DATE) from None
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise PeriodError(BAD_DATE)
+    return date
 
 
 def parse_period(params, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -55,6 +62,9 @@ def parse_month(value: str, today: dt.date) -> tuple[dt.date, dt.date]:
     if not value:
         return month_of(today)
     try:
-        return month_of(dt.date.fromisoformat(value.strip() + "-01"))
+        first = dt.date.fromisoformat(value.strip() + "-01")
     except ValueError:
         raise PeriodError(BAD_MONTH) from None
+    if not FIRST_DATE <= first <= LAST_DATE:
+        raise PeriodError(BAD_MONTH)
+    return month_of(first)

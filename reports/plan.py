@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from appointments.models import Booking, BookingState
+from appointments.models import Booking, BookingMatter, BookingState
 from hall import calendar
 from hall.models import Hall, Service
 from queueing.models import Ticket, TicketKind, TicketState
@@ -101,6 +101,11 @@ def _booked(hall: Hall, date: dt.date) -> dict[tuple[int, int], int]:
     for service_id, start, persons in Booking.objects.filter(
         hall=hall, slot__date=date, state__in=PLANNED_STATES
     ).values_list("service_id", "slot__start", "persons"):
+        booked[service_id, start.astimezone(tz).hour] += persons
+    # Further matters of a visit are work for their own services in their own windows.
+    for service_id, start, persons in BookingMatter.objects.filter(
+        booking__hall=hall, slot__date=date, booking__state__in=PLANNED_STATES
+    ).values_list("service_id", "slot__start", "booking__persons"):
         booked[service_id, start.astimezone(tz).hour] += persons
     return booked
 

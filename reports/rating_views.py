@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hall.models import Hall
+from hall import audit
+from hall.models import AuditAction, Hall
+from hall.privacy import mask_phone
 from reports import ratings, services
 from reports.access import (
     get_follow_up_for_supervisor,
@@ -128,6 +130,24 @@ def follow_up(request, slug, case_id):
             error = refusal.message
         else:
             return redirect("reports:follow_up", slug, case.pk)
+    return _follow_up_page(request, case, form, error)
+
+
+@login_required
+@require_POST
+def reveal_mobile(request, slug, case_id):
+    """Show the citizen's full mobile number to call them back, and log that it was shown."""
+    case = get_follow_up_for_supervisor(request.user, slug, case_id)
+    ticket = case.rating.ticket
+    if not ticket.phone:
+        return redirect("reports:follow_up", slug, case.pk)
+    audit.record_request(
+        request, action=AuditAction.PHONE_REVEALED, hall=case.hall, obj=ticket, detail=f"follow-up {case.pk}"
+    )
+    return _follow_up_page(request, case, NoteForm(), None, revealed_phone=ticket.phone)
+
+
+def _follow_up_page(request, case, form, error, revealed_phone=None):
     context = {
         "hall": case.hall,
         "nav": "follow_ups",
@@ -137,5 +157,7 @@ def follow_up(request, slug, case_id):
         "error": error,
         "today": case.hall.local_date(timezone.now()),
         "next_state": services.CASE_STEPS.get(case.state, (None, None))[0],
+        "phone_masked": mask_phone(case.rating.ticket.phone) if case.rating.ticket.phone else "",
+        "revealed_phone": revealed_phone,
     }
     return render(request, "reports/follow_up.html", context)

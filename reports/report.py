@@ -20,13 +20,14 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Value,
     When,
 )
-from django.db.models.functions import ExtractHour
+from django.db.models.functions import Coalesce, ExtractHour
 
 from appointments.models import Booking, BookingState, Slot
 from hall.models import Hall
-from queueing.models import Outcome, Ticket, TicketEvent, TicketKind, TicketState
+from queueing.models import MatterState, Outcome, Ticket, TicketEvent, TicketKind, TicketMatter, TicketState
 from reports import stats
 from reports.models import Rating, ReportSettings, Score
 
@@ -51,12 +52,19 @@ def service_start():
     return Case(When(serving_at__lt=F("completed_at"), then=F("serving_at")), default=F("called_at"))
 
 
+ROW_FIELDS = (*TICKET_FIELDS, "wait", "handling", "issued_hour", "completed_hour", "further")
+
+
 def ticket_rows(hall: Hall, first: dt.date, last: dt.date) -> list:
     """The period's tickets as named tuples. Durations and local hours are computed by the database:
     a month holds thousands of tickets, and turning four timestamps each into aware datetimes in Python
-    cost more than the rest of the report."""
+    cost more than the rest of the report.
+
+    A ticket that carried several matters (a booking with several services) stands as one row per matter,
+    so that each service counts its own matter once; `further` marks the matters after the first, which
+    are not new visitors."""
     tz = hall.tz
-    return list(
+    tickets = list(
         Ticket.objects.filter(hall=hall, date__gte=first, date__lte=last)
         .order_by()
         .annotate(
@@ -64,8 +72,86 @@ def ticket_rows(hall: Hall, first: dt.date, last: dt.date) -> list:
             handling=ExpressionWrapper(F("completed_at") - service_start(), output_field=DurationField()),
             issued_hour=ExtractHour("issued_at", tzinfo=tz),
             completed_hour=ExtractHour("completed_at", tzinfo=tz),
+            further=Value(False),
         )
-        .values_list(*TICKET_FIELDS, "wait", "handling", "issued_hour", "completed_hour", named=True)
+        .values_list(*ROW_FIELDS, named=True)
+    )
+    matters = matter_rows(hall, first, last)
+    if not matters:
+        return tickets
+    if not tickets:
+        return []
+    row_type = type(tickets[0])
+    carried = {m["ticket_id"] for m in matters}
+    return [t for t in tickets if t.id not in carried] + [row_type(*_as_ticket_row(m)) for m in matters]
+
+
+def matter_rows(hall: Hall, first: dt.date, last: dt.date) -> list[dict]:
+    tz = hall.tz
+    return list(
+        TicketMatter.objects.filter(ticket__hall=hall, ticket__date__gte=first, ticket__date__lte=last)
+        .order_by()
+        .annotate(
+            wait=ExpressionWrapper(F("called_at") - F("queued_at"), output_field=DurationField()),
+            handling=ExpressionWrapper(
+                F("ended_at") - Coalesce("started_at", "called_at"), output_field=DurationField()
+            ),
+            issued_hour=ExtractHour("ticket__issued_at", tzinfo=tz),
+            completed_hour=ExtractHour("ended_at", tzinfo=tz),
+        )
+        .values(
+            "ticket_id",
+            "position",
+            "service_id",
+            "counter_id",
+            "served_by_id",
+            "state",
+            "outcome",
+            "called_at",
+            "wait",
+            "handling",
+            "issued_hour",
+            "completed_hour",
+            "ticket__date",
+            "ticket__kind",
+            "ticket__green_channel",
+            "ticket__state",
+            "ticket__transferred_from_id",
+        )
+    )
+
+
+def _matter_state(m: dict) -> str:
+    """A matter's state in the ticket's terms: done; no-show for the one being called when the citizen
+    went (the others were not served and count nowhere); the ticket's state for the current one."""
+    if m["state"] == MatterState.DONE:
+        return TicketState.DONE
+    if m["state"] == MatterState.CURRENT:
+        return m["ticket__state"]
+    if m["state"] == MatterState.NOT_SERVED and m["called_at"] and m["ticket__state"] == TicketState.NO_SHOW:
+        return TicketState.NO_SHOW
+    return m["state"]
+
+
+def _as_ticket_row(m: dict) -> tuple:
+    state = _matter_state(m)
+    further = m["position"] > 1
+    return (
+        m["ticket_id"],
+        m["ticket__date"],
+        m["service_id"],
+        m["counter_id"],
+        m["served_by_id"],
+        m["ticket__kind"],
+        m["ticket__green_channel"],
+        state,
+        m["outcome"],
+        None if further else m["ticket__transferred_from_id"],
+        m["wait"],
+        m["handling"],
+        m["issued_hour"],
+        m["completed_hour"] if state == TicketState.DONE else None,
+        further,
     )
 
 
@@ -246,7 +332,7 @@ def build(hall: Hall, first: dt.date, last: dt.date, *, compare: bool = True) ->
     }
     for t, wait, handling in report.measured:
         day = days[t.date]
-        day.issued += t.transferred_from_id is None
+        day.issued += t.transferred_from_id is None and not t.further
         day.add(t, wait, handling)
         service_row = row("service", t.service_id, "")
         service_row.issued += t.transferred_from_id is None
@@ -277,7 +363,7 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
     for t, wait, handling in report.measured:
         total.add(t, wait, handling)
         report.tickets_cancelled += t.state == TicketState.CANCELLED
-        if t.transferred_from_id is None:
+        if t.transferred_from_id is None and not t.further:
             total.issued += 1
             report.appointments += t.kind == TicketKind.APPOINTMENT
             report.walk_ins += t.kind == TicketKind.WALK_IN
@@ -354,6 +440,17 @@ def _repeats(hall, first, last, row) -> None:
         .values_list("service_id", "date", "id_hash", "booking__id_hash", "phone_hash")
     ):
         visits[service_id].append((citizen_key(id_hash, booking_id_hash, phone_hash), date))
+    # Each matter done of a ticket that carried several is a visit for its service too.
+    for service_id, date, id_hash, booking_id_hash, phone_hash in (
+        TicketMatter.objects.filter(
+            ticket__hall=hall, ticket__date__gte=since, ticket__date__lte=last, state=MatterState.DONE
+        )
+        .order_by()
+        .values_list(
+            "service_id", "ticket__date", "ticket__id_hash", "ticket__booking__id_hash", "ticket__phone_hash"
+        )
+    ):
+        visits[service_id].append((citizen_key(id_hash, booking_id_hash, phone_hash), date))
     for service_id, pairs in visits.items():
         citizens, repeaters = stats.repeat_visitors(pairs, first, last, REPEAT_WINDOW_DAYS)
         if citizens:
@@ -363,7 +460,7 @@ def _repeats(hall, first, last, row) -> None:
 
 def _hours(tickets) -> list[tuple[int, int, int]]:
     """Arrivals (tickets issued, not counting transfers) and tickets served, per local clock hour."""
-    arrivals = Tally(t.issued_hour for t in tickets if t.transferred_from_id is None)
+    arrivals = Tally(t.issued_hour for t in tickets if t.transferred_from_id is None and not t.further)
     served = Tally(
         t.completed_hour for t in tickets if t.state == TicketState.DONE and t.completed_hour is not None
     )

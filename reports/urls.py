@@ -1,6 +1,7 @@
 from django.urls import path
 
-from reports import rating_views, views
+from reports import audit_views, rating_views, views
+from reports.consultations import consultations_page
 
 app_name = "reports"
 urlpatterns = [
@@ -9,11 +10,18 @@ urlpatterns = [
     path("h/<slug:slug>/reports/export.xlsx", views.export_xlsx, name="export_xlsx"),
     path("h/<slug:slug>/reports/staffing/", views.staffing, name="staffing"),
     path("h/<slug:slug>/reports/live/", views.live_view, name="live"),
+    path("h/<slug:slug>/reports/consultations/", consultations_page, name="consultations"),
     path("h/<slug:slug>/reports/ranking/", rating_views.ranking, name="ranking"),
     path("h/<slug:slug>/reports/comments/", rating_views.comments, name="comments"),
     path("h/<slug:slug>/reports/comments/<int:rating_id>/", rating_views.moderate, name="moderate"),
     path("h/<slug:slug>/reports/follow-ups/", rating_views.follow_ups, name="follow_ups"),
     path("h/<slug:slug>/reports/follow-ups/<int:case_id>/", rating_views.follow_up, name="follow_up"),
+    path(
+        "h/<slug:slug>/reports/follow-ups/<int:case_id>/mobile/",
+        rating_views.reveal_mobile,
+        name="reveal_mobile",
+    ),
+    path("h/<slug:slug>/reports/audit/", audit_views.audit_log, name="audit_log"),
     path("h/<slug:slug>/comment-book/", rating_views.comment_book, name="comment_book"),
     path("t/<str:token>/rate/", rating_views.rate, name="rate"),
 ]

@@ -46,6 +46,7 @@
     idle: data.idle,
   };
   var names = {}; // service code -> name in the board's language (the JSON follows the browser's)
+  var titles = {}; // notice id -> title in the board's language, likewise
   var chime = new C.Chime();
   var newest = null; // time of the newest call seen
   var seen = {}; // call key -> time, for the calls of the last half hour
@@ -153,6 +154,19 @@
     box.hidden = !notice;
   }
 
+  // Current notices (公告), by title; a notice that expired is simply missing from the next snapshot.
+  function renderNotices(notices) {
+    var box = root.querySelector("[data-notices]");
+    var list = box.querySelector("ul");
+    list.textContent = "";
+    notices.forEach(function (notice) {
+      var item = element("li", "", titles[notice.id] || notice.title);
+      item.setAttribute("data-notice-id", notice.id);
+      list.appendChild(item);
+    });
+    box.hidden = notices.length === 0;
+  }
+
   function render(snapshot) {
     var calls = distinct(snapshot.calls || []);
     renderLatest(calls[0]);
@@ -160,6 +174,7 @@
     renderCounters(snapshot.counters || []);
     renderWaiting(snapshot.waiting || []);
     renderNotice(snapshot.notice);
+    renderNotices(snapshot.notices || []);
   }
 
   // The calls of this snapshot that nobody has heard yet, oldest first. A call is known by its number,
@@ -337,6 +352,9 @@
     (snapshot.waiting || []).forEach(function (line) {
       names[line.service] = line.name;
     });
+    (snapshot.notices || []).forEach(function (notice) {
+      titles[notice.id] = notice.title;
+    });
     newCalls(snapshot.calls || []); // the board starts from what the page showed
   }
 
@@ -344,6 +362,7 @@
 
   tick();
   setInterval(tick, 10 * 1000);
+  setInterval(refresh, 60 * 1000); // notices come and go with the clock, not with events
   offerSound();
   new C.HallFeed({
     eventsUrl: data.eventsUrl,

@@ -161,6 +161,7 @@ def test_openapi_schema_lists_the_paths(client):
         "/api/v1/bookings",
         "/api/v1/bookings/{code}",
         "/api/v1/bookings/{code}/cancel",
+        "/api/v1/bookings/{code}/lookup",
         "/api/v1/bookings/{code}/reschedule",
         "/api/v1/halls",
         "/api/v1/halls/{hall}/availability",

@@ -33,7 +33,9 @@ def expect_booked_with_visible_qr(page):
     expect(page.locator(".booking-code")).to_have_text(booking.code)
     qr = page.locator(".qr img")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    # decode() waits for the image to load (it may still be on its way when the element shows) and fails
+    # if it cannot be loaded or decoded.
+    assert qr.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     return booking
 
 

@@ -39,10 +39,15 @@ from appointments import availability, services
 from appointments.models import Booking, BookingState, PlaceHold, Slot
 from appointments.services import Actor, BookingError, Citizen
 from hall.privacy import hash_id_number
+from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
 from tests.races import wait_until_blocked_by_me_or_done
 
-pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.requires_postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("invariants_hold_after"),
+]
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=TZ)  # Monday morning: holds made now are not released

@@ -30,6 +30,18 @@ def test_validate_id_number_accepts_standard_example_and_lower_x():
     assert privacy.validate_id_number(" 11010519491231002x ") == VALID
 
 
+def test_validate_id_number_accepts_full_width_digits_as_the_same_number():
+    full_width = "１１０１０５１９４９１２３１００２Ｘ"
+
+    assert privacy.validate_id_number(full_width) == VALID
+    assert privacy.hash_id_number(full_width) == privacy.hash_id_number(VALID)
+
+
+@pytest.mark.parametrize("value", ["٠١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "1101051949123100٢X", "11010519491231002๘"])
+def test_validate_id_number_refuses_other_scripts_digits(value):
+    assert message(value) == "Use only digits, and X as the last character."
+
+
 def test_validate_id_number_wrong_check_digit():
     assert (
         message("110105194912310021")

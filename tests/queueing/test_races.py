@@ -45,10 +45,15 @@ from queueing.models import (
     WalkInQuota,
 )
 from queueing.services import Actor, QueueError
+from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
 from tests.races import wait_until_blocked_by_me_or_done
 
-pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.requires_postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("invariants_hold_after"),
+]
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)  # Tuesday morning

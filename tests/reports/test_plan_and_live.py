@@ -125,4 +125,5 @@ def test_live_page_refreshes_every_ten_seconds(client, hall):
 
     response = client.get("/h/north/reports/live/")
 
-    assert '<meta http-equiv="refresh" content="10">' in response.content.decode()
+    # The reload is marked (?refresh=auto) so that it does not keep the session alive (hall/security.py).
+    assert '<meta http-equiv="refresh" content="10; url=?refresh=auto">' in response.content.decode()

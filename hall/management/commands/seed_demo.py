@@ -5,14 +5,16 @@ nothing. Within the demo halls the data are authoritative for materials and week
 are removed); other halls, and services or counters added by hand, are left alone.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from hall import demo_data, services
-from hall.models import Counter, Hall, Material, Service, StaffRole, WeeklySession
+from hall.models import Counter, Hall, Material, Notice, Service, StaffRole, WeeklySession
 
 LANGUAGES = ("zh_hans", "en")
 ROLE_NAMES = {"admin": "administrator", StaffRole.SUPERVISOR: "supervisor", StaffRole.CLERK: "window staff"}
@@ -48,6 +50,8 @@ class Command(BaseCommand):
             services.ensure_role_groups()
             halls = {data["slug"]: self._hall(data) for data in demo_data.HALLS}
             accounts = [self._account(data, halls) for data in demo_data.ACCOUNTS]
+            for data in demo_data.NOTICES:
+                self._notice(data, halls[data["hall"]])
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {', '.join(halls)}."))
         if quiet:
@@ -103,6 +107,7 @@ class Command(BaseCommand):
                 **{key: value for name in texts for key, value in _tr(name, data[name]).items()},
                 **_tr("steps", _lines(data["steps"])),
                 "slot_minutes": data.get("slot_minutes", 30),
+                "time_limit_days": data.get("time_limit_days"),
                 "position": position,
                 "active": True,
                 "online_url": "",
@@ -118,6 +123,16 @@ class Command(BaseCommand):
         ]
         service.materials.exclude(pk__in=kept).delete()
         return service
+
+    def _notice(self, data, hall):
+        notice = Notice.objects.filter(hall=hall, title_zh_hans=data["title"][0]).order_by("pk").first()
+        if notice is None:
+            start = dt.datetime.combine(hall.local_date(timezone.now()), dt.time(), hall.tz)
+            notice = Notice(hall=hall, valid_from=start, valid_until=start + dt.timedelta(days=data["days"]))
+        for name, value in {**_tr("title", data["title"]), **_tr("body", data["body"])}.items():
+            setattr(notice, name, value)
+        notice.save()
+        notice.services.set(hall.services.filter(code__in=data["services"]))
 
     def _account(self, data, halls):
         password = demo_data.DEMO_PASSWORD

@@ -1,0 +1,62 @@
+"""Several matters in one visit: the further services a booking may hold and the slots they take.
+
+A further matter takes places in its own service's slot for the same arrival window: the slot of that
+service on the same date whose window contains the first matter's start (services may have windows of
+different lengths).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from appointments import availability
+from appointments.models import MAX_MATTERS, Booking, Slot
+from hall.models import Service
+
+
+@dataclass(frozen=True)
+class Matter:
+    position: int
+    service: Service
+    slot: Slot
+
+
+def matters_of(booking: Booking) -> list[Matter]:
+    """All the booking's matters in order, the first one included (one query for the further ones)."""
+    first = Matter(1, booking.service, booking.slot)
+    further = booking.matters.select_related("service", "slot").order_by("position")
+    return [first, *(Matter(m.position, m.service, m.slot) for m in further)]
+
+
+def slot_for(service: Service, first: Slot) -> Slot | None:
+    """The open slot of `service` whose window contains the first matter's arrival time."""
+    availability.sync_slots(service=service, date=first.date)
+    return (
+        Slot.objects.select_related("hall", "service")
+        .filter(service=service, date=first.date, start__lte=first.start, end__gt=first.start, closed=False)
+        .order_by("-start")
+        .first()
+    )
+
+
+def candidates(first: Slot):
+    """Other bookable services of the hall, which a citizen might add to a visit booked in `first`."""
+    return (
+        Service.objects.bookable()
+        .filter(hall_id=first.hall_id)
+        .exclude(pk=first.service_id)
+        .select_related("hall")
+    )
+
+
+def available_extras(first: Slot, persons: int, now: dt.datetime) -> list[Matter]:
+    """The services that still have `persons` places in the same window (what the citizen may add)."""
+    rules = availability.rules_for(first.hall)
+    found = []
+    for service in candidates(first):
+        slot = slot_for(service, first)
+        if slot is not None and slot.remaining >= persons and availability.bookable_slot(rules, slot, now):
+            found.append(Matter(0, service, slot))
+    return found
+
+
+MAX_FURTHER = MAX_MATTERS - 1

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from consultations import views
+
+app_name = "consultations"
+urlpatterns = [
+    path("h/<slug:slug>/consultations/new/", views.log_consultation, name="log"),
+    path("h/<slug:slug>/call-backs/", views.my_call_backs, name="mine"),
+    path("h/<slug:slug>/call-backs/all/", views.hall_call_backs, name="hall"),
+    path("h/<slug:slug>/call-backs/<int:call_back_id>/", views.call_back_detail, name="call_back"),
+    path("h/<slug:slug>/call-backs/<int:call_back_id>/reveal/", views.reveal_mobile, name="reveal"),
+    path("h/<slug:slug>/call-backs/<int:call_back_id>/attempt/", views.record_attempt, name="attempt"),
+    path(
+        "h/<slug:slug>/call-backs/<int:call_back_id>/unreachable/", views.mark_unreachable, name="unreachable"
+    ),
+    path("h/<slug:slug>/call-backs/<int:call_back_id>/close/", views.close_call_back, name="close"),
+    path("h/<slug:slug>/call-backs/<int:call_back_id>/reassign/", views.reassign_call_back, name="reassign"),
+]

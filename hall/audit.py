@@ -1,0 +1,90 @@
+"""The audit log: staff actions and reveals of personal data that no booking or ticket event records.
+
+Booking and ticket changes already have their own events with who, when and where (BookingEvent,
+TicketEvent, BlockLift); the supervisor's audit page reads those beside these entries instead of writing
+every change twice (docs/decisions.md). An entry names objects by type and id, never by personal data.
+"""
+
+import datetime as dt
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+
+from hall.models import AuditAction, AuditEntry, Hall, Staff
+
+log = logging.getLogger(__name__)
+
+# A counter session's new state (queueing.models.CounterState) → what the audit log calls it.
+COUNTER_STATE_ACTIONS = {
+    "open": AuditAction.COUNTER_RESUMED,
+    "paused": AuditAction.COUNTER_PAUSED,
+    "closed": AuditAction.COUNTER_CLOSED,
+}
+
+
+def client_ip(request) -> str | None:
+    # Only the address of the connection: X-Forwarded-For is not trusted unless a proxy rewrites it.
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+def staff_hall(user) -> Hall | None:
+    """The hall a user works in, or None for anyone without a staff row (administrators, devices)."""
+    staff = Staff.objects.select_related("hall").filter(user_id=getattr(user, "pk", None)).first()
+    return staff.hall if staff else None
+
+
+def record(
+    *,
+    action: AuditAction,
+    hall: Hall | None,
+    actor=None,
+    obj: models.Model | None = None,
+    detail: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEntry:
+    """Write one entry. `detail` must hold no personal data: ids, codes and states only."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        hall=hall,
+        actor=actor,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        detail=detail[:200],
+        ip=ip,
+        at=now or timezone.now(),
+    )
+
+
+def record_request(request, *, action: AuditAction, hall: Hall | None, obj=None, detail: str = ""):
+    """An entry for what the signed-in user of this request did."""
+    return record(action=action, hall=hall, actor=request.user, obj=obj, detail=detail, ip=client_ip(request))
+
+
+# Sign-in and sign-out come from Django's auth signals: they record, they change no domain state.
+
+
+def on_signed_in(sender, request, user, **kwargs):
+    record(action=AuditAction.SIGNED_IN, hall=staff_hall(user), actor=user, ip=client_ip(request))
+
+
+def on_signed_out(sender, request, user, **kwargs):
+    if user is not None:  # signing out without a session
+        record(action=AuditAction.SIGNED_OUT, hall=staff_hall(user), actor=user, ip=client_ip(request))
+
+
+def on_sign_in_failed(sender, credentials, request=None, **kwargs):
+    """A refused sign-in names the account only when it exists: a mistyped user name may be a password."""
+    model = get_user_model()
+    username = credentials.get(model.USERNAME_FIELD) or ""
+    user = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first() if username else None
+    entry = record(
+        action=AuditAction.SIGN_IN_FAILED,
+        hall=staff_hall(user) if user else None,
+        actor=user,
+        ip=client_ip(request),
+    )
+    log.info("sign-in refused: audit entry %s, user id %s", entry.pk, getattr(user, "pk", None))

@@ -1,0 +1,28 @@
+"""The supervisor's consultation figures, on their own page beside the report (the counting is in
+consultations.figures)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from consultations import figures
+from reports.access import get_hall_for_supervisor
+from reports.periods import PeriodError, parse_period
+
+
+@login_required
+def consultations_page(request, slug):
+    hall = get_hall_for_supervisor(request.user, slug)
+    today, error = hall.local_date(timezone.now()), None
+    try:
+        first, last = parse_period(request.GET, today)
+    except PeriodError as refusal:
+        (first, last), error = (today, today), refusal.message
+    context = {
+        "hall": hall,
+        "nav": "consultations",
+        "figures": figures.build(hall, first, last, timezone.now()),
+        "error": error,
+        "is_day": first == last,
+    }
+    return render(request, "reports/consultations.html", context)

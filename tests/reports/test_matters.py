@@ -1,0 +1,118 @@
+"""Acceptance: a booking with two services checks in as one ticket, is served at two counters in turn, and
+counts once per service (and once as a visitor) in the supervisor's figures.
+
+The day, worked by hand (times in Asia/Shanghai, 24 November 2026):
+- V: booked for A (ID card renewal) and B (household certificate) at 9:00; checks in at 9:00 (A001).
+  Window 1 (A only, clerk1) calls it at 9:04, serves 9:05-9:15 (handling 10). It queues for B at 9:15 and
+  window 2 (B only, clerk2) calls it at 9:18 (wait 3), serves 9:20-9:26 (handling 6). Done.
+- W: a walk-in for B at 9:10 (B001); window 2 calls it at 9:26 (wait 16), serves 9:27-9:35 (handling 8).
+So A: 1 issued, 1 served, wait 4, handling 10; B: 2 issued (V's matter and W), 2 served, waits 3 and 16
+(mean 9.5), handlings 6 and 8 (mean 7). Visitors (issued): 2, of them 1 appointment and 1 walk-in; matters
+served: 3. Window 1: 1 served; window 2: 2 served; clerk1: 1, clerk2: 2.
+"""
+
+import datetime as dt
+import zoneinfo
+
+import phonenumbers
+import pytest
+from django.utils import translation
+
+from appointments import availability
+from appointments import services as booking_services
+from appointments.models import BookingRules, BookingState
+from hall.models import ApiToken
+from queueing import calls, services
+from queueing.models import Ticket
+from queueing.services import Actor
+from reports import report
+from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff, make_weekday_hours
+
+pytestmark = pytest.mark.django_db
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2026, 11, 24)
+
+
+def at(hour, minute):
+    return dt.datetime(2026, 11, 24, hour, minute, tzinfo=TZ)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def day():
+    hall = make_hall()
+    make_weekday_hours(hall)
+    BookingRules.objects.create(hall=hall, held_back_percent=0, utilisation_percent=100)
+    a = make_service(hall, "id-renewal", "A", name_en="ID card renewal")
+    b = make_service(hall, "certificate", "B", name_en="Household certificate", name_zh_hans="户籍证明")
+    one, two = make_counter(hall, 1, [a]), make_counter(hall, 2, [b])
+    clerk1, clerk2 = make_staff(hall, "clerk1"), make_staff(hall, "clerk2")
+    supervisor = make_staff(hall, "boss", role="supervisor")
+    at1, at2 = Actor("console", clerk1), Actor("console", clerk2)
+    calls.open_counter(counter=one, actor=at1, now=at(8, 30))
+    calls.open_counter(counter=two, actor=at2, now=at(8, 30))
+
+    availability.sync_slots(service=a, date=DAY)
+    citizen = booking_services.Citizen(
+        name="王五", phone=phonenumbers.parse("13900000001", "CN"), id_number=make_id_number(1)
+    )
+    booking = booking_services.book(
+        slot=a.slots.get(start=at(9, 0)),
+        citizen=citizen,
+        also=[b],
+        actor=booking_services.Actor("web"),
+        now=at(9, 0) - dt.timedelta(days=1),
+    )
+    v = services.check_in(hall=hall, code=booking.code, actor=Actor("kiosk"), now=at(9, 0))
+    w = services.issue_walk_in(hall=hall, service=b, actor=Actor("kiosk"), now=at(9, 10))
+    calls.call_next(counter=one, actor=at1, now=at(9, 4))
+    calls.start_serving(ticket=v, actor=at1, now=at(9, 5))
+    calls.complete(ticket=v, actor=at1, now=at(9, 15))
+    assert calls.call_next(counter=two, actor=at2, now=at(9, 18)) == v
+    calls.start_serving(ticket=v, actor=at2, now=at(9, 20))
+    calls.complete(ticket=v, actor=at2, now=at(9, 26))
+    assert calls.call_next(counter=two, actor=at2, now=at(9, 26)) == w
+    calls.start_serving(ticket=w, actor=at2, now=at(9, 27))
+    calls.complete(ticket=w, actor=at2, now=at(9, 35))
+    booking.refresh_from_db()
+    assert (booking.state, Ticket.objects.count()) == (BookingState.SERVED, 2)
+    return {"hall": hall, "one": one, "two": two, "supervisor": supervisor}
+
+
+def test_report_counts_each_service_once_and_the_visitor_once(day):
+    result = report.build(day["hall"], DAY, DAY, compare=False)
+
+    assert (result.issued, result.served, result.appointments, result.walk_ins) == (2, 3, 1, 1)
+    assert [
+        (r.label, r.issued, r.served, r.wait.mean, r.handling.mean, r.handling.count)
+        for r in result.by_service
+    ] == [
+        ("B Household certificate", 2, 2, 9.5, 7.0, 2),
+        ("A ID card renewal", 1, 1, 4.0, 10.0, 1),
+    ]
+    assert [(r.key, r.served, sorted(r.handlings)) for r in result.by_counter] == [
+        (day["one"].pk, 1, [10.0]),
+        (day["two"].pk, 2, [6.0, 8.0]),
+    ]
+    assert sorted((r.label, r.served) for r in result.by_staff) == [("clerk1", 1), ("clerk2", 2)]
+    assert [(d.issued, d.served) for d in result.by_day] == [(2, 3)]
+    assert result.hours == [(9, 2, 3)]
+
+
+def test_stats_api_counts_each_service_once(client, day):
+    _token, key = ApiToken.objects.issue(user=day["supervisor"], hall=day["hall"], name="test")
+
+    body = client.get(
+        f"/api/v1/halls/north/stats?date={DAY}", HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+
+    assert (body["issued"], body["served"], body["appointments"], body["walk_ins"]) == (2, 3, 1, 1)
+    assert [(s["name"], s["issued"], s["served"], s["handling"]["mean"]) for s in body["by_service"]] == [
+        ("B Household certificate", 2, 2, 7.0),
+        ("A ID card renewal", 1, 1, 10.0),
+    ]
