@@ -79,9 +79,15 @@ def start_embedded_redis(socket: Path) -> subprocess.Popen:
         # worker and the scheduler, which need it to shut down cleanly; stop() ends it last.
         start_new_session=True,
     )
+    import redis
+
     for _ in range(100):
-        if socket.exists():
-            return proc
+        # The socket file appears at bind(), a moment before the server listens: wait for an answer.
+        try:
+            if redis.Redis(unix_socket_path=str(socket), socket_connect_timeout=1).ping():
+                return proc
+        except redis.ConnectionError:
+            pass
         time.sleep(0.05)
     proc.kill()
     sys.exit("embedded redis-server did not start")

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from appointments.availability import rules_for
@@ -69,15 +70,21 @@ def erase_expired_personal_data(*, now: dt.datetime | None = None) -> int:
             days=max(rules.retention_days, rules.block_days + rules.no_show_window_days)
         )
         old = Booking.objects.filter(hall=hall, slot__end__lt=cutoff, erased_at__isnull=True)
-        erased += old.update(name=ERASED_NAME, phone="", green_note="", erased_at=now)
+        old_ids = list(old.values_list("pk", flat=True))
+        erased += Booking.objects.filter(pk__in=old_ids).update(
+            name=ERASED_NAME, phone="", green_note="", erased_at=now
+        )
         Booking.objects.filter(hall=hall, slot__end__lt=keep_hash_until).exclude(id_hash="").update(
             id_hash="", phone_hash="", id_masked=""
         )
-        BookingEvent.objects.filter(booking__hall=hall, at__lt=cutoff, ip__isnull=False).update(ip=None)
+        BookingEvent.objects.filter(
+            Q(at__lt=cutoff) | Q(booking__in=old_ids), booking__hall=hall, ip__isnull=False
+        ).update(ip=None)
         WaitlistEntry.objects.filter(hall=hall, date__lt=cutoff.date()).delete()
-        Notification.objects.filter(hall=hall, created_at__lt=cutoff).exclude(phone="").update(
-            phone="", text=""
-        )
+        # A message goes with its booking, however late it was written (a reminder, a closure notice).
+        Notification.objects.filter(
+            Q(created_at__lt=cutoff) | Q(subject_type="booking", subject_id__in=old_ids), hall=hall
+        ).exclude(phone="").update(phone="", text="")
     if erased:
         log.info("erased personal data of %s bookings", erased)
     return erased

