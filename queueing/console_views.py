@@ -4,6 +4,8 @@ Every action is a POST that calls one service and redirects back to the counter'
 messages say what happened (or the service's refusal). Keyboard shortcuts are added by console.js.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -14,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hall import audit
-from hall.models import AuditAction, Counter
+from hall.models import AuditAction, Counter, CounterAbsence
 from queueing import access, calls, forecast, progress
 from queueing.forms import MissingMaterialsForm, TransferForm
 from queueing.models import AT_COUNTER_STATES, CounterState, Outcome, Ticket, TicketState
@@ -55,7 +57,43 @@ def console(request):
         .select_related("session__user")
         .prefetch_related("services")
     )
+    # Today's remaining absences (home visits): staff see which windows are booked out, and until when.
+    now = timezone.now()
+    absences = {}
+    tomorrow = dt.datetime.combine(
+        staff.hall.local_date(now) + dt.timedelta(days=1), dt.time(), staff.hall.tz
+    )
+    for absence in (
+        CounterAbsence.objects.filter(hall=staff.hall)
+        .overlapping(now, tomorrow)
+        .prefetch_related("home_visits")
+    ):
+        absence.label = absence_label(absence)
+        absences.setdefault(absence.counter_id, []).append(absence)
+    for counter in counters:
+        counter.absences_today = absences.get(counter.pk, [])
     return render(request, "queueing/console_counters.html", {"hall": staff.hall, "counters": counters})
+
+
+def absent_now(counter: Counter, now: dt.datetime) -> CounterAbsence | None:
+    """The absence (a home visit, say) the counter is booked out for at this moment, if any."""
+    absence = (
+        CounterAbsence.objects.filter(counter=counter, start__lte=now, end__gt=now)
+        .prefetch_related("home_visits")
+        .order_by("end")
+        .first()
+    )
+    if absence is not None:
+        absence.label = absence_label(absence)
+    return absence
+
+
+def absence_label(absence: CounterAbsence) -> str:
+    """What the absence is for, in the reader's language where the system made it (a home visit)."""
+    visits = list(absence.home_visits.all())
+    if visits:
+        return _("home visit no. %(number)s") % {"number": visits[0].pk}
+    return absence.reason
 
 
 @login_required
@@ -111,8 +149,17 @@ def console_context(counter: Counter, user) -> dict:
         "served": [
             (t, forecast.handling_minutes(t.serving_at or t.called_at, t.completed_at)) for t in served
         ],
+        "absence": absent_now(counter, now),
         "now": now,
     }
+
+
+def absence_warning(counter: Counter, absence: CounterAbsence) -> str:
+    until = absence.end.astimezone(counter.hall.tz).strftime("%H:%M")
+    return _(
+        "Window %(counter)s is booked out until %(until)s (%(reason)s): the booking slots do not count it "
+        "until then. You can still call, but check that its staff are not needed on the visit."
+    ) % {"counter": counter.number, "until": until, "reason": absence.label}
 
 
 def _working(session, user) -> bool:
@@ -134,6 +181,8 @@ def open_counter(request, counter_id):
         return redirect("queueing:console")
     audit.record_request(request, action=AuditAction.COUNTER_OPENED, hall=counter.hall, obj=counter)
     messages.success(request, COUNTER_OPENED % {"counter": counter.number})
+    if absence := absent_now(counter, timezone.now()):
+        messages.warning(request, absence_warning(counter, absence))
     return _back(counter)
 
 
