@@ -17,6 +17,7 @@ from appointments.models import (
     BookingEvent,
     BookingMatter,
     BookingState,
+    PhoneCode,
     WaitlistEntry,
 )
 from hall.models import Hall
@@ -85,6 +86,8 @@ def erase_expired_personal_data(*, now: dt.datetime | None = None) -> int:
         Notification.objects.filter(
             Q(created_at__lt=cutoff) | Q(subject_type="booking", subject_id__in=old_ids), hall=hall
         ).exclude(phone="").update(phone="", text="")
+    # Booking codes are needed for ten minutes, and counted for the send limit for an hour.
+    PhoneCode.objects.filter(created_at__lt=now - dt.timedelta(hours=1)).delete()
     if erased:
         log.info("erased personal data of %s bookings", erased)
     return erased

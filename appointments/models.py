@@ -368,3 +368,28 @@ class WaitlistEntry(models.Model):
 
     def __str__(self):
         return f"{self.service_id} {self.date} {self.state}"
+
+
+class PhoneCode(models.Model):
+    """A one-time code texted to a mobile before booking (appointments/verification.py).
+
+    Kept in PostgreSQL, not in the cache, so that booking with codes on keeps working while Redis is down.
+    Only keyed hashes are stored: neither the code nor the mobile. Rows go after an hour (the send limit's
+    window) with the nightly erasure.
+    """
+
+    nonce = models.CharField(max_length=32, unique=True)
+    digest = models.CharField(max_length=64)
+    phone_hash = models.CharField(max_length=64)
+    tries = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("booking code")
+        verbose_name_plural = _("booking codes")
+        indexes = [models.Index(fields=["phone_hash", "created_at"], name="phone_code_sends")]
+
+    def __str__(self):
+        return f"{self.nonce[:6]}… {self.created_at:%Y-%m-%d %H:%M}"
