@@ -10,11 +10,13 @@ whichever language is compiled; the expected speech is built from the phrase the
 """
 
 import time
+import urllib.request
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from hall.models import ApiToken
 from queueing import calls, services
 from queueing.services import Actor
 from tests.makers import make_counter, make_service, make_staff
@@ -223,6 +225,68 @@ def test_board_shows_a_call_within_five_seconds_of_a_server_restart(
     expect(board.locator("[data-board]")).to_have_attribute("data-feed", "live", timeout=5_000)
     wait_spoken(board, 2)
     assert spoken(board) == [spoken_call(board, "A001", 3), spoken_call(board, "A002", 3)]
+
+
+def call_next_over_the_api(server, counter, key) -> int:
+    """The console's call-next, sent to the server (so that the server's own publish meets Redis down)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server.port}/api/v1/counters/{counter.pk}/call-next",
+        data=b"{}",
+        method="POST",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a local test server
+        return response.status
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own, which it may stop (never the shared one)."""
+    from bench.faults import Redis
+
+    redis = Redis(tmp_path)
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+def test_board_announces_a_call_made_while_redis_is_down(
+    browser, private_redis, hall, service, counter, clerk
+):
+    """Redis down: no event reaches the board, yet the call is shown and spoken once from the snapshot the
+    board gets when its stream is ended and reopened; once Redis is back, the board is live again and the
+    earlier call is not said twice."""
+    server = Server(env={"REDIS_URL": private_redis.url})
+    context = browser.new_context(
+        base_url=f"http://127.0.0.1:{server.port}", locale="zh-CN", viewport={"width": 1920, "height": 1080}
+    )
+    try:
+        context.add_init_script(RECORD_SPEECH)
+        context.set_default_timeout(10_000)
+        _token, key = ApiToken.objects.issue(user=clerk, hall=hall, name="keypad 3")
+        first = walk_in(service)
+        walk_in(service)
+        board = open_board(context, hall)
+        one, two = spoken_call(board, "A001", 3), spoken_call(board, "A002", 3)
+
+        private_redis.stop()
+        assert call_next_over_the_api(server, counter, key) == 200
+
+        expect_latest(board, "A001", 3, timeout=15_000)
+        wait_spoken(board, 1)
+        assert spoken(board) == [one]
+
+        private_redis.start()  # the same port
+        expect(board.locator("[data-board]")).to_have_attribute("data-feed", "live", timeout=15_000)
+        calls.complete(ticket=first, actor=Actor("console", clerk))
+        assert call_next_over_the_api(server, counter, key) == 200
+
+        expect_latest(board, "A002", 3)
+        wait_spoken(board, 2)
+        assert spoken(board) == [one, two]
+    finally:
+        context.close()
+        server.stop()
 
 
 def test_board_polls_when_the_stream_fails(context, hall, service, counter, clerk):

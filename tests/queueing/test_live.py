@@ -34,9 +34,9 @@ def database_url() -> str:
 
 
 class Server:
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, env: dict | None = None):
         self.port = port or free_port()
-        env = {**os.environ, "DATABASE_URL": database_url(), "DATABASE_POOL_MAX": "4"}
+        env = {**os.environ, "DATABASE_URL": database_url(), "DATABASE_POOL_MAX": "4", **(env or {})}
         self.proc = subprocess.Popen(
             [
                 sys.executable,
