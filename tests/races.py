@@ -3,7 +3,7 @@
 import threading
 import time
 
-from django.db import connection
+from django.db import connection, connections
 
 
 def wait_until_blocked_by_me_or_done(thread: threading.Thread, timeout: float = 10) -> bool:
@@ -21,3 +21,25 @@ def wait_until_blocked_by_me_or_done(thread: threading.Thread, timeout: float = 
             assert time.monotonic() < deadline, "the competitor neither waited for us nor finished"
             time.sleep(0.01)
     return False
+
+
+def all_at_once(work, threads: int, timeout: float = 60) -> list:
+    """Call work() from `threads` threads released together by a barrier; what each returned, in the order
+    they finished. Each thread hands its database connection back when done."""
+    barrier = threading.Barrier(threads)
+    results = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=30)
+            results.append(work())
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=timeout)
+    assert not any(worker.is_alive() for worker in workers)
+    return results

@@ -4,10 +4,8 @@ nothing but keyed hashes is kept, for an hour."""
 
 import datetime as dt
 import re
-import threading
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -16,6 +14,7 @@ from appointments.housekeeping import erase_expired_personal_data
 from appointments.models import PhoneCode
 from notifications.models import Kind, Notification
 from tests.makers import make_hall
+from tests.races import all_at_once
 
 PHONE = PhoneNumber.from_string("+8613800138000")
 OTHER = PhoneNumber.from_string("+8613900139000")
@@ -137,21 +136,7 @@ def test_the_right_code_sent_at_once_by_ten_clients_is_used_once():
     hall = make_hall()
     nonce = send(hall)
     code = texted_code(nonce)
-    barrier = threading.Barrier(10)
-    answers = []
-
-    def client():
-        try:
-            barrier.wait(timeout=30)
-            answers.append(check(nonce, code))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=client) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = all_at_once(lambda: check(nonce, code), 10)
 
     assert len(answers) == 10
     assert answers.count(None) == 1  # the other nine: refused

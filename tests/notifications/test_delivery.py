@@ -1,15 +1,14 @@
 import datetime as dt
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from appointments import services as booking_services
 from notifications import delivery, sms
 from notifications.models import Kind, Notification, State
 from notifications.reminders import slot_key
 from tests.notifications.helpers import MONDAY_9, WEB, book, citizen, slots
+from tests.races import all_at_once
 
 T0 = MONDAY_9 + dt.timedelta(minutes=5)
 
@@ -149,21 +148,7 @@ class SlowBackend(sms.MemoryBackend):
 def test_concurrent_jobs_for_one_row_send_once(service, settings):
     settings.SMS_BACKEND = "tests.notifications.test_delivery.SlowBackend"
     row = confirmation(service)
-    barrier = threading.Barrier(8)
-    outcomes = []
-
-    def job():
-        try:
-            barrier.wait()
-            outcomes.append(delivery.deliver(row.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=job) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = all_at_once(lambda: delivery.deliver(row.pk), 8)
 
     row.refresh_from_db()
     assert sorted(outcomes, key=str) == [None] * 7 + [State.SENT]
