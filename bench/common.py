@@ -79,6 +79,46 @@ def cpu_seconds(*pids: int) -> float:
     return total / ticks
 
 
+def _processes() -> dict[int, tuple[int, int, str]]:
+    """pid -> (parent pid, own + reaped children's CPU ticks, command name) of every process."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        # utime, stime, cutime (children waited for), cstime
+        found[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]), name)
+    return found
+
+
+def tree_cpu_seconds(*roots: int) -> float:
+    """CPU seconds of these processes and all their descendants, those that already ended and were waited
+    for included (a parent's cutime/cstime hold them), so that replaced workers are counted."""
+    processes = _processes()
+    kids: dict[int, list[int]] = {}
+    for pid, (parent, _ticks, _name) in processes.items():
+        kids.setdefault(parent, []).append(pid)
+    total, todo = 0, [pid for pid in roots if pid in processes]
+    while todo:
+        pid = todo.pop()
+        total += processes[pid][1]
+        todo += kids.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postmasters() -> list[int]:
+    """The PostgreSQL servers: postgres processes whose parent is not one."""
+    processes = _processes()
+    return [
+        pid
+        for pid, (parent, _ticks, name) in processes.items()
+        if name.startswith("postgres") and not processes.get(parent, (0, 0, ""))[2].startswith("postgres")
+    ]
+
+
 def children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
