@@ -120,14 +120,7 @@ def postmasters() -> list[int]:
 
 
 def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (FileNotFoundError, ValueError, IndexError):
-            continue
-    return found
+    return [child for child, (parent, _ticks, _name) in _processes().items() if parent == pid]
 
 
 def web_command(server: str, port: int, workers: int = 1) -> list[str]:

@@ -24,19 +24,21 @@ def wait_until_blocked_by_me_or_done(thread: threading.Thread, timeout: float = 
 
 
 def all_at_once(work, threads: int, timeout: float = 60) -> list:
-    """Call work() from `threads` threads released together by a barrier; what each returned, in the order
-    they finished. Each thread hands its database connection back when done."""
+    """Call work(i) from `threads` threads (i = 0, 1, ...) released together by a barrier; what each
+    returned, in the order they finished. This thread's connection goes back to the pool first, and each
+    thread hands its own back when done."""
     barrier = threading.Barrier(threads)
     results = []
 
-    def run() -> None:
+    def run(i: int) -> None:
         try:
             barrier.wait(timeout=30)
-            results.append(work())
+            results.append(work(i))
         finally:
             connections.close_all()
 
-    workers = [threading.Thread(target=run) for _ in range(threads)]
+    connections.close_all()
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:

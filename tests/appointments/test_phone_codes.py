@@ -136,7 +136,7 @@ def test_the_right_code_sent_at_once_by_ten_clients_is_used_once():
     hall = make_hall()
     nonce = send(hall)
     code = texted_code(nonce)
-    answers = all_at_once(lambda: check(nonce, code), 10)
+    answers = all_at_once(lambda _i: check(nonce, code), 10)
 
     assert len(answers) == 10
     assert answers.count(None) == 1  # the other nine: refused

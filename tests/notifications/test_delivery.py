@@ -148,7 +148,7 @@ class SlowBackend(sms.MemoryBackend):
 def test_concurrent_jobs_for_one_row_send_once(service, settings):
     settings.SMS_BACKEND = "tests.notifications.test_delivery.SlowBackend"
     row = confirmation(service)
-    outcomes = all_at_once(lambda: delivery.deliver(row.pk), 8)
+    outcomes = all_at_once(lambda _i: delivery.deliver(row.pk), 8)
 
     row.refresh_from_db()
     assert sorted(outcomes, key=str) == [None] * 7 + [State.SENT]

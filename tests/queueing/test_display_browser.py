@@ -59,13 +59,19 @@ def server():
     started.stop()
 
 
-@pytest.fixture
-def context(browser, server):
+def board_context(browser, server):
+    """A Chinese 1920 x 1080 screen on `server` that records speech instead of playing it."""
     context = browser.new_context(
         base_url=f"http://127.0.0.1:{server.port}", locale="zh-CN", viewport={"width": 1920, "height": 1080}
     )
     context.add_init_script(RECORD_SPEECH)
     context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def context(browser, server):
+    context = board_context(browser, server)
     yield context
     context.close()
 
@@ -257,12 +263,8 @@ def test_board_announces_a_call_made_while_redis_is_down(
     board gets when its stream is ended and reopened; once Redis is back, the board is live again and the
     earlier call is not said twice."""
     server = Server(env={"REDIS_URL": private_redis.url})
-    context = browser.new_context(
-        base_url=f"http://127.0.0.1:{server.port}", locale="zh-CN", viewport={"width": 1920, "height": 1080}
-    )
+    context = board_context(browser, server)
     try:
-        context.add_init_script(RECORD_SPEECH)
-        context.set_default_timeout(10_000)
         _token, key = ApiToken.objects.issue(user=clerk, hall=hall, name="keypad 3")
         first = walk_in(service)
         walk_in(service)

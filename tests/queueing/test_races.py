@@ -47,7 +47,7 @@ from queueing.models import (
 from queueing.services import Actor, QueueError
 from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
-from tests.races import wait_until_blocked_by_me_or_done
+from tests.races import all_at_once, wait_until_blocked_by_me_or_done
 
 pytestmark = [
     pytest.mark.requires_postgres,
@@ -155,22 +155,7 @@ class Rush:
 def rush(work, threads: int, timeout: float = 60) -> Rush:
     """Run work(rush, i) in `threads` threads released together by a barrier."""
     result = Rush()
-    barrier = threading.Barrier(threads)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            work(result, i)
-        finally:
-            connections.close_all()
-
-    connections.close_all()  # hand this thread's connection back to the pool for the rush
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=timeout)
-    assert not any(worker.is_alive() for worker in workers)
+    all_at_once(lambda i: work(result, i), threads, timeout)
     return result
 
 
