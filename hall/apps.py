@@ -10,7 +10,7 @@ class HallConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals as auth_signals
 
-        from hall import audit, security, services
+        from hall import audit, lookups, security, services  # noqa: F401 - lookups registers itself
 
         post_migrate.connect(services.ensure_role_groups, sender=self)
         auth_signals.user_logged_in.connect(audit.on_signed_in, dispatch_uid="audit_signed_in")
