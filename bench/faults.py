@@ -632,6 +632,24 @@ SCENARIOS = {
 }
 
 
+# How fast the live screens come back: figures, not test asserts (tests/test_faults.py asserts that they do).
+TARGETS = {
+    ("redis", "event_after_restart_seconds"): 5,
+    ("server", "first_event_after_up_seconds"): 5,
+    ("server", "event_after_restart_seconds"): 2,
+}
+
+
+def targets(results: dict) -> list[str]:
+    lines = []
+    for (name, key), limit in TARGETS.items():
+        if name in results:
+            value = results[name].get(key)
+            met = value is not None and value < limit
+            lines.append(f"{name} {key}: {value} s (target < {limit} s): {'met' if met else 'MISSED'}")
+    return lines
+
+
 def main() -> int:
     names = sys.argv[1:] or list(SCENARIOS)
     started = time.monotonic()
@@ -656,6 +674,8 @@ def main() -> int:
     finally:
         harness.stop()
         shutil.rmtree(harness.folder, ignore_errors=True)
+    for line in targets(results):
+        print(line)
     print(
         f"{platform.node()} {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
