@@ -35,7 +35,7 @@ def lock_person(*keys: str) -> None:
 
     On SQLite the IMMEDIATE transaction already serialises every writer.
     """
-    if connection.vendor != "postgresql" or getattr(settings, "BOOKING_NAIVE_PATH", False):
+    if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for key in sorted(keys):

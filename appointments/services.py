@@ -103,8 +103,6 @@ def _new_code() -> str:
 
 def _take_places(slot: Slot, persons: int, held_back: bool) -> bool:
     """Atomically take places: one conditional UPDATE, so concurrent bookings can never oversell."""
-    if settings.BOOKING_NAIVE_PATH:
-        return _take_places_naively(slot, persons)
     if held_back:
         return bool(
             Slot.objects.filter(
@@ -116,15 +114,6 @@ def _take_places(slot: Slot, persons: int, held_back: bool) -> bool:
             taken=F("taken") + persons
         )
     )
-
-
-def _take_places_naively(slot: Slot, persons: int) -> bool:
-    """Check-then-write without a lock: the bug that the race tests must catch. Tests only."""
-    fresh = Slot.objects.get(pk=slot.pk)
-    if fresh.closed or fresh.taken + persons > fresh.capacity:
-        return False
-    Slot.objects.filter(pk=slot.pk).update(taken=fresh.taken + persons)
-    return True
 
 
 def _give_back(slot_id: int, persons: int, held_back: bool) -> None:

@@ -323,9 +323,6 @@ ID_NUMBER_HMAC_KEY = _hmac_key()
 # Anti-abuse switches; load tests on loopback turn both off (see README).
 RATE_LIMITS = env_bool("RATE_LIMITS", True)
 BOOKING_SMS_CODE = env_bool("BOOKING_SMS_CODE", PRODUCTION)
-# Tests only: replace the guarded capacity and person locks by a naive check-then-write, to show that
-# the race tests can fail.
-BOOKING_NAIVE_PATH = False
 # The public address, for links in messages (manage a booking, live ticket).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Call-backs after consultations (docs/outreach.md): due the next working morning, to be made by the end of

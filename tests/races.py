@@ -45,3 +45,21 @@ def all_at_once(work, threads: int, timeout: float = 60) -> list:
         worker.join(timeout=timeout)
     assert not any(worker.is_alive() for worker in workers)
     return results
+
+
+def use_naive_booking_path(monkeypatch) -> None:
+    """Book by check-then-write without a lock, and without the per-person advisory lock: the bug that the
+    race tests must catch, so that each real race test has a twin showing it can fail at all."""
+    from appointments import limits
+    from appointments import services as booking_services
+    from appointments.models import Slot
+
+    def take_places_naively(slot, persons, held_back):
+        fresh = Slot.objects.get(pk=slot.pk)
+        if fresh.closed or fresh.taken + persons > fresh.capacity:
+            return False
+        Slot.objects.filter(pk=slot.pk).update(taken=fresh.taken + persons)
+        return True
+
+    monkeypatch.setattr(booking_services, "_take_places", take_places_naively)
+    monkeypatch.setattr(limits, "lock_person", lambda *keys: None)

@@ -24,7 +24,7 @@ from appointments.services import Actor, BookingError, Citizen
 from hall.privacy import hash_id_number
 from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
-from tests.races import wait_until_blocked_by_me_or_done
+from tests.races import use_naive_booking_path, wait_until_blocked_by_me_or_done
 
 pytestmark = [
     pytest.mark.requires_postgres,
@@ -189,7 +189,7 @@ def test_rush_of_visits_and_single_bookings_never_oversells_nor_books_part_of_a_
 def test_naive_rush_of_visits_and_single_bookings_oversells(monkeypatch, settings):
     """The same rush on the check-then-write path (tests only): the bookings hold more places than the
     slots count, so the assertions above can fail."""
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     manager = type(Slot.objects)
     get = manager.get
 

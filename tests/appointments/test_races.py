@@ -5,8 +5,8 @@ Each race is tested three ways (STYLE.md, "Races are tested twice"):
 - deterministically: a competing request is run in a second thread while the first one holds its places
   uncommitted, and the first one goes on only when the competitor waits for it (pg_locks) or is done;
 - for real: many threads released together by a barrier, each thread with its own connection;
-- against settings.BOOKING_NAIVE_PATH (read, then write; no per-person lock), where the same test must see
-  the invariant broken, to show that the real race tests can fail at all.
+- against the naive path of tests.races.use_naive_booking_path (read, then write; no per-person lock),
+  where the same test must see the invariant broken, to show that the real race tests can fail at all.
 
 Concurrency: Django gives each thread its own connection, taken from the process's psycopg pool
 (DATABASE_POOL_MAX, 20 by default; PostgreSQL here allows 100 connections, so the tests stay within the
@@ -41,7 +41,7 @@ from appointments.services import Actor, BookingError, Citizen
 from hall.privacy import hash_id_number
 from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
-from tests.races import wait_until_blocked_by_me_or_done
+from tests.races import use_naive_booking_path, wait_until_blocked_by_me_or_done
 
 pytestmark = [
     pytest.mark.requires_postgres,
@@ -245,7 +245,7 @@ def test_book_waits_for_uncommitted_last_place_then_refused(service, monkeypatch
 
 
 def test_naive_book_reads_past_uncommitted_last_place_and_oversells(service, monkeypatch, settings):
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     (slot,) = make_slots(service, 1)
     race = compete(monkeypatch, book(slot, 2))
 
@@ -266,7 +266,7 @@ def test_book_rush_fills_slot_to_capacity_exactly(service):
 
 
 def test_naive_book_rush_oversells(service, monkeypatch, settings):
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     widen_naive_window(monkeypatch)
     (slot,) = make_slots(service, 20)
 
@@ -287,7 +287,7 @@ def test_book_same_id_waits_for_person_lock_then_refused(service, monkeypatch):
 
 
 def test_naive_book_same_id_stopped_by_unique_constraint(service, monkeypatch, settings):
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     first_slot, other_slot = make_slots(service, 5, 5)
     race = compete(monkeypatch, book(other_slot, 1, phone=2), after="_create_booking")
 
@@ -298,7 +298,7 @@ def test_naive_book_same_id_stopped_by_unique_constraint(service, monkeypatch, s
 
 
 def test_naive_book_same_id_without_constraint_books_twice(service, monkeypatch, settings):
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     first_slot, other_slot = make_slots(service, 5, 5)
     race = compete(monkeypatch, book(other_slot, 1, phone=2), after="_create_booking")
 
@@ -325,7 +325,7 @@ def test_book_rush_one_id_number_books_once(service):
 
 
 def test_naive_book_rush_one_id_number_without_constraint_books_many(service, monkeypatch, settings):
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     widen_naive_window(monkeypatch)
     slots = make_slots(service, *[50] * 10)
 
@@ -353,7 +353,7 @@ def test_reschedule_and_booking_race_for_last_place(service, monkeypatch, mover_
 
 
 def test_naive_reschedule_and_booking_both_get_last_place(service, monkeypatch, settings):
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     slot_a, slot_b = make_slots(service, 1, 1)
     mover = services.book(slot=fresh(slot_a), citizen=citizen(1), actor=WEB, now=NOW)
     race = compete(monkeypatch, book(slot_b, 2))
@@ -407,7 +407,7 @@ def test_reschedule_rush_against_bookings_loses_no_place(service):
 
 
 def test_naive_reschedule_rush_against_bookings_loses_places(service, monkeypatch, settings):
-    settings.BOOKING_NAIVE_PATH = True
+    use_naive_booking_path(monkeypatch)
     widen_naive_window(monkeypatch)
 
     slot_a, slot_b, to_b, _to_a, _result = rescheduling_rush(service)
