@@ -360,6 +360,46 @@ def test_staff_book_held_back_place(service):
     assert (booking.channel, booking.created_by, slot.taken_held_back) == ("staff", clerk, 1)
 
 
+def test_staff_booking_when_the_held_back_share_is_used_up_is_refused_as_full(service):
+    clerk = make_staff(service.hall)
+    slot = slots(service, dt.date(2026, 11, 24))[0]
+    assert slot.held_back >= 1
+    Slot.objects.filter(pk=slot.pk).update(taken=slot.capacity, taken_held_back=slot.held_back)
+
+    code, message = refusal(
+        slot=slot, citizen=citizen(), actor=Actor("staff", user=clerk), now=NOW, use_held_back=True
+    )
+
+    slot.refresh_from_db()
+    assert (code, message) == ("slot_full", "This time is fully booked. Please choose another time.")
+    assert (slot.taken, slot.taken_held_back) == (slot.capacity, slot.held_back)
+    assert Booking.objects.count() == 0
+
+
+def test_group_booking_for_more_persons_than_the_places_left_is_refused_by_the_service(service):
+    """The service refuses it with 'fully booked'; the database's CheckConstraint is only the last line, and
+    a regression that leaves the refusal to it would answer with an IntegrityError (a 500)."""
+    slot = slots(service, dt.date(2026, 11, 24))[0]
+    Slot.objects.filter(pk=slot.pk).update(capacity=5, taken=3)
+
+    code, message = refusal(slot=slot, citizen=citizen(), actor=WEB, now=NOW, persons=3)
+
+    slot.refresh_from_db()
+    assert (code, message) == ("slot_full", "This time is fully booked. Please choose another time.")
+    assert (slot.capacity, slot.taken) == (5, 3)
+    assert Booking.objects.count() == 0
+
+
+def test_group_booking_for_exactly_the_places_left_fills_the_slot(service):
+    slot = slots(service, dt.date(2026, 11, 24))[0]
+    Slot.objects.filter(pk=slot.pk).update(capacity=5, taken=3)
+
+    booking = services.book(slot=slot, citizen=citizen(), actor=WEB, now=NOW, persons=2)
+
+    slot.refresh_from_db()
+    assert (booking.persons, slot.taken) == (2, 5)
+
+
 def test_citizen_cannot_use_held_back_place(service):
     code, message = refusal(
         slot=slots(service, dt.date(2026, 11, 24))[0],
