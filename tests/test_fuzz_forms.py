@@ -31,6 +31,8 @@ from appointments import availability
 from appointments import services as booking_services
 from appointments.models import Booking, PlaceHold, Slot
 from hall.models import ExtraSession
+from homevisits import services as visits
+from postal import services as postal
 from queueing import calls, invariants
 from queueing import services as queue_services
 from queueing.models import AT_COUNTER_STATES, Ticket
@@ -737,48 +739,38 @@ def crawl(client: Client, seeds: list[str]) -> dict:
 
 @pytest.fixture
 def more_world(world):
-    """Data for the pages of the later apps (posting documents, home visits), where they exist."""
+    """Data for the pages of the later apps (posting documents, home visits)."""
     service = world.other_service
     Service = type(service)
     Service.objects.filter(pk=service.pk).update(by_post=True, home_visit=True)
     service.refresh_from_db()
     seeds = []
     phone = phonenumbers.parse(PHONE, "CN")
-    try:
-        from postal import services as postal
-    except ImportError:
-        postal = None
-    if postal is not None:
-        applicant = postal.Applicant.with_id_number(name="李四", phone=phone, id_number=make_id_number(11))
-        address = postal.Address("李四", phone, "北京市", "北京市", "东城区", "人民路1号")
-        actor = postal.Actor("staff", user=world.clerk)
-        item = postal.apply_by_post(service=service, applicant=applicant, address=address, actor=actor)
-        pickup = postal.make_ready(service=service, applicant=applicant, actor=actor)
-        for _step in range(2):  # one ready to send, one sent (the forms to send and to mark returned)
-            further = postal.apply_by_post(service=service, applicant=applicant, address=address, actor=actor)
-            postal.mark_processed(item=postal.receive_materials(item=further, actor=actor), actor=actor)
-        postal.send_document(item=further, courier="EMS", tracking_number="EMS123", actor=actor)
-        seeds += [reverse("postal:track", args=[item.token]), reverse("postal:pickup", args=[pickup.token])]
-        seeds += [reverse("postal:apply", args=[world.hall.slug])]
-    try:
-        from homevisits import services as visits
-    except ImportError:
-        visits = None
-    if visits is not None:
-        request = visits.Request(
-            person_name="王奶奶",
-            id_number=make_id_number(12, birth="19300101"),
-            requester_name="王五",
-            relationship="孙子",
-            phone=phone,
-            reason="immobile",
-            address="人民路1号3单元",
-            preferred_dates=(world.day,),
-        )
-        visit = visits.request_visit(service=service, request=request)
-        world.extras["visit"] = visit
-        seeds += [reverse("homevisits:status", args=[visit.token])]
-        seeds += [reverse("homevisits:choose_service", args=[world.hall.slug])]
+    applicant = postal.Applicant.with_id_number(name="李四", phone=phone, id_number=make_id_number(11))
+    address = postal.Address("李四", phone, "北京市", "北京市", "东城区", "人民路1号")
+    actor = postal.Actor("staff", user=world.clerk)
+    item = postal.apply_by_post(service=service, applicant=applicant, address=address, actor=actor)
+    pickup = postal.make_ready(service=service, applicant=applicant, actor=actor)
+    for _step in range(2):  # one ready to send, one sent (the forms to send and to mark returned)
+        further = postal.apply_by_post(service=service, applicant=applicant, address=address, actor=actor)
+        postal.mark_processed(item=postal.receive_materials(item=further, actor=actor), actor=actor)
+    postal.send_document(item=further, courier="EMS", tracking_number="EMS123", actor=actor)
+    seeds += [reverse("postal:track", args=[item.token]), reverse("postal:pickup", args=[pickup.token])]
+    seeds += [reverse("postal:apply", args=[world.hall.slug])]
+    request = visits.Request(
+        person_name="王奶奶",
+        id_number=make_id_number(12, birth="19300101"),
+        requester_name="王五",
+        relationship="孙子",
+        phone=phone,
+        reason="immobile",
+        address="人民路1号3单元",
+        preferred_dates=(world.day,),
+    )
+    visit = visits.request_visit(service=service, request=request)
+    world.extras["visit"] = visit
+    seeds += [reverse("homevisits:status", args=[visit.token])]
+    seeds += [reverse("homevisits:choose_service", args=[world.hall.slug])]
     return world, seeds
 
 
@@ -791,31 +783,20 @@ CRAWL_SEEDS = {
         reverse("reports:rate", args=[w.done.token]),
         reverse("appointments:find"),
     ],
-    "clerk": lambda w: (
-        ["/console/", reverse("appointments:staff_book"), reverse("queueing:kiosk_guide", args=[w.hall.slug])]
-        + [
-            p
-            for p in ("/staff/post/", "/staff/pickups/", f"/h/{w.hall.slug}/staff/home-visits/")
-            if _exists(p)
-        ]
-    ),
-    "supervisor": lambda w: (
-        [reverse("reports:dashboard", args=[w.hall.slug])]
-        + [
-            p
-            for p in (f"/h/{w.hall.slug}/call-backs/all/", f"/h/{w.hall.slug}/staff/home-visits/")
-            if _exists(p)
-        ]
-    ),
+    "clerk": lambda w: [
+        "/console/",
+        reverse("appointments:staff_book"),
+        reverse("queueing:kiosk_guide", args=[w.hall.slug]),
+        reverse("postal:staff_items"),
+        reverse("postal:staff_pickups"),
+        reverse("homevisits:list", args=[w.hall.slug]),
+    ],
+    "supervisor": lambda w: [
+        reverse("reports:dashboard", args=[w.hall.slug]),
+        reverse("consultations:hall", args=[w.hall.slug]),
+        reverse("homevisits:list", args=[w.hall.slug]),
+    ],
 }
-
-
-def _exists(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
 
 
 @pytest.mark.parametrize("persona", list(CRAWL_SEEDS))
