@@ -8,6 +8,7 @@ import io
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from reports.report import Report, Row
 
@@ -95,12 +96,32 @@ def filename(report: Report, extension: str) -> str:
     return f"report_{report.hall.slug}_{period}.{extension}"
 
 
+# A text cell that a spreadsheet would read as a formula (CSV injection: a staff, service or counter name such
+# as =HYPERLINK(...) runs when the export is opened). OWASP's advice: such a text starts with a quote in CSV;
+# in XLSX it is stored as a text cell, shown exactly as typed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(cell):
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
+def _xlsx_cell(sheet, cell):
+    if cell == "":
+        return None
+    if not isinstance(cell, str):
+        return cell
+    text = WriteOnlyCell(sheet, value=cell)
+    text.data_type = "s"  # openpyxl makes a formula of any text that starts with "="
+    return text
+
+
 def to_csv(report: Report) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel and WPS read UTF-8 only with a byte-order mark
     writer = csv.writer(buffer)
     writer.writerow(header())
-    writer.writerows(rows(report))
+    writer.writerows([_csv_cell(cell) for cell in line] for line in rows(report))
     return buffer.getvalue()
 
 
@@ -114,7 +135,7 @@ def to_xlsx(report: Report) -> bytes:
         sheet = book.create_sheet(str(SECTIONS[section])[:31])
         sheet.append(titles[1:])
         for line in lines:
-            sheet.append([None if cell == "" else cell for cell in line])
+            sheet.append([_xlsx_cell(sheet, cell) for cell in line])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -131,6 +131,47 @@ def test_xlsx_export_has_a_sheet_per_section(client, day):
     assert list(book["Hours"].values)[1:] == [("09:00", 6, 3, *[None] * 14), ("10:00", 1, 2, *[None] * 14)]
 
 
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def _name_staff_and_hall_as_formulas(day, first: str, second: str):
+    """A staff member's or a hall's name as typed by whoever runs the admin: any text. (Django strips the
+    white space around a person's full name, so a leading tab or return can only reach the hall's name.)"""
+    for user, name in ((day.clerk1, first.strip()), (day.clerk2, second.strip())):
+        user.first_name = name
+        user.save(update_fields=["first_name"])
+    type(day.hall).objects.filter(pk=day.hall.pk).update(name_en=first)
+
+
+@pytest.mark.parametrize("first, second", [FORMULAS[0:2], FORMULAS[2:4], FORMULAS[4:6]])
+def test_csv_export_quotes_names_that_a_spreadsheet_would_run_as_formulas(client, day, first, second):
+    _name_staff_and_hall_as_formulas(day, first, second)
+    client.force_login(day.supervisor)
+
+    response = client.get(f"/h/{day.hall.slug}/reports/export.csv?date={DAY}", HTTP_ACCEPT_LANGUAGE="en")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    staff = sorted(r[1] for r in rows if r[0] == "staff")
+    assert staff == sorted("'" + n.strip() if n.strip()[0] in "=+-@" else n.strip() for n in (first, second))
+    assert [r[1:3] for r in rows if r[0] == "total"] == [["'" + first, "7"]]  # numbers stay numbers
+
+
+@pytest.mark.parametrize("first, second", [FORMULAS[0:2], FORMULAS[2:4], FORMULAS[4:6]])
+def test_xlsx_export_stores_names_that_look_like_formulas_as_text(client, day, first, second):
+    _name_staff_and_hall_as_formulas(day, first, second)
+    client.force_login(day.supervisor)
+
+    response = client.get(f"/h/{day.hall.slug}/reports/export.xlsx?date={DAY}", HTTP_ACCEPT_LANGUAGE="en")
+
+    book = load_workbook(io.BytesIO(response.content))
+    hall_row = next(book["Hall"].iter_rows(min_row=2))
+    names = [row[0] for row in book["Staff"].iter_rows(min_row=2)] + [hall_row[0]]
+    assert sorted((cell.data_type, cell.value) for cell in names) == sorted(
+        [("s", first.strip()), ("s", second.strip()), ("s", first)]
+    )
+    assert hall_row[1].value == 7
+
+
 def _busy_hall(n: int):
     """n services, n counters and n clerks, each with two served tickets on DAY."""
     hall = make_hall(f"busy{n}")
