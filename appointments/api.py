@@ -5,7 +5,6 @@ import secrets
 from typing import Annotated
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
@@ -31,6 +30,7 @@ from hall.api import (
     get_hall,
     get_hall_for_staff,
 )
+from hall.cache import cached
 
 SERVICE_NOT_FOUND = _("This hall has no service with this code.")
 SERVICE_NOT_BOOKABLE = _("This service cannot be booked online. Please take a ticket at the hall.")
@@ -303,14 +303,8 @@ def get_availability(request, hall: str, query: Query[AvailabilityQuery]):
     reload the same day at once, and each read would otherwise recompute it. A booking itself always takes
     its place in the database, so a count a second old can only make a citizen see a place that has just
     gone, and be told so."""
-    seconds = settings.AVAILABILITY_CACHE_SECONDS
     key = f"availability:{hall}:{query.service}:{query.date}:{translation.get_language()}"
-    found = cache.get(key) if seconds else None
-    if found is None:
-        found = _availability(hall, query)
-        if seconds:
-            cache.set(key, found, seconds)
-    return found
+    return cached(key, settings.AVAILABILITY_CACHE_SECONDS, lambda: _availability(hall, query))
 
 
 def _availability(hall: str, query: AvailabilityQuery) -> dict:

@@ -1,5 +1,7 @@
 """Availability reads are kept for AVAILABILITY_CACHE_SECONDS (a release-time rush reloads the same day)."""
 
+import socket
+
 import pytest
 from django.core.cache import cache
 
@@ -42,3 +44,27 @@ def test_without_keeping_a_read_shows_a_booking_at_once(client, service, day, se
     _take_one(service, day)
 
     assert _remaining(client, day) == 2
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_availability_answers_from_the_database_while_redis_is_down(client, service, day, settings):
+    """docs/faults.md: the JSON API keeps working during a Redis outage. A real client against a port where
+    no Redis listens: the cache read and write fail, the answer is computed."""
+    settings.AVAILABILITY_CACHE_SECONDS = 60
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+        }
+    }
+    CapacityOverride.objects.create(service=service, date=day, capacity=3)
+    assert _remaining(client, day) == 3
+
+    _take_one(service, day)
+
+    assert _remaining(client, day) == 2  # nothing was kept: each read is fresh

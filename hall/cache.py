@@ -1,0 +1,28 @@
+"""The cache is an optimisation, never a dependency: while Redis is down a read computes its answer."""
+
+import logging
+from collections.abc import Callable
+
+import redis
+from django.core.cache import cache
+
+log = logging.getLogger(__name__)
+
+
+def cached(key: str, seconds: int, compute: Callable):
+    """compute(), kept under `key` for `seconds` (0: not kept). A Redis error on the read or the write is
+    logged and the answer computed, so that a Redis outage costs time, not availability (docs/faults.md)."""
+    if not seconds:
+        return compute()
+    try:
+        found = cache.get(key)
+    except redis.RedisError as error:
+        log.warning("cache not read (%s): %s", key.split(":", 1)[0], type(error).__name__)
+        return compute()
+    if found is None:
+        found = compute()
+        try:
+            cache.set(key, found, seconds)
+        except redis.RedisError as error:
+            log.warning("cache not written (%s): %s", key.split(":", 1)[0], type(error).__name__)
+    return found
