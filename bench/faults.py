@@ -375,9 +375,9 @@ class Harness:
         stream.start()
         return stream
 
-    def manage(self, *args: str) -> str:
+    def manage(self, *args: str, **env: str) -> str:
         done = subprocess.run(
-            [PY, "manage.py", *args], cwd=ROOT, env=self.web.env, capture_output=True, text=True
+            [PY, "manage.py", *args], cwd=ROOT, env={**self.web.env, **env}, capture_output=True, text=True
         )
         if done.returncode:
             raise RuntimeError(f"manage.py {' '.join(args)}: {done.stderr[-2000:]}")
@@ -414,7 +414,8 @@ def set_up(folder: Path | None = None, **env: str) -> Harness:
     try:
         harness.manage("migrate", "--no-input", "-v", "0")
         harness.manage("collectstatic", "--no-input", "-v", "0")
-        harness.manage("seed_demo", "--quiet")
+        # The demo's accounts and passwords are refused in production; this private database is no hall.
+        harness.manage("seed_demo", "--quiet", DEPLOYMENT="development")
         harness.token = harness.manage("issue_token", CLERK, "--device", "faults").strip()
         web.start()
         _find_slots(harness)

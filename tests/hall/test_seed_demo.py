@@ -2,9 +2,10 @@ import io
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from hall.models import Counter, Hall, Material, Service, Staff, StaffRole, WeeklySession
+from tests.hall.test_security_settings import run_in_production
 
 TRANSLATED = {
     Hall: ["name", "address", "notice"],
@@ -170,3 +171,21 @@ def test_accounts_and_staff_scoping():
 def test_quiet_omits_the_table():
     output = seed("--quiet")
     assert "demo-pass-2026" not in output
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_refused_in_production_and_creates_no_account(settings):
+    settings.DEPLOYMENT = "production"
+
+    with pytest.raises(CommandError) as refused:
+        seed()
+
+    assert "refused with DEPLOYMENT=production" in str(refused.value)
+    assert (User.objects.count(), Hall.objects.count()) == (0, 0)
+
+
+def test_seed_demo_in_production_exits_1_with_the_message(tmp_path):
+    done = run_in_production(tmp_path, "seed_demo")
+
+    assert done.returncode == 1
+    assert "seed_demo is refused with DEPLOYMENT=production" in done.stderr

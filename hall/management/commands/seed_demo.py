@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -17,6 +17,10 @@ from hall import demo_data, services
 from hall.models import Counter, Hall, Material, Notice, Service, StaffRole, WeeklySession
 
 LANGUAGES = ("zh_hans", "en")
+DEMO_REFUSED_IN_PRODUCTION = (
+    "seed_demo is refused with DEPLOYMENT=production: it creates accounts whose passwords are printed and "
+    "published. Create the administrator with `manage.py createsuperuser` and staff in the admin."
+)
 ROLE_NAMES = {"admin": "administrator", StaffRole.SUPERVISOR: "supervisor", StaffRole.CLERK: "window staff"}
 
 
@@ -45,6 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="Do not print the accounts table.")
 
     def handle(self, *args, quiet=False, **options):
+        if settings.DEPLOYMENT == "production":
+            raise CommandError(DEMO_REFUSED_IN_PRODUCTION)
         # The untranslated columns hold the default language, whatever the caller's locale.
         with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             services.ensure_role_groups()
