@@ -1,4 +1,5 @@
 from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.utils.decorators import sync_and_async_middleware
 from django.views import defaults
@@ -98,5 +99,31 @@ def reject_nul_bytes(get_response):
 
         def middleware(request):
             return _bad_request(request) if has_nul_byte(request) else get_response(request)
+
+    return middleware
+
+
+def _private(response):
+    """Every answer is kept by no browser or proxy unless its view says otherwise (static files, the event
+    stream): the pages and the API carry names, mobiles and booking codes, and a shared hall PC or a
+    proxy must not keep them. The browser features the product uses are the camera (the kiosk's QR scan)
+    (nothing else); the others are switched off for every frame."""
+    if not response.has_header("Cache-Control"):
+        response["Cache-Control"] = "no-store"
+    response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+    return response
+
+
+@sync_and_async_middleware
+def private_by_default(get_response):
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request):
+            return _private(await get_response(request))
+
+    else:
+
+        def middleware(request):
+            return _private(get_response(request))
 
     return middleware

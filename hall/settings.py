@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hall.middleware.private_by_default",  # no-store unless a view says otherwise; Permissions-Policy
     "hall.middleware.forwarded_for",  # the client's address behind TRUSTED_PROXIES
     "django.middleware.security.SecurityMiddleware",
     "hall.middleware.static_files",  # WhiteNoise, only for static paths under ASGI
@@ -84,6 +85,13 @@ MIDDLEWARE = [
     "hall.outage.OutageMiddleware",  # a database or Redis outage: 503 "try again", not 500
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Browser features any page may use: the kiosk scans booking QR codes with the camera.
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), midi=(), display-capture=()",
+)
 
 # Seconds an availability read is kept (appointments/api.py): a release-time rush reloads the same day
 # hundreds of times a second. Off in development so that a booking shows at once.
