@@ -15,8 +15,11 @@ RECEIVED = gettext_lazy("[%(hall)s] We have your question (ref. %(ref)s). We wil
 
 
 def _day(date: dt.date) -> str:
-    return _("%(date)s (%(weekday)s)") % {
-        "date": formats.date_format(date, "MONTH_DAY_FORMAT"),
+    """“September 30 (Wed)”, “9月30日（周三）”."""
+    return _("%(month_name)s %(day)s (%(weekday)s)") % {
+        "month_name": formats.date_format(date, "F"),
+        "month": date.month,
+        "day": date.day,
         "weekday": formats.date_format(date, "D"),
     }
 
@@ -33,7 +36,8 @@ def half_day_label(half: HalfDay) -> str:
 
 
 def call_time(call_back) -> str:
-    """When the citizen can expect the call: between its due time and its deadline, in the hall's zone."""
+    """When the citizen can expect the call, in the hall's zone: between its due time and its deadline on
+    one day, else by the deadline."""
     tz = call_back.hall.tz
     start, end = timezone.localtime(call_back.due_at, tz), timezone.localtime(call_back.deadline, tz)
     if start.date() == end.date():
@@ -42,10 +46,7 @@ def call_time(call_back) -> str:
             "start": f"{start:%H:%M}",
             "end": f"{end:%H:%M}",
         }
-    return _("between %(start)s and %(end)s") % {
-        "start": f"{_day(start.date())} {start:%H:%M}",
-        "end": f"{_day(end.date())} {end:%H:%M}",
-    }
+    return _("by %(day)s %(time)s") % {"day": _day(end.date()), "time": f"{end:%H:%M}"}
 
 
 def received_text(call_back) -> str:
