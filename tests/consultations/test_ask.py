@@ -238,3 +238,14 @@ def test_ask_logs_no_mobile_number(hall, clerk, caplog):
 
     assert CallBack.objects.count() == 1
     assert "13800138000" not in caplog.text and "8000" not in caplog.text
+
+
+def test_online_call_back_history_says_the_citizen_asked_online(hall, clerk):
+    Client().post(ask_url(hall), answers("soon"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(clerk)
+
+    html = client.get(reverse("consultations:call_back", args=[hall.slug, CallBack.objects.get().pk])).content
+    history = html.decode().split('class="console-table events-table"')[1]
+
+    assert re.findall(r"<td>([^<]*)</td></tr>", history) == ["the citizen, online"]
