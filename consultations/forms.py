@@ -3,8 +3,10 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from appointments.forms import _clean_mobile, _mobile_field
+from consultations import messages
 from consultations.models import AttemptResult, Channel, Result
-from consultations.services import MOBILE_NEEDED
+from consultations.services import MOBILE_NEEDED, call_back_times
 
 GENERAL = ""
 
@@ -71,3 +73,55 @@ class ReassignForm(forms.Form):
             get_user_model().objects.filter(staff__hall=hall, is_active=True).order_by("username")
         )
         self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+SOON = "soon"
+QUESTION_REQUIRED = _("Enter your question.")
+QUESTION_TOO_LONG = _(
+    "Write your question in %(limit_value)s characters or fewer (you wrote %(show_value)s)."
+)
+TIME_REQUIRED = _("Choose when we may call you back.")
+TIME_GONE = _("That time is no longer offered. Choose one of the times below.")
+
+
+class AskForm(forms.Form):
+    """A citizen's question online (网上咨询): about which service, the question, the mobile to call back
+    and when. Nothing else about the person: the question is answered by phone."""
+
+    service = forms.ChoiceField(label=_("What is it about? (optional)"), required=False)
+    question = forms.CharField(
+        label=_("Your question"),
+        max_length=200,
+        help_text=_("Up to 200 characters. Please do not write your ID number."),
+        error_messages={"required": QUESTION_REQUIRED, "max_length": QUESTION_TOO_LONG},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    mobile = _mobile_field(help_text=_("We call you back on this number and text you to confirm."))
+    half_day = forms.ChoiceField(
+        label=_("When may we call you back?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": TIME_REQUIRED, "invalid_choice": TIME_GONE},
+    )
+
+    def __init__(self, *args, hall, now, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.services = {str(s.pk): s for s in hall.services.active()}
+        self.fields["service"].choices = [
+            (GENERAL, _("General question")),
+            *[(pk, s.name) for pk, s in self.services.items()],
+        ]
+        self.half_days = {f"{h.start:%Y-%m-%dT%H:%M}": h for h in call_back_times(hall=hall, now=now)}
+        self.fields["half_day"].choices = [
+            (SOON, _("As soon as possible (the next working morning)")),
+            *[(key, messages.half_day_label(h)) for key, h in self.half_days.items()],
+        ]
+        self.fields["half_day"].initial = SOON
+
+    def clean_service(self):
+        return self.services.get(self.cleaned_data["service"])
+
+    def clean_mobile(self):
+        return _clean_mobile(self.cleaned_data["mobile"])
+
+    def clean_half_day(self):
+        return self.half_days.get(self.cleaned_data["half_day"])

@@ -5,21 +5,25 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultations import timing
+from consultations import messages, timing
 from consultations.models import (
     AttemptResult,
     CallAttempt,
     CallBack,
     CallBackEvent,
     CallBackState,
+    Channel,
     Consultation,
     Result,
 )
 from hall.models import Hall, Service, Staff
+from notifications import services as notify
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,13 @@ OWNER_NOT_IN_HALL = _("Choose a staff member of this hall.")
 SAME_OWNER = _("This staff member already owns the call-back.")
 MOBILE_NEEDED = _("Enter the citizen's mobile number so that the call-back can be made.")
 SERVICE_NOT_IN_HALL = _("Choose a service of this hall, or a general question.")
+NO_STAFF = _("This hall cannot take questions online at the moment. Please call the hall.")
+TIME_PASSED = _("That time has begun or passed. Choose another time.")
+
+# The outbox kind of the text that confirms an online question (subject "call_back").
+KIND_RECEIVED = "consultation_received"
+# How many half-days (mornings and afternoons of working days) a citizen may choose from.
+CALL_BACK_CHOICES = 6
 
 
 class ConsultationError(Exception):
@@ -62,7 +73,13 @@ def _record(call_back: CallBack, *, user, now, from_state: str, from_owner=None,
         from_owner=from_owner,
         to_owner=to_owner,
     )
-    log.info("call-back %s: %s -> %s by user %s", call_back.pk, from_state or "-", call_back.state, user.pk)
+    log.info(
+        "call-back %s: %s -> %s by user %s",
+        call_back.pk,
+        from_state or "-",
+        call_back.state,
+        getattr(user, "pk", None),
+    )
 
 
 def _locked(call_back: CallBack) -> CallBack:
@@ -93,18 +110,28 @@ def log_consultation(
         hall=hall, taken_by=user, at=now, channel=channel, service=service, topic=topic.strip(), result=result
     )
     if result == Result.CALL_BACK:
-        due = timing.call_back_due(hall.schedule(), now, working_days=settings.CALLBACK_DEADLINE_WORKING_DAYS)
-        call_back = CallBack.objects.create(
-            consultation=consultation,
-            hall=hall,
-            owner=user,
-            mobile=mobile,
-            name=name.strip(),
-            due_at=due.at,
-            deadline=due.deadline,
-        )
-        _record(call_back, user=user, now=now, from_state="", to_owner=user)
+        _open_call_back(consultation, owner=user, by=user, mobile=mobile, name=name, now=now)
     return consultation
+
+
+def _open_call_back(consultation, *, owner, by, mobile, name="", now, due=None) -> CallBack:
+    """The call-back of a consultation, owned by `owner` (首问责任), due at the hall's next working morning
+    unless `due` says otherwise; its first event records who opened it (None: the citizen, online)."""
+    hall = consultation.hall
+    due = due or timing.call_back_due(
+        hall.schedule(), now, working_days=settings.CALLBACK_DEADLINE_WORKING_DAYS
+    )
+    call_back = CallBack.objects.create(
+        consultation=consultation,
+        hall=hall,
+        owner=owner,
+        mobile=mobile,
+        name=name.strip(),
+        due_at=due.at,
+        deadline=due.deadline,
+    )
+    _record(call_back, user=by, now=now, from_state="", to_owner=owner)
+    return call_back
 
 
 def _require_owner_or_supervisor(call_back: CallBack, user) -> None:
@@ -183,4 +210,69 @@ def reassign_call_back(*, call_back: CallBack, user, owner, now: dt.datetime | N
     call_back.owner = owner
     call_back.save(update_fields=["owner"])
     _record(call_back, user=user, now=now, from_state=CallBackState.OPEN, from_owner=previous, to_owner=owner)
+    return call_back
+
+
+def call_back_times(*, hall: Hall, now: dt.datetime) -> list[timing.HalfDay]:
+    """The half-days a citizen asking online may choose for the call back."""
+    return timing.half_days(hall.schedule(), now, count=CALL_BACK_CHOICES)
+
+
+def _online_owner(hall: Hall):
+    """Nobody took an online question first: it goes to the hall's active staff member with the fewest open
+    call-backs (the earliest account on a tie); a supervisor can hand it over."""
+    return (
+        get_user_model()
+        .objects.filter(staff__hall=hall, is_active=True)
+        .annotate(open_call_backs=Count("call_backs", filter=Q(call_backs__state=CallBackState.OPEN)))
+        .order_by("open_call_backs", "pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def ask_online(
+    *,
+    hall: Hall,
+    service: Service | None,
+    question: str,
+    mobile,
+    half_day: timing.HalfDay | None,
+    language: str,
+    now: dt.datetime | None = None,
+) -> CallBack:
+    """A citizen's question from the web (网上咨询): a consultation with a call-back owned by one staff
+    member (首问责任), due in the half-day the citizen chose (else the next working morning), confirmed by a
+    text message."""
+    now = now or timezone.now()
+    if service is not None and service.hall_id != hall.pk:
+        raise ConsultationError("service_not_in_hall", SERVICE_NOT_IN_HALL)
+    if half_day is not None and half_day.start <= now:
+        raise ConsultationError("time_passed", TIME_PASSED)
+    owner = _online_owner(hall)
+    if owner is None:
+        raise ConsultationError("no_staff", NO_STAFF)
+    consultation = Consultation.objects.create(
+        hall=hall,
+        taken_by=None,
+        at=now,
+        channel=Channel.ONLINE,
+        service=service,
+        topic=question.strip(),
+        result=Result.CALL_BACK,
+    )
+    due = timing.Due(half_day.start, half_day.end) if half_day else None
+    call_back = _open_call_back(consultation, owner=owner, by=None, mobile=mobile, now=now, due=due)
+    notify.record(
+        hall=hall,
+        kind=KIND_RECEIVED,
+        subject_type="call_back",
+        subject_id=call_back.pk,
+        phone=mobile,
+        language=language,
+        render=lambda: messages.received_text(call_back),
+        urgent=True,
+        now=now,
+    )
+    log.info("online consultation %s: call-back %s for user %s", consultation.pk, call_back.pk, owner.pk)
     return call_back

@@ -66,3 +66,51 @@ def call_back_due(
     index, at = mornings[0]
     last_date, last_day = days[min(index + max(working_days, 1) - 1, len(days) - 1)]
     return Due(at, dt.datetime.combine(last_date, _regular(last_day)[-1].end, tz))
+
+
+NOON = dt.time(12)
+
+
+@dataclass(frozen=True)
+class HalfDay:
+    """A morning (regular hours before noon) or an afternoon (from noon) of a working day."""
+
+    start: dt.datetime  # aware, in the hall's time zone
+    end: dt.datetime
+
+    @property
+    def is_morning(self) -> bool:
+        return self.start.time() < NOON
+
+
+def _halves(date: dt.date, day: DaySchedule, tz) -> list[HalfDay]:
+    halves = []
+    for low, high in ((dt.time.min, NOON), (NOON, dt.time.max)):
+        pieces = [
+            (max(s.start, low), min(s.end, high)) for s in _regular(day) if s.start < high and s.end > low
+        ]
+        if pieces:
+            start, end = min(p[0] for p in pieces), max(p[1] for p in pieces)
+            halves.append(HalfDay(dt.datetime.combine(date, start, tz), dt.datetime.combine(date, end, tz)))
+    return halves
+
+
+def half_days(
+    schedule: Schedule,
+    after: dt.datetime,
+    *,
+    count: int,
+    day_info: Callable[[dt.date], DayInfo] = china_day_info,
+) -> list[HalfDay]:
+    """The next `count` half-days of regular hours that begin after the aware instant `after`: the times a
+    citizen may ask to be called back in (a call-back team works the regular hours, see above)."""
+    if after.tzinfo is None:
+        raise ValueError("after must be timezone-aware")
+    tz = zoneinfo.ZoneInfo(schedule.timezone)
+    local = after.astimezone(tz)
+    found = []
+    for date, day in _working_days(schedule, local.date(), day_info):
+        found.extend(half for half in _halves(date, day, tz) if half.start > local)
+        if len(found) >= count:
+            break
+    return found[:count]

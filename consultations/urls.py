@@ -1,9 +1,11 @@
 from django.urls import path
 
-from consultations import views
+from consultations import ask_views, views
 
 app_name = "consultations"
 urlpatterns = [
+    path("h/<slug:slug>/ask/", ask_views.ask, name="ask"),
+    path("h/<slug:slug>/ask/sent/", ask_views.asked, name="asked"),
     path("h/<slug:slug>/consultations/new/", views.log_consultation, name="log"),
     path("h/<slug:slug>/call-backs/", views.my_call_backs, name="mine"),
     path("h/<slug:slug>/call-backs/all/", views.hall_call_backs, name="hall"),

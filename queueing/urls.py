@@ -1,6 +1,6 @@
 from django.urls import path
 
-from queueing import console_views, display_views, views
+from queueing import console_views, display_views, register_views, views
 
 app_name = "queueing"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path(
         "h/<slug:slug>/counter/<int:number>/display/", display_views.counter_display, name="counter_display"
     ),
+    path("h/<slug:slug>/register/", register_views.register_page, name="register"),
     path("t/<str:token>/", display_views.ticket, name="ticket"),
     path("t/<str:token>/print/", views.ticket_print, name="ticket_print"),
     path("console/", console_views.console, name="console"),

@@ -371,6 +371,7 @@ RULES: dict[str, Rule] = {
     ),
     # Kiosk, screens and the citizen's ticket.
     "queueing:kiosk": Rule(url("queueing:kiosk", slug), PUBLIC),
+    "queueing:register": Rule(url("queueing:register", slug), STAFF),
     "queueing:kiosk_check_in": Rule(url("queueing:kiosk_check_in", slug), PUBLIC),
     "queueing:kiosk_walk_in": Rule(url("queueing:kiosk_walk_in", slug), PUBLIC),
     "queueing:kiosk_guide": Rule(url("queueing:kiosk_guide", slug), STAFF),
@@ -456,6 +457,8 @@ RULES: dict[str, Rule] = {
         url("postal:staff_pickup_action", pickup_id, "remind"), STAFF, method="POST"
     ),
     # Consultations: staff of the hall log them; a call-back is its owner's (the clerk) or a supervisor's.
+    "consultations:ask": Rule(url("consultations:ask", slug), PUBLIC),
+    "consultations:asked": Rule(url("consultations:asked", slug), PUBLIC),
     "consultations:log": Rule(url("consultations:log", slug), STAFF),
     "consultations:mine": Rule(url("consultations:mine", slug), STAFF),
     "consultations:hall": Rule(url("consultations:hall", slug), SUPERVISOR),

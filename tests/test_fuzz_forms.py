@@ -468,6 +468,17 @@ FORMS = [
         "otp_enrol", "supervisor", lambda w: reverse("otp_enrol"), lambda w: {"code": "123456", "next": "/"}
     ),
     Target(
+        "consultations:ask",
+        "citizen",
+        lambda w: reverse("consultations:ask", args=[w.hall.slug]),
+        lambda w: {
+            "service": str(w.service.pk),
+            "question": "迁入要带什么",
+            "mobile": PHONE,
+            "half_day": "soon",
+        },
+    ),
+    Target(
         "set_language",
         "citizen",
         lambda w: reverse("set_language"),
@@ -593,6 +604,7 @@ QUERY_PAGES = [
         ["date"],
     ),
     ("citizen", lambda w: reverse("hall:home", args=[w.hall.slug]), ["lang", "next"]),
+    ("clerk", lambda w: reverse("queueing:register", args=[w.hall.slug]), ["date"]),
 ]
 
 

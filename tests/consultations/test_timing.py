@@ -5,7 +5,7 @@ import zoneinfo
 
 import pytest
 
-from consultations.timing import Due, call_back_due
+from consultations.timing import Due, HalfDay, call_back_due, half_days
 from hall.calendar import Closure, DayInfo, Schedule, WeeklySession
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -104,3 +104,36 @@ def test_call_back_due_for_a_hall_without_regular_hours_is_a_day_later():
 def test_call_back_due_needs_an_aware_time():
     with pytest.raises(ValueError):
         call_back_due(hours(), dt.datetime(2025, 9, 22, 10, 0))
+
+
+def test_half_days_after_friday_afternoon_skip_the_weekend_and_its_duty():
+    found = half_days(hours(), at("2025-09-19 15:00"), count=3)  # a Friday
+
+    assert found == [
+        HalfDay(at("2025-09-22 08:30"), at("2025-09-22 12:00")),
+        HalfDay(at("2025-09-22 13:30"), at("2025-09-22 17:30")),
+        HalfDay(at("2025-09-23 08:30"), at("2025-09-23 12:00")),
+    ]
+    assert [h.is_morning for h in found] == [True, False, True]
+
+
+def test_half_days_split_a_day_without_a_lunch_break_at_noon_and_leave_out_the_evening():
+    weekly = [WeeklySession(day, T(8, 30), T(17, 30)) for day in range(5)]
+    weekly += [WeeklySession(1, T(17, 30), T(19, 30), "extended")]
+
+    found = half_days(Schedule(weekly=weekly), at("2025-09-23 10:00"), count=2)  # a Tuesday morning
+
+    assert found == [
+        HalfDay(at("2025-09-23 12:00"), at("2025-09-23 17:30")),
+        HalfDay(at("2025-09-24 08:30"), at("2025-09-24 12:00")),
+    ]
+
+
+def test_half_days_skip_the_national_day_holidays():
+    found = half_days(hours(), at("2025-09-30 14:00"), count=1)
+
+    assert found == [HalfDay(at("2025-10-09 08:30"), at("2025-10-09 12:00"))]
+
+
+def test_half_days_of_a_hall_without_regular_hours_are_none():
+    assert half_days(Schedule(weekly=[]), at("2025-09-22 08:00"), count=4) == []
