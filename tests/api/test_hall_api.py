@@ -152,7 +152,7 @@ def test_openapi_schema_lists_the_paths(client):
 
     schema = response.json()
     assert response.status_code == 200
-    # The queue's paths are checked in tests/queueing/test_api.py, the supervisor's in tests/reports.
+    # The queue's paths are checked in tests/queueing/api/, the supervisor's in tests/reports.
     queue_and_reports = {
         p for p in schema["paths"] if p.startswith(("/api/v1/counters/", "/api/v1/tickets/"))
     }
