@@ -32,8 +32,8 @@ from django.utils import timezone
 from appointments import availability
 from appointments import services as booking_services
 from appointments.models import WaitlistEntry
-from hall.api_v1 import api as ninja_api
 from hall import devices
+from hall.api_v1 import api as ninja_api
 from hall.models import Device, DeviceKind, ExtraSession
 from queueing import calls, live
 from queueing import services as queue_services

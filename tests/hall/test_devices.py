@@ -56,7 +56,9 @@ def add(supervisor, hall, kind="kiosk", name="Kiosk 1", place="main door"):
 
 
 def pair(supervisor, hall, code, device):
-    return supervisor.post(reverse("reports:device_pair", args=[hall.slug]), {"code": code, "device": device.pk})
+    return supervisor.post(
+        reverse("reports:device_pair", args=[hall.slug]), {"code": code, "device": device.pk}
+    )
 
 
 def status(screen, hall, kind="kiosk"):
@@ -114,12 +116,16 @@ def test_a_code_for_a_board_cannot_pair_a_kiosk(screen, supervisor, hall):
 def test_an_expired_code_is_refused_and_audited(screen, supervisor, hall):
     kiosk = add(supervisor, hall)
     code = shown_code(screen.get(reverse("queueing:kiosk", args=[hall.slug])))
-    PairingRequest.objects.update(expires_at=PairingRequest.objects.get().created_at - dt.timedelta(seconds=1))
+    PairingRequest.objects.update(
+        expires_at=PairingRequest.objects.get().created_at - dt.timedelta(seconds=1)
+    )
 
     response = pair(supervisor, hall, code, kiosk)
 
     assertContains(response, "No screen is showing this code", status_code=400)
-    assert AuditEntry.objects.filter(action=AuditAction.DEVICE_REFUSED, detail=f"unknown code {code}").exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DEVICE_REFUSED, detail=f"unknown code {code}"
+    ).exists()
     assert status(screen, hall) == "expired"
 
 
