@@ -16,7 +16,6 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hall import audit
@@ -31,7 +30,9 @@ PAIRING_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
 MAX_PENDING_PER_HALL = 30  # screens waiting for a supervisor at once; more are asked to wait
 REFUSAL_AUDIT_SECONDS = 60  # one audit entry a minute per address and hall for refused screens
 
-CODE_UNKNOWN = _("No screen is showing this code, or it has expired. Look at the screen for its current code.")
+CODE_UNKNOWN = _(
+    "No screen is showing this code, or it has expired. Look at the screen for its current code."
+)
 KIND_MISMATCH = _("This code is shown by a %(screen)s, but %(device)s is a %(kind)s. Choose a %(screen)s.")
 TOO_MANY_WAITING = _("Too many screens are waiting to be set up. Please try again in a few minutes.")
 
@@ -141,7 +142,9 @@ def pair(*, hall: Hall, code: str, device: Device, user, ip: str | None, now: dt
         )
     request.device = device
     request.save(update_fields=["device"])
-    audit.record(action=AuditAction.DEVICE_PAIRED, hall=hall, actor=user, obj=device, detail=request.code, ip=ip)
+    audit.record(
+        action=AuditAction.DEVICE_PAIRED, hall=hall, actor=user, obj=device, detail=request.code, ip=ip
+    )
     return request
 
 
@@ -221,7 +224,8 @@ def _minute(now: dt.datetime) -> int:
 
 
 def _count(key: str) -> int:
-    """Add one to a counter that lives two minutes; Redis down counts nothing (a paired kiosk keeps working)."""
+    """Add one to a counter that lives two minutes; with Redis down nothing is counted (a paired kiosk keeps
+    working)."""
     try:
         if cache.add(key, 1, timeout=120):
             return 1
@@ -263,5 +267,7 @@ def record_wrong_code(*, device: Device, ip: str | None, now: dt.datetime) -> bo
     except redis.RedisError as error:
         log.warning("kiosk pause not set: %s", type(error).__name__)
     hall = device.hall
-    audit.record(action=AuditAction.DEVICE_REFUSED, hall=hall, obj=device, detail="wrong codes", ip=ip, now=now)
+    audit.record(
+        action=AuditAction.DEVICE_REFUSED, hall=hall, obj=device, detail="wrong codes", ip=ip, now=now
+    )
     return True

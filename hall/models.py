@@ -596,8 +596,9 @@ class DeviceQuerySet(models.QuerySet):
 
 class Device(models.Model):
     """A screen of the hall (kiosk, board, window display), paired by a supervisor. The screen's browser
-    keeps a key in an HttpOnly cookie; like an API token's, only its SHA-256 hash is stored (ApiToken.hash_key).
-    Revoking forgets the hash: the screen shows "not set up" again until it is paired anew."""
+    keeps a key in an HttpOnly cookie; like an API token's, only its SHA-256 hash is stored
+    (ApiToken.hash_key). Revoking forgets the hash: the screen shows "not set up" again until it is paired
+    anew."""
 
     KEY_START = "ckd_"
     LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
@@ -613,7 +614,9 @@ class Device(models.Model):
     printer_trouble = models.CharField(
         _("printer trouble"), max_length=20, choices=PrinterTrouble.choices, blank=True, editable=False
     )
-    printer_trouble_at = models.DateTimeField(_("printer trouble since"), null=True, blank=True, editable=False)
+    printer_trouble_at = models.DateTimeField(
+        _("printer trouble since"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
 
     objects = DeviceQuerySet.as_manager()

@@ -101,7 +101,9 @@ def add_device(request, slug):
         user=request.user,
         ip=audit.client_ip(request),
     )
-    messages.success(request, _("Added %(device)s. Pair it with the code its screen shows.") % {"device": device})
+    messages.success(
+        request, _("Added %(device)s. Pair it with the code its screen shows.") % {"device": device}
+    )
     return redirect("reports:devices", hall.slug)
 
 
@@ -124,7 +126,9 @@ def pair_device(request, slug):
             form.add_error("device" if refusal.code == "wrong_kind" else "code", refusal.message)
         else:
             device = form.cleaned_data["device"]
-            messages.success(request, _("%(device)s is paired: its screen changes in a few seconds.") % {"device": device})
+            messages.success(
+                request, _("%(device)s is paired: its screen changes in a few seconds.") % {"device": device}
+            )
             return redirect("reports:devices", hall.slug)
     return _page(request, hall, pair_form=form, status=400)
 
@@ -139,7 +143,9 @@ def _device(request, slug, device_id) -> Device:
 def revoke_device(request, slug, device_id):
     device = _device(request, slug, device_id)
     devices.revoke(device=device, user=request.user, ip=audit.client_ip(request), now=timezone.now())
-    messages.success(request, _("%(device)s is unpaired: its screen shows “not set up”.") % {"device": device})
+    messages.success(
+        request, _("%(device)s is unpaired: its screen shows “not set up”.") % {"device": device}
+    )
     return redirect("reports:devices", slug)
 
 

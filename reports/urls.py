@@ -26,7 +26,9 @@ urlpatterns = [
     path("h/<slug:slug>/reports/screens/add/", device_views.add_device, name="device_add"),
     path("h/<slug:slug>/reports/screens/pair/", device_views.pair_device, name="device_pair"),
     path(
-        "h/<slug:slug>/reports/screens/<int:device_id>/unpair/", device_views.revoke_device, name="device_revoke"
+        "h/<slug:slug>/reports/screens/<int:device_id>/unpair/",
+        device_views.revoke_device,
+        name="device_revoke",
     ),
     path(
         "h/<slug:slug>/reports/screens/<int:device_id>/printer-fixed/",

@@ -63,9 +63,7 @@ def choose_and_pair(page, device):
     expect(page.locator(".message-success")).to_be_visible()
 
 
-def test_supervisor_pairs_a_kiosk_and_a_board_then_the_kiosk_issues_a_ticket(
-    contexts, live_server, hall
-):
+def test_supervisor_pairs_a_kiosk_and_a_board_then_the_kiosk_issues_a_ticket(contexts, live_server, hall):
     supervisor = signed_in(contexts(), live_server, make_staff(hall, "boss", role="supervisor"))
     screen = contexts().new_page()
     add_screen(supervisor, hall, "kiosk", "1号取号机")

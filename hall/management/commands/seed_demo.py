@@ -11,9 +11,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone, translation
-
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from hall import demo_data, devices, services
 from hall.models import Counter, Device, DeviceKind, Hall, Material, Notice, Service, StaffRole, WeeklySession
@@ -83,7 +82,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {device.hall.slug} {device.name}: {settings.SITE_URL}{link}")
 
     def _device(self, hall, kind, name, place):
-        device, _ = Device.objects.update_or_create(hall=hall, kind=kind, name=name, defaults={"place": place})
+        device, _ = Device.objects.update_or_create(
+            hall=hall, kind=kind, name=name, defaults={"place": place}
+        )
         return device
 
     def _screen_address(self, device) -> str:
