@@ -27,7 +27,8 @@ PAIRING_MINUTES = 10
 PAIRING_CODE_LENGTH = 6
 # No 0/O, 1/I/L, 2/Z, 5/S: a code is read off a screen across a room.
 PAIRING_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
-MAX_PENDING_PER_HALL = 30  # screens waiting for a supervisor at once; more are asked to wait
+MAX_PENDING_PER_HALL = 100  # screens waiting for a supervisor at once; more are asked to wait
+NEW_CODES_PER_ADDRESS = 20  # new codes an address may ask for in PAIRING_MINUTES (a hall's screens share one)
 REFUSAL_AUDIT_SECONDS = 60  # one audit entry a minute per address and hall for refused screens
 
 CODE_UNKNOWN = _(
@@ -78,16 +79,34 @@ def pending_request(*, hall: Hall, kind: str, secret: str | None, now: dt.dateti
     )
 
 
-def start_pairing(*, hall: Hall, kind: str, address: str, secret: str | None, now: dt.datetime) -> Started:
-    """The screen's valid request, or a new one with a new code and claim secret."""
+def start_pairing(
+    *, hall: Hall, kind: str, address: str, secret: str | None, ip: str | None, now: dt.datetime
+) -> Started:
+    """The screen's valid request, or a new one with a new code and claim secret. A browser that keeps no
+    cookies (a crawler) asks for a new code on every look: an address gets NEW_CODES_PER_ADDRESS of them in
+    PAIRING_MINUTES, and a hall MAX_PENDING_PER_HALL waiting at once."""
     found = pending_request(hall=hall, kind=kind, secret=secret, now=now)
     if found is not None:
         return Started(found, None)
     PairingRequest.objects.filter(expires_at__lte=now).delete()
-    if PairingRequest.objects.filter(hall=hall, device__isnull=True).count() >= MAX_PENDING_PER_HALL:
+    waiting = PairingRequest.objects.filter(hall=hall, device__isnull=True).count()
+    if waiting >= MAX_PENDING_PER_HALL or _too_many_codes(hall, ip):
         raise DeviceError("busy", TOO_MANY_WAITING)
     expires = now + dt.timedelta(minutes=PAIRING_MINUTES)
     return _create_request(hall=hall, kind=kind, address=address[:200], expires_at=expires, now=now)
+
+
+def _too_many_codes(hall: Hall, ip: str | None) -> bool:
+    if not settings.RATE_LIMITS:
+        return False
+    key = f"pairing-codes:{hall.pk}:{ip or 'unknown'}"
+    try:
+        if cache.add(key, 1, timeout=PAIRING_MINUTES * 60):
+            return False
+        return cache.incr(key) > NEW_CODES_PER_ADDRESS
+    except (redis.RedisError, ValueError) as error:
+        log.warning("pairing codes not counted: %s", type(error).__name__)
+        return False
 
 
 def _create_request(*, hall, kind, address, expires_at, now, device=None) -> Started:

@@ -96,7 +96,9 @@ def not_set_up(request, hall: Hall, kind: str, *, refused: bool = False) -> Http
         devices.record_refusal(hall=hall, kind=kind, what=what, ip=audit.client_ip(request), now=now)
     status = 403 if request.method != "GET" else 200
     try:
-        started = devices.start_pairing(hall=hall, kind=kind, address=request.path, secret=secret, now=now)
+        started = devices.start_pairing(
+            hall=hall, kind=kind, address=request.path, secret=secret, ip=audit.client_ip(request), now=now
+        )
     except DeviceError as busy:
         context = {"hall": hall, "kind": DeviceKind(kind), "busy": busy.message}
         return _no_cache(render(request, "hall/screen_pairing.html", context, status=status))

@@ -203,3 +203,17 @@ def test_a_one_time_link_pairs_the_browser_that_opens_it(screen, hall):
     assert (link["Location"], claimed["Location"]) == (board, board)
     assertNotContains(opened, NOT_SET_UP)
     assert again.status_code == 404
+
+
+def test_a_browser_without_cookies_cannot_use_up_the_halls_codes(hall, settings):
+    url = reverse("queueing:kiosk", args=[hall.slug])
+    for _ in range(devices.NEW_CODES_PER_ADDRESS):
+        english(Client()).get(url)
+
+    refused = english(Client()).get(url)
+    other_address = english(Client(REMOTE_ADDR="10.0.0.9")).get(url)
+
+    assertContains(refused, "Too many screens are waiting to be set up")
+    assertNotContains(refused, "data-pairing-code")
+    assertContains(other_address, "data-pairing-code")
+    assert PairingRequest.objects.count() == devices.NEW_CODES_PER_ADDRESS + 1
