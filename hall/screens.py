@@ -80,7 +80,7 @@ def _qr(url: str) -> str:
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308 - segno's markup of our own URL
 
 
-def not_set_up(request, hall: Hall, kind: str, *, refused: bool = False) -> HttpResponse:
+def not_set_up(request, hall: Hall, kind: str) -> HttpResponse:
     """The screen is not paired: claim the device if a supervisor has just paired it, else show the code.
     A POST (a ticket, a check-in) is refused (403) and audited."""
     now = timezone.now()
@@ -91,28 +91,25 @@ def not_set_up(request, hall: Hall, kind: str, *, refused: bool = False) -> Http
         _set_cookie(response, hall, key_cookie(kind), key, KEY_MAX_AGE)
         response.delete_cookie(claim_cookie(kind), path=_cookie_path(hall))
         return response
-    if request.method != "GET" or refused:
-        what = "post" if request.method != "GET" else "view"
-        devices.record_refusal(hall=hall, kind=kind, what=what, ip=audit.client_ip(request), now=now)
-    status = 403 if request.method != "GET" else 200
+    context = {"hall": hall, "kind": DeviceKind(kind)}
+    if request.method not in ("GET", "HEAD"):  # a ticket or a check-in without the device: no new code
+        devices.record_refusal(hall=hall, kind=kind, what="post", ip=audit.client_ip(request), now=now)
+        return _no_cache(render(request, "hall/screen_pairing.html", context, status=403))
     try:
         started = devices.start_pairing(
             hall=hall, kind=kind, address=request.path, secret=secret, ip=audit.client_ip(request), now=now
         )
     except DeviceError as busy:
-        context = {"hall": hall, "kind": DeviceKind(kind), "busy": busy.message}
-        return _no_cache(render(request, "hall/screen_pairing.html", context, status=status))
+        return _no_cache(render(request, "hall/screen_pairing.html", {**context, "busy": busy.message}))
     pairing = started.request
-    context = {
-        "hall": hall,
-        "kind": DeviceKind(kind),
+    context |= {
         "pairing": pairing,
         "valid_until": timezone.localtime(pairing.expires_at, hall.tz),
         "qr_svg": _qr(pairing_url(hall, pairing.code)),
         "status_url": reverse("hall:screen_pairing", args=[hall.slug, kind]),
         "poll_seconds": POLL_SECONDS,
     }
-    response = render(request, "hall/screen_pairing.html", context, status=status)
+    response = render(request, "hall/screen_pairing.html", context)
     if started.secret is not None:
         max_age = int((pairing.expires_at - now).total_seconds())
         _set_cookie(response, hall, claim_cookie(kind), started.secret, max_age)
