@@ -63,7 +63,7 @@ def kiosk(request, slug):
     return _kiosk_page(request, hall, "queueing/kiosk.html", {})
 
 
-def _kiosk_refusal(request, device: Device):
+def _kiosk_refusal(device: Device):
     """Why this kiosk gives out nothing now (printer, limit), or None; counts the ticket otherwise."""
     if device.printer_trouble:
         return PRINTER_TROUBLE
@@ -84,7 +84,7 @@ def kiosk_check_in(request, slug):
         code = form.cleaned_data["code"]
         if devices.check_in_paused(device=device):
             form.add_error("code", CODES_PAUSED)
-        elif refused := _kiosk_refusal(request, device):
+        elif refused := _kiosk_refusal(device):
             form.add_error("code", refused)
         else:
             try:
@@ -120,7 +120,7 @@ def kiosk_walk_in(request, slug):
         return screens.not_set_up(request, hall, KIOSK)
     form = WalkInForm(posted(request), hall=hall)
     if form.is_bound and form.is_valid():
-        if refused := _kiosk_refusal(request, device):
+        if refused := _kiosk_refusal(device):
             form.add_error("service", refused)
         elif issued := _issue_walk_in(request, hall, form):
             return issued
