@@ -1091,3 +1091,12 @@ NOTICES = [
         "days": 180,
     },
 ]
+
+
+# The screens of each demo hall (kind, name, place); seed_demo prints one-time pairing links for them outside
+# production.
+SCREENS = [
+    ("kiosk", "取号机 1", "大门右侧"),
+    ("board", "大厅大屏", "等候区"),
+    ("counter_display", "1号窗口屏", "1号窗口上方"),
+]

@@ -54,6 +54,21 @@ class Hall(models.Model):
         help_text=_('Row-seat pairs, for example ["1-1", "2-4"].'),
     )
     notice = models.TextField(_("notice"), blank=True, help_text=_("Shown on the home page."))
+    # The hall's screens (kiosks, boards, window displays): see hall.devices and docs/display.md.
+    kiosk_tickets_per_minute = models.PositiveSmallIntegerField(
+        _("tickets a kiosk may issue a minute"), default=20, validators=[MinValueValidator(1)]
+    )
+    kiosk_wrong_codes_per_minute = models.PositiveSmallIntegerField(
+        _("wrong booking codes a kiosk takes a minute"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("After this many, the kiosk pauses check-in for a minute."),
+    )
+    unpaired_boards_show_calls = models.BooleanField(
+        _("screens that are not set up show calls"),
+        default=False,
+        help_text=_("Off: only paired boards and window displays show the calls."),
+    )
 
     class Meta:
         verbose_name = _("hall")
@@ -514,6 +529,12 @@ class AuditAction(models.TextChoices):
     COUNTER_CLOSED = "counter_closed", _("window closed")
     PHONE_REVEALED = "phone_revealed", _("full mobile number shown")
     REPORT_EXPORTED = "report_exported", _("report exported")
+    DEVICE_ADDED = "device_added", _("screen added")
+    DEVICE_PAIRED = "device_paired", _("screen paired")
+    DEVICE_REVOKED = "device_revoked", _("screen unpaired")
+    DEVICE_REFUSED = "device_refused", _("screen refused")
+    PRINTER_TROUBLE = "printer_trouble", _("kiosk printer trouble")
+    PRINTER_FIXED = "printer_fixed", _("kiosk printer fixed")
 
 
 class AuditEntry(models.Model):
@@ -552,3 +573,94 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+
+class DeviceKind(models.TextChoices):
+    KIOSK = "kiosk", _("kiosk")
+    BOARD = "board", _("display board")
+    COUNTER_DISPLAY = "counter_display", _("window display")
+
+
+class PrinterTrouble(models.TextChoices):
+    PRINT_FAILED = "print_failed", _("printing failed")
+    NOT_PRINTED = "not_printed", _("printing was cancelled or never finished")
+
+
+class DeviceQuerySet(models.QuerySet):
+    def paired(self):
+        return self.filter(key_hash__isnull=False)
+
+    def with_printer_trouble(self):
+        return self.paired().exclude(printer_trouble="")
+
+
+class Device(models.Model):
+    """A screen of the hall (kiosk, board, window display), paired by a supervisor. The screen's browser
+    keeps a key in an HttpOnly cookie; like an API token's, only its SHA-256 hash is stored
+    (ApiToken.hash_key). Revoking forgets the hash: the screen shows "not set up" again until it is paired
+    anew."""
+
+    KEY_START = "ckd_"
+    LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="devices", verbose_name=_("hall"))
+    kind = models.CharField(_("kind"), max_length=20, choices=DeviceKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    place = models.CharField(_("place"), max_length=100, blank=True, help_text=_("Where it stands."))
+    key_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    paired_at = models.DateTimeField(_("paired"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("unpaired"), null=True, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
+    printer_trouble = models.CharField(
+        _("printer trouble"), max_length=20, choices=PrinterTrouble.choices, blank=True, editable=False
+    )
+    printer_trouble_at = models.DateTimeField(
+        _("printer trouble since"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("added"), default=timezone.now, editable=False)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("screen")
+        verbose_name_plural = _("screens")
+        ordering = ["hall", "kind", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "kind", "name"], name="device_name_unique_per_hall_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}"
+
+    @property
+    def is_paired(self) -> bool:
+        return self.key_hash is not None
+
+    def set_new_key(self) -> str:
+        """Draw a new key, keep only its hash, and return it for the screen's cookie."""
+        key = self.KEY_START + secrets.token_urlsafe(30)
+        self.key_hash = ApiToken.hash_key(key)
+        return key
+
+
+class PairingRequest(models.Model):
+    """A screen that is not set up asks to be paired: it shows `code` (valid a few minutes) and keeps a claim
+    secret in a cookie (only its hash is here). A supervisor enters the code and names the device; the screen
+    then claims the device's key with its secret, and this row is deleted."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="+", verbose_name=_("hall"))
+    kind = models.CharField(_("kind"), max_length=20, choices=DeviceKind.choices)
+    code = models.CharField(_("pairing code"), max_length=10)
+    claim_hash = models.CharField(max_length=64, unique=True)
+    address = models.CharField(_("address"), max_length=200, help_text=_("The screen's page."))
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("pairing request")
+        verbose_name_plural = _("pairing requests")
+        constraints = [models.UniqueConstraint(fields=["hall", "code"], name="pairing_code_unique_per_hall")]
+
+    def __str__(self):
+        return f"{self.kind} {self.code}"

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django_rq.urls import urlpatterns as rq_patterns
 
 from hall import auth_views as staff_auth
-from hall import views
+from hall import screens, views
 from hall.api import method_not_allowed_as_error as api_errors
 from hall.api_v1 import api
 from hall.security import rq_dashboard_patterns
@@ -17,6 +17,8 @@ hall_patterns = (
         path("h/<slug:slug>/services/", views.service_list, name="service_list"),
         path("h/<slug:slug>/services/<slug:code>/", views.service_detail, name="service_detail"),
         path("prefs/large-text/", views.toggle_large_text, name="toggle_large_text"),
+        path("h/<slug:slug>/screen/<slug:kind>/pairing/", screens.pairing_status, name="screen_pairing"),
+        path("h/<slug:slug>/screen/<slug:kind>/link/<str:secret>/", screens.pairing_link, name="screen_link"),
     ],
     "hall",
 )

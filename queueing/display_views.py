@@ -1,7 +1,8 @@
 """The hall's screens and the citizen's live ticket page.
 
-The board (a TV in the hall) and the display above each window are public by hall slug for now: all they
-show comes from queueing.board, which holds no personal data. They speak the hall's language (the site's
+The board (a TV in the hall) and the display above each window show the calls only on a paired screen
+(hall.screens), or on any screen when the hall's setting allows it; all they show comes from queueing.board,
+which holds no personal data. They speak the hall's language (the site's
 default, zh-hans), whatever the language of the browser on the TV, with an English line below. The ticket
 page follows the citizen's language. All three get live updates from the hall's event stream in the
 browser (static/js/live.js); the server renders a complete page first, so that they work without it.
@@ -17,7 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from hall.models import Counter, Hall
+from hall import screens
+from hall.models import Counter, DeviceKind, Hall
 from queueing import access, board, views
 from queueing.models import TicketState
 from queueing.services import rules_for
@@ -87,17 +89,26 @@ def _screen_context(hall: Hall) -> dict:
     }
 
 
+def _may_show(request, hall: Hall, kind: str) -> bool:
+    return screens.device_for(request, hall, kind) is not None or hall.unpaired_boards_show_calls
+
+
 def board_page(request, slug):
     """The TV in the hall: the latest calls, who is served at each window, waiting per service, notices."""
     hall = get_object_or_404(Hall, slug=slug)
+    if not _may_show(request, hall, DeviceKind.BOARD):
+        return screens.not_set_up(request, hall, DeviceKind.BOARD)
     with translation.override(hall_language()):
-        return render(request, "queueing/board.html", _screen_context(hall))
+        response = render(request, "queueing/board.html", _screen_context(hall))
+    return screens.renew(response, request, hall, DeviceKind.BOARD)
 
 
 def counter_display(request, slug, number):
     """The small screen above one window: the number being called or served there."""
     hall = get_object_or_404(Hall, slug=slug)
     counter = get_object_or_404(Counter.objects.active(), hall=hall, number=number)
+    if not _may_show(request, hall, DeviceKind.COUNTER_DISPLAY):
+        return screens.not_set_up(request, hall, DeviceKind.COUNTER_DISPLAY)
     with translation.override(hall_language()):
         context = _screen_context(hall)
         shown = next((c for c in context["snapshot"]["counters"] if c["number"] == counter.number), None)
@@ -109,7 +120,8 @@ def counter_display(request, slug, number):
             if shown and shown["serving"]
             else "",
         )
-        return render(request, "queueing/counter_display.html", context)
+        response = render(request, "queueing/counter_display.html", context)
+    return screens.renew(response, request, hall, DeviceKind.COUNTER_DISPLAY)
 
 
 def ticket_phrases() -> dict:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("h/<slug:slug>/kiosk/booking/", views.kiosk_check_in, name="kiosk_check_in"),
     path("h/<slug:slug>/kiosk/walk-in/", views.kiosk_walk_in, name="kiosk_walk_in"),
     path("h/<slug:slug>/kiosk/guide/", views.kiosk_guide, name="kiosk_guide"),
+    path("h/<slug:slug>/kiosk/printer/", views.kiosk_printer, name="kiosk_printer"),
     path("h/<slug:slug>/kiosk/t/<str:token>/", views.kiosk_ticket, name="kiosk_ticket"),
     path("h/<slug:slug>/board/", display_views.board_page, name="board"),
     path(

@@ -1,21 +1,25 @@
 """The kiosk at the door (取号机) and the citizen's ticket: check in a booking or take a walk-in ticket,
-then show, print and follow the ticket. The kiosk is public per hall for now; its 导办 mode is for staff."""
+then show, print and follow the ticket. Only a paired kiosk (hall.screens) issues tickets and checks bookings
+in, within its limits (hall.devices); any other browser sees "this screen is not set up". The 导办 mode is
+for signed-in staff."""
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.models import Booking
 from appointments.services import CODE_ALPHABET
-from hall.models import Hall, Service
+from hall import audit, devices, screens
+from hall.models import Device, DeviceKind, Hall, Service
 from queueing import access, progress, services
 from queueing.forms import CheckInForm, GuideWalkInForm, WalkInForm
 from queueing.models import Ticket
@@ -30,31 +34,77 @@ def kiosk_actor(request) -> Actor:
     return Actor("kiosk", user=request.user)
 
 
+KIOSK = DeviceKind.KIOSK
+PRINTER_TROUBLE = gettext_lazy("This machine cannot print tickets now. Please ask the staff at the door.")
+TOO_MANY_TICKETS = gettext_lazy(
+    "This machine has given out many tickets in the last minute. Please wait a moment and try again."
+)
+CODES_PAUSED = gettext_lazy(
+    "Too many wrong booking codes: check-in at this machine pauses for a minute. Please check your code, "
+    "or ask the staff at the door."
+)
+# Refusals that tell a wrong code (or a guess) apart from a booking: they count toward the pause.
+WRONG_CODE_REFUSALS = ("not_found", "not_today", "cancelled")
+
+
 def _kiosk_hall(slug: str) -> Hall:
     return get_object_or_404(Hall, slug=slug)
 
 
+def _kiosk_page(request, hall: Hall, template: str, context: dict) -> HttpResponse:
+    response = render(request, template, {"hall": hall, "device": request.device, **context})
+    return screens.renew(response, request, hall, KIOSK)
+
+
 def kiosk(request, slug):
-    return render(request, "queueing/kiosk.html", {"hall": _kiosk_hall(slug)})
+    hall = _kiosk_hall(slug)
+    if screens.device_for(request, hall, KIOSK) is None:
+        return screens.not_set_up(request, hall, KIOSK)
+    return _kiosk_page(request, hall, "queueing/kiosk.html", {})
+
+
+def _kiosk_refusal(device: Device):
+    """Why this kiosk gives out nothing now (printer, limit), or None; counts the ticket otherwise."""
+    if device.printer_trouble:
+        return PRINTER_TROUBLE
+    if not devices.take_ticket(device=device, now=timezone.now()):
+        return TOO_MANY_TICKETS
+    return None
 
 
 @require_http_methods(["GET", "POST"])
 def kiosk_check_in(request, slug):
     hall = _kiosk_hall(slug)
+    device = screens.device_for(request, hall, KIOSK)
+    if device is None:
+        return screens.not_set_up(request, hall, KIOSK)
     form = CheckInForm(posted(request))
     late_service = None
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["code"]
-        try:
-            ticket = services.check_in(hall=hall, code=code, actor=kiosk_actor(request))
-        except QueueError as refusal:
-            form.add_error("code", refusal.message)
-            if refusal.code == "too_late":
-                late_service = _booked_service(hall, code)
+        if devices.check_in_paused(device=device):
+            form.add_error("code", CODES_PAUSED)
+        elif refused := _kiosk_refusal(device):
+            form.add_error("code", refused)
         else:
-            return redirect("queueing:kiosk_ticket", hall.slug, ticket.token)
-    context = {"hall": hall, "form": form, "late_service": late_service, "keys": CODE_ALPHABET}
-    return render(request, "queueing/kiosk_check_in.html", context)
+            try:
+                ticket = services.check_in(hall=hall, code=code, actor=kiosk_actor(request))
+            except QueueError as refusal:
+                form.add_error("code", _check_in_refusal(request, device, refusal))
+                if refusal.code == "too_late":
+                    late_service = _booked_service(hall, code)
+            else:
+                return redirect("queueing:kiosk_ticket", hall.slug, ticket.token)
+    context = {"form": form, "late_service": late_service, "keys": CODE_ALPHABET}
+    return _kiosk_page(request, hall, "queueing/kiosk_check_in.html", context)
+
+
+def _check_in_refusal(request, device: Device, refusal: QueueError):
+    if refusal.code in WRONG_CODE_REFUSALS:
+        ip = audit.client_ip(request)
+        if devices.record_wrong_code(device=device, ip=ip, now=timezone.now()):
+            return CODES_PAUSED
+    return refusal.message
 
 
 def _booked_service(hall: Hall, code: str) -> Service | None:
@@ -65,13 +115,29 @@ def _booked_service(hall: Hall, code: str) -> Service | None:
 @require_http_methods(["GET", "POST"])
 def kiosk_walk_in(request, slug):
     hall = _kiosk_hall(slug)
+    device = screens.device_for(request, hall, KIOSK)
+    if device is None:
+        return screens.not_set_up(request, hall, KIOSK)
     form = WalkInForm(posted(request), hall=hall)
-    if form.is_bound and form.is_valid() and (issued := _issue_walk_in(request, hall, form)):
-        return issued
+    if form.is_bound and form.is_valid():
+        if refused := _kiosk_refusal(device):
+            form.add_error("service", refused)
+        elif issued := _issue_walk_in(request, hall, form):
+            return issued
     services_offered = list(form.fields["service"].queryset)
-    return render(
-        request, "queueing/kiosk_walk_in.html", {"hall": hall, "form": form, "services": services_offered}
-    )
+    context = {"form": form, "services": services_offered}
+    return _kiosk_page(request, hall, "queueing/kiosk_walk_in.html", context)
+
+
+@require_POST
+def kiosk_printer(request, slug):
+    """kiosk.js reports that printing failed or was cancelled: the kiosk stops giving out numbers."""
+    hall = _kiosk_hall(slug)
+    device = screens.device_for(request, hall, KIOSK)
+    if device is None:
+        return screens.not_set_up(request, hall, KIOSK)
+    devices.report_printer(device=device, trouble=request.POST.get("trouble", ""), now=timezone.now())
+    return HttpResponse(status=204)
 
 
 @login_required
@@ -104,7 +170,8 @@ def _issue_walk_in(request, hall: Hall, form: WalkInForm):
 
 def kiosk_ticket(request, slug, token):
     ticket = access.get_ticket_by_token(token, hall_slug=slug)
-    return render(request, "queueing/kiosk_ticket.html", ticket_context(ticket))
+    device = screens.device_for(request, ticket.hall, KIOSK)  # only a paired kiosk reports its printer
+    return render(request, "queueing/kiosk_ticket.html", {**ticket_context(ticket), "device": device})
 
 
 def ticket_print(request, token):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import audit_views, rating_views, views
+from reports import audit_views, device_views, rating_views, views
 from reports.consultations import consultations_page
 
 app_name = "reports"
@@ -22,6 +22,19 @@ urlpatterns = [
         name="reveal_mobile",
     ),
     path("h/<slug:slug>/reports/audit/", audit_views.audit_log, name="audit_log"),
+    path("h/<slug:slug>/reports/screens/", device_views.device_list, name="devices"),
+    path("h/<slug:slug>/reports/screens/add/", device_views.add_device, name="device_add"),
+    path("h/<slug:slug>/reports/screens/pair/", device_views.pair_device, name="device_pair"),
+    path(
+        "h/<slug:slug>/reports/screens/<int:device_id>/unpair/",
+        device_views.revoke_device,
+        name="device_revoke",
+    ),
+    path(
+        "h/<slug:slug>/reports/screens/<int:device_id>/printer-fixed/",
+        device_views.printer_fixed,
+        name="device_printer_fixed",
+    ),
     path("h/<slug:slug>/comment-book/", rating_views.comment_book, name="comment_book"),
     path("t/<str:token>/rate/", rating_views.rate, name="rate"),
 ]

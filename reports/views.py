@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hall import audit
-from hall.models import AuditAction
+from hall.models import AuditAction, Device
 from reports import charts, exports, live, plan, report
 from reports.access import get_hall_for_supervisor
 from reports.periods import PeriodError, parse_period
@@ -92,6 +92,7 @@ def dashboard(request, slug):
         "is_day": first == last,
         "day_before": first - dt.timedelta(days=1),
         "day_after": first + dt.timedelta(days=1),
+        "printer_trouble": Device.objects.with_printer_trouble().filter(hall=hall),
     }
     return render(request, "reports/dashboard.html", context)
 

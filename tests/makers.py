@@ -5,7 +5,8 @@ import datetime as dt
 from django.contrib.auth.models import User
 
 from hall import services as hall_services
-from hall.models import Counter, Hall, Material, Service, WeeklySession
+from hall.models import Counter, Device, DeviceKind, Hall, Material, Service, WeeklySession
+from hall.screens import key_cookie
 
 
 def make_hall(slug="north", **fields) -> Hall:
@@ -60,3 +61,26 @@ def make_id_number(serial: int = 1, birth: str = "19800101", region: str = "1101
 
     first17 = f"{region}{birth}{serial % 1000:03d}"
     return first17 + check_digit(first17)
+
+
+def make_device(hall, kind=DeviceKind.KIOSK, name="", **fields) -> tuple[Device, str]:
+    """A paired screen of the hall and the key its browser holds."""
+    device = Device(hall=hall, kind=kind, name=name or f"{kind} {hall.devices.count() + 1}", **fields)
+    key = device.set_new_key()
+    device.paired_at = device.created_at
+    device.save()
+    return device, key
+
+
+def pair_client(client, hall, kind=DeviceKind.KIOSK, **fields) -> Device:
+    """Give a Django test client the cookie of a paired screen of the hall."""
+    device, key = make_device(hall, kind, **fields)
+    client.cookies[key_cookie(kind)] = key
+    return device
+
+
+def pair_browser(context, base_url: str, hall, kind=DeviceKind.KIOSK, **fields) -> Device:
+    """Give a Playwright browser context the cookie of a paired screen of the hall."""
+    device, key = make_device(hall, kind, **fields)
+    context.add_cookies([{"name": key_cookie(kind), "value": key, "url": base_url, "httpOnly": True}])
+    return device

@@ -32,8 +32,9 @@ from django.utils import timezone
 from appointments import availability
 from appointments import services as booking_services
 from appointments.models import WaitlistEntry
+from hall import devices
 from hall.api_v1 import api as ninja_api
-from hall.models import ExtraSession
+from hall.models import Device, DeviceKind, ExtraSession
 from queueing import calls, live
 from queueing import services as queue_services
 from queueing.models import Outcome
@@ -70,6 +71,8 @@ API_LINK = LINK
 API_STAFF = policy(E401, E401, OK, E404, OK, E401)
 API_SUPERVISOR = policy(E401, E401, E403, E404, OK, E401)
 SIGN_IN = PUBLIC
+# Only a paired screen of the hall (a cookie no persona holds): everyone else is refused.
+PAIRED_SCREEN = policy(E403, E403, E403, E403, E403, E403)
 SIGNED_IN = policy(LOGIN, LOGIN, OK, OK, OK, OK)
 # The admin's own sign-in page sends everyone to the staff sign-in (throttled, with the second factor).
 TO_STAFF_SIGN_IN = policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
@@ -120,6 +123,18 @@ class World:
             hall=self.hall, date=day, start=dt.time(9), end=dt.time(17), reason="预约"
         )
         return day
+
+    @cached_property
+    def device(self):
+        return Device.objects.create(hall=self.hall, kind=DeviceKind.KIOSK, name="Kiosk 1")
+
+    @cached_property
+    def screen_link(self) -> str:
+        board = Device.objects.create(hall=self.hall, kind=DeviceKind.BOARD, name="Board 1")
+        address = reverse("queueing:board", args=[self.hall.slug])
+        return devices.approved_link(
+            device=board, address=address, now=timezone.now(), valid=dt.timedelta(hours=1)
+        )
 
     @cached_property
     def slot(self):
@@ -295,6 +310,14 @@ def counter_id(w, persona):
     return w.counter.pk
 
 
+def device_id(w, persona):
+    return w.device.pk
+
+
+def screen_link(w, persona):
+    return w.link(persona, w.screen_link)
+
+
 def called_ticket_id(w, persona):
     return w.called_ticket.pk
 
@@ -375,6 +398,11 @@ RULES: dict[str, Rule] = {
     "queueing:kiosk_check_in": Rule(url("queueing:kiosk_check_in", slug), PUBLIC),
     "queueing:kiosk_walk_in": Rule(url("queueing:kiosk_walk_in", slug), PUBLIC),
     "queueing:kiosk_guide": Rule(url("queueing:kiosk_guide", slug), STAFF),
+    "queueing:kiosk_printer": Rule(
+        url("queueing:kiosk_printer", slug), PAIRED_SCREEN, method="POST", data=lambda w, p: {"trouble": "x"}
+    ),
+    "hall:screen_pairing": Rule(url("hall:screen_pairing", slug, "kiosk"), PUBLIC),
+    "hall:screen_link": Rule(url("hall:screen_link", slug, "board", screen_link), LINK),
     "queueing:kiosk_ticket": Rule(url("queueing:kiosk_ticket", slug, ticket_token), LINK),
     "queueing:board": Rule(url("queueing:board", slug), PUBLIC),
     "queueing:counter_display": Rule(url("queueing:counter_display", slug, 1), PUBLIC),
@@ -418,6 +446,20 @@ RULES: dict[str, Rule] = {
         url("reports:reveal_mobile", slug, lambda w, p: w.case.pk), SUPERVISOR, method="POST"
     ),
     "reports:audit_log": Rule(url("reports:audit_log", slug), SUPERVISOR),
+    "reports:devices": Rule(url("reports:devices", slug), SUPERVISOR),
+    "reports:device_add": Rule(
+        url("reports:device_add", slug),
+        SUPERVISOR,
+        method="POST",
+        data=lambda w, p: {"kind": "board", "name": f"Board {p}"},
+    ),
+    "reports:device_pair": Rule(
+        url("reports:device_pair", slug), SUPERVISOR, method="POST", data=lambda w, p: {"code": "AAAAAA"}
+    ),
+    "reports:device_revoke": Rule(url("reports:device_revoke", slug, device_id), SUPERVISOR, method="POST"),
+    "reports:device_printer_fixed": Rule(
+        url("reports:device_printer_fixed", slug, device_id), SUPERVISOR, method="POST"
+    ),
     "reports:comment_book": Rule(url("reports:comment_book", slug), PUBLIC),
     "reports:rate": Rule(url("reports:rate", lambda w, p: w.link(p, w.missing_ticket.token)), LINK),
     # Home visits: the request and its status link; the hall's staff list, a supervisor decides, the

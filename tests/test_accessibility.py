@@ -16,9 +16,10 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from hall.models import DeviceKind
 from notifications.models import Kind, Notification
 from tests.conftest import IN_CI
-from tests.makers import make_id_number
+from tests.makers import make_id_number, pair_browser
 from tests.test_access import World
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -227,6 +228,9 @@ def test_kiosk_pages_have_no_serious_violations(page, live_server, axe_source, w
     w = world
     audit = Audit(page, axe_source)
     in_language(page, live_server, language)
+    audit.visit(reverse("queueing:kiosk", args=[w.hall.slug]), "screen: not set up")
+    for kind in (DeviceKind.KIOSK, DeviceKind.BOARD, DeviceKind.COUNTER_DISPLAY):
+        pair_browser(page.context, live_server.url, w.hall, kind)
     audit.visit(reverse("queueing:kiosk", args=[w.hall.slug]), "kiosk: start")
     audit.visit(reverse("queueing:kiosk_check_in", args=[w.hall.slug]), "kiosk: check in")
     page.locator("#id_code").fill("ZZZZZZ")
@@ -244,7 +248,7 @@ def test_kiosk_pages_have_no_serious_violations(page, live_server, axe_source, w
     expect(page.locator("html")).to_have_attribute("lang", language)
 
     audit.assert_clean()
-    assert len(audit.pages) == 9
+    assert len(audit.pages) == 10
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -293,6 +297,7 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
         ("reports:comments", "reports: comments"),
         ("reports:follow_ups", "reports: follow-ups"),
         ("reports:audit_log", "reports: audit log"),
+        ("reports:devices", "reports: screens"),
         ("reports:consultations", "reports: consultations"),
         ("consultations:hall", "consultations: the hall's call-backs"),
         ("homevisits:list", "home visits: list"),
@@ -312,4 +317,4 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
     audit.visit(reverse("otp_enrol"), "second factor: set up")
 
     audit.assert_clean()
-    assert len(audit.pages) == 36
+    assert len(audit.pages) == 37

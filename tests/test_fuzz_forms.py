@@ -38,7 +38,7 @@ from queueing import services as queue_services
 from queueing.models import AT_COUNTER_STATES, Ticket
 from reports import services as report_services
 from reports.models import FollowUp, Rating
-from tests.makers import make_counter, make_id_number, make_service, make_staff
+from tests.makers import make_counter, make_device, make_id_number, make_service, make_staff, pair_client
 from tests.queueing.helpers import make_hall_open_today
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +177,9 @@ class World:
     def client(self, persona: str) -> Client:
         if persona not in self.clients:
             client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-            if persona != "citizen":
+            if persona == "kiosk":  # the hall's paired kiosk, in no one's session
+                pair_client(client, self.hall)
+            elif persona != "citizen":
                 client.force_login({"clerk": self.clerk, "supervisor": self.supervisor}[persona])
             self.clients[persona] = client
         return self.clients[persona]
@@ -315,6 +317,13 @@ def _current(w: World) -> int:
     return ticket.pk
 
 
+def _device(w: World):
+    """The hall's kiosk, paired, with printer trouble."""
+    if "device" not in w.extras:
+        w.extras["device"] = make_device(w.hall, printer_trouble="not_printed")[0]
+    return w.extras["device"]
+
+
 FORMS = [
     Target(
         "appointments:details",
@@ -382,13 +391,13 @@ FORMS = [
     ),
     Target(
         "queueing:kiosk_check_in",
-        "citizen",
+        "kiosk",
         lambda w: reverse("queueing:kiosk_check_in", args=[w.hall.slug]),
         lambda w: {"code": w.booking.code},
     ),
     Target(
         "queueing:kiosk_walk_in",
-        "citizen",
+        "kiosk",
         lambda w: reverse("queueing:kiosk_walk_in", args=[w.hall.slug]),
         lambda w: {"service": str(w.service.pk)},
     ),
@@ -444,6 +453,30 @@ FORMS = [
         lambda w: {"note": "已电话回访", "action": "advance"},
     ),
     Target(
+        "reports:device_add",
+        "supervisor",
+        lambda w: reverse("reports:device_add", args=[w.hall.slug]),
+        lambda w: {"kind": "board", "name": "大厅大屏", "place": "入口"},
+    ),
+    Target(
+        "reports:device_pair",
+        "supervisor",
+        lambda w: reverse("reports:device_pair", args=[w.hall.slug]),
+        lambda w: {"code": "ABC347", "device": str(_device(w).pk)},
+    ),
+    Target(
+        "reports:device_revoke",
+        "supervisor",
+        lambda w: reverse("reports:device_revoke", args=[w.hall.slug, _device(w).pk]),
+        lambda w: {},
+    ),
+    Target(
+        "reports:device_printer_fixed",
+        "supervisor",
+        lambda w: reverse("reports:device_printer_fixed", args=[w.hall.slug, _device(w).pk]),
+        lambda w: {},
+    ),
+    Target(
         "reports:reveal_mobile",
         "supervisor",
         lambda w: reverse("reports:reveal_mobile", args=[w.hall.slug, w.case.pk]),
@@ -494,6 +527,7 @@ FORMS = [
 # Views that accept POST but take no form a person fills in here, with the reason.
 NOT_FORMS = {
     "logout": "Django's own; no fields",
+    "queueing:kiosk_printer": "kiosk.js's report (204), no form; tests/queueing/test_kiosk_devices.py",
     "appointments:waitlist_offer": "fuzzed in test_waitlist_offer_form (needs an offered place)",
     **{
         f"consultations:{name}": "fuzzed in tests/consultations/test_fuzz.py (needs a call-back)"

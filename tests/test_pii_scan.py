@@ -41,7 +41,7 @@ from hall.models import ApiToken, ExtraSession
 from notifications import dispatch, sms, sweeper
 from notifications.models import Kind, Notification
 from queueing.models import Ticket, TicketState
-from tests.makers import make_counter, make_id_number, make_service, make_staff
+from tests.makers import make_counter, make_id_number, make_service, make_staff, pair_client
 from tests.queueing.helpers import make_hall_open_today
 
 NAME = "司马青云"
@@ -499,6 +499,7 @@ def _the_day_comes(*bookings):
 
 def _check_in_at_the_kiosk(urls, hall, booking) -> Ticket:
     kiosk = RecordingClient(urls)
+    pair_client(kiosk, hall)
     response = kiosk.post(reverse("queueing:kiosk_check_in", args=[hall.slug]), {"code": booking.code})
     assert response.status_code == 302, response.content.decode()[:500]
     assert kiosk.get(response["Location"]).status_code == 200

@@ -3,12 +3,47 @@
 (function () {
   "use strict";
 
+  // How long after window.print() returns the browser may take to say it printed (afterprint).
+  var AFTERPRINT_MS = 10000;
+
+  function reportPrinterTrouble(trouble) {
+    // A paired kiosk's ticket page carries the report form; the kiosk then gives out no numbers until a
+    // supervisor marks the printer fixed, and says so on every page.
+    var form = document.querySelector("[data-printer-report]");
+    var notice = document.querySelector("[data-printer-trouble]");
+    if (notice) {
+      notice.hidden = false;
+    }
+    if (!form || !window.fetch) {
+      return;
+    }
+    var data = new FormData(form);
+    data.append("trouble", trouble);
+    window.fetch(form.action, { method: "POST", body: data, credentials: "same-origin" }).catch(function () {});
+  }
+
+  function printTicket() {
+    var printed = false;
+    window.addEventListener("afterprint", function () { printed = true; }, { once: true });
+    try {
+      window.print();
+    } catch (error) {
+      reportPrinterTrouble("print_failed");
+      return;
+    }
+    window.setTimeout(function () {
+      if (!printed) {
+        reportPrinterTrouble("not_printed");
+      }
+    }, AFTERPRINT_MS);
+  }
+
   function setUpPrinting() {
     document.querySelectorAll("[data-print]").forEach(function (control) {
       control.hidden = false;
       control.addEventListener("click", function (event) {
         event.preventDefault();
-        window.print();
+        printTicket();
       });
     });
     document.querySelectorAll("[data-print-hint]").forEach(function (hint) {

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from hall.models import Notice
-from tests.makers import make_hall, make_service, make_staff, make_weekday_hours
+from hall.models import DeviceKind, Hall, Notice
+from tests.makers import make_hall, make_service, make_staff, make_weekday_hours, pair_client
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,10 @@ def make_notice(
 
 
 def page(url, language):
-    return Client(HTTP_ACCEPT_LANGUAGE=language).get(url).content.decode()
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    if "/board/" in url:  # the hall's paired board
+        pair_client(client, Hall.objects.get(slug=url.split("/")[2]), DeviceKind.BOARD)
+    return client.get(url).content.decode()
 
 
 def guide(service, language):

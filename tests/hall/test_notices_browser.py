@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from hall.models import Notice
+from hall.models import DeviceKind, Notice
 from queueing import services
 from queueing.services import Actor
-from tests.makers import make_service
+from tests.makers import make_service, pair_browser
 from tests.queueing.helpers import make_hall_open_today
 from tests.queueing.test_live import Server
 
@@ -50,10 +50,11 @@ def make_notice(hall, title, days=30):
     )
 
 
-def test_board_strip_follows_the_notices_without_a_reload(context):
+def test_board_strip_follows_the_notices_without_a_reload(context, server):
     hall = make_hall_open_today()
     service = make_service(hall)
     old = make_notice(hall, "身份证办理时间调整")
+    pair_browser(context, f"http://127.0.0.1:{server.port}", hall, DeviceKind.BOARD)
     page = context.new_page()
     page.goto(reverse("queueing:board", args=[hall.slug]))
     board = page.locator("[data-board]")

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from hall.models import Counter, Hall, Material, Service, Staff, StaffRole, WeeklySession
+from hall.models import Counter, Device, Hall, Material, Service, Staff, StaffRole, WeeklySession
 from tests.hall.test_security_settings import run_in_production
 
 TRANSLATED = {
@@ -189,3 +189,29 @@ def test_seed_demo_in_production_exits_1_with_the_message(tmp_path):
 
     assert done.returncode == 1
     assert "seed_demo is refused with DEPLOYMENT=production" in done.stderr
+
+
+@pytest.mark.django_db
+def test_demo_screens_and_one_time_pairing_links(client):
+    output = seed()
+    seed()
+
+    links = [line.split(": ", 1)[1] for line in output.splitlines() if "/screen/" in line]
+    kiosk_link = next(link for link in links if "/wangchuan/screen/kiosk/" in link)
+    opened = client.get(kiosk_link.removeprefix("http://127.0.0.1:8000"))
+    claimed = client.get(opened["Location"])
+    kiosk = client.get(claimed["Location"])
+
+    assert Device.objects.filter(hall__slug="wangchuan").count() == 3  # a second run adds none
+    assert len(links) == 6
+    assert kiosk.status_code == 200 and b"kiosk-choice" in kiosk.content  # the real kiosk, paired
+
+
+@pytest.mark.django_db
+def test_no_pairing_links_in_production(settings):
+    settings.PRODUCTION = True
+
+    output = seed()
+
+    assert "/screen/" not in output
+    assert Device.objects.filter(hall__slug="wangchuan").count() == 3

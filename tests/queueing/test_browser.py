@@ -15,7 +15,7 @@ from notifications.models import Kind, Notification
 from queueing import services, spacing
 from queueing.models import Outcome, Ticket, TicketState
 from queueing.services import Actor
-from tests.makers import make_counter, make_service, make_staff
+from tests.makers import make_counter, make_service, make_staff, pair_browser
 from tests.queueing.helpers import book, make_hall_open_today
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -25,6 +25,13 @@ PASSWORD = "pw-for-tests-only"
 @pytest.fixture
 def hall():
     return make_hall_open_today()
+
+
+@pytest.fixture
+def page(page, live_server, hall):
+    """The browser is the hall's paired kiosk (the clerk signs in in it later)."""
+    pair_browser(page.context, live_server.url, hall)
+    return page
 
 
 def check_in_at_kiosk(page, hall, code):

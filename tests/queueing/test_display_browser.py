@@ -15,10 +15,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from hall.models import ApiToken
+from hall.models import ApiToken, DeviceKind
 from queueing import calls, services
 from queueing.services import Actor
-from tests.makers import make_counter, make_service, make_staff
+from tests.makers import make_counter, make_service, make_staff, pair_browser
 from tests.queueing.helpers import make_hall_open_today
 from tests.queueing.test_live import Server
 
@@ -58,19 +58,21 @@ def server():
     started.stop()
 
 
-def board_context(browser, server):
-    """A Chinese 1920 x 1080 screen on `server` that records speech instead of playing it."""
-    context = browser.new_context(
-        base_url=f"http://127.0.0.1:{server.port}", locale="zh-CN", viewport={"width": 1920, "height": 1080}
-    )
+def board_context(browser, server, hall):
+    """A Chinese 1920 x 1080 screen on `server` that records speech instead of playing it: the hall's
+    paired board (and window display)."""
+    base_url = f"http://127.0.0.1:{server.port}"
+    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    for kind in (DeviceKind.BOARD, DeviceKind.COUNTER_DISPLAY):
+        pair_browser(context, base_url, hall, kind)
     context.add_init_script(RECORD_SPEECH)
     context.set_default_timeout(10_000)
     return context
 
 
 @pytest.fixture
-def context(browser, server):
-    context = board_context(browser, server)
+def context(browser, server, hall):
+    context = board_context(browser, server, hall)
     yield context
     context.close()
 
@@ -260,7 +262,7 @@ def test_board_announces_a_call_made_while_redis_is_down(
     board gets when its stream is ended and reopened; once Redis is back, the board is live again and the
     earlier call is not said twice."""
     server = Server(env={"REDIS_URL": private_redis.url})
-    context = board_context(browser, server)
+    context = board_context(browser, server, hall)
     try:
         _token, key = ApiToken.objects.issue(user=clerk, hall=hall, name="keypad 3")
         first = walk_in(service)

@@ -15,7 +15,7 @@ from notifications.models import Kind, Notification
 from queueing import calls, services, spacing
 from queueing.models import CounterSession, CounterState, Outcome, Ticket, TicketState, WalkInQuota
 from queueing.services import Actor
-from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff
+from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff, pair_client
 from tests.queueing.helpers import book, make_hall_open_today
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +23,11 @@ KIOSK = Actor("kiosk")
 
 
 @pytest.fixture
-def client(client):
-    """A browser that asks for English, so that assertions do not depend on compiled Chinese."""
+def client(client, hall):
+    """The hall's paired kiosk, in a browser that asks for English (assertions do not depend on compiled
+    Chinese)."""
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    pair_client(client, hall)
     return client
 
 

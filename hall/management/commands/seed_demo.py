@@ -11,16 +11,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 
-from hall import demo_data, services
-from hall.models import Counter, Hall, Material, Notice, Service, StaffRole, WeeklySession
+from hall import demo_data, devices, services
+from hall.models import Counter, Device, DeviceKind, Hall, Material, Notice, Service, StaffRole, WeeklySession
 
 LANGUAGES = ("zh_hans", "en")
 DEMO_REFUSED_IN_PRODUCTION = (
     "seed_demo is refused with DEPLOYMENT=production: it creates accounts whose passwords are printed and "
     "published. Create the administrator with `manage.py createsuperuser` and staff in the admin."
 )
+LINK_HOURS = 24
 ROLE_NAMES = {"admin": "administrator", StaffRole.SUPERVISOR: "supervisor", StaffRole.CLERK: "window staff"}
 
 
@@ -58,6 +60,7 @@ class Command(BaseCommand):
             accounts = [self._account(data, halls) for data in demo_data.ACCOUNTS]
             for data in demo_data.NOTICES:
                 self._notice(data, halls[data["hall"]])
+            screens = [self._device(halls[slug], *screen) for slug in halls for screen in demo_data.SCREENS]
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {', '.join(halls)}."))
         if quiet:
@@ -67,6 +70,34 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
         self.stdout.write("\nCitizens: http://127.0.0.1:8000/   Administration: http://127.0.0.1:8000/admin/")
+        self._pairing_links(screens)
+
+    def _pairing_links(self, found):
+        """For development, a one-time link per demo screen that pairs the browser opening it (no supervisor
+        needed). Never in production: there, screens are paired from the supervisor's screens page."""
+        if settings.PRODUCTION:
+            return
+        self.stdout.write(f"\nOne-time links that pair this browser as a demo screen (valid {LINK_HOURS} h):")
+        now = timezone.now()
+        for device in found:
+            address = self._screen_address(device)
+            secret = devices.approved_link(
+                device=device, address=address, now=now, valid=dt.timedelta(hours=LINK_HOURS)
+            )
+            link = reverse("hall:screen_link", args=[device.hall.slug, device.kind, secret])
+            self.stdout.write(f"  {device.hall.slug} {device.name}: {settings.SITE_URL}{link}")
+
+    def _device(self, hall, kind, name, place):
+        device, _ = Device.objects.update_or_create(
+            hall=hall, kind=kind, name=name, defaults={"place": place}
+        )
+        return device
+
+    def _screen_address(self, device) -> str:
+        if device.kind == DeviceKind.COUNTER_DISPLAY:
+            return reverse("queueing:counter_display", args=[device.hall.slug, 1])
+        name = "queueing:kiosk" if device.kind == DeviceKind.KIOSK else "queueing:board"
+        return reverse(name, args=[device.hall.slug])
 
     def _hall(self, data):
         fields = ("consultation_phone", "supervision_phone", "timezone", "max_waiting_inside")
