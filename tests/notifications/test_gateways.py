@@ -215,7 +215,8 @@ def test_three_500s_then_200_sent_once_after_four_attempts(aliyun, django_captur
 
     assert outcomes == [State.QUEUED, State.QUEUED, State.QUEUED, State.SENT]
     assert times[:3] == [dt.timedelta(minutes=m) for m in (1, 3, 7)]
-    assert (row.state, row.attempts, row.gateway_id, row.last_error) == (State.SENT, 4, "biz-1", "")  # the first message it took
+    # biz-1: the first message the gateway took
+    assert (row.state, row.attempts, row.gateway_id, row.last_error) == (State.SENT, 4, "biz-1", "")
     assert len(aliyun.requests) == 4
     assert len(retries) == 3  # each back-off was handed to RQ's scheduler after commit
 
