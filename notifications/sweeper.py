@@ -12,6 +12,7 @@ request or job can be trusted to do. Each step is idempotent, so overlapping or 
 
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.db.models import Q
@@ -29,22 +30,36 @@ WORKER_LOST = "worker lost during the attempt"
 FOUND_TAKEN = "worker lost during the attempt; the gateway had taken the message"
 NO_ANSWER = "worker lost during the attempt; the gateway could not say whether it took the message"
 LOOKUPS_PER_SWEEP = 100
-UNANSWERED_PER_SWEEP = 3  # a gateway that cannot answer is not asked again until the next sweep
+# A gateway that does not answer is not asked again until the next sweep, and the questions of one sweep
+# stop after LOOKUP_SECONDS, so that a slow or dead gateway cannot hold up the rest of the sweep.
+UNANSWERED_PER_SWEEP = 3
+LOOKUP_SECONDS = 60
 
 
 def recover_stale(now: dt.datetime) -> int:
     """Settle rows whose worker died mid-send; returns how many left `sending` (sent or queued again)."""
     claimed_before = now - dt.timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT)
-    stale = Notification.objects.stale(claimed_before).order_by("claimed_at")
-    backend, unanswered, settled = sms.get_backend(), 0, 0
-    for row in stale[:LOOKUPS_PER_SWEEP]:
-        if unanswered >= UNANSWERED_PER_SWEEP:
-            fate = sms.Fate.no_answer("not asked: the gateway did not answer earlier in this sweep")
+    rows = list(Notification.objects.stale(claimed_before).order_by("claimed_at")[:LOOKUPS_PER_SWEEP])
+    if not rows:
+        return 0
+    backend, unanswered, settled = _backend(), 0, 0
+    deadline = time.monotonic() + LOOKUP_SECONDS
+    for row in rows:
+        if backend is None or unanswered >= UNANSWERED_PER_SWEEP or time.monotonic() > deadline:
+            fate = sms.Fate.no_answer("not asked in this sweep: the gateway did not answer, or time ran out")
         else:
             fate = ask(backend, row)
             unanswered += not fate.answered
         settled += settle(row, fate, now)
     return settled
+
+
+def _backend() -> sms.Backend | None:
+    try:
+        return sms.get_backend()
+    except Exception:  # a misconfigured gateway must not stop the reminders and the housekeeping
+        log.exception("sweep: the SMS backend cannot be built; stale sends wait")
+        return None
 
 
 def ask(backend: sms.Backend, row: Notification) -> sms.Fate:

@@ -264,3 +264,24 @@ def test_recover_stale_row_settled_by_another_sweep_meanwhile_is_left_alone(serv
 
     row_.refresh_from_db()
     assert (recovered, row_.state, row_.last_error) == (0, State.QUEUED, "")
+
+
+def test_sweep_with_a_misconfigured_gateway_still_does_the_rest(service, settings):
+    settings.SMS_BACKEND = "aliyun"
+    settings.SMS_ALIYUN_ACCESS_KEY_ID = ""  # ImproperlyConfigured when the backend is built
+    stale(service.hall, 1)
+    booking_services.cancel_booking(booking=book(service), actor=WEB, now=MONDAY_9)
+
+    done = sweeper.sweep(now=NOW)
+
+    assert (done["recovered"], done["released"]) == (0, 1)
+    assert Notification.objects.filter(state=State.SENDING).count() == 1
+
+
+def test_recover_stale_out_of_time_asks_no_more(service, silent, monkeypatch):
+    monkeypatch.setattr(sweeper, "LOOKUP_SECONDS", -1)  # the sweep's time for questions is used up
+    stale(service.hall, 1)
+
+    recovered = sweeper.recover_stale(NOW)
+
+    assert (recovered, silent.asked) == (0, 0)
