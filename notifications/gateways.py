@@ -163,7 +163,7 @@ class AliyunBackend(Backend):
         raise error(f"Alibaba Cloud SMS refused: {code}", code=code)
 
     def lookup(self, message: Message, *, since: dt.datetime) -> Fate:
-        """Search the numbers' send records of the day(s) the attempt ran on for our OutId. Alibaba lists
+        """Search the number's send records of the day(s) the attempt ran on for our OutId. Alibaba lists
         a message from the moment it takes it (SendStatus 1, waiting for the receipt), so one that is
         not listed was not taken."""
         until = since + dt.timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT)
@@ -209,7 +209,8 @@ def aliyun_page_fate(data: dict, reference: str, *, page: int) -> tuple[Fate | N
     code = str(data.get("Code", ""))
     if code != "OK":
         raise TemporaryError(f"Alibaba Cloud SMS refused the query: {code}", code=code)
-    details = (data.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+    wrapper = data.get("SmsSendDetailDTOs") or {}
+    details = wrapper.get("SmsSendDetailDTO") or [] if isinstance(wrapper, dict) else None
     if not isinstance(details, list):
         raise TemporaryError("QuerySendDetails answered without a list of records")
     for record in details:

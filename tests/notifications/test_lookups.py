@@ -117,6 +117,7 @@ def test_aliyun_lookup_asks_both_days_when_the_attempt_spans_midnight(aliyun, se
         ((200, {"Code": "isv.BUSINESS_LIMIT_CONTROL"}), "refused the query: isv.BUSINESS_LIMIT_CONTROL"),
         ((403, {"Code": "Forbidden.RAM"}), "refused the query: Forbidden.RAM"),  # no dysms:QuerySendDetails
         ((200, {"Code": "OK", "SmsSendDetailDTOs": {"SmsSendDetailDTO": "x"}}), "without a list of records"),
+        ((200, {"Code": "OK", "SmsSendDetailDTOs": ["x"]}), "without a list of records"),
         ((200, {"Code": "OK", "TotalCount": "many"}), "without a TotalCount"),
     ],
 )
