@@ -369,6 +369,9 @@ if not SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT:
     raise ImproperlyConfigured("need SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT")
 # A due row whose job has not run this long after it was enqueued is enqueued again (the claim makes the
 # extra job harmless).
+# A row whose worker died mid-send is sent again only if the gateway says it did not take it; when the
+# gateway cannot tell for this long after NOTIFY_SENDING_TIMEOUT, it is sent again anyway (at least once).
+NOTIFY_LOOKUP_PATIENCE = env_int("NOTIFY_LOOKUP_PATIENCE", 600)
 NOTIFY_REQUEUE_AFTER = env_int("NOTIFY_REQUEUE_AFTER", 120)
 NOTIFY_SWEEP_INTERVAL = env_int("NOTIFY_SWEEP_INTERVAL", 60)
 NOTIFY_SWEEP_TIMEOUT = env_int("NOTIFY_SWEEP_TIMEOUT", 300)

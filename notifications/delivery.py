@@ -55,6 +55,17 @@ def _retry_later(notification: Notification, now: dt.datetime, error: str) -> st
     return State.QUEUED
 
 
+def message_for(notification: Notification) -> sms.Message:
+    return sms.Message(
+        notification_id=notification.pk,
+        phone=notification.phone,
+        text=notification.text,
+        kind=notification.kind,
+        language=notification.language,
+        reference=notification.idempotency_key.hex,
+    )
+
+
 def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str | None:
     """Send one row if it is due and nobody else is sending it. Returns the row's new state, or None when
     there was nothing to do (already sent, being sent, not yet due, gone)."""
@@ -69,16 +80,8 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str | No
     if not reminders.still_applies(notification):
         _finish(notification, now, state=State.WITHDRAWN)
         return State.WITHDRAWN
-    message = sms.Message(
-        notification_id=notification.pk,
-        phone=notification.phone,
-        text=notification.text,
-        kind=notification.kind,
-        language=notification.language,
-        reference=notification.idempotency_key.hex,
-    )
     try:
-        gateway_id = sms.get_backend().send(message)
+        gateway_id = sms.get_backend().send(message_for(notification))
     except sms.PermanentError as error:
         log.warning("notification %s refused by the gateway: %s", notification.pk, error.code or error)
         _finish(notification, clock(), state=State.REFUSED, last_error=str(error)[:300])

@@ -1,5 +1,9 @@
 """HTTP SMS gateways: Alibaba Cloud SMS (Dysmsapi SendSms) and Tencent Cloud SMS (SendSms, API 3.0).
 
+Each can also be asked whether it took a message whose sending attempt ended unanswered (the worker died):
+Alibaba's QuerySendDetails lists what was sent to a number on a day, with our OutId; Tencent's
+PullSmsSendStatusByPhoneNumber lists the delivery reports for a number, with our SessionContext.
+
 Both need a template approved in the provider's console. Each message kind maps to a template code
 (settings.SMS_TEMPLATES, with a "default"); the rendered text goes in as the template's one variable
 (`${content}` at Alibaba, {1} at Tencent). Only the standard library is used (urllib), so that no HTTP
@@ -16,11 +20,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from notifications.sms import Backend, Message, PermanentError, TemporaryError
+from notifications.sms import Backend, Fate, Message, PermanentError, SmsError, TemporaryError
 
 log = logging.getLogger(__name__)
 
@@ -112,27 +117,32 @@ class AliyunBackend(Backend):
                 "SMS_BACKEND=aliyun needs SMS_ALIYUN_ACCESS_KEY_ID, _SECRET, SMS_SIGN_NAME"
             )
 
-    def params(self, message: Message, *, now: dt.datetime, nonce: str) -> dict[str, str]:
+    def common(self, *, now: dt.datetime, nonce: str) -> dict[str, str]:
         return {
             "AccessKeyId": self.key_id,
-            "Action": "SendSms",
             "Format": "JSON",
-            "OutId": message.reference,
-            "PhoneNumbers": aliyun_phone(message.phone),
             "RegionId": "cn-hangzhou",
-            "SignName": self.sign_name,
             "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": nonce,
             "SignatureVersion": "1.0",
-            "TemplateCode": template_for(message.kind),
-            "TemplateParam": json.dumps({"content": message.text}, ensure_ascii=False),
             "Timestamp": now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": "2017-05-25",
         }
 
-    def send(self, message: Message) -> str:
-        params = self.params(message, now=dt.datetime.now(dt.UTC), nonce=str(uuid.uuid4()))
-        params["Signature"] = aliyun_signature(self.secret, "POST", params)
+    def params(self, message: Message, *, now: dt.datetime, nonce: str) -> dict[str, str]:
+        return {
+            **self.common(now=now, nonce=nonce),
+            "Action": "SendSms",
+            "OutId": message.reference,
+            "PhoneNumbers": aliyun_phone(message.phone),
+            "SignName": self.sign_name,
+            "TemplateCode": template_for(message.kind),
+            "TemplateParam": json.dumps({"content": message.text}, ensure_ascii=False),
+        }
+
+    def call(self, params: dict[str, str]) -> dict:
+        """POST signed parameters; the JSON answer, or TemporaryError when there is none."""
+        params = {**params, "Signature": aliyun_signature(self.secret, "POST", params)}
         body = "&".join(f"{aliyun_percent_encode(k)}={aliyun_percent_encode(v)}" for k, v in params.items())
         status, raw = _post(
             self.url,
@@ -142,12 +152,77 @@ class AliyunBackend(Backend):
                 "Accept": "application/json",
             },
         )
-        data = _json(status, raw)
+        return _json(status, raw)
+
+    def send(self, message: Message) -> str:
+        data = self.call(self.params(message, now=dt.datetime.now(dt.UTC), nonce=str(uuid.uuid4())))
         code = str(data.get("Code", ""))
         if code == "OK":
             return str(data.get("BizId", ""))
         error = PermanentError if code in ALIYUN_PERMANENT else TemporaryError
         raise error(f"Alibaba Cloud SMS refused: {code}", code=code)
+
+    def lookup(self, message: Message, *, since: dt.datetime) -> Fate:
+        """Search the number's send records of the day(s) the attempt ran on for our OutId. Alibaba lists
+        a message from the moment it takes it (SendStatus 1, waiting for the receipt), so one that is
+        not listed was not taken."""
+        until = since + dt.timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT)
+        try:
+            for day in aliyun_send_dates(since, until):
+                for page in range(1, ALIYUN_MAX_PAGES + 1):
+                    data = self.call(self.query(message, day=day, page=page))
+                    fate, more = aliyun_page_fate(data, message.reference, page=page)
+                    if fate is not None:
+                        return fate
+                    if not more:
+                        break
+                else:
+                    return Fate.unknown(f"more than {ALIYUN_MAX_PAGES} pages of messages on {day}")
+        except SmsError as error:
+            return Fate.no_answer(f"QuerySendDetails: {error}")
+        return Fate.not_taken("not in QuerySendDetails")
+
+    def query(self, message: Message, *, day: str, page: int) -> dict[str, str]:
+        return {
+            **self.common(now=dt.datetime.now(dt.UTC), nonce=str(uuid.uuid4())),
+            "Action": "QuerySendDetails",
+            "PhoneNumber": aliyun_phone(message.phone),
+            "SendDate": day,
+            "PageSize": str(ALIYUN_PAGE_SIZE),
+            "CurrentPage": str(page),
+        }
+
+
+CHINA = zoneinfo.ZoneInfo("Asia/Shanghai")
+ALIYUN_PAGE_SIZE = 50  # the most QuerySendDetails allows
+ALIYUN_MAX_PAGES = 10
+
+
+def aliyun_send_dates(since: dt.datetime, until: dt.datetime) -> list[str]:
+    """SendDate (yyyyMMdd, China time) of each day the attempt may have reached the gateway on."""
+    return sorted({moment.astimezone(CHINA).strftime("%Y%m%d") for moment in (since, until)})
+
+
+def aliyun_page_fate(data: dict, reference: str, *, page: int) -> tuple[Fate | None, bool]:
+    """One page of QuerySendDetails: (a fate if our OutId is on it, whether more pages follow).
+    Raises TemporaryError for an answer that is not a list of records."""
+    code = str(data.get("Code", ""))
+    if code != "OK":
+        raise TemporaryError(f"Alibaba Cloud SMS refused the query: {code}", code=code)
+    wrapper = data.get("SmsSendDetailDTOs") or {}
+    details = wrapper.get("SmsSendDetailDTO") or [] if isinstance(wrapper, dict) else None
+    if not isinstance(details, list):
+        raise TemporaryError("QuerySendDetails answered without a list of records")
+    for record in details:
+        if isinstance(record, dict) and record.get("OutId") == reference:
+            # QuerySendDetails carries no BizId; the OutId (the row's idempotency key) names the message.
+            status = f"SendStatus {record.get('SendStatus')} {record.get('ErrCode') or ''}".strip()
+            return Fate.taken("", detail=status), False
+    try:
+        total = int(data.get("TotalCount") or 0)
+    except (TypeError, ValueError):
+        raise TemporaryError("QuerySendDetails answered without a TotalCount") from None
+    return None, bool(details) and page * ALIYUN_PAGE_SIZE < total
 
 
 TENCENT_VERSION = "2021-01-11"
@@ -237,7 +312,7 @@ class TencentBackend(Backend):
             ensure_ascii=False,
         ).encode()
 
-    def headers(self, payload: bytes, timestamp: int) -> dict:
+    def headers(self, payload: bytes, timestamp: int, action: str = "SendSms") -> dict:
         return {
             "Authorization": tc3_authorization(
                 secret_id=self.secret_id,
@@ -249,17 +324,23 @@ class TencentBackend(Backend):
             ),
             "Content-Type": "application/json; charset=utf-8",
             "Host": self.host,
-            "X-TC-Action": "SendSms",
+            "X-TC-Action": action,
             "X-TC-Timestamp": str(timestamp),
             "X-TC-Version": TENCENT_VERSION,
             "X-TC-Region": self.region,
         }
 
-    def send(self, message: Message) -> str:
-        payload = self.payload(message)
+    def call(self, action: str, payload: bytes) -> dict:
+        """POST a signed action; the answer's Response, or TemporaryError when there is none."""
         timestamp = int(dt.datetime.now(dt.UTC).timestamp())
-        status, raw = _post(self.url, payload, self.headers(payload, timestamp))
-        response = _json(status, raw).get("Response") or {}
+        status, raw = _post(self.url, payload, self.headers(payload, timestamp, action))
+        response = _json(status, raw).get("Response")
+        if not isinstance(response, dict):
+            raise TemporaryError("Tencent Cloud SMS answered without a Response")
+        return response
+
+    def send(self, message: Message) -> str:
+        response = self.call("SendSms", self.payload(message))
         if "Error" in response:
             self._raise(response["Error"].get("Code", ""))
         statuses = response.get("SendStatusSet") or []
@@ -273,3 +354,40 @@ class TencentBackend(Backend):
     def _raise(self, code: str):
         error = PermanentError if code in TENCENT_PERMANENT else TemporaryError
         raise error(f"Tencent Cloud SMS refused: {code}", code=code)
+
+    def lookup(self, message: Message, *, since: dt.datetime) -> Fate:
+        """Look for our SessionContext among the number's delivery reports since the attempt began."""
+        now = dt.datetime.now(dt.UTC)
+        payload = {
+            "BeginTime": int((since - TENCENT_CLOCK_MARGIN).timestamp()),
+            "EndTime": int(now.timestamp()),
+            "Offset": 0,  # "currently fixed at 0"
+            "Limit": TENCENT_PULL_LIMIT,
+            "PhoneNumber": f"+{message.phone.country_code}{message.phone.national_number}",
+            "SmsSdkAppId": self.app_id,
+        }
+        try:
+            response = self.call("PullSmsSendStatusByPhoneNumber", json.dumps(payload).encode())
+        except SmsError as error:
+            return Fate.no_answer(f"PullSmsSendStatusByPhoneNumber: {error}")
+        return tencent_pull_fate(response, message.reference)
+
+
+TENCENT_CLOCK_MARGIN = dt.timedelta(minutes=5)  # our clock and Tencent's may differ a little
+TENCENT_PULL_LIMIT = 100  # the most the pull allows
+
+
+def tencent_pull_fate(response: dict, reference: str) -> Fate:
+    """Tencent lists delivery reports only: a message it took whose report has not come back yet is not
+    there, so absence cannot tell (the sweeper's patience decides, docs/notifications.md)."""
+    if "Error" in response:
+        code = (response["Error"] or {}).get("Code", "")
+        return Fate.no_answer(f"PullSmsSendStatusByPhoneNumber refused: {code}")
+    reports = response.get("PullSmsSendStatusSet")
+    if not isinstance(reports, list):
+        return Fate.no_answer("PullSmsSendStatusByPhoneNumber answered without a list of reports")
+    for report in reports:
+        if isinstance(report, dict) and report.get("SessionContext") == reference:
+            detail = f"ReportStatus {report.get('ReportStatus')} {report.get('Description') or ''}".strip()
+            return Fate.taken(str(report.get("SerialNo", "")), detail=detail)
+    return Fate.unknown("no delivery report for it yet")

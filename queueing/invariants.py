@@ -155,9 +155,11 @@ def counters() -> list[Finding]:
 
 
 def stuck_sending_before(now: dt.datetime) -> dt.datetime:
-    """Past this claim time the sweep should have put a `sending` row back: the sending timeout plus two
-    sweep intervals."""
-    grace = settings.NOTIFY_SENDING_TIMEOUT + 2 * settings.NOTIFY_SWEEP_INTERVAL
+    """Past this claim time the sweep should have settled a `sending` row: the sending timeout, the patience
+    with a gateway that cannot say whether it took the message, and two sweep intervals."""
+    grace = (
+        settings.NOTIFY_SENDING_TIMEOUT + settings.NOTIFY_LOOKUP_PATIENCE + 2 * settings.NOTIFY_SWEEP_INTERVAL
+    )
     return now - dt.timedelta(seconds=grace)
 
 

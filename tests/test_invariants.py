@@ -309,9 +309,10 @@ def sending(claimed_at):
 
 def test_message_stuck_in_sending_found(day, settings):
     settings.NOTIFY_SENDING_TIMEOUT, settings.NOTIFY_SWEEP_INTERVAL = 120, 60
+    settings.NOTIFY_LOOKUP_PATIENCE = 600  # a gateway that cannot tell whether it took the message
     now = timezone.now()
-    sending(now - dt.timedelta(seconds=239))
-    stuck = sending(now - dt.timedelta(seconds=241))
+    sending(now - dt.timedelta(seconds=839))
+    stuck = sending(now - dt.timedelta(seconds=841))
 
     assert invariants.notifications(now=now) == [
         Finding("notifications", f"notification {stuck.pk} (come_in) sending since {stuck.claimed_at}")

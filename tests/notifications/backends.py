@@ -1,10 +1,11 @@
 """SMS backends for tests whose worker runs in another process (the memory outbox is per process)."""
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
 
-from notifications.sms import Backend, Message
+from notifications.sms import Backend, Fate, Message
 
 BLOCK_LIMIT_SECONDS = 30
 
@@ -26,6 +27,11 @@ class FileBackend(Backend):
         with open(folder / "sent", "a") as sent:
             sent.write(f"{message.notification_id} {message.reference}\n")
         return f"file-{message.notification_id}"
+
+    def lookup(self, message: Message, *, since: dt.datetime) -> Fate:
+        line = f"{message.notification_id} {message.reference}"
+        taken = line in sent_lines(Path(os.environ["CK_TEST_SMS_DIR"]))
+        return Fate.taken(f"file-{message.notification_id}") if taken else Fate.not_taken()
 
 
 def sent_lines(folder: Path) -> list[str]:

@@ -1,15 +1,10 @@
 """Alibaba Cloud and Tencent Cloud SMS against the providers' documented signature examples, and against a
-local fake gateway (127.0.0.1) that checks each request's signature the way the provider describes it,
-with its own code, and answers success, 5xx or a permanent error."""
+local fake gateway (127.0.0.1, tests/notifications/fakegateway.py) that checks each request's signature the
+way the provider describes it, with its own code, and answers success, 5xx or a permanent error."""
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import json
-import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import phonenumbers
 import pytest
@@ -17,9 +12,8 @@ import pytest
 from notifications import delivery, gateways, sms
 from notifications.models import Kind, Notification, State
 from tests.makers import make_hall
+from tests.notifications.fakegateway import tencent_error, tencent_status
 
-ALIYUN_SECRET = "alibaba-secret-for-tests"
-TENCENT_SECRET = "tencent-secret-for-tests"
 PHONE = phonenumbers.parse("13800138000", "CN")
 
 
@@ -80,140 +74,6 @@ def test_tencent_tc3_matches_documented_example():
         "SignedHeaders=content-type;host, "
         "Signature=2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
     )
-
-
-def verify_aliyun(headers, body: bytes) -> str | None:
-    """The provider's check, written independently: RFC 3986 encoding, sorted, HMAC-SHA1 under secret&."""
-    params = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
-    signature = params.pop("Signature", "")
-
-    def encode(value):
-        return urllib.parse.quote_plus(value).replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
-
-    query = "&".join(f"{encode(k)}={encode(params[k])}" for k in sorted(params))
-    to_sign = "POST&%2F&" + encode(query)
-    expected = base64.b64encode(
-        hmac.new((ALIYUN_SECRET + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
-    ).decode()
-    sent_at = dt.datetime.strptime(params["Timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    if signature != expected or abs(dt.datetime.now(dt.UTC) - sent_at) > dt.timedelta(minutes=15):
-        return "SignatureDoesNotMatch"
-    if not params.get("SignatureNonce"):
-        return "MissingSignatureNonce"
-    return None
-
-
-def verify_tencent(headers, body: bytes) -> str | None:
-    content_type, host, timestamp = headers["Content-Type"], headers["Host"], headers["X-TC-Timestamp"]
-    canonical = f"POST\n/\n\ncontent-type:{content_type}\nhost:{host}\n\ncontent-type;host\n"
-    canonical += hashlib.sha256(body).hexdigest()
-    date = dt.datetime.fromtimestamp(int(timestamp), dt.UTC).date().isoformat()
-    to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{date}/sms/tc3_request\n"
-    to_sign += hashlib.sha256(canonical.encode()).hexdigest()
-    key = ("TC3" + TENCENT_SECRET).encode()
-    for part in (date, "sms", "tc3_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    expected = (
-        f"TC3-HMAC-SHA256 Credential=tencent-id/{date}/sms/tc3_request, SignedHeaders=content-type;host, "
-    )
-    expected += f"Signature={signature}"
-    if headers["Authorization"] != expected:
-        return "AuthFailure.SignatureFailure"
-    if (headers["X-TC-Action"], headers["X-TC-Version"]) != ("SendSms", "2021-01-11"):
-        return "InvalidAction"
-    return None
-
-
-class FakeGateway:
-    """Answers queued replies in order, then success; a request with a bad signature gets the provider's
-    signature error instead."""
-
-    def __init__(self, verify, success, signature_error):
-        self.verify, self.success, self.signature_error = verify, success, signature_error
-        self.replies: list[tuple[int, dict]] = []
-        self.requests: list[tuple[dict, bytes]] = []
-        self.lock = threading.Lock()
-
-    def answer(self, headers, body) -> tuple[int, dict]:
-        with self.lock:
-            self.requests.append((headers, body))
-            problem = self.verify(headers, body)
-            if problem:
-                return self.signature_error(problem)
-            return self.replies.pop(0) if self.replies else self.success(len(self.requests))
-
-    @property
-    def bodies(self):
-        return [body for _headers, body in self.requests]
-
-
-def serve(gateway: FakeGateway):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status, data = gateway.answer(self.headers, body)
-            raw = json.dumps(data).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server
-
-
-@pytest.fixture
-def aliyun(settings):
-    gateway = FakeGateway(
-        verify_aliyun,
-        success=lambda n: (200, {"Code": "OK", "Message": "OK", "BizId": f"biz-{n}", "RequestId": "r"}),
-        signature_error=lambda code: (400, {"Code": code, "Message": "bad signature", "RequestId": "r"}),
-    )
-    server = serve(gateway)
-    settings.SMS_BACKEND = "aliyun"
-    settings.SMS_ALIYUN_URL = f"http://127.0.0.1:{server.server_port}/"
-    settings.SMS_ALIYUN_ACCESS_KEY_ID = "alibaba-id"
-    settings.SMS_ALIYUN_ACCESS_KEY_SECRET = ALIYUN_SECRET
-    settings.SMS_SIGN_NAME = "户政服务"
-    settings.SMS_TEMPLATES = {"default": "SMS_0001", Kind.REMINDER_DAY_BEFORE: "SMS_0002"}
-    yield gateway
-    server.shutdown()
-    server.server_close()
-
-
-def tencent_error(code):
-    return 200, {"Response": {"Error": {"Code": code, "Message": "refused"}, "RequestId": "r"}}
-
-
-def tencent_status(code, serial="serial-1"):
-    status = {"SerialNo": serial, "PhoneNumber": "+8613800138000", "Code": code, "Message": code}
-    return 200, {"Response": {"SendStatusSet": [status], "RequestId": "r"}}
-
-
-@pytest.fixture
-def tencent(settings):
-    gateway = FakeGateway(
-        verify_tencent,
-        success=lambda n: tencent_status("Ok", serial=f"serial-{n}"),
-        signature_error=tencent_error,
-    )
-    server = serve(gateway)
-    settings.SMS_BACKEND = "tencent"
-    settings.SMS_TENCENT_URL = f"http://127.0.0.1:{server.server_port}/"
-    settings.SMS_TENCENT_SECRET_ID = "tencent-id"
-    settings.SMS_TENCENT_SECRET_KEY = TENCENT_SECRET
-    settings.SMS_TENCENT_SDK_APP_ID = "1400000000"
-    settings.SMS_SIGN_NAME = "户政服务"
-    settings.SMS_TEMPLATES = {"default": "100001"}
-    yield gateway
-    server.shutdown()
-    server.server_close()
 
 
 def test_aliyun_send_signed_request_returns_biz_id(aliyun):
@@ -355,7 +215,8 @@ def test_three_500s_then_200_sent_once_after_four_attempts(aliyun, django_captur
 
     assert outcomes == [State.QUEUED, State.QUEUED, State.QUEUED, State.SENT]
     assert times[:3] == [dt.timedelta(minutes=m) for m in (1, 3, 7)]
-    assert (row.state, row.attempts, row.gateway_id, row.last_error) == (State.SENT, 4, "biz-4", "")
+    # biz-1: the first message the gateway took
+    assert (row.state, row.attempts, row.gateway_id, row.last_error) == (State.SENT, 4, "biz-1", "")
     assert len(aliyun.requests) == 4
     assert len(retries) == 3  # each back-off was handed to RQ's scheduler after commit
 

@@ -127,3 +127,161 @@ def test_sweep_failing_task_does_not_stop_the_others(service, monkeypatch):
         sweeper.sweep(now=NOW)
 
     assert booking_services.release_due_places(now=NOW) == 0  # already released by the failed sweep
+
+
+# A row whose worker died mid-send: the gateway is asked before it is sent again.
+
+CLAIMED = NOW - dt.timedelta(seconds=121)
+
+
+def stale(hall, n=1, attempts=1, claimed_at=CLAIMED):
+    return row(hall, n, state=State.SENDING, attempts=attempts, claimed_at=claimed_at)
+
+
+def sent_by_the_dead_worker(notification):
+    """The memory gateway took the message; the worker died before it wrote `sent`."""
+    sms.MemoryBackend().send(delivery.message_for(notification))
+
+
+def test_recover_stale_row_the_gateway_took_is_sent_not_sent_again(service):
+    taken = stale(service.hall, 1)
+    last = stale(service.hall, 2, attempts=8)
+    for notification in (taken, last):
+        sent_by_the_dead_worker(notification)
+
+    recovered = sweeper.recover_stale(NOW)
+    again = delivery.deliver(taken.pk, now=NOW + dt.timedelta(minutes=1))
+
+    taken.refresh_from_db()
+    last.refresh_from_db()
+    assert (recovered, again, len(sms.outbox)) == (2, None, 2)
+    assert (taken.state, taken.gateway_id, taken.sent_at, taken.claimed_at, taken.last_error) == (
+        State.SENT,
+        "memory-1",
+        CLAIMED,
+        None,
+        sweeper.FOUND_TAKEN,
+    )
+    assert (last.state, last.gateway_id) == (State.SENT, "memory-2")
+
+
+def test_recover_stale_row_the_gateway_did_not_take_is_sent_once_more(service):
+    lost = stale(service.hall, 1)
+
+    recovered = sweeper.recover_stale(NOW)
+    outcome = delivery.deliver(lost.pk, now=NOW)
+
+    lost.refresh_from_db()
+    assert (recovered, outcome, len(sms.outbox)) == (1, State.SENT, 1)
+    assert (lost.state, lost.attempts, lost.last_error) == (State.SENT, 2, "")
+
+
+class SilentBackend(sms.Backend):
+    """A gateway that cannot say what it took; counts the questions."""
+
+    asked = 0
+
+    def send(self, message):
+        return "silent"
+
+    def lookup(self, message, *, since):
+        SilentBackend.asked += 1
+        return sms.Fate.no_answer("gateway answered HTTP 503")
+
+
+@pytest.fixture
+def silent(settings):
+    settings.SMS_BACKEND = f"{__name__}.SilentBackend"
+    settings.NOTIFY_LOOKUP_PATIENCE = 600
+    SilentBackend.asked = 0
+    return SilentBackend
+
+
+def test_recover_stale_cannot_tell_waits_then_sends_again_at_least_once(service, silent):
+    unknown = stale(service.hall, 1)
+    patience_ends = CLAIMED + dt.timedelta(seconds=120 + 600)
+
+    waiting = [sweeper.recover_stale(patience_ends - dt.timedelta(seconds=s)) for s in (479, 1)]
+    state_while_waiting = Notification.objects.get(pk=unknown.pk).state
+    recovered = sweeper.recover_stale(patience_ends)
+
+    unknown.refresh_from_db()
+    assert (waiting, state_while_waiting, recovered) == ([0, 0], State.SENDING, 1)
+    assert (unknown.state, unknown.next_attempt_at, unknown.last_error) == (
+        State.QUEUED,
+        patience_ends,
+        sweeper.NO_ANSWER,
+    )
+
+
+def test_recover_stale_cannot_tell_at_the_last_attempt_fails_after_the_patience(service, silent):
+    last = stale(service.hall, 1, attempts=8)
+
+    early = sweeper.recover_stale(NOW)
+    early_state = Notification.objects.get(pk=last.pk).state
+    sweeper.recover_stale(CLAIMED + dt.timedelta(seconds=720))
+
+    last.refresh_from_db()
+    assert (early, early_state) == (0, State.SENDING)
+    assert (last.state, last.last_error) == (State.FAILED, sweeper.NO_ANSWER)
+
+
+def test_recover_stale_stops_asking_a_gateway_that_does_not_answer(service, silent):
+    for n in range(6):
+        stale(service.hall, n + 1)
+
+    sweeper.recover_stale(NOW)
+
+    assert silent.asked == sweeper.UNANSWERED_PER_SWEEP
+    assert Notification.objects.filter(state=State.SENDING).count() == 6
+
+
+def test_recover_stale_backend_that_breaks_counts_as_no_answer(service, settings, monkeypatch):
+    def broken(self, message, *, since):
+        raise RuntimeError("a bug in a backend")
+
+    monkeypatch.setattr(sms.MemoryBackend, "lookup", broken)
+    row_ = stale(service.hall, 1)
+
+    recovered = sweeper.recover_stale(NOW)
+
+    row_.refresh_from_db()
+    assert (recovered, row_.state) == (0, State.SENDING)
+
+
+def test_recover_stale_row_settled_by_another_sweep_meanwhile_is_left_alone(service, monkeypatch):
+    row_ = stale(service.hall, 1)
+    original = sms.MemoryBackend.lookup
+
+    def slow_lookup(self, message, *, since):
+        # Another sweep settles the row while this one waits for the gateway.
+        Notification.objects.filter(pk=row_.pk).update(state=State.QUEUED, claimed_at=None)
+        return original(self, message, since=since)
+
+    monkeypatch.setattr(sms.MemoryBackend, "lookup", slow_lookup)
+
+    recovered = sweeper.recover_stale(NOW)
+
+    row_.refresh_from_db()
+    assert (recovered, row_.state, row_.last_error) == (0, State.QUEUED, "")
+
+
+def test_sweep_with_a_misconfigured_gateway_still_does_the_rest(service, settings):
+    settings.SMS_BACKEND = "aliyun"
+    settings.SMS_ALIYUN_ACCESS_KEY_ID = ""  # ImproperlyConfigured when the backend is built
+    stale(service.hall, 1)
+    booking_services.cancel_booking(booking=book(service), actor=WEB, now=MONDAY_9)
+
+    done = sweeper.sweep(now=NOW)
+
+    assert (done["recovered"], done["released"]) == (0, 1)
+    assert Notification.objects.filter(state=State.SENDING).count() == 1
+
+
+def test_recover_stale_out_of_time_asks_no_more(service, silent, monkeypatch):
+    monkeypatch.setattr(sweeper, "LOOKUP_SECONDS", -1)  # the sweep's time for questions is used up
+    stale(service.hall, 1)
+
+    recovered = sweeper.recover_stale(NOW)
+
+    assert (recovered, silent.asked) == (0, 0)
