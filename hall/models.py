@@ -77,6 +77,7 @@ class Hall(models.Model):
             weekly=[s.as_calendar() for s in self.weekly_sessions.all()],
             closures=[c.as_calendar() for c in self.closures.all()],
             extra=[e.as_calendar() for e in self.extra_sessions.all()],
+            national=HolidaySchedule.entered(),
         )
 
 
@@ -514,6 +515,8 @@ class AuditAction(models.TextChoices):
     COUNTER_CLOSED = "counter_closed", _("window closed")
     PHONE_REVEALED = "phone_revealed", _("full mobile number shown")
     REPORT_EXPORTED = "report_exported", _("report exported")
+    HOLIDAYS_ENTERED = "holidays_entered", _("holiday schedule entered")
+    PERSON_LOOKED_UP = "person_looked_up", _("person looked up by ID number")
 
 
 class AuditEntry(models.Model):
@@ -552,3 +555,45 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+
+class HolidaySchedule(models.Model):
+    """A year's State Council holiday schedule, entered by a supervisor or administrator
+    (hall.services.enter_holiday_schedule); it wins over the holiday libraries for that year."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    # [{"name": a festival key of hall.calendar.FESTIVALS, "first": "2027-01-01", "last": "2027-01-03"}]
+    holidays = models.JSONField(_("holidays"), default=list)
+    workdays = models.JSONField(_("make-up workdays"), default=list)  # ["2027-02-20", ...]
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday schedule")
+        verbose_name_plural = _("holiday schedules")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
+
+    def as_calendar(self) -> calendar.NationalYear:
+        return calendar.NationalYear(
+            year=self.year,
+            holidays=tuple(
+                calendar.HolidayRange(
+                    dt.date.fromisoformat(h["first"]), dt.date.fromisoformat(h["last"]), h["name"]
+                )
+                for h in self.holidays
+            ),
+            workdays=frozenset(dt.date.fromisoformat(d) for d in self.workdays),
+        )
+
+    @classmethod
+    def entered(cls) -> dict[int, calendar.NationalYear]:
+        return {s.year: s.as_calendar() for s in cls.objects.all()}

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hall import audit
-from hall.models import AuditAction
+from hall import audit, calendar
+from hall.models import AuditAction, HolidaySchedule
 from reports import charts, exports, live, plan, report
 from reports.access import get_hall_for_supervisor
 from reports.periods import PeriodError, parse_period
@@ -92,6 +92,9 @@ def dashboard(request, slug):
         "is_day": first == last,
         "day_before": first - dt.timedelta(days=1),
         "day_after": first + dt.timedelta(days=1),
+        "holidays_due": calendar.schedule_warning_due(
+            hall.local_date(timezone.now()), HolidaySchedule.entered()
+        ),
     }
     return render(request, "reports/dashboard.html", context)
 

@@ -63,6 +63,8 @@ STAFF = policy(LOGIN, LOGIN, OK, E404, OK, E404)
 ANY_STAFF = policy(LOGIN, LOGIN, OK, OK, OK, E404)
 SUPERVISOR = policy(LOGIN, LOGIN, E403, E404, OK, E404)
 ANY_SUPERVISOR = policy(LOGIN, LOGIN, E403, OK, OK, E404)
+# National data (the State Council's holiday schedule): every hall's supervisors and administrators.
+NATIONAL = policy(LOGIN, LOGIN, E403, OK, OK, OK)
 # A home visit: its hall's supervisors and the staff who go; other window staff of the hall get 403.
 VISIT_STAFF = SUPERVISOR
 API_PUBLIC = PUBLIC
@@ -344,6 +346,7 @@ RULES: dict[str, Rule] = {
     "hall:service_list": Rule(url("hall:service_list", slug), PUBLIC),
     "hall:service_detail": Rule(url("hall:service_detail", slug, service_code), PUBLIC),
     "hall:toggle_large_text": Rule(url("hall:toggle_large_text"), PUBLIC, method="POST"),
+    "hall:holiday_schedule": Rule(url("hall:holiday_schedule", 2027), NATIONAL),
     "set_language": Rule(url("set_language"), PUBLIC, method="POST", data=lambda w, p: {"language": "en"}),
     "login": Rule(url("login"), SIGN_IN),
     "logout": Rule(url("logout"), SIGN_IN, method="POST"),
