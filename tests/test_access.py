@@ -369,6 +369,8 @@ RULES: dict[str, Rule] = {
         url("appointments:waitlist_offer", lambda w, p: w.link(p, w.waitlist_entry.token)), LINK
     ),
     "appointments:staff_book": Rule(url("appointments:staff_book"), ANY_STAFF),
+    "appointments:person_lookup": Rule(url("appointments:person_lookup", slug), SUPERVISOR),
+    "appointments:lift_block": Rule(url("appointments:lift_block", slug), SUPERVISOR, method="POST"),
     "appointments:staff_book_service": Rule(
         url("appointments:staff_book_service", slug, service_code), STAFF
     ),
