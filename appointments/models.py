@@ -46,8 +46,7 @@ class BookingRules(models.Model):
         default=15,
         validators=[MaxValueValidator(240)],
         help_text=_(
-            "A booking may check in until this long after its arrival window ends; after that it is a "
-            "no-show (appointments/noshow.py: the sweep, check-in, the console and the block agree)."
+            "A booking may check in until this long after its arrival window ends; after that it is a no-show."
         ),
     )
     no_show_window_days = models.PositiveSmallIntegerField(_("no-show look-back (days)"), default=30)

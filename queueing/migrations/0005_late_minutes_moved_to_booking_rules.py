@@ -22,7 +22,7 @@ def carry_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0004_no_show_grace_minutes"),
+        ("appointments", "0004_no_show_grace_and_block_lift_by_mobile"),
         ("queueing", "0004_ticket_number_per_day"),
     ]
 

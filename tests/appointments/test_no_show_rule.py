@@ -167,4 +167,4 @@ def test_console_shows_how_late_a_booking_checked_in(hall, service, lateness, sh
     if shown is None:
         assert "after the window" not in page
     else:
-        assert f"checked in {shown} minutes after the window (allowed until 10:45)" in page
+        assert f"checked in {shown} min after the window (allowed until 10:45)" in page
