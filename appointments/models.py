@@ -46,7 +46,8 @@ class BookingRules(models.Model):
         default=15,
         validators=[MaxValueValidator(240)],
         help_text=_(
-            "A booking may check in until this long after its arrival window ends; after that it is a no-show."
+            "A booking may check in until this long after its arrival window ends; "
+            "after that it is a no-show."
         ),
     )
     no_show_window_days = models.PositiveSmallIntegerField(_("no-show look-back (days)"), default=30)

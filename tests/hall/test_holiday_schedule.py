@@ -86,9 +86,8 @@ def test_entered_schedule_wins_over_the_libraries(schedule):
 
 def test_entered_schedule_wins_over_chinese_calendar_too(schedule):
     # 2026-10-07 (a Wednesday) is off by chinese-calendar; an entry for 2026 ending on the 6th opens it.
-    schedule.national = {
-        2026: calendar.NationalYear(2026, (calendar.HolidayRange(D(2026, 10, 1), D(2026, 10, 6), "National Day"),))
-    }
+    national_day = calendar.HolidayRange(D(2026, 10, 1), D(2026, 10, 6), "National Day")
+    schedule.national = {2026: calendar.NationalYear(2026, (national_day,))}
 
     assert calendar.day_schedule(calendar.Schedule(weekly=schedule.weekly), D(2026, 10, 7)).is_open is False
     assert calendar.day_schedule(schedule, D(2026, 10, 7)).is_open is True
@@ -227,7 +226,7 @@ def test_form_refuses_an_invalid_schedule_with_a_clear_error(boss, changes, fiel
 
 @pytest.mark.django_db
 def test_form_refuses_a_schedule_without_holidays(boss):
-    empty = {k: "" for k in form_data()}
+    empty = dict.fromkeys(form_data(), "")
 
     response = boss.post(holiday_url(), empty)
 
