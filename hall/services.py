@@ -1,5 +1,6 @@
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from hall import audit, calendar
@@ -65,6 +66,11 @@ def ensure_role_groups(**kwargs) -> None:
         group.permissions.set(wanted)
 
 
+# Sent inside the saving transaction with year, user and now: apps to the right of `hall` act on it
+# (notifications tells citizens whose bookings fall on a day the schedule closes).
+holiday_schedule_entered = Signal()
+
+
 def enter_holiday_schedule(*, national, user, ip: str | None = None, now=None) -> HolidaySchedule:
     """Record a year's State Council schedule (validated by calendar.schedule_problems); it replaces any
     earlier entry for that year and wins over the holiday libraries. Audited."""
@@ -91,4 +97,5 @@ def enter_holiday_schedule(*, national, user, ip: str | None = None, now=None) -
             ip=ip,
             now=now,
         )
+        holiday_schedule_entered.send(sender=HolidaySchedule, year=national.year, user=user, now=now)
     return entry

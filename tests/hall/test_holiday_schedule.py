@@ -253,3 +253,42 @@ def test_booking_pages_say_the_official_schedule_is_not_published(hall):
     with mock.patch("django.utils.timezone.now", return_value=now):
         page = client.get(reverse("appointments:choose_time", args=["north", service.code, "2027-01-04"]))
     assert "The official holiday schedule for this year is not published yet" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_entering_a_schedule_tells_citizens_booked_on_a_day_it_closes(hall, boss):
+    """2027-02-11 (a Thursday) is open while the year is provisional; the entered schedule closes it."""
+    import phonenumbers
+
+    from appointments import availability
+    from appointments import services as booking_services
+    from appointments.models import BookingEvent
+    from hall import services as hall_services
+    from hall.models import Staff
+    from notifications.models import Kind, Notification
+    from tests.makers import make_counter, make_id_number, make_service
+
+    service = make_service(hall)
+    make_counter(hall, 1, [service])
+    booked_at = dt.datetime(2027, 2, 8, 10, tzinfo=SHANGHAI)
+    slot = availability.day_availability(service=service, date=D(2027, 2, 11), now=booked_at).slots[0]
+    citizen = booking_services.Citizen("李四", phonenumbers.parse("13800138000", "CN"), make_id_number(3))
+    booking = booking_services.book(
+        slot=slot, citizen=citizen, actor=booking_services.Actor("web"), now=booked_at
+    )
+    open_day = D(2027, 2, 12)  # a Friday the entry leaves open
+    other = booking_services.book(
+        slot=availability.day_availability(service=service, date=open_day, now=booked_at).slots[0],
+        citizen=booking_services.Citizen("王五", phonenumbers.parse("13800138001", "CN"), make_id_number(4)),
+        actor=booking_services.Actor("web"),
+        now=booked_at,
+    )
+
+    hall_services.enter_holiday_schedule(
+        national=entered_2027(), user=Staff.objects.get().user, now=booked_at + dt.timedelta(hours=1)
+    )
+
+    closures = Notification.objects.filter(kind=Kind.CLOSURE)
+    assert list(closures.values_list("subject_id", flat=True)) == [booking.pk]
+    assert BookingEvent.objects.filter(booking=booking, note__startswith="closure 2027-02-11").exists()
+    assert not BookingEvent.objects.filter(booking=other, note__startswith="closure").exists()
