@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from hall import calendar
 from hall.models import AuditAction, AuditEntry, HolidaySchedule
@@ -18,6 +19,12 @@ from tests.makers import make_hall, make_staff, make_weekday_hours
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 UNKNOWN = 2027  # a year the pinned chinese-calendar does not hold
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
