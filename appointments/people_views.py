@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments import people, services
@@ -17,7 +18,7 @@ from appointments.forms import LiftBlockForm, PersonLookupForm
 from hall import audit
 from hall.models import AuditAction, Hall, Staff
 
-LIFT_EXPIRED = _("The lookup has expired. Look the person up again, then lift the block.")
+LIFT_EXPIRED = gettext_lazy("The lookup has expired. Look the person up again, then lift the block.")
 
 
 def get_hall_for_supervisor(user, slug: str) -> Hall:
