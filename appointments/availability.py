@@ -182,6 +182,7 @@ class DayAvailability:
     bookable: bool  # the date may be booked now
     reason: str  # why not, or what is special
     slots: list[Slot]
+    provisional: bool = False  # the State Council's schedule for this year is not published (entered) yet
 
     @property
     def remaining(self) -> int:
@@ -212,14 +213,15 @@ def day_availability(*, service: Service, date: dt.date, now: dt.datetime) -> Da
     schedule = hall.schedule()
     day = calendar.day_schedule(schedule, date)
     refusal = date_refusal(rules, date, now)
+    provisional = not day.calendar_known
     if not day.is_open:
-        return DayAvailability(date, False, False, day.reason, [])
+        return DayAvailability(date, False, False, day.reason, [], provisional)
     if refusal:
-        return DayAvailability(date, True, False, refusal, [])
+        return DayAvailability(date, True, False, refusal, [], provisional)
     slots = [
         s for s in sync_slots(service=service, date=date, schedule=schedule) if bookable_slot(rules, s, now)
     ]
-    return DayAvailability(date, True, True, day.reason, slots)
+    return DayAvailability(date, True, True, day.reason, slots, provisional)
 
 
 def upcoming_days(*, service: Service, now: dt.datetime) -> list[DayAvailability]:

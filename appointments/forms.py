@@ -228,3 +228,36 @@ class WaitlistForm(forms.Form):
 
     def clean_phone(self):
         return _clean_mobile(self.cleaned_data["phone"])
+
+
+class NoEchoTextInput(forms.TextInput):
+    """A text box that never writes back what was typed: an ID number is not shown in full, not even to
+    the supervisor who typed it."""
+
+    def format_value(self, value):
+        return None
+
+
+class PersonLookupForm(forms.Form):
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        max_length=30,
+        help_text=_("18 characters: 17 digits and a last digit or X. Only its keyed hash is compared."),
+        error_messages={"required": _("Enter the person's resident ID number.")},
+        widget=NoEchoTextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_id_number(self):
+        return validate_id_number(self.cleaned_data["id_number"], today=timezone.localdate())
+
+
+class LiftBlockForm(forms.Form):
+    person = forms.CharField(widget=forms.HiddenInput, max_length=400)
+    reason = forms.CharField(
+        label=_("Why is the block lifted?"),
+        max_length=200,
+        help_text=_("For example: the appointments were booked by someone else; in hospital on those days."),
+        error_messages={"required": _("Write why the block is lifted: it is kept in the audit log.")},
+    )

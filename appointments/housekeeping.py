@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from appointments import noshow
 from appointments.availability import rules_for
 from appointments.models import (
     ACTIVE_STATES,
@@ -25,18 +26,26 @@ from notifications.models import Notification
 
 log = logging.getLogger(__name__)
 
-# A booking that has not checked in this long after its window ended is a no-show.
-NO_SHOW_GRACE = dt.timedelta(minutes=15)
 ERASED_NAME = ""
 
 
+def _due(now: dt.datetime) -> Q:
+    """Bookings past each hall's no-show rule (appointments/noshow.py), in one condition."""
+    by_cutoff: dict[dt.datetime, list[int]] = {}
+    for hall in Hall.objects.select_related("booking_rules"):
+        by_cutoff.setdefault(noshow.rule_for(hall).windows_ended_before(now), []).append(hall.pk)
+    due = Q(pk__in=[])
+    for cutoff, hall_ids in by_cutoff.items():  # usually one: the halls that keep the default grace
+        due |= Q(hall_id__in=hall_ids, slot__end__lt=cutoff)
+    return due
+
+
 def mark_no_shows(*, now: dt.datetime | None = None) -> int:
+    """Booked and not checked in when the hall's no-show rule says check-in has closed: a no-show."""
     now = now or timezone.now()
     marked = 0
     with transaction.atomic():
-        due = Booking.objects.select_for_update(skip_locked=True).filter(
-            state=BookingState.BOOKED, slot__end__lt=now - NO_SHOW_GRACE
-        )
+        due = Booking.objects.select_for_update(skip_locked=True).filter(_due(now), state=BookingState.BOOKED)
         for booking in due:
             Booking.objects.filter(pk=booking.pk).update(state=BookingState.NO_SHOW)
             BookingEvent.objects.create(

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
+from appointments import noshow
 from appointments.models import BlockLift, Booking, BookingRules, BookingState
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,11 @@ LIMIT_MONTH = _("You can make at most %(n)s bookings in 30 days.")
 BLOCKED = _(
     "Online booking is blocked until %(until)s because of %(count)s missed appointments. "
     "You can still take a ticket at the hall, or call the hall to ask for the block to be lifted."
+)
+BLOCKED_CALL = _(
+    "Online booking is blocked until %(until)s because of %(count)s missed appointments. "
+    "You can still take a ticket at the hall. If these were not your appointments, or you had a good "
+    "reason, call the hall on %(phone)s: a supervisor can lift the block."
 )
 NO_SHOW_WARNING = _(
     "You missed an appointment recently. If you miss another within %(days)s days, online booking will be "
@@ -43,9 +49,13 @@ def lock_person(*keys: str) -> None:
 
 
 def booking_limit_refusal(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> str | None:
-    """Bookings made by this ID number or mobile today, in the last 7 and in the last 30 days (calendar days
+    """Bookings made with this verified mobile today, in the last 7 and in the last 30 days (calendar days
     in the hall's time zone), cancelled ones included, so that booking and cancelling cannot be used to
-    hoard or trade places."""
+    hoard or trade places.
+
+    Counted by what the booker proved, not by the ID number they typed: anyone can type another person's
+    ID number, so counting by it would let a stranger use up that person's bookings (docs/decisions.md).
+    `id_hash` counts only together with this mobile, which the mobile's count already includes."""
     local = now.astimezone(rules.hall.tz)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     periods = (
@@ -56,7 +66,7 @@ def booking_limit_refusal(rules: BookingRules, id_hash: str, phone_hash: str, no
     since = {days: midnight - dt.timedelta(days=days - 1) for days, _limit, _message in periods}
     # The three counts in one query: this runs inside every booking's transaction.
     made = (
-        Booking.objects.for_person(id_hash, phone_hash)
+        Booking.objects.made_with(phone_hash)
         .filter(created_at__gte=since[30])
         .aggregate(
             **{f"days_{d}": Count("pk", filter=Q(created_at__gte=start)) for d, start in since.items()}
@@ -68,19 +78,32 @@ def booking_limit_refusal(rules: BookingRules, id_hash: str, phone_hash: str, no
     return None
 
 
-def _no_shows(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datetime):
-    lifted = BlockLift.objects.filter(hall=rules.hall, id_hash=id_hash).aggregate(m=Max("at"))["m"]
-    qs = Booking.objects.for_person(id_hash, phone_hash).filter(
-        hall=rules.hall, state=BookingState.NO_SHOW, slot__start__gte=since
+def _no_shows(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datetime, now: dt.datetime):
+    """No-shows of bookings made with this mobile at this hall, by the hall's no-show rule (a booking past
+    it counts before the sweep has marked it), after the latest lift of the block on this mobile."""
+    lifts = BlockLift.objects.filter(
+        Q(phone_hash=phone_hash) | Q(id_hash=id_hash, phone_hash=""), hall=rules.hall
+    )
+    lifted = lifts.aggregate(m=Max("at"))["m"]
+    past_rule = noshow.rule_of(rules).windows_ended_before(now)
+    qs = Booking.objects.made_with(phone_hash).filter(
+        Q(state=BookingState.NO_SHOW) | Q(state=BookingState.BOOKED, slot__end__lt=past_rule),
+        hall=rules.hall,
+        slot__start__gte=since,
     )
     return qs.filter(slot__start__gt=lifted) if lifted else qs
 
 
-def no_show_refusal(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> str | None:
-    """Blocked for `block_days` after the no-show that made `no_show_block_count` within the window."""
+def blocked_until(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> dt.datetime | None:
+    """The end of the block `block_days` after the no-show that made `no_show_block_count` within the
+    window, if it is still running."""
     starts = sorted(
         _no_shows(
-            rules, id_hash, phone_hash, now - dt.timedelta(days=rules.block_days + rules.no_show_window_days)
+            rules,
+            id_hash,
+            phone_hash,
+            now - dt.timedelta(days=rules.block_days + rules.no_show_window_days),
+            now,
         ).values_list("slot__start", flat=True)
     )
     window = dt.timedelta(days=rules.no_show_window_days)
@@ -89,13 +112,27 @@ def no_show_refusal(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.
         if starts[i + n - 1] - starts[i] <= window:
             until = starts[i + n - 1] + dt.timedelta(days=rules.block_days)
             if until > now:
-                local = until.astimezone(rules.hall.tz).date()
-                return str(BLOCKED % {"until": local.isoformat(), "count": n})
+                return until
     return None
 
 
+def no_show_refusal(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> str | None:
+    until = blocked_until(rules, id_hash, phone_hash, now)
+    if until is None:
+        return None
+    hall = rules.hall
+    values = {
+        "until": until.astimezone(hall.tz).date().isoformat(),
+        "count": rules.no_show_block_count,
+        "phone": hall.consultation_phone or hall.supervision_phone,
+    }
+    return str((BLOCKED_CALL if values["phone"] else BLOCKED) % values)
+
+
 def no_show_warning(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> str | None:
-    if _no_shows(rules, id_hash, phone_hash, now - dt.timedelta(days=rules.no_show_window_days)).exists():
+    if _no_shows(
+        rules, id_hash, phone_hash, now - dt.timedelta(days=rules.no_show_window_days), now
+    ).exists():
         return str(NO_SHOW_WARNING % {"days": rules.no_show_window_days, "block": rules.block_days})
     return None
 

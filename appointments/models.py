@@ -41,6 +41,15 @@ class BookingRules(models.Model):
     max_per_day = models.PositiveSmallIntegerField(_("bookings per person per day"), default=1)
     max_per_week = models.PositiveSmallIntegerField(_("bookings per person per 7 days"), default=2)
     max_per_month = models.PositiveSmallIntegerField(_("bookings per person per 30 days"), default=6)
+    no_show_grace_minutes = models.PositiveSmallIntegerField(
+        _("check-in closes after the booked window (minutes)"),
+        default=15,
+        validators=[MaxValueValidator(240)],
+        help_text=_(
+            "A booking may check in until this long after its arrival window ends; "
+            "after that it is a no-show."
+        ),
+    )
     no_show_window_days = models.PositiveSmallIntegerField(_("no-show look-back (days)"), default=30)
     no_show_block_count = models.PositiveSmallIntegerField(_("no-shows that block booking"), default=2)
     block_days = models.PositiveSmallIntegerField(_("block length (days)"), default=90)
@@ -152,8 +161,10 @@ class BookingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
 
-    def for_person(self, id_hash: str, phone_hash: str):
-        return self.filter(Q(id_hash=id_hash) | Q(phone_hash=phone_hash))
+    def made_with(self, phone_hash: str):
+        """Bookings made with this mobile: what a booker proves (a code texted to it), unlike the ID number
+        they type. Per-person limits and the no-show block count these (appointments/limits.py)."""
+        return self.filter(phone_hash=phone_hash)
 
 
 class Booking(models.Model):
@@ -328,10 +339,13 @@ class BookingEvent(models.Model):
 
 
 class BlockLift(models.Model):
-    """A supervisor lifted a no-show block: no-shows before `at` no longer count for this person."""
+    """A supervisor lifted a no-show block: no-shows before `at` of bookings made with this mobile no longer
+    count. `id_hash` is the ID number the supervisor looked the person up by; rows from before blocks
+    followed the mobile have no `phone_hash` and lift the block of that ID number's bookings."""
 
     hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="block_lifts")
     id_hash = models.CharField(max_length=64, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
     lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
     reason = models.CharField(_("reason"), max_length=200)
     at = models.DateTimeField(auto_now_add=True)

@@ -566,11 +566,32 @@ def accept_offer(
     return booking
 
 
-def lift_block(*, hall, id_number: str, user, reason: str) -> BlockLift:
-    """A supervisor lifts a no-show block: earlier no-shows stop counting for this person."""
-    return BlockLift.objects.create(
-        hall=hall, id_hash=hash_id_number(validate_id_number(id_number)), lifted_by=user, reason=reason
-    )
+def lift_block(
+    *, hall, user, reason: str, id_number: str = "", id_hash: str = "", phone_hash: str | None = None
+) -> BlockLift:
+    """A supervisor lifts a no-show block: earlier no-shows of bookings made with the mobile stop counting.
+
+    The person is named by ID number (or its hash, from the supervisor's lookup page) and, since blocks
+    follow the mobile a booker proved, by the mobile `phone_hash`; without one, every mobile this ID number
+    booked with at the hall is lifted. One BlockLift row per mobile: the audit page lists them."""
+    id_hash = hash_id_number(validate_id_number(id_number)) if id_number else id_hash
+    if phone_hash is None:
+        phones = set(
+            Booking.objects.filter(hall=hall, id_hash=id_hash)
+            .exclude(phone_hash="")
+            .values_list("phone_hash", flat=True)
+        )
+    else:
+        phones = {phone_hash}
+    lifts = [
+        BlockLift(hall=hall, id_hash=id_hash, phone_hash=phone, lifted_by=user, reason=reason[:200])
+        for phone in sorted(phones) or [""]
+    ]
+    with transaction.atomic():
+        for lift in lifts:
+            lift.save()
+    log.info("no-show block lifted at hall %s (%s mobile(s))", hall.pk, len(lifts))
+    return lifts[-1]
 
 
 def add_note(*, booking: Booking, note: str, actor: Actor) -> None:

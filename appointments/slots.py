@@ -11,7 +11,6 @@ home visit) does not count for that window, so the window's capacity is what the
 import datetime as dt
 import math
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from hall import calendar
@@ -66,7 +65,7 @@ def windows(
     schedule: calendar.Schedule,
     date: dt.date,
     config: SlotConfig,
-    day_info: Callable[[dt.date], calendar.DayInfo] = calendar.china_day_info,
+    day_info: calendar.DayInfoSource = None,
 ) -> list[Window]:
     tz = zoneinfo.ZoneInfo(schedule.timezone)
     day = calendar.day_schedule(schedule, date, day_info)

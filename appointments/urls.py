@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import manage_views, staff_views, views
+from appointments import manage_views, people_views, staff_views, views
 
 app_name = "appointments"
 urlpatterns = [
@@ -20,5 +20,7 @@ urlpatterns = [
     path("booking/<str:token>/qr.svg", manage_views.qr, name="qr"),
     path("waitlist/<str:token>/", views.waitlist_offer, name="waitlist_offer"),
     path("staff/book/", staff_views.staff_book, name="staff_book"),
+    path("h/<slug:slug>/staff/people/", people_views.person_lookup, name="person_lookup"),
+    path("h/<slug:slug>/staff/people/lift/", people_views.lift_block, name="lift_block"),
     path("staff/book/<slug:slug>/<slug:code>/", staff_views.staff_book_service, name="staff_book_service"),
 ]

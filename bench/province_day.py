@@ -87,11 +87,15 @@ def build_halls(halls: int, visitors: int, seed: int) -> list[dict]:
             )
             today = hall.local_date(now)
             tomorrow = today + dt.timedelta(days=1)
-            BookingRules.objects.create(
-                hall=hall, held_back_percent=0, min_notice_minutes=0, release_time=dt.time(0)
-            )
             # The day is compressed: a booked visitor may check in at any time today.
-            QueueRules.objects.create(hall=hall, early_minutes=1440, late_minutes=1440)
+            BookingRules.objects.create(
+                hall=hall,
+                held_back_percent=0,
+                min_notice_minutes=0,
+                release_time=dt.time(0),
+                no_show_grace_minutes=1440,
+            )
+            QueueRules.objects.create(hall=hall, early_minutes=1440)
             ExtraSession.objects.create(
                 hall=hall,
                 date=today,

@@ -9,10 +9,9 @@ that owns call-backs is not on duty then. The deadline is the end of the regular
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from hall.calendar import DayInfo, DaySchedule, Schedule, china_day_info, day_schedule
+from hall.calendar import DayInfoSource, DaySchedule, Schedule, day_schedule
 
 # How far ahead to look for a working day; a hall with no regular hours gets the fallback below.
 HORIZON_DAYS = 60
@@ -31,7 +30,7 @@ def _regular(day: DaySchedule) -> list:
 
 
 def _working_days(
-    schedule: Schedule, first: dt.date, day_info: Callable[[dt.date], DayInfo]
+    schedule: Schedule, first: dt.date, day_info: DayInfoSource
 ) -> list[tuple[dt.date, DaySchedule]]:
     found = []
     for n in range(HORIZON_DAYS):
@@ -47,7 +46,7 @@ def call_back_due(
     after: dt.datetime,
     *,
     working_days: int = 1,
-    day_info: Callable[[dt.date], DayInfo] = china_day_info,
+    day_info: DayInfoSource = None,
 ) -> Due:
     """The next working morning after the aware instant `after`, and the call-back's deadline."""
     if after.tzinfo is None:
@@ -100,7 +99,7 @@ def half_days(
     after: dt.datetime,
     *,
     count: int,
-    day_info: Callable[[dt.date], DayInfo] = china_day_info,
+    day_info: DayInfoSource = None,
 ) -> list[HalfDay]:
     """The next `count` half-days of regular hours that begin after the aware instant `after`: the times a
     citizen may ask to be called back in (a call-back team works the regular hours, see above)."""

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,6 +16,7 @@ from hall.models import (
     Counter,
     ExtraSession,
     Hall,
+    HolidaySchedule,
     Material,
     Notice,
     Service,
@@ -227,3 +229,29 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(HolidaySchedule)
+class HolidayScheduleAdmin(admin.ModelAdmin):
+    """Entered schedules are listed here; adding or changing one opens the one form (the staff page
+    hall:holiday_schedule), which validates and records it in the audit log."""
+
+    list_display = ["year", "entered_by", "entered_at"]
+    readonly_fields = ["year", "holidays", "workdays", "entered_by", "entered_at"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("hall:holiday_schedule", year=timezone.localdate().year + 1)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        entry = self.get_object(request, object_id)
+        if entry is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        return redirect("hall:holiday_schedule", year=entry.year)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser or getattr(
+            getattr(request.user, "staff", None), "is_supervisor", False
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a schedule is corrected in the form, never silently removed

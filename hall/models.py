@@ -92,6 +92,7 @@ class Hall(models.Model):
             weekly=[s.as_calendar() for s in self.weekly_sessions.all()],
             closures=[c.as_calendar() for c in self.closures.all()],
             extra=[e.as_calendar() for e in self.extra_sessions.all()],
+            national=HolidaySchedule.entered(),
         )
 
 
@@ -535,6 +536,8 @@ class AuditAction(models.TextChoices):
     DEVICE_REFUSED = "device_refused", _("screen refused")
     PRINTER_TROUBLE = "printer_trouble", _("kiosk printer trouble")
     PRINTER_FIXED = "printer_fixed", _("kiosk printer fixed")
+    HOLIDAYS_ENTERED = "holidays_entered", _("holiday schedule entered")
+    PERSON_LOOKED_UP = "person_looked_up", _("person looked up by ID number")
 
 
 class AuditEntry(models.Model):
@@ -664,3 +667,45 @@ class PairingRequest(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.code}"
+
+
+class HolidaySchedule(models.Model):
+    """A year's State Council holiday schedule, entered by a supervisor or administrator
+    (hall.services.enter_holiday_schedule); it wins over the holiday libraries for that year."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    # [{"name": a festival key of hall.calendar.FESTIVALS, "first": "2027-01-01", "last": "2027-01-03"}]
+    holidays = models.JSONField(_("holidays"), default=list)
+    workdays = models.JSONField(_("make-up workdays"), default=list)  # ["2027-02-20", ...]
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday schedule")
+        verbose_name_plural = _("holiday schedules")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
+
+    def as_calendar(self) -> calendar.NationalYear:
+        return calendar.NationalYear(
+            year=self.year,
+            holidays=tuple(
+                calendar.HolidayRange(
+                    dt.date.fromisoformat(h["first"]), dt.date.fromisoformat(h["last"]), h["name"]
+                )
+                for h in self.holidays
+            ),
+            workdays=frozenset(dt.date.fromisoformat(d) for d in self.workdays),
+        )
+
+    @classmethod
+    def entered(cls) -> dict[int, calendar.NationalYear]:
+        return {s.year: s.as_calendar() for s in cls.objects.all()}

@@ -1,7 +1,10 @@
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
 
-from hall.models import Hall, Staff, StaffRole
+from hall import audit, calendar
+from hall.models import AuditAction, Hall, HolidaySchedule, Staff, StaffRole
 
 # The group of each name holds the role's permissions (ensure_role_groups).
 ROLE_GROUPS = {StaffRole.CLERK: "window staff", StaffRole.SUPERVISOR: "supervisor"}
@@ -45,6 +48,7 @@ ROLE_PERMISSIONS = {
         "hall.add_notice",
         "hall.change_notice",
         "hall.delete_notice",
+        "hall.view_holidayschedule",
     ],
 }
 
@@ -60,3 +64,38 @@ def ensure_role_groups(**kwargs) -> None:
             app_label, codename = dotted.split(".")
             wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
         group.permissions.set(wanted)
+
+
+# Sent inside the saving transaction with year, user and now: apps to the right of `hall` act on it
+# (notifications tells citizens whose bookings fall on a day the schedule closes).
+holiday_schedule_entered = Signal()
+
+
+def enter_holiday_schedule(*, national, user, ip: str | None = None, now=None) -> HolidaySchedule:
+    """Record a year's State Council schedule (validated by calendar.schedule_problems); it replaces any
+    earlier entry for that year and wins over the holiday libraries. Audited."""
+    problems = calendar.schedule_problems(national)
+    if problems:
+        raise ValueError(problems)
+    now = now or timezone.now()
+    holidays = [
+        {"name": r.name, "first": r.first.isoformat(), "last": r.last.isoformat()}
+        for r in sorted(national.holidays, key=lambda r: r.first)
+    ]
+    workdays = [d.isoformat() for d in sorted(national.workdays)]
+    with transaction.atomic():
+        entry, _created = HolidaySchedule.objects.update_or_create(
+            year=national.year,
+            defaults={"holidays": holidays, "workdays": workdays, "entered_by": user, "entered_at": now},
+        )
+        audit.record(
+            action=AuditAction.HOLIDAYS_ENTERED,
+            hall=audit.staff_hall(user),
+            actor=user,
+            obj=entry,
+            detail=f"{national.year}: {len(holidays)} holidays, {len(workdays)} make-up workdays",
+            ip=ip,
+            now=now,
+        )
+        holiday_schedule_entered.send(sender=HolidaySchedule, year=national.year, user=user, now=now)
+    return entry

@@ -1,11 +1,16 @@
-from django.http import HttpResponseRedirect
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from hall import calendar
+from hall import audit, calendar, services
 from hall.context_processors import LARGE_TEXT_COOKIE
-from hall.models import Hall, Notice, Service
+from hall.forms import HolidayScheduleForm
+from hall.models import Hall, HolidaySchedule, Notice, Service, Staff
 from hall.redirects import path_on_this_site
 
 
@@ -59,3 +64,49 @@ def toggle_large_text(request):
     else:
         response.set_cookie(LARGE_TEXT_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+FIRST_HOLIDAY_YEAR = 2004  # chinese-calendar's first year
+
+
+def require_holiday_editor(user) -> Hall | None:
+    """Supervisors of any hall and administrators enter the national holiday schedule; window staff get
+    403, anyone else 404. Returns the supervisor's hall (None for an administrator)."""
+    if user.is_superuser:
+        return audit.staff_hall(user)
+    staff = Staff.objects.select_related("hall").filter(user_id=user.pk).first()
+    if staff is None:
+        raise Http404
+    if not staff.is_supervisor:
+        raise PermissionDenied
+    return staff.hall
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holiday_schedule(request, year):
+    hall = require_holiday_editor(request.user)
+    if not FIRST_HOLIDAY_YEAR <= year <= timezone.localdate().year + 2:
+        raise Http404
+    entered = HolidaySchedule.objects.filter(year=year).select_related("entered_by").first()
+    initial = HolidayScheduleForm.initial_for(entered.as_calendar() if entered else None)
+    form = HolidayScheduleForm(request.POST if request.method == "POST" else None, year=year, initial=initial)
+    if form.is_valid():
+        national = form.cleaned_data["national"]
+        services.enter_holiday_schedule(national=national, user=request.user, ip=audit.client_ip(request))
+        messages.success(request, _("The holiday schedule for %(year)s is saved.") % {"year": year})
+        return redirect("hall:holiday_schedule", year=year)
+    known = calendar.library_knows(year)
+    computed = sorted(calendar.statutory_holidays(year).items()) if not known else []
+    return render(
+        request,
+        "hall/holiday_schedule.html",
+        {
+            "hall": hall,
+            "year": year,
+            "form": form,
+            "entered": entered,
+            "library_knows": known,
+            "computed": [(date, calendar.HOLIDAY_NAMES.get(name, name)) for date, name in computed],
+        },
+    )

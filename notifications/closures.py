@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from appointments import services as appointments
 from appointments.models import ACTIVE_STATES, Booking
+from hall import calendar
+from hall.models import Hall
 from notifications import messages, services
 from notifications.models import Kind
 
@@ -69,4 +71,28 @@ def notify_closure(
                 told += 1
     if told:
         log.info("closure of hall %s on %s: %s booking(s) told", hall.pk, date, told)
+    return told
+
+
+def on_holiday_schedule_entered(sender, *, year: int, user, now: dt.datetime, **kwargs) -> int:
+    """An entered State Council schedule may close days that already have bookings (made while the year
+    was provisional): tell those citizens as for a closure. Idempotent like notify_closure."""
+    actor = appointments.Actor("staff", user=user)
+    told = 0
+    for hall in Hall.objects.all():
+        dates = set(
+            Booking.objects.filter(
+                hall=hall,
+                state__in=ACTIVE_STATES,
+                slot__date__year=year,
+                slot__date__gte=hall.local_date(now),
+            ).values_list("slot__date", flat=True)
+        )
+        if not dates:
+            continue
+        schedule = hall.schedule()
+        for date in sorted(dates):
+            day = calendar.day_schedule(schedule, date)
+            if not day.is_open:
+                told += notify_closure(hall=hall, date=date, reason=day.reason, actor=actor, now=now)
     return told

@@ -5,7 +5,7 @@ from queueing.models import CounterSession, QueueRules, Ticket, TicketEvent, Tic
 
 @admin.register(QueueRules)
 class QueueRulesAdmin(admin.ModelAdmin):
-    list_display = ["hall", "early_minutes", "late_minutes", "appointments_per_walk_in", "recall_limit"]
+    list_display = ["hall", "early_minutes", "appointments_per_walk_in", "recall_limit"]
 
 
 @admin.register(WalkInQuota)

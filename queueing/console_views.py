@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from appointments import noshow
 from hall import audit
 from hall.models import AuditAction, Counter, CounterAbsence
 from queueing import access, calls, forecast, progress
@@ -112,7 +113,7 @@ def console_context(counter: Counter, user) -> dict:
     rules = rules_for(hall)
     current = (
         Ticket.objects.filter(counter=counter, state__in=AT_COUNTER_STATES)
-        .select_related("service", "owner", "booking")
+        .select_related("service", "owner", "booking__slot")
         .first()
     )
     queue = forecast.counter_queue(
@@ -142,6 +143,7 @@ def console_context(counter: Counter, user) -> dict:
         "taken_by": session.user if session and session.user_id not in (None, user.pk) else None,
         "current": current,
         "owner": progress.matter_owner(current) if current else None,
+        "lateness": arrival_lateness(current, hall),
         "recall_limit": rules.recall_limit,
         "waiting": [shown[w.id] for w in queue[:SHOWN_WAITING] if w.id in shown],
         "waiting_count": len(queue),
@@ -152,6 +154,16 @@ def console_context(counter: Counter, user) -> dict:
         "absence": absent_now(counter, now),
         "now": now,
     }
+
+
+def arrival_lateness(ticket: Ticket | None, hall) -> tuple[int, dt.datetime] | None:
+    """For a booking checked in after its window: minutes late and when check-in closed for it, by the
+    hall's one no-show rule (appointments/noshow.py); None for anyone on time and for walk-ins."""
+    if ticket is None or ticket.booking is None:
+        return None
+    rule = noshow.rule_for(hall)
+    minutes = rule.minutes_late(ticket.booking.slot.end, ticket.issued_at)
+    return (minutes, rule.check_in_closes(ticket.booking.slot.end)) if minutes else None
 
 
 def absence_warning(counter: Counter, absence: CounterAbsence) -> str:

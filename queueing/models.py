@@ -19,9 +19,6 @@ class QueueRules(models.Model):
     early_minutes = models.PositiveSmallIntegerField(
         _("check-in opens before the booked window (minutes)"), default=30
     )
-    late_minutes = models.PositiveSmallIntegerField(
-        _("check-in closes after the booked window (minutes)"), default=15
-    )
     appointments_per_walk_in = models.PositiveSmallIntegerField(
         _("appointments called per walk-in"), default=2, validators=[MinValueValidator(1)]
     )

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments import noshow
 from appointments.models import Booking, BookingEvent, BookingState
 from hall.models import Counter, Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
@@ -179,8 +180,9 @@ def issue(
 
 
 def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = None) -> Ticket:
-    """A booking becomes a ticket, from `early_minutes` before its window until `late_minutes` after it.
-    Checking in twice returns the same ticket (the kiosk reprints it)."""
+    """A booking becomes a ticket, from `early_minutes` before its window until the hall's no-show rule
+    closes check-in (appointments/noshow.py, the same rule the no-show sweep applies). Checking in twice
+    returns the same ticket (the kiosk reprints it)."""
     now = now or timezone.now()
     rules = rules_for(hall)
     today = hall.local_date(now)
@@ -204,9 +206,11 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         existing = booking.tickets.order_by("-id").first()
         if booking.state == BookingState.CHECKED_IN and existing:
             return existing
+        if booking.state == BookingState.NO_SHOW and not existing:  # swept by the same rule
+            raise QueueError("too_late", TOO_LATE)
         if booking.state != BookingState.BOOKED:
             raise QueueError("not_found", BOOKING_NOT_FOUND)
-        if now > booking.slot.end + dt.timedelta(minutes=rules.late_minutes):
+        if noshow.rule_for(hall).is_no_show(booking.slot.end, now):
             raise QueueError("too_late", TOO_LATE)
         sequence = next_sequence(hall, booking.service, today)
         ticket = issue(

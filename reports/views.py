@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from hall import audit
-from hall.models import AuditAction, Device
+from hall import audit, calendar
+from hall.models import AuditAction, Device, HolidaySchedule
 from reports import charts, exports, live, plan, report
 from reports.access import get_hall_for_supervisor
 from reports.periods import PeriodError, parse_period
@@ -93,6 +93,9 @@ def dashboard(request, slug):
         "day_before": first - dt.timedelta(days=1),
         "day_after": first + dt.timedelta(days=1),
         "printer_trouble": Device.objects.with_printer_trouble().filter(hall=hall),
+        "holidays_due": calendar.schedule_warning_due(
+            hall.local_date(timezone.now()), HolidaySchedule.entered()
+        ),
     }
     return render(request, "reports/dashboard.html", context)
 

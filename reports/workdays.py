@@ -2,7 +2,6 @@
 (statutory holidays, make-up workdays, closures and extra sessions included). Pure, no database."""
 
 import datetime as dt
-from collections.abc import Callable
 
 from hall import calendar
 
@@ -13,7 +12,7 @@ def add_working_days(
     schedule: calendar.Schedule,
     start: dt.date,
     days: int,
-    day_info: Callable[[dt.date], calendar.DayInfo] = calendar.china_day_info,
+    day_info: calendar.DayInfoSource = None,
 ) -> dt.date:
     """The `days`-th working day after `start` (start itself does not count). A hall that is never open
     within a year gives start + days calendar days, so that a deadline always exists."""

@@ -64,6 +64,8 @@ STAFF = policy(LOGIN, LOGIN, OK, E404, OK, E404)
 ANY_STAFF = policy(LOGIN, LOGIN, OK, OK, OK, E404)
 SUPERVISOR = policy(LOGIN, LOGIN, E403, E404, OK, E404)
 ANY_SUPERVISOR = policy(LOGIN, LOGIN, E403, OK, OK, E404)
+# National data (the State Council's holiday schedule): every hall's supervisors and administrators.
+NATIONAL = policy(LOGIN, LOGIN, E403, OK, OK, OK)
 # A home visit: its hall's supervisors and the staff who go; other window staff of the hall get 403.
 VISIT_STAFF = SUPERVISOR
 API_PUBLIC = PUBLIC
@@ -367,6 +369,7 @@ RULES: dict[str, Rule] = {
     "hall:service_list": Rule(url("hall:service_list", slug), PUBLIC),
     "hall:service_detail": Rule(url("hall:service_detail", slug, service_code), PUBLIC),
     "hall:toggle_large_text": Rule(url("hall:toggle_large_text"), PUBLIC, method="POST"),
+    "hall:holiday_schedule": Rule(url("hall:holiday_schedule", 2027), NATIONAL),
     "set_language": Rule(url("set_language"), PUBLIC, method="POST", data=lambda w, p: {"language": "en"}),
     "login": Rule(url("login"), SIGN_IN),
     "logout": Rule(url("logout"), SIGN_IN, method="POST"),
@@ -389,6 +392,8 @@ RULES: dict[str, Rule] = {
         url("appointments:waitlist_offer", lambda w, p: w.link(p, w.waitlist_entry.token)), LINK
     ),
     "appointments:staff_book": Rule(url("appointments:staff_book"), ANY_STAFF),
+    "appointments:person_lookup": Rule(url("appointments:person_lookup", slug), SUPERVISOR),
+    "appointments:lift_block": Rule(url("appointments:lift_block", slug), SUPERVISOR, method="POST"),
     "appointments:staff_book_service": Rule(
         url("appointments:staff_book_service", slug, service_code), STAFF
     ),

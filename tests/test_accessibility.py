@@ -301,8 +301,10 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
         ("reports:consultations", "reports: consultations"),
         ("consultations:hall", "consultations: the hall's call-backs"),
         ("homevisits:list", "home visits: list"),
+        ("appointments:person_lookup", "no-show blocks"),
     ]:
         audit.visit(reverse(name, args=[slug]), label)
+    audit.visit(reverse("hall:holiday_schedule", args=[2027]), "holiday schedule")
     audit.visit(reverse("reports:follow_up", args=[slug, w.case.pk]), "reports: a follow-up")
     visit = w.home_visit.pk
     for name, label in [
@@ -317,4 +319,4 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
     audit.visit(reverse("otp_enrol"), "second factor: set up")
 
     audit.assert_clean()
-    assert len(audit.pages) == 37
+    assert len(audit.pages) == 39

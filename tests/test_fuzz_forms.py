@@ -27,7 +27,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from appointments import availability
+from appointments import availability, people
 from appointments import services as booking_services
 from appointments.models import Booking, PlaceHold, Slot
 from hall.models import ExtraSession
@@ -493,6 +493,24 @@ FORMS = [
         "supervisor",
         lambda w: reverse("homevisits:outcome", args=[w.hall.slug, w.extras["visit"].pk]),
         lambda w: {"outcome": "done", "missing_note": "户口簿"},
+    ),
+    Target(
+        "hall:holiday_schedule",
+        "supervisor",
+        lambda w: reverse("hall:holiday_schedule", args=[2027]),
+        lambda w: {"0_first": "2027-01-01", "0_last": "2027-01-03", "workdays": "2027-02-20"},
+    ),
+    Target(
+        "appointments:person_lookup",
+        "supervisor",
+        lambda w: reverse("appointments:person_lookup", args=[w.hall.slug]),
+        lambda w: {"id_number": make_id_number(7)},
+    ),
+    Target(
+        "appointments:lift_block",
+        "supervisor",
+        lambda w: reverse("appointments:lift_block", args=[w.hall.slug]),
+        lambda w: {"person": people.lift_token(w.hall, "id-hash", "phone-hash"), "reason": "住院"},
     ),
     Target(
         "otp_verify", "supervisor", lambda w: reverse("otp_verify"), lambda w: {"code": "123456", "next": "/"}

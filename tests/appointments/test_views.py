@@ -293,7 +293,8 @@ def test_confirm_blocked_after_two_no_shows(client, service, day):
     until = timezone.localdate(second.slot.start + dt.timedelta(days=90)).isoformat()
     assertInHTML(
         f"<li>Online booking is blocked until {until} because of 2 missed appointments. You can still take a "
-        "ticket at the hall, or call the hall to ask for the block to be lifted.</li>",
+        "ticket at the hall. If these were not your appointments, or you had a good reason, call the hall on "
+        "0000-1234567: a supervisor can lift the block.</li>",
         response.content.decode(),
     )
     assert Booking.objects.filter(state=BookingState.BOOKED).count() == 0
