@@ -28,7 +28,8 @@ GROUP_LABELS = {
 @dataclass(frozen=True)
 class Entry:
     """One page of the header. `hall`: the URL takes the hall's slug as its one argument. `perm`: shown
-    only to users with this permission who may use the admin (admin pages)."""
+    only to users with this permission. Admin pages (`admin:`) are shown only to users who may use the
+    admin (is_staff)."""
 
     name: str
     label: str
@@ -72,7 +73,7 @@ ENTRIES: tuple[Entry, ...] = (
         SETTINGS,
         perm="hall.view_extrasession",
     ),
-    Entry("admin:index", _("Administration"), (ADMIN,), SETTINGS),
+    Entry("admin:index", _("Administration"), (SUPERVISOR, ADMIN), SETTINGS),
     Entry("django_rq:home", _("Background jobs"), (ADMIN,), SETTINGS),
 )
 
@@ -114,7 +115,9 @@ def roles_of(user, staff: Staff | None) -> set[str]:
 def may_see(entry: Entry, user, roles: set[str]) -> bool:
     if not roles.intersection(entry.roles):
         return False
-    return not entry.perm or (user.is_staff and user.has_perm(entry.perm))
+    if entry.name.startswith("admin:") and not user.is_staff:
+        return False  # the admin opens to staff users only (supervisors and administrators)
+    return not entry.perm or user.has_perm(entry.perm)
 
 
 def entry_url(entry: Entry, staff: Staff | None) -> str | None:
