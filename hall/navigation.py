@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from hall.models import Staff
 
@@ -19,7 +18,7 @@ STAFF = (CLERK, SUPERVISOR)
 # Groups of the header, in order.
 WINDOW, SUPERVISION, SETTINGS = "window", "supervision", "settings"
 GROUP_LABELS = {
-    WINDOW: _("At the window"),
+    WINDOW: _("Window work"),
     SUPERVISION: _("Supervision"),
     SETTINGS: _("Settings"),
 }
@@ -60,18 +59,11 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("reports:audit_log", _("Audit log"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("admin:hall_notice_changelist", _("Notices"), (SUPERVISOR,), SETTINGS, perm="hall.view_notice"),
     Entry(
-        "admin:hall_closure_changelist",
-        pgettext_lazy("hall closed", "Closures"),
+        "admin:hall_hall_changelist",
+        _("Opening hours and closures"),
         (SUPERVISOR,),
         SETTINGS,
-        perm="hall.view_closure",
-    ),
-    Entry(
-        "admin:hall_extrasession_changelist",
-        _("Extra opening hours"),
-        (SUPERVISOR,),
-        SETTINGS,
-        perm="hall.view_extrasession",
+        perm="hall.change_closure",
     ),
     Entry("admin:index", _("Administration"), (SUPERVISOR, ADMIN), SETTINGS),
     Entry("django_rq:home", _("Background jobs"), (ADMIN,), SETTINGS),
