@@ -134,7 +134,8 @@ def menu_for(user, current_path: str = "") -> Menu | None:
             grouped.setdefault(entry.group, []).append(link)
     groups = tuple(Group(str(GROUP_LABELS[g]), tuple(grouped[g])) for g in GROUP_LABELS if g in grouped)
     role_label = staff.get_role_display() if staff else str(_("administrator"))
-    return Menu(user.get_full_name() or user.get_username(), staff.hall if staff else None, role_label, groups)
+    name = user.get_full_name() or user.get_username()
+    return Menu(name, staff.hall if staff else None, role_label, groups)
 
 
 def home_url(user) -> str:

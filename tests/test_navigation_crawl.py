@@ -64,8 +64,10 @@ def links_of(html: str, base: str) -> list[str]:
         if address.startswith("?"):
             address = urlsplit(base).path + address
         parts = urlsplit(address)
-        if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("/static/"):
-            continue  # tel:, mailto:, another site, static files
+        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            continue  # tel:, mailto:, another site
+        if parts.path.startswith("/static/"):
+            continue
         found.append(address)
     return found
 
@@ -92,7 +94,8 @@ def pages_to_reach(persona: str) -> set[str]:
         name
         for name, rule in RULES.items()
         if rule.method == "GET" and not rule.direct and rule.expected[persona] == OK
-        if rule.expected not in (PUBLIC, LINK) and name not in EXEMPT and name not in EXEMPT_FOR.get(persona, {})
+        if rule.expected not in (PUBLIC, LINK)
+        if name not in EXEMPT and name not in EXEMPT_FOR.get(persona, {})
     }
     return names | {name for name, expected in ADMIN_SAMPLES.items() if expected[persona] == OK}
 
