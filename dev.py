@@ -126,6 +126,30 @@ def manage(*args: str) -> None:
     subprocess.run([PY, "manage.py", *args], check=True, cwd=ROOT)
 
 
+DEMO_HALL = "wangchuan"  # the first hall of hall/demo_data.py
+
+
+def browsable(host: str) -> str:
+    """The host to type into a browser: a server listening on every address is reached on loopback."""
+    every_address = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}  # noqa: S104 - not binding
+    return every_address.get(host, host)
+
+
+def seat_addresses(base: str, hall: str = DEMO_HALL) -> list[str]:
+    """Where each seat of the demo hall opens (the accounts are printed above by seed_demo)."""
+    seats = [
+        ("citizen site", f"/h/{hall}/"),
+        ("kiosk", f"/h/{hall}/kiosk/"),
+        ("display board", f"/h/{hall}/board/"),
+        ("counter display", f"/h/{hall}/counter/1/display/"),
+        ("staff sign-in", "/accounts/login/   (window staff land on the console, supervisors on the report)"),
+        ("console", "/console/"),
+        ("supervisor", f"/h/{hall}/reports/"),
+        ("admin", "/admin/"),
+    ]
+    return [f"{name + ':':17}{base}{address}" for name, address in seats]
+
+
 def run() -> int:
     signal.signal(signal.SIGINT, _stop_on_signal)
     signal.signal(signal.SIGTERM, _stop_on_signal)
@@ -137,11 +161,15 @@ def run() -> int:
         say(f"starting embedded Redis on {socket}")
         redis = start_embedded_redis(socket)
         env["REDIS_URL"] = f"unix://{socket}"
+    host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
+    # Links in text messages, QR codes and calendar files point at the address really served.
+    env.setdefault("SITE_URL", f"http://{browsable(host)}:{port}")
+    if browsable(host) not in ("127.0.0.1", "localhost", "[::1]"):
+        env.setdefault("ALLOWED_HOSTS", f"localhost,127.0.0.1,[::1],{host.strip('[]')}")
     os.environ.update(env)
     try:
         manage("migrate", "--no-input", "-v", "0")
         manage("seed_demo")
-        host, port = env.get("HOST", "127.0.0.1"), env.get("PORT", "8000")
         web = ["-m", "uvicorn", "hall.asgi:application", "--host", host, "--port", port]
         procs.append(spawn([PY, *web, "--timeout-graceful-shutdown", "3"], env))
         # A dead worker is dropped from Redis after 60 s; see docs/notifications.md for the other timeouts.
@@ -149,8 +177,8 @@ def run() -> int:
         procs.append(spawn([PY, "manage.py", *worker], env))
         # The sweeper (every minute) and the daily erasure, on RQ's cron scheduler.
         procs.append(spawn([PY, "manage.py", "runcron"], env))
-        say(f"web:    http://{host}:{port}/")
-        say(f"admin:  http://{host}:{port}/admin/   (accounts above)")
+        for line in seat_addresses(f"http://{browsable(host)}:{port}"):
+            say(line)
         say("press Ctrl-C to stop web, worker, scheduler and Redis")
         while all(p.poll() is None for p in procs) and (redis is None or redis.poll() is None):
             time.sleep(0.5)

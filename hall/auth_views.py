@@ -9,18 +9,18 @@ import django_otp
 import segno
 from django import forms
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hall import security
+from hall import navigation, security
 from hall.redirects import path_on_this_site
 
 LOCKED_OUT = _(
@@ -45,9 +45,31 @@ class StaffLoginView(auth_views.LoginView):
 
 
 def admin_login(request):
-    """The admin signs in through the staff sign-in page, so that throttling and the second factor apply."""
-    next_url = request.GET.get("next") or reverse("admin:index")
-    return redirect_to(reverse("login"), next_url)
+    """The admin signs in through the staff sign-in page, so that throttling and the second factor apply.
+    Staff signed in without admin rights (window staff) are told so, with a link to their own home."""
+    next_url = path_on_this_site(request, request.GET.get("next") or "") or reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to(reverse("login"), next_url)
+    if admin.site.has_permission(request):
+        return redirect(next_url)
+    context = {"home": navigation.home_url(request.user)}
+    return render(request, "hall/admin_refused.html", context, status=403)
+
+
+@login_required
+def staff_home(request):
+    """Where each role lands after signing in (hall/navigation.py home_url)."""
+    return redirect(navigation.home_url(request.user))
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Every staff member changes their own password; Django's AUTH_PASSWORD_VALIDATORS apply."""
+
+    template_name = "hall/password_change.html"
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "hall/password_change_done.html"
 
 
 def redirect_to(url: str, next_url: str):
@@ -81,7 +103,7 @@ class CodeForm(forms.Form):
 
 
 def _safe_next(request, url: str) -> str:
-    return path_on_this_site(request, url) or settings.LOGIN_REDIRECT_URL
+    return path_on_this_site(request, url) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _check_code(request, device: TOTPDevice, form: CodeForm, *, confirm: bool = False) -> bool:

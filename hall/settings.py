@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hall.context_processors.display_preferences",
+                "hall.context_processors.staff_navigation",
             ],
         },
     },
@@ -185,12 +186,12 @@ RQ_QUEUES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "hall.passwords.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/console/"
+LOGIN_REDIRECT_URL = "staff_home"  # each role's home (hall/navigation.py home_url)
 LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "zh-hans"

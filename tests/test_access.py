@@ -76,8 +76,9 @@ SIGN_IN = PUBLIC
 # Only a paired screen of the hall (a cookie no persona holds): everyone else is refused.
 PAIRED_SCREEN = policy(E403, E403, E403, E403, E403, E403)
 SIGNED_IN = policy(LOGIN, LOGIN, OK, OK, OK, OK)
-# The admin's own sign-in page sends everyone to the staff sign-in (throttled, with the second factor).
-TO_STAFF_SIGN_IN = policy(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
+# The admin's own sign-in page sends everyone to the staff sign-in (throttled, with the second factor);
+# staff signed in without admin rights get a page saying so, with a link to their own home (403).
+TO_STAFF_SIGN_IN = policy(LOGIN, LOGIN, E403, E403, OK, OK)
 
 
 @dataclass(frozen=True)
@@ -373,6 +374,9 @@ RULES: dict[str, Rule] = {
     "set_language": Rule(url("set_language"), PUBLIC, method="POST", data=lambda w, p: {"language": "en"}),
     "login": Rule(url("login"), SIGN_IN),
     "logout": Rule(url("logout"), SIGN_IN, method="POST"),
+    "staff_home": Rule(url("staff_home"), SIGNED_IN),
+    "password_change": Rule(url("password_change"), SIGNED_IN),
+    "password_change_done": Rule(url("password_change_done"), SIGNED_IN),
     # Booking: public steps, then the citizen's link.
     "appointments:choose_date": Rule(url("appointments:choose_date", slug, service_code), PUBLIC),
     "appointments:choose_time": Rule(url("appointments:choose_time", slug, service_code, day), PUBLIC),

@@ -536,6 +536,12 @@ FORMS = [
         lambda w: {"language": "en", "next": "/"},
     ),
     Target(
+        "password_change",
+        "clerk",
+        lambda w: reverse("password_change"),
+        lambda w: {"old_password": "not-the-password", "new_password1": "1234", "new_password2": "1234"},
+    ),
+    Target(
         "login",
         "citizen",
         lambda w: reverse("login"),
