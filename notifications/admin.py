@@ -1,14 +1,8 @@
 from django.contrib import admin, messages
-from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from appointments.services import Actor
-from hall.admin import HallAdmin
-from hall.models import Closure, Hall
 from notifications import services
-from notifications.closures import notify_closure
 from notifications.models import Notification
 from notifications.timing import segments
 
@@ -89,55 +83,3 @@ class NotificationAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
-
-
-def _lazy_reason(closure: Closure):
-    # Read when the message is rendered, in the citizen's language (the reason field is translated).
-    return lazy(lambda: closure.reason, str)()
-
-
-def _closures_saved(formsets) -> list[Closure]:
-    saved = []
-    for formset in formsets:
-        if formset.model is Closure:
-            saved += list(formset.new_objects) + [obj for obj, _changed in formset.changed_objects]
-    return saved
-
-
-admin.site.unregister(Hall)
-
-
-@admin.register(Hall)
-class HallWithClosureNoticesAdmin(HallAdmin):
-    """Saving a closure tells the citizens booked for that time, with a link to choose another.
-
-    Done here rather than in hall/admin.py, which must not import the apps above hall; the notices are
-    recorded in the admin's transaction, after the closure rows are saved.
-    """
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        today = form.instance.local_date(timezone.now())
-        actor = Actor("staff", user=request.user, ip=request.META.get("REMOTE_ADDR"))
-        for closure in _closures_saved(formsets):
-            if closure.date < today:
-                continue
-            told = notify_closure(
-                hall=form.instance,
-                date=closure.date,
-                start=closure.start,
-                end=closure.end,
-                reason=_lazy_reason(closure),
-                actor=actor,
-            )
-            if told:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "Closure on %(date)s: %(count)s citizen with a booking will be told by SMS.",
-                        "Closure on %(date)s: %(count)s citizens with bookings will be told by SMS.",
-                        told,
-                    )
-                    % {"date": closure.date.isoformat(), "count": told},
-                    messages.WARNING,
-                )

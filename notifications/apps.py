@@ -7,8 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from hall.services import holiday_schedule_entered
         from notifications import checks  # noqa: F401  (registers the settings checks)
-        from notifications.closures import on_holiday_schedule_entered
-
-        holiday_schedule_entered.connect(on_holiday_schedule_entered, dispatch_uid="holiday_closures")

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notifications import dispatch, reminders, sms
+from notifications import dispatch, registry, sms
 from notifications.models import Notification, State
 from notifications.timing import backoff
 
@@ -77,7 +77,7 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str | No
     if not notification.phone:
         _finish(notification, now, state=State.REFUSED, last_error="no mobile number")
         return State.REFUSED
-    if not reminders.still_applies(notification):
+    if not registry.applies(notification):
         _finish(notification, now, state=State.WITHDRAWN)
         return State.WITHDRAWN
     try:

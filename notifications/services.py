@@ -1,5 +1,6 @@
-"""Writing messages to the outbox and acting on outbox rows. Importable from appointments and queueing:
-nothing here imports them (the reminder scan, closures and delivery, which do, live in their own modules).
+"""Writing messages to the outbox and acting on outbox rows. The outbox imports no app but `hall`
+(tests/test_layers.py): what a message is about is the business of the app that writes it, which tells the
+sweep and the send job what they need through notifications/registry.py.
 """
 
 import datetime as dt

@@ -4,10 +4,11 @@ request or job can be trusted to do. Each step is idempotent, so overlapping or 
 - rows left `sending` by a worker that died (after NOTIFY_SENDING_TIMEOUT): the gateway is asked whether it
   took the message; taken → sent, not taken → queued again, cannot tell → asked again at the next sweep,
   and queued again once NOTIFY_LOOKUP_PATIENCE has passed without an answer (at least once);
-- reminders that have become due are recorded;
+- the periodic tasks the apps registered (notifications/registry.py): those that record messages (the
+  booking reminders) first;
 - due rows without a live job are enqueued: held by the quiet hours, retried after a back-off whose
   scheduled job was lost, or recorded while Redis was down;
-- booking housekeeping: no-shows, places whose hold has ended (offered to the waiting list first).
+- the other periodic tasks (booking housekeeping: no-shows, places whose hold has ended).
 """
 
 import datetime as dt
@@ -18,9 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from appointments import housekeeping
-from appointments import services as appointments
-from notifications import delivery, dispatch, reminders, sms
+from notifications import delivery, dispatch, registry, sms
 from notifications.models import Notification, State
 
 log = logging.getLogger(__name__)
@@ -112,18 +111,22 @@ def enqueue_due(now: dt.datetime) -> int:
 
 def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
-    done = {"recovered": recover_stale(now), "reminders": len(reminders.record_due(now=now))}
-    done["enqueued"] = enqueue_due(now)
+    done = {"recovered": recover_stale(now)}
     errors = []
-    for name, task in [
-        ("no_shows", housekeeping.mark_no_shows),
-        ("released", appointments.release_due_places),
-    ]:
-        try:
-            done[name] = task(now=now)
-        except Exception as error:  # one failing task must not stop the others; the next sweep retries
-            log.exception("sweep: %s failed", name)
-            errors.append(error)
+    _run([p for p in registry.PERIODIC if p.before_enqueue], now, done, errors)
+    done["enqueued"] = enqueue_due(now)
+    _run([p for p in registry.PERIODIC if not p.before_enqueue], now, done, errors)
     if errors:
         raise errors[0]
     return done
+
+
+def _run(tasks: list[registry.Periodic], now: dt.datetime, done: dict, errors: list) -> None:
+    for periodic in tasks:
+        try:
+            result = periodic.task(now=now)
+        except Exception as error:  # one failing task must not stop the others; the next sweep retries
+            log.exception("sweep: %s failed", periodic.name)
+            errors.append(error)
+            continue
+        done[periodic.name] = len(result) if isinstance(result, list) else result

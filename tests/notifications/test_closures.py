@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments import services as booking_services
+from appointments.closures import notify_closure
 from appointments.models import BookingEvent
-from notifications.closures import notify_closure
 from notifications.models import Kind, Notification
 from tests.notifications.helpers import MONDAY_9, TUESDAY, TZ, WEB, book, slots
 

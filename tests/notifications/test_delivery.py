@@ -4,9 +4,9 @@ import time
 import pytest
 
 from appointments import services as booking_services
+from appointments.reminders import slot_key
 from notifications import delivery, sms
 from notifications.models import Kind, Notification, State
-from notifications.reminders import slot_key
 from tests.notifications.helpers import MONDAY_9, WEB, book, citizen, slots
 from tests.races import all_at_once
 

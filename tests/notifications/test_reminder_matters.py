@@ -4,8 +4,7 @@ import datetime as dt
 
 import pytest
 
-from appointments import services
-from notifications import reminders
+from appointments import reminders, services
 from notifications.models import Kind, Notification
 from tests.appointments.test_matters import NOW, TZ, WEB, _english, citizen, hall, slot_at, trio  # noqa: F401 (fixtures)
 

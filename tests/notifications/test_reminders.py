@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
+from appointments import reminders
 from appointments import services as booking_services
-from notifications import delivery, reminders, sms
+from notifications import delivery, sms
 from notifications.models import Kind, Notification, State
 from tests.notifications.helpers import MONDAY_9, TZ, WEB, book, slots
 

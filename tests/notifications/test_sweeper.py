@@ -2,10 +2,9 @@ import datetime as dt
 
 import pytest
 
-from appointments import housekeeping
 from appointments import services as booking_services
 from appointments.models import BookingState
-from notifications import delivery, sms, sweeper
+from notifications import delivery, registry, sms, sweeper
 from notifications.models import Kind, Notification, State
 from tests.notifications.helpers import MONDAY_9, TZ, WEB, book, slots
 
@@ -121,7 +120,11 @@ def test_sweep_failing_task_does_not_stop_the_others(service, monkeypatch):
     def broken(**kw):
         raise RuntimeError("no-shows broke")
 
-    monkeypatch.setattr(housekeeping, "mark_no_shows", broken)
+    tasks = [
+        registry.Periodic(p.name, broken, p.before_enqueue) if p.name == "no_shows" else p
+        for p in registry.PERIODIC
+    ]
+    monkeypatch.setattr(registry, "PERIODIC", tasks)
 
     with pytest.raises(RuntimeError):
         sweeper.sweep(now=NOW)
