@@ -1,7 +1,7 @@
 """The apps' import order (docs/architecture.md), checked on every module's imports, as pretalx's structure
 document asks: an app imports only apps below it. Only the project's wiring imports every app.
 
-    hall  <-  notifications  <-  appointments  <-  queueing  <-  homevisits, postal, consultations  <-  reports
+    hall <- notifications <- appointments <- queueing <- homevisits, postal, consultations <- reports
 
 A module-level import, an import inside a function and a string given to import_module all count.
 """
@@ -69,7 +69,8 @@ def test_each_app_imports_only_apps_below_it(app):
 
 def test_a_wrong_import_is_named_with_its_file_and_line():
     path = ROOT / "notifications" / "sweeper.py"
-    source = "import datetime\n\nfrom appointments import housekeeping\n\n\ndef f():\n    import reports.views\n"
+    source = "import datetime\n\nfrom appointments import housekeeping\n\n\n"
+    source += "def f():\n    import reports.views\n"
 
     assert violations("notifications", path, source) == [
         "notifications/sweeper.py:3 imports appointments, but appointments is not below notifications",
