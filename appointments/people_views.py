@@ -24,6 +24,7 @@ LIFT_EXPIRED = gettext_lazy("The lookup has expired. Look the person up again, t
 def get_hall_for_supervisor(user, slug: str) -> Hall:
     staff = Staff.objects.select_related("hall").filter(user_id=getattr(user, "pk", None)).first()
     if staff is None or staff.hall.slug != slug:
+        audit.other_hall_refused(user, staff and staff.hall, slug)
         raise Http404
     if not staff.is_supervisor:
         raise PermissionDenied

@@ -7,12 +7,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from consultations.models import CallBack
+from hall import audit
 from hall.models import Staff
 
 
 def get_staff_for_hall(user, slug: str) -> Staff:
     staff = Staff.objects.select_related("hall").filter(user_id=getattr(user, "pk", None)).first()
     if staff is None or staff.hall.slug != slug:
+        audit.other_hall_refused(user, staff and staff.hall, slug)
         raise Http404
     return staff
 

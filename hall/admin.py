@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from hall import services
+from hall import audit, services
 from hall.models import (
     ApiToken,
+    AuditAction,
     AuditEntry,
     Closure,
     Counter,
@@ -144,8 +145,18 @@ class StaffUserAdmin(UserAdmin):
     def reset_second_factor(self, request, queryset):
         """Recovery for a lost or replaced phone: the user's authenticator devices are deleted, so the next
         sign-in asks them to set up an app again (and any session verified with the old one must)."""
-        count = queryset.filter(totpdevice__isnull=False).distinct().count()
+        users = list(queryset.filter(totpdevice__isnull=False).distinct())
+        count = len(users)
         TOTPDevice.objects.filter(user__in=queryset).delete()
+        for user in users:
+            self.log_change(request, user, "Reset two-step sign-in")
+            audit.record(
+                action=AuditAction.OTP_RESET,
+                hall=audit.staff_hall(user),
+                actor=request.user,
+                obj=user,
+                ip=audit.client_ip(request),
+            )
         self.message_user(
             request,
             _("Two-step sign-in reset for %(count)s user(s): they set it up again at their next sign-in.")
@@ -197,6 +208,9 @@ class ApiTokenAdmin(OwnHallAdmin, admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         key = obj.set_new_key()
         super().save_model(request, obj, form, change)
+        audit.record_request(
+            request, action=AuditAction.TOKEN_ISSUED, hall=obj.hall, obj=obj, detail=obj.prefix
+        )
         self.message_user(
             request,
             _("The key of “%(name)s” is %(key)s. Copy it now: it is kept only as a hash and not shown again.")
@@ -206,7 +220,13 @@ class ApiTokenAdmin(OwnHallAdmin, admin.ModelAdmin):
 
     @admin.action(description=_("Revoke selected API tokens"), permissions=["change"])
     def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True).select_related("hall"))
         count = queryset.revoke(timezone.now())
+        for token in tokens:
+            self.log_change(request, token, "Revoked")
+            audit.record_request(
+                request, action=AuditAction.TOKEN_REVOKED, hall=token.hall, obj=token, detail=token.prefix
+            )
         self.message_user(request, _("%(count)s token(s) revoked.") % {"count": count}, messages.SUCCESS)
 
 

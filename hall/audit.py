@@ -59,6 +59,22 @@ def record(
     )
 
 
+def other_hall_refused(user, own_hall: Hall | None, slug: str) -> None:
+    """A staff member of one hall asked for another hall's page or data: they are answered 404 as for a hall
+    that does not exist, and the other hall's supervisor sees the attempt in the audit log (the address is
+    not known here: the access helpers see the user, not the request)."""
+    if own_hall is None or own_hall.slug == slug:
+        return
+    other = Hall.objects.filter(slug=slug).first()
+    if other is not None:
+        record(
+            action=AuditAction.OTHER_HALL_REFUSED,
+            hall=other,
+            actor=user,
+            detail=f"staff of hall {own_hall.pk}",
+        )
+
+
 def record_request(request, *, action: AuditAction, hall: Hall | None, obj=None, detail: str = ""):
     """An entry for what the signed-in user of this request did."""
     return record(action=action, hall=hall, actor=request.user, obj=obj, detail=detail, ip=client_ip(request))

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hall import navigation, security
+from hall import audit, navigation, security
+from hall.models import AuditAction
 from hall.redirects import path_on_this_site
 
 LOCKED_OUT = _(
@@ -118,10 +119,12 @@ def _check_code(request, device: TOTPDevice, form: CodeForm, *, confirm: bool = 
     verified = django_otp.verify_token(request.user, device.persistent_id, form.cleaned_data["code"])
     if verified is None:
         form.add_error("code", WRONG_CODE)
+        audit.record_request(request, action=AuditAction.OTP_FAILED, hall=audit.staff_hall(request.user))
         return False
     if confirm:
         TOTPDevice.objects.filter(pk=verified.pk).update(confirmed=True)
         verified.confirmed = True
+        audit.record_request(request, action=AuditAction.OTP_ENROLLED, hall=audit.staff_hall(request.user))
     django_otp.login(request, verified)
     security.record_activity(request)
     return True

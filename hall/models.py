@@ -538,6 +538,12 @@ class AuditAction(models.TextChoices):
     PRINTER_FIXED = "printer_fixed", _("kiosk printer fixed")
     HOLIDAYS_ENTERED = "holidays_entered", _("holiday schedule entered")
     PERSON_LOOKED_UP = "person_looked_up", _("person looked up by ID number")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    OTP_ENROLLED = "otp_enrolled", _("authenticator app set up")
+    OTP_RESET = "otp_reset", _("two-step sign-in reset")
+    OTP_FAILED = "otp_failed", _("wrong sign-in code")
+    OTHER_HALL_REFUSED = "other_hall_refused", _("refused: another hall")
 
 
 class AuditEntry(models.Model):

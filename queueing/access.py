@@ -5,6 +5,7 @@ windows and tickets are not even confirmed to exist."""
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from hall import audit
 from hall.models import Counter, Hall, Staff
 from queueing.models import CounterSession, CounterState, Ticket
 from queueing.services import COUNTER_NOT_OPEN, COUNTER_TAKEN, QueueError
@@ -22,6 +23,7 @@ def get_hall_for_staff(user, slug: str) -> Hall:
     """The hall named by `slug`, if the user works there (the kiosk's staff-operated 导办 mode)."""
     hall = get_staff(user).hall
     if hall.slug != slug:
+        audit.other_hall_refused(user, hall, slug)
         raise Http404
     return hall
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from hall import audit
 from hall.models import Hall, Staff
 from queueing.models import Ticket, TicketState
 from reports.models import FollowUp, Rating
@@ -14,6 +15,7 @@ from reports.models import FollowUp, Rating
 def get_hall_for_supervisor(user, slug: str) -> Hall:
     staff = Staff.objects.select_related("hall").filter(user_id=getattr(user, "pk", None)).first()
     if staff is None or staff.hall.slug != slug:
+        audit.other_hall_refused(user, staff and staff.hall, slug)
         raise Http404
     if not staff.is_supervisor:
         raise PermissionDenied

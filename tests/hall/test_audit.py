@@ -17,7 +17,7 @@ from hall.models import ApiToken, AuditAction, AuditEntry
 from queueing import calls
 from queueing.services import Actor
 from reports.models import FollowUp
-from tests.makers import make_counter, make_service, make_staff
+from tests.makers import make_counter, make_hall, make_service, make_staff
 from tests.queueing.helpers import make_hall_open_today
 from tests.reports.day import build_day
 
@@ -296,3 +296,30 @@ def test_exports_carry_no_citizens_data(day):
     assert "north-clerk1" in csv_text and "north-clerk1" in cells  # staff members are named, by design
     for text in (csv_text, " ".join(cells)):
         assert "司马青云" not in text and "13765432109" not in text and "5432109" not in text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/h/north/reports/", "/h/north/staff/people/", "/h/north/call-backs/all/", "/api/v1/halls/north/queue"],
+)
+def test_another_halls_supervisor_is_refused_and_the_hall_sees_the_attempt(hall, path):
+    west = make_hall("west")
+    intruder = make_staff(west, "west-boss", role="supervisor")
+    client = Client()
+    client.force_login(intruder)
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    entry = AuditEntry.objects.get(action=AuditAction.OTHER_HALL_REFUSED)
+    assert (entry.hall, entry.actor, entry.detail) == (hall, intruder, f"staff of hall {west.pk}")
+
+
+def test_a_hall_that_does_not_exist_leaves_no_entry(hall):
+    client = Client()
+    client.force_login(make_staff(hall, "boss", role="supervisor"))
+
+    response = client.get("/h/nowhere/reports/")
+
+    assert response.status_code == 404
+    assert not AuditEntry.objects.filter(action=AuditAction.OTHER_HALL_REFUSED).exists()

@@ -1,12 +1,15 @@
 """Device tokens in the admin for a hall's supervisor, and the RQ dashboard for superusers only."""
 
+import io
 from html import unescape
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 
-from hall.models import ApiToken
+from hall.models import ApiToken, AuditAction, AuditEntry
 from tests.makers import make_hall, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +165,32 @@ def test_rq_dashboard_asks_anonymous_users_to_sign_in(client):
 def test_rq_dashboard_has_no_second_entry_in_the_admin(admin_client, supervisor):
     assert admin_client.get("/admin/django_rq/dashboard/").status_code == 404
     assert as_user(supervisor).get("/admin/django_rq/dashboard/").status_code == 404
+
+
+# The audit trail of API tokens (issue 17, item 4).
+
+
+def test_revoking_tokens_in_the_admin_is_audited_per_hall_and_in_the_admin_history(admin_client, tokens):
+    own, _own_key, other, _other_key = tokens
+
+    admin_client.post(TOKENS, {"action": "revoke", "_selected_action": [own.pk, other.pk]})
+
+    revoked = AuditEntry.objects.filter(action=AuditAction.TOKEN_REVOKED).order_by("hall__slug")
+    assert [(e.hall.slug, e.object_id, e.detail) for e in revoked] == [
+        ("north", str(own.pk), own.prefix),
+        ("south", str(other.pk), other.prefix),
+    ]
+    assert LogEntry.objects.filter(change_message="Revoked").count() == 2
+
+
+def test_issuing_a_token_in_the_admin_and_by_command_is_audited(admin_client, hall):
+    device = User.objects.create_user("kiosk-door")
+    make_staff(hall, "clerk")
+
+    admin_client.post(f"{TOKENS}add/", {"name": "door kiosk", "hall": hall.pk, "user": device.pk})
+    call_command("issue_token", "clerk", "--device", "window 1", stdout=io.StringIO(), stderr=io.StringIO())
+
+    issued = AuditEntry.objects.filter(action=AuditAction.TOKEN_ISSUED).order_by("pk")
+    names = [ApiToken.objects.get(pk=e.object_id).name for e in issued]
+    assert (names, {e.hall for e in issued}) == (["door kiosk", "window 1"], {hall})
+    assert issued[1].detail.endswith("by manage.py issue_token")

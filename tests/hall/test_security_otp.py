@@ -6,13 +6,14 @@ from base64 import b32decode
 from html import unescape
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hall.models import ApiToken
+from hall.models import ApiToken, AuditAction, AuditEntry
 from tests.makers import make_hall, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +295,47 @@ def test_sign_out_works_before_the_code(supervisor):
 
     assert (response.status_code, response["Location"]) == (302, "/")
     assert "_auth_user_id" not in client.session
+
+
+# The audit trail of the second factor (issue 17, item 4).
+
+
+def _audited(user) -> list[str]:
+    return list(AuditEntry.objects.filter(actor=user).order_by("pk").values_list("action", flat=True))
+
+
+def test_enrolment_and_a_wrong_code_are_audited(hall, supervisor):
+    client = browser()
+    signed_in = sign_in(client, "boss", reports(hall))
+    client.get(signed_in["Location"])
+    device = TOTPDevice.objects.get(user=supervisor)
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+
+    client.post("/accounts/code/set-up/", {"code": wrong, "next": reports(hall)})
+    device.throttle_reset()  # as when the wait after a wrong code has passed
+    client.post("/accounts/code/set-up/", {"code": code_for(device), "next": reports(hall)})
+
+    assert _audited(supervisor) == ["signed_in", "otp_failed", "otp_enrolled"]
+    assert set(AuditEntry.objects.filter(actor=supervisor).values_list("hall", flat=True)) == {hall.pk}
+
+
+def test_reset_of_two_step_sign_in_is_audited_and_in_the_admin_history(hall, supervisor, superuser):
+    enrolled(supervisor)
+    admin = browser()
+    admin.force_login(superuser)
+    TOTPDevice.objects.create(user=superuser, name="phone", confirmed=True)
+    admin_session = admin.session
+    admin_session["otp_device_id"] = TOTPDevice.objects.get(user=superuser).persistent_id
+    admin_session.save()
+
+    admin.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_second_factor", "_selected_action": [supervisor.pk]},
+    )
+
+    entry = AuditEntry.objects.get(action=AuditAction.OTP_RESET)
+    assert (entry.actor, entry.hall, entry.object_id) == (superuser, hall, str(supervisor.pk))
+    assert not TOTPDevice.objects.filter(user=supervisor).exists()
+    assert LogEntry.objects.filter(
+        object_id=str(supervisor.pk), change_message="Reset two-step sign-in"
+    ).exists()

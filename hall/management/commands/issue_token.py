@@ -4,7 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from hall.models import ApiToken, Hall, Staff
+from hall import audit
+from hall.models import ApiToken, AuditAction, Hall, Staff
 
 
 class Command(BaseCommand):
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             token, key = ApiToken.objects.issue(user=user, hall=scope, name=device or username)
         except ValidationError as error:
             raise CommandError(" ".join(str(m) for m in error.messages)) from None
+        detail = f"{token.prefix} by manage.py issue_token"
+        audit.record(action=AuditAction.TOKEN_ISSUED, hall=scope, obj=token, detail=detail)
         self.stderr.write(
             f"Token {token.prefix}… for {username} in {scope.slug} ({token.name}). "
             "Keep the key secret; it is not shown again. Revoke it in the admin."
