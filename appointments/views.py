@@ -27,6 +27,8 @@ from hall.privacy import hash_id_number, hash_phone, mask_id_number
 DRAFT = "booking_draft"
 VERIFIED_PHONE = "booking_verified_phone"
 CODE_NONCE = "booking_code_nonce"
+CODES_SENT = "booking_codes_sent"  # when this session asked for codes (timestamps), against SMS pumping
+CODES_PER_SESSION_HOUR = 5
 BOOKED = "booking_booked_slots"
 
 
@@ -152,13 +154,29 @@ def _needs_phone_code(request, draft: dict) -> bool:
 
 
 def _send_phone_code(request, service, draft: dict, args):
+    sent = _codes_sent_in_this_session(request)
+    if len(sent) >= CODES_PER_SESSION_HOUR:
+        messages.error(request, str(verification.TOO_MANY_FROM_HERE))
+        return redirect("appointments:verify", *args)
     try:
         request.session[CODE_NONCE] = verification.send_code(
-            hall=service.hall, phone=PhoneNumber.from_string(draft["phone"]), language=draft["language"]
+            hall=service.hall,
+            phone=PhoneNumber.from_string(draft["phone"]),
+            language=draft["language"],
+            ip=client_ip(request) or "unknown",
         )
     except ValueError as refusal:
         messages.error(request, str(refusal))
+    else:
+        request.session[CODES_SENT] = [*sent, timezone.now().timestamp()]
     return redirect("appointments:verify", *args)
+
+
+def _codes_sent_in_this_session(request) -> list[float]:
+    """When this browser session asked for codes in the last hour (any number): a session may not text
+    numbers of its choosing one after another (SMS pumping), whatever the address it comes from."""
+    hour_ago = timezone.now().timestamp() - 3600
+    return [at for at in request.session.get(CODES_SENT, []) if isinstance(at, float) and at > hour_ago]
 
 
 def _draft(request, slot: Slot) -> dict | None:
@@ -194,10 +212,10 @@ def verify(request, slug, code, date, slot_id):
             request.session[VERIFIED_PHONE] = draft["phone"]
             return redirect("appointments:confirm", *args)
         form.add_error("code", refusal)
+    phone = PhoneNumber.from_string(draft["phone"])
     context = {"hall": service.hall, "service": service, "slot": slot, "form": form, "args": args}
-    return render(
-        request, "appointments/verify.html", {**context, "phone": PhoneNumber.from_string(draft["phone"])}
-    )
+    context |= {"phone": phone, "next_send_at": verification.next_send_at(phone)}
+    return render(request, "appointments/verify.html", context)
 
 
 @require_http_methods(["GET", "POST"])

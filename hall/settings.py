@@ -93,6 +93,10 @@ PERMISSIONS_POLICY = env_str(
     "accelerometer=(), gyroscope=(), magnetometer=(), midi=(), display-capture=()",
 )
 
+# Text messages with booking codes one hall may send in a day (appointments/verification.py): a ceiling
+# against SMS pumping; the supervisor's dashboard warns at 80 %.
+SMS_CODES_PER_HALL_DAY = env_int("SMS_CODES_PER_HALL_DAY", 1000)
+
 # Seconds an availability read is kept (appointments/api.py): a release-time rush reloads the same day
 # hundreds of times a second. Off in development so that a booking shows at once.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 2 if PRODUCTION else 0)

@@ -72,10 +72,10 @@ def test_wrong_tries_are_counted_and_the_sixth_try_is_refused_even_when_right(ha
 def test_a_code_expires_after_ten_minutes(hall, monkeypatch):
     sent_at = timezone.now()
     at(sent_at, monkeypatch)
-    nonce, later = send(hall), send(hall)
+    nonce, later = send(hall), send(hall, phone=OTHER)
 
     at(sent_at + dt.timedelta(minutes=9, seconds=59), monkeypatch)
-    in_time = check(later, texted_code(later))
+    in_time = check(later, texted_code(later), phone=OTHER)
     at(sent_at + dt.timedelta(minutes=10, seconds=1), monkeypatch)
     too_late = check(nonce, texted_code(nonce))
 
@@ -90,10 +90,11 @@ def test_a_nonce_that_we_never_gave_is_refused_without_a_query(hall, nonce, djan
 
 def test_five_codes_an_hour_go_to_one_number(hall, monkeypatch):
     start = timezone.now()
-    at(start, monkeypatch)
-    for _ in range(5):
+    for minute in range(5):
+        at(start + dt.timedelta(minutes=minute), monkeypatch)
         send(hall)
 
+    at(start + dt.timedelta(minutes=5), monkeypatch)
     with pytest.raises(ValueError) as refused:
         send(hall)
     send(hall, phone=OTHER)  # another number has its own five
@@ -140,3 +141,55 @@ def test_the_right_code_sent_at_once_by_ten_clients_is_used_once():
 
     assert len(answers) == 10
     assert answers.count(None) == 1  # the other nine: refused
+
+
+# Against SMS pumping (issue 17, item 2): a resend delay, a limit per address, a daily budget per hall.
+
+
+def test_a_new_code_goes_to_a_number_only_a_minute_after_the_last(hall, monkeypatch):
+    start = timezone.now()
+    at(start, monkeypatch)
+    send(hall)
+
+    at(start + dt.timedelta(seconds=45), monkeypatch)
+    with pytest.raises(verification.CodeRefused) as refused:
+        send(hall)
+    waiting = verification.next_send_at(PHONE)
+    at(start + dt.timedelta(seconds=60), monkeypatch)
+    send(hall)
+
+    assert str(refused.value) == str(verification.TOO_SOON % {"seconds": 15})
+    assert waiting == start + dt.timedelta(seconds=60)
+    assert verification.next_send_at(OTHER) is None
+
+
+def test_one_address_asks_for_at_most_twenty_codes_an_hour_whatever_the_numbers(hall):
+    for n in range(verification.SENDS_PER_ADDRESS_HOUR):
+        verification.send_code(
+            hall=hall, phone=PhoneNumber.from_string(f"+86139{n:08d}"), language="en", ip="203.0.113.9"
+        )
+
+    with pytest.raises(verification.CodeRefused) as refused:
+        verification.send_code(hall=hall, phone=OTHER, language="en", ip="203.0.113.9")
+    verification.send_code(hall=hall, phone=OTHER, language="en", ip="203.0.113.10")
+
+    assert str(refused.value) == str(verification.TOO_MANY_FROM_HERE)
+    assert Notification.objects.filter(kind=Kind.VERIFICATION_CODE).count() == 21
+
+
+def test_the_halls_daily_budget_of_codes_stops_sending_and_warns_at_eighty_percent(hall, settings):
+    settings.SMS_CODES_PER_HALL_DAY = 5
+    now = timezone.now()
+    for n in range(3):
+        send(hall, phone=PhoneNumber.from_string(f"+86139{n:08d}"))
+    quiet = verification.budget_warning(hall, now)
+    send(hall, phone=PhoneNumber.from_string("+8613900000003"))
+    warned = verification.budget_warning(hall, now)
+    send(hall, phone=PhoneNumber.from_string("+8613900000004"))
+
+    with pytest.raises(verification.CodeRefused) as refused:
+        send(hall, phone=OTHER)
+
+    assert (quiet, warned) == (None, (4, 5))
+    assert str(refused.value) == str(verification.BUDGET_USED)
+    assert Notification.objects.filter(kind=Kind.VERIFICATION_CODE).count() == 5

@@ -18,6 +18,7 @@ from appointments.models import (
     BookingRules,
     BookingState,
     Channel,
+    PhoneCode,
     Slot,
     WaitlistEntry,
     WaitlistState,
@@ -472,6 +473,33 @@ def test_sms_code_gives_up_after_five_wrong_tries(client, service, day, settings
         '<li><a href="#id_code">The code has expired or was used up. Send a new code.</a></li>',
         response.content.decode(),
     )
+
+
+def test_one_browser_session_texts_at_most_five_numbers_an_hour(client, service, day, settings):
+    """SMS pumping through the web form: each post of the details page with a new number sends a code."""
+    settings.BOOKING_SMS_CODE = True
+    slot = slots(service, day)[0]
+    for n in range(6):
+        answer = enter_details(client, service, day, slot, phone=f"1390000{n:04d}")
+
+    page = client.get(answer.url).content.decode()
+    assert Notification.objects.filter(kind=Kind.VERIFICATION_CODE).count() == 5
+    assert "Too many codes were asked for from this connection." in page
+
+
+def test_the_code_page_says_when_a_new_code_may_be_asked_for(client, service, day, settings):
+    settings.BOOKING_SMS_CODE = True
+    slot = slots(service, day)[0]
+    details = enter_details(client, service, day, slot)
+
+    page = client.get(details.url).content.decode()
+    resent = client.post(details.url, {"resend": "1"}, follow=True).content.decode()
+
+    sent_at = PhoneCode.objects.get().created_at + dt.timedelta(seconds=60)
+    when = timezone.localtime(sent_at).strftime("%H:%M:%S")
+    assert f"You can ask for a new code from {when}." in page
+    assert "You can ask for a new one in" in resent
+    assert Notification.objects.filter(kind=Kind.VERIFICATION_CODE).count() == 1
 
 
 def staff_url(service):
