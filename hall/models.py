@@ -514,6 +514,7 @@ class AuditAction(models.TextChoices):
     COUNTER_CLOSED = "counter_closed", _("window closed")
     PHONE_REVEALED = "phone_revealed", _("full mobile number shown")
     REPORT_EXPORTED = "report_exported", _("report exported")
+    HOURS_EXTENDED = "hours_extended", _("closing time extended")
 
 
 class AuditEntry(models.Model):

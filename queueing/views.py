@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from appointments.models import Booking
 from appointments.services import CODE_ALPHABET
 from hall.models import Hall, Service
-from queueing import access, progress, services
+from queueing import access, hours, progress, services
 from queueing.forms import CheckInForm, GuideWalkInForm, WalkInForm
 from queueing.models import Ticket
 from queueing.services import Actor, QueueError
@@ -35,7 +35,25 @@ def _kiosk_hall(slug: str) -> Hall:
 
 
 def kiosk(request, slug):
-    return render(request, "queueing/kiosk.html", {"hall": _kiosk_hall(slug)})
+    hall = _kiosk_hall(slug)
+    return render(request, "queueing/kiosk.html", {"hall": hall, **door_context(hall)})
+
+
+def door_context(hall: Hall, stopped: bool = False) -> dict:
+    """Whether the hall issues walk-in tickets now; when it does not (closed, or `stopped` by a refusal),
+    when it opens next and where to book instead (queueing.hours)."""
+    at_door = hours.door(hall.schedule(), timezone.now())
+    if at_door.is_open and not stopped:
+        return {"door_closed": False}
+    opening = at_door.next_opening or hours.next_opening(hall.schedule(), at_door.closing or timezone.now())
+    booking_url = settings.SITE_URL + reverse("hall:home", args=[hall.slug])
+    return {
+        "door_closed": True,
+        "hall_closed": not at_door.is_open,
+        "next_opening": hours.when_text(opening, hall.tz) if opening else "",
+        "booking_url": booking_url,
+        "booking_qr": qr_svg(booking_url, title=_("QR code of the booking page")),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,9 +87,12 @@ def kiosk_walk_in(request, slug):
     if form.is_bound and form.is_valid() and (issued := _issue_walk_in(request, hall, form)):
         return issued
     services_offered = list(form.fields["service"].queryset)
-    return render(
-        request, "queueing/kiosk_walk_in.html", {"hall": hall, "form": form, "services": services_offered}
-    )
+    context = {"hall": hall, "form": form, "services": services_offered, **_door_after(hall, form)}
+    return render(request, "queueing/kiosk_walk_in.html", context)
+
+
+def _door_after(hall: Hall, form: WalkInForm) -> dict:
+    return door_context(hall, stopped=getattr(form, "stopped_by_hours", False))
 
 
 @login_required
@@ -82,7 +103,7 @@ def kiosk_guide(request, slug):
     form = GuideWalkInForm(posted(request), hall=hall)
     if form.is_bound and form.is_valid() and (issued := _issue_walk_in(request, hall, form)):
         return issued
-    return render(request, "queueing/kiosk_guide.html", {"hall": hall, "form": form})
+    return render(request, "queueing/kiosk_guide.html", {"hall": hall, "form": form, **_door_after(hall, form)})
 
 
 def _issue_walk_in(request, hall: Hall, form: WalkInForm):
@@ -96,6 +117,7 @@ def _issue_walk_in(request, hall: Hall, form: WalkInForm):
     except QueueError as refusal:
         if refusal.ticket is None:
             form.add_error("service", refusal.message)
+            form.stopped_by_hours = refusal.code in ("hall_closed", "last_ticket_passed")
             return None
         messages.info(request, refusal.message)  # the same person again: show the ticket to reprint
         ticket = refusal.ticket
