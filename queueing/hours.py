@@ -95,7 +95,8 @@ def last_ticket(closing: dt.datetime, cut_off_minutes: int, wait_minutes: int | 
 
 
 def when_text(instant: dt.datetime, tz: zoneinfo.ZoneInfo) -> str:
-    """A date and time as the hall's citizens read it: 2026年12月7日 星期一 08:30 (Dec. 7, 2026, Monday 08:30)."""
+    """A date and time as the hall's citizens read it, in the hall's zone: 2026年12月7日 星期一 08:30
+    (in English: Dec. 7, 2026 Monday 08:30)."""
     local = instant.astimezone(tz).replace(tzinfo=None)
     date = formats.date_format(local, "DATE_FORMAT")
     return f"{date} {formats.date_format(local, 'l')} {local:%H:%M}"
@@ -126,7 +127,9 @@ def walk_in_refusal(
     cut_off = rules.last_ticket_minutes if quota.last_ticket_minutes is None else quota.last_ticket_minutes
     wait = None
     if rules.stop_by_estimate:
-        ahead = Ticket.objects.today(hall, local_date(schedule, now)).waiting().filter(service=service).count()
+        ahead = (
+            Ticket.objects.today(hall, local_date(schedule, now)).waiting().filter(service=service).count()
+        )
         counters = Counter.objects.serving(service).filter(session__state=CounterState.OPEN).count()
         wait = forecast.estimated_wait_minutes(ahead, service.average_handling_minutes, counters)
     last = last_ticket(at_door.closing, cut_off, wait)

@@ -82,6 +82,7 @@ LIVE_EVENT_TYPES = {
     TicketState.NO_SHOW: events.TICKET_COMPLETED,
     TicketState.TRANSFERRED: events.TICKET_COMPLETED,
     TicketState.CANCELLED: events.TICKET_COMPLETED,
+    TicketState.REBOOKED: events.TICKET_COMPLETED,
 }
 
 
@@ -293,7 +294,9 @@ def issue_walk_in(
     quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
     with transaction.atomic():
         sequence = next_sequence(hall, service, today)  # serialises this service's issuing
-        refusal = hours.walk_in_refusal(hall=hall, service=service, now=now, rules=rules_for(hall), quota=quota)
+        refusal = hours.walk_in_refusal(
+            hall=hall, service=service, now=now, rules=rules_for(hall), quota=quota
+        )
         if refusal:
             raise QueueError(*refusal)
         walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)

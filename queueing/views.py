@@ -103,7 +103,9 @@ def kiosk_guide(request, slug):
     form = GuideWalkInForm(posted(request), hall=hall)
     if form.is_bound and form.is_valid() and (issued := _issue_walk_in(request, hall, form)):
         return issued
-    return render(request, "queueing/kiosk_guide.html", {"hall": hall, "form": form, **_door_after(hall, form)})
+    return render(
+        request, "queueing/kiosk_guide.html", {"hall": hall, "form": form, **_door_after(hall, form)}
+    )
 
 
 def _issue_walk_in(request, hall: Hall, form: WalkInForm):
