@@ -69,7 +69,10 @@ def test_walk_in_at_737_on_a_sunday_refused_with_mondays_opening(hall, service):
 
 def test_walk_in_before_opening_on_a_workday_refused(hall, service):
     assert refusal(hall, service, at(TUESDAY, 8, 29)).code == "hall_closed"
-    assert services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 8, 30)).number == "A001"
+    assert (
+        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 8, 30)).number
+        == "A001"
+    )
 
 
 def test_walk_in_at_closing_time_refused_with_next_mornings_opening(hall, service):
@@ -96,7 +99,10 @@ def test_service_cut_off_overrides_the_halls(hall, service):
     other = make_service(hall, code="certificate", prefix="B", name_en="Certificate")
     WalkInQuota.objects.create(service=service, last_ticket_minutes=60)
     assert refusal(hall, service, at(TUESDAY, 16, 30)).code == "last_ticket_passed"
-    assert services.issue_walk_in(hall=hall, service=other, actor=KIOSK, now=at(TUESDAY, 16, 30)).number == "B001"
+    assert (
+        services.issue_walk_in(hall=hall, service=other, actor=KIOSK, now=at(TUESDAY, 16, 30)).number
+        == "B001"
+    )
 
 
 def test_estimate_stops_walk_ins_before_the_cut_off(hall, service):
@@ -116,18 +122,26 @@ def test_estimate_rule_can_be_switched_off(hall, service):
     QueueRules.objects.create(hall=hall, stop_by_estimate=False)
     for minute in range(6):
         services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, minute))
-    assert services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, 30)).number == "A007"
+    assert (
+        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, 30)).number
+        == "A007"
+    )
 
 
 def test_extra_session_on_a_sunday_opens_the_door(hall, service):
     sunday = dt.date(2026, 12, 6)
     ExtraSession.objects.create(hall=hall, date=sunday, start=dt.time(9), end=dt.time(12), reason="周末值班")
-    assert services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(sunday, 9, 15)).number == "A001"
+    assert (
+        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(sunday, 9, 15)).number
+        == "A001"
+    )
     assert refusal(hall, service, at(sunday, 11, 45)).code == "last_ticket_passed"
 
 
 def test_touching_sessions_close_at_the_end_of_the_last(hall):
-    ExtraSession.objects.create(hall=hall, date=TUESDAY, start=dt.time(17, 30), end=dt.time(19), reason="延时")
+    ExtraSession.objects.create(
+        hall=hall, date=TUESDAY, start=dt.time(17, 30), end=dt.time(19), reason="延时"
+    )
     door = hours.door(hall.schedule(), at(TUESDAY, 17, 0))
     assert door.closing == at(TUESDAY, 19)
 
@@ -146,7 +160,11 @@ def closed_hall():
     """Closed today whatever the hour; open the day after tomorrow from 09:00."""
     hall = make_hall("closed")
     ExtraSession.objects.create(
-        hall=hall, date=timezone.localdate() + dt.timedelta(days=2), start=dt.time(9), end=dt.time(12), reason="x"
+        hall=hall,
+        date=timezone.localdate() + dt.timedelta(days=2),
+        start=dt.time(9),
+        end=dt.time(12),
+        reason="x",
     )
     return hall
 
@@ -157,7 +175,11 @@ def late_hall():
     hall = make_hall_open_today(slug="late")
     QueueRules.objects.filter(hall=hall).update(last_ticket_minutes=24 * 60)
     ExtraSession.objects.create(
-        hall=hall, date=timezone.localdate() + dt.timedelta(days=2), start=dt.time(9), end=dt.time(12), reason="x"
+        hall=hall,
+        date=timezone.localdate() + dt.timedelta(days=2),
+        start=dt.time(9),
+        end=dt.time(12),
+        reason="x",
     )
     return hall
 
@@ -200,7 +222,8 @@ def test_front_desk_guide_when_closed_issues_nothing(closed_hall):
     staff.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     staff.force_login(make_staff(closed_hall))
     page = staff.post(
-        reverse("queueing:kiosk_guide", args=[closed_hall.slug]), {"service": service.pk, "green_channel": "elderly"}
+        reverse("queueing:kiosk_guide", args=[closed_hall.slug]),
+        {"service": service.pk, "green_channel": "elderly"},
     )
     assertContains(page, "当前非办公时间")
     assert not Ticket.objects.exists()
@@ -221,12 +244,13 @@ def post_ticket(client, hall, key, service):
         json.dumps({"service": service.code}),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {key}",
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 
 def kiosk_key(hall):
-    return ApiToken.objects.issue(user=User.objects.create_user(f"kiosk-{hall.slug}"), hall=hall, name="kiosk")[1]
+    return ApiToken.objects.issue(
+        user=User.objects.create_user(f"kiosk-{hall.slug}"), hall=hall, name="kiosk"
+    )[1]
 
 
 def test_api_walk_in_when_closed_is_409_hall_closed(client, settings, closed_hall):
@@ -236,7 +260,10 @@ def test_api_walk_in_when_closed_is_409_hall_closed(client, settings, closed_hal
     assert answer.status_code == 409
     body = answer.json()
     assert body["error"] == "hall_closed"
-    assert body["message"].startswith("The hall is closed now. It opens again on")
+    assert (
+        body["message"]
+        == f"当前非办公时间。下次办公时间：{next_opening_text()}。您也可以在网上预约办理时间。"
+    )
     assert body["fields"] == {"service": body["message"]}
     assert not Ticket.objects.exists()
 
@@ -247,5 +274,6 @@ def test_api_walk_in_after_the_cut_off_is_409_last_ticket_passed(client, setting
     answer = post_ticket(client, late_hall, kiosk_key(late_hall), service)
     assert answer.status_code == 409
     assert answer.json()["error"] == "last_ticket_passed"
-    assert "No more walk-in tickets for this service now" in answer.json()["message"]
+    assert answer.json()["message"].startswith("本业务现已停止现场取号")
+    assert next_opening_text() in answer.json()["message"]
     assert not Ticket.objects.exists()
