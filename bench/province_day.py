@@ -90,8 +90,14 @@ def build_halls(halls: int, visitors: int, seed: int) -> list[dict]:
             BookingRules.objects.create(
                 hall=hall, held_back_percent=0, min_notice_minutes=0, release_time=dt.time(0)
             )
-            # The day is compressed: a booked visitor may check in at any time today.
-            QueueRules.objects.create(hall=hall, early_minutes=1440, late_minutes=1440)
+            # The day is compressed: a booked visitor may check in at any time today, a walk-in until closing.
+            QueueRules.objects.create(
+                hall=hall,
+                early_minutes=1440,
+                late_minutes=1440,
+                last_ticket_minutes=0,
+                stop_by_estimate=False,
+            )
             ExtraSession.objects.create(
                 hall=hall,
                 date=today,

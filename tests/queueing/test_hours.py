@@ -32,7 +32,8 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def chinese(instant: dt.datetime) -> str:
-    return f"{instant.year}年{instant.month}月{instant.day}日 星期{WEEKDAYS_ZH[instant.weekday()]} {instant:%H:%M}"
+    weekday = WEEKDAYS_ZH[instant.weekday()]
+    return f"{instant.year}年{instant.month}月{instant.day}日 星期{weekday} {instant:%H:%M}"
 
 
 @pytest.fixture
