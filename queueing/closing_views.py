@@ -4,12 +4,14 @@ closing an outcome, served after hours or a priority booking for the next open d
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hall import audit
+from hall.api import MAX_ID
 from queueing import access, closing
 from queueing.forms import AfterHoursForm, ExtendClosingForm, RebookForm
 from queueing.models import Ticket, TicketState
@@ -61,15 +63,13 @@ def extend_closing(request, slug):
 @require_POST
 def after_hours(request, slug):
     hall = access.get_hall_for_supervisor(request.user, slug)
-    waiting = Ticket.objects.today(hall, hall.local_date(timezone.now())).waiting()
+    waiting = list(Ticket.objects.today(hall, hall.local_date(timezone.now())).waiting())
     form = AfterHoursForm(request.POST, waiting=waiting)
     if not form.is_valid():
         messages.error(request, " ".join(form.non_field_errors()) or _("Choose the tickets again."))
         return redirect("queueing:closing", slug)
-    chosen = waiting if form.cleaned_data["all"] else form.cleaned_data["tickets"]
-    count = closing.serve_after_hours(
-        hall=hall, ticket_ids=[t.pk for t in chosen], user=request.user, now=timezone.now()
-    )
+    chosen = [t.pk for t in waiting] if form.cleaned_data["all"] else form.cleaned_data["tickets"]
+    count = closing.serve_after_hours(hall=hall, ticket_ids=chosen, user=request.user, now=timezone.now())
     messages.success(request, _("%(count)s tickets will be served after hours.") % {"count": count})
     return redirect("queueing:closing", slug)
 
@@ -78,6 +78,8 @@ def after_hours(request, slug):
 @require_POST
 def rebook(request, slug, ticket_id):
     hall = access.get_hall_for_supervisor(request.user, slug)
+    if ticket_id > MAX_ID:
+        raise Http404
     ticket = get_object_or_404(
         Ticket.objects.select_related("hall", "service", "booking"), pk=ticket_id, hall=hall
     )

@@ -189,16 +189,15 @@ class ExtendClosingForm(forms.Form):
 
 
 class AfterHoursForm(forms.Form):
-    """Waiting tickets to serve after hours: the ticked ones, or all of them."""
+    """Waiting tickets to serve after hours: the ticked ones, or all of them. The choices are the waiting
+    tickets themselves, so that a posted id is never looked up as such (a huge number overflows SQLite)."""
 
-    tickets = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
-    )
+    tickets = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
     all = forms.BooleanField(required=False)
 
     def __init__(self, *args, waiting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tickets"].queryset = waiting
+        self.fields["tickets"].choices = [(str(t.pk), t.number) for t in waiting]
 
     def clean(self):
         data = super().clean()
