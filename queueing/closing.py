@@ -47,9 +47,8 @@ class Closing:
 
 
 def closing_of(hall: Hall, now: dt.datetime) -> Closing:
-    schedule = hall.schedule()
     today = hall.local_date(now)
-    closing = hours.day_closing(schedule, today)
+    closing = hours.day_closing(hours.schedule_from(hall, today), today)
     waiting = list(
         Ticket.objects.today(hall, today).waiting().select_related("service", "booking").order_by("issued_at")
     )
@@ -57,9 +56,8 @@ def closing_of(hall: Hall, now: dt.datetime) -> Closing:
 
 
 def next_open_day(hall: Hall, today: dt.date) -> dt.date | None:
-    schedule = hall.schedule()
     end_of_day = dt.datetime.combine(today, dt.time.max, tzinfo=hall.tz)
-    opening = hours.next_opening(schedule, end_of_day)
+    opening = hours.next_opening(hours.schedule_from(hall, today), end_of_day)
     return opening.astimezone(hall.tz).date() if opening else None
 
 
@@ -68,7 +66,7 @@ def extend_closing(
 ) -> ExtraSession:
     """Keep the hall open today until `until`: one extra session, a notice on the board, an audit entry."""
     today = hall.local_date(now)
-    closing = hours.day_closing(hall.schedule(), today)
+    closing = hours.day_closing(hours.schedule_from(hall, today), today)
     if closing is None:
         raise ValidationError(NOT_OPEN_TODAY)
     old = closing.astimezone(hall.tz).time()

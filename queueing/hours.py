@@ -45,6 +45,17 @@ class Door:
         return self.closing is not None
 
 
+def schedule_from(hall: Hall, first: dt.date) -> calendar.Schedule:
+    """The hall's hours from `first` on: Hall.schedule without the closures and extra sessions of the past,
+    which a busy hall piles up and a ticket never needs."""
+    return calendar.Schedule(
+        timezone=hall.timezone,
+        weekly=[s.as_calendar() for s in hall.weekly_sessions.all()],
+        closures=[c.as_calendar() for c in hall.closures.filter(date__gte=first)],
+        extra=[e.as_calendar() for e in hall.extra_sessions.filter(date__gte=first)],
+    )
+
+
 def stretches(schedule: calendar.Schedule, date: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
     """The day's open time as aware (start, end) pairs in the hall's zone, touching sessions merged."""
     tz = zoneinfo.ZoneInfo(schedule.timezone)
@@ -120,7 +131,7 @@ def walk_in_refusal(
 ) -> tuple[str, str] | None:
     """(code, message) when a walk-in ticket for `service` may not be issued at `now`, else None. Call it
     while holding the service's day sequence, so that the estimate counts the tickets issued before."""
-    schedule = hall.schedule()
+    schedule = schedule_from(hall, hall.local_date(now))
     at_door = door(schedule, now)
     if not at_door.is_open:
         return "hall_closed", closed_message(at_door, hall.tz)

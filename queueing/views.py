@@ -42,10 +42,12 @@ def kiosk(request, slug):
 def door_context(hall: Hall, stopped: bool = False) -> dict:
     """Whether the hall issues walk-in tickets now; when it does not (closed, or `stopped` by a refusal),
     when it opens next and where to book instead (queueing.hours)."""
-    at_door = hours.door(hall.schedule(), timezone.now())
+    now = timezone.now()
+    schedule = hours.schedule_from(hall, hall.local_date(now))
+    at_door = hours.door(schedule, now)
     if at_door.is_open and not stopped:
         return {"door_closed": False}
-    opening = at_door.next_opening or hours.next_opening(hall.schedule(), at_door.closing or timezone.now())
+    opening = at_door.next_opening or hours.next_opening(schedule, at_door.closing or now)
     booking_url = settings.SITE_URL + reverse("hall:home", args=[hall.slug])
     return {
         "door_closed": True,
