@@ -416,6 +416,7 @@ def set_up(folder: Path | None = None, **env: str) -> Harness:
         harness.manage("collectstatic", "--no-input", "-v", "0")
         # The demo's accounts and passwords are refused in production; this private database is no hall.
         harness.manage("seed_demo", "--quiet", DEPLOYMENT="development")
+        harness.manage("shell", "-v", "0", "-c", OPEN_ALL_DAY)
         harness.token = harness.manage("issue_token", CLERK, "--device", "faults").strip()
         web.start()
         _find_slots(harness)
@@ -423,6 +424,20 @@ def set_up(folder: Path | None = None, **env: str) -> Harness:
         harness.stop()
         raise
     return harness
+
+
+# Walk-in tickets are issued only in hours and before the last-ticket time (queueing.hours): the faults run
+# at any hour, so the demo hall is open all of today and issues tickets until it closes.
+OPEN_ALL_DAY = f"""
+import datetime as dt
+from hall.models import ExtraSession, Hall
+from queueing.models import QueueRules
+hall = Hall.objects.get(slug="{HALL}")
+today = hall.local_date(dt.datetime.now(dt.timezone.utc))
+ExtraSession.objects.create(hall=hall, date=today, start=dt.time(0), end=dt.time(23, 59),
+    reason_zh_hans="故障演练", reason_en="Fault drill")
+QueueRules.objects.update_or_create(hall=hall, defaults=dict(last_ticket_minutes=0, stop_by_estimate=False))
+"""
 
 
 def _find_slots(harness: Harness) -> None:

@@ -87,7 +87,7 @@ def build_halls(halls: int, visitors: int, seed: int) -> list[dict]:
             )
             today = hall.local_date(now)
             tomorrow = today + dt.timedelta(days=1)
-            # The day is compressed: a booked visitor may check in at any time today.
+            # The day is compressed: a booked visitor may check in at any time today, a walk-in until closing.
             BookingRules.objects.create(
                 hall=hall,
                 held_back_percent=0,
@@ -95,7 +95,9 @@ def build_halls(halls: int, visitors: int, seed: int) -> list[dict]:
                 release_time=dt.time(0),
                 no_show_grace_minutes=1440,
             )
-            QueueRules.objects.create(hall=hall, early_minutes=1440)
+            QueueRules.objects.create(
+                hall=hall, early_minutes=1440, last_ticket_minutes=0, stop_by_estimate=False
+            )
             ExtraSession.objects.create(
                 hall=hall,
                 date=today,

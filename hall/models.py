@@ -544,6 +544,7 @@ class AuditAction(models.TextChoices):
     OTP_RESET = "otp_reset", _("two-step sign-in reset")
     OTP_FAILED = "otp_failed", _("wrong sign-in code")
     OTHER_HALL_REFUSED = "other_hall_refused", _("refused: another hall")
+    HOURS_EXTENDED = "hours_extended", _("closing time extended")
 
 
 class AuditEntry(models.Model):

@@ -50,6 +50,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("postal:staff_items", _("Postal items"), STAFF),
     Entry("reports:dashboard", _("Today's report"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:live", _("Live view"), (SUPERVISOR,), SUPERVISION, hall=True),
+    Entry("queueing:closing", _("Closing time"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:staffing", _("Staffing plan"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:ranking", _("Ranking"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:follow_ups", _("Ratings and follow-ups"), (SUPERVISOR,), SUPERVISION, hall=True),

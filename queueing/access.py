@@ -2,6 +2,7 @@
 own ownership check. Anything outside the staff member's own hall is a 404, never a 403: other halls'
 windows and tickets are not even confirmed to exist."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -79,3 +80,12 @@ def get_ticket_by_token(token: str, *, hall_slug: str | None = None) -> Ticket:
     if hall_slug is not None:
         tickets = tickets.filter(hall__slug=hall_slug)
     return get_object_or_404(tickets, token=token)
+
+
+def get_hall_for_supervisor(user, slug: str) -> Hall:
+    """The hall named by `slug`, for its supervisors: 404 for anyone else of another hall or no hall,
+    403 for its window staff (as reports.access does)."""
+    hall = get_hall_for_staff(user, slug)
+    if not get_staff(user).is_supervisor:
+        raise PermissionDenied
+    return hall

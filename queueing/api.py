@@ -56,6 +56,8 @@ ISSUE_ERROR_FIELDS = {
     "too_late": "booking_code",
     "quota_exhausted": "service",
     "duplicate_ticket": "service",
+    "hall_closed": "service",
+    "last_ticket_passed": "service",
 }
 # How many transfers the citizen's page follows; a real chain is two or three long.
 MAX_TRANSFERS = 20

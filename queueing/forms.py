@@ -173,3 +173,57 @@ class MissingMaterialsForm(forms.Form):
         if not self.errors and not data.get("missing") and not data.get("missing_note", "").strip():
             raise ValidationError(MISSING_REQUIRED)
         return data
+
+
+class ExtendClosingForm(forms.Form):
+    """延时服务: today's new closing time."""
+
+    until = forms.TimeField(
+        label=_("Keep the hall open today until"),
+        error_messages={
+            "required": _("Enter the new closing time, like 18:30."),
+            "invalid": _("Enter a time like 18:30."),
+        },
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+    )
+
+
+class AfterHoursForm(forms.Form):
+    """Waiting tickets to serve after hours: the ticked ones, or all of them. The choices are the waiting
+    tickets themselves, so that a posted id is never looked up as such (a huge number overflows SQLite)."""
+
+    tickets = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+    all = forms.BooleanField(required=False)
+
+    def __init__(self, *args, waiting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tickets"].choices = [(str(t.pk), t.number) for t in waiting]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("all") and not data.get("tickets"):
+            raise ValidationError(_("Tick the tickets to serve after hours, or choose all of them."))
+        return data
+
+
+class RebookForm(forms.Form):
+    """The citizen's details for a priority booking, needed when their ticket came without a booking."""
+
+    name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    phone = PhoneNumberField(
+        label=_("Mobile number"),
+        region="CN",
+        required=False,
+        error_messages={"invalid": PHONE_INVALID},
+        widget=RegionalPhoneNumberWidget(region="CN", attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        return validate_id_number(value, today=timezone.localdate()) if value.strip() else ""

@@ -26,6 +26,7 @@ from appointments.models import (
 )
 from hall.models import Service
 from notifications.models import Notification, State
+from queueing import hours_checks
 from queueing.models import AT_COUNTER_STATES, OPEN_STATES, DaySequence, Ticket, TicketEvent
 
 # A shown list stops here; the total is still counted.
@@ -244,6 +245,8 @@ CHECKS = {
     "history": history,
     "bookings_and_tickets": bookings_and_tickets,
     "waitlist_offers": waitlist_offers,
+    "walk_ins_within_hours": hours_checks.walk_ins_within_hours,
+    "waiting_after_closing": hours_checks.waiting_after_closing,
 }
 
 

@@ -26,6 +26,19 @@ class QueueRules(models.Model):
         _("unanswered calls before a no-show"), default=3, validators=[MinValueValidator(1)]
     )
     come_in_at = models.PositiveSmallIntegerField(_("ask to come in when this many are ahead"), default=5)
+    last_ticket_minutes = models.PositiveSmallIntegerField(
+        _("last walk-in ticket before closing (minutes)"),
+        default=30,
+        help_text=_("Walk-in tickets stop this long before the hall closes; a service may set its own."),
+    )
+    stop_by_estimate = models.BooleanField(
+        _("stop walk-in tickets by the estimate"),
+        default=True,
+        help_text=_(
+            "Also stop walk-in tickets of a service once the estimated wait says a new ticket would not be "
+            "called before closing."
+        ),
+    )
 
     class Meta:
         verbose_name = _("queue rules")
@@ -41,6 +54,12 @@ class WalkInQuota(models.Model):
     )
     per_day = models.PositiveIntegerField(_("walk-in tickets per day"), default=100)
     per_hour = models.PositiveIntegerField(_("walk-in tickets per hour"), default=30)
+    last_ticket_minutes = models.PositiveSmallIntegerField(
+        _("last walk-in ticket before closing (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the hall's setting."),
+    )
 
     class Meta:
         verbose_name = _("walk-in quota")
@@ -101,6 +120,7 @@ class TicketState(models.TextChoices):
     NO_SHOW = "no_show", _("no-show")
     TRANSFERRED = "transferred", _("transferred")
     CANCELLED = "cancelled", _("cancelled")
+    REBOOKED = "rebooked", _("booked for the next open day")
 
 
 OPEN_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.PARKED)
@@ -115,6 +135,13 @@ class TicketKind(models.TextChoices):
 class Outcome(models.TextChoices):
     DONE = "done", _("done")
     MATERIALS_MISSING = "materials_missing", _("materials missing")
+
+
+class ClosingOutcome(models.TextChoices):
+    """What the supervisor decided for a ticket still waiting when the hall closed."""
+
+    AFTER_HOURS = "after_hours", _("served after hours")
+    REBOOKED = "rebooked", _("priority booking for the next open day")
 
 
 class TicketQuerySet(models.QuerySet):
@@ -197,6 +224,17 @@ class Ticket(models.Model):
     # Set when a ticket with several matters goes back into the queue for its next one (or is transferred in
     # place): it then waits at the head of that queue, like a transferred ticket, keeping its number.
     requeued_at = models.DateTimeField(_("back in the queue"), null=True, blank=True)
+    closing_outcome = models.CharField(
+        _("outcome at closing"), max_length=12, choices=ClosingOutcome.choices, blank=True
+    )
+    rebooking = models.ForeignKey(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("priority booking"),
+    )
 
     objects = TicketQuerySet.as_manager()
 

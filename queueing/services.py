@@ -17,7 +17,7 @@ from hall.models import Counter, Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
 from notifications import services as notify
 from notifications.models import Kind
-from queueing import events, order, spacing
+from queueing import events, hours, order, spacing
 from queueing.models import (
     DaySequence,
     MatterState,
@@ -83,6 +83,7 @@ LIVE_EVENT_TYPES = {
     TicketState.NO_SHOW: events.TICKET_COMPLETED,
     TicketState.TRANSFERRED: events.TICKET_COMPLETED,
     TicketState.CANCELLED: events.TICKET_COMPLETED,
+    TicketState.REBOOKED: events.TICKET_COMPLETED,
 }
 
 
@@ -282,7 +283,9 @@ def issue_walk_in(
     phone=None,
     language: str = "zh-hans",
 ) -> Ticket:
-    """A walk-in ticket within the service's daily and hourly quotas; one open ticket a person."""
+    """A walk-in ticket while the hall is open and before the service's last-ticket time (queueing.hours),
+    within the service's daily and hourly quotas; one open ticket a person. Every way of issuing one (the
+    kiosk, 导办 at the door, the API) comes through here."""
     now = now or timezone.now()
     if service.hall_id != hall.pk or not service.active:
         raise QueueError("not_found", SERVICE_CLOSED)
@@ -295,6 +298,11 @@ def issue_walk_in(
     quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
     with transaction.atomic():
         sequence = next_sequence(hall, service, today)  # serialises this service's issuing
+        refusal = hours.walk_in_refusal(
+            hall=hall, service=service, now=now, rules=rules_for(hall), quota=quota
+        )
+        if refusal:
+            raise QueueError(*refusal)
         walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
         if walk_ins.count() >= quota.per_day:
             raise QueueError("quota_exhausted", QUOTA_EXHAUSTED)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from queueing import console_views, display_views, register_views, views
+from queueing import closing_views, console_views, display_views, register_views, views
 
 app_name = "queueing"
 urlpatterns = [
@@ -17,6 +17,11 @@ urlpatterns = [
     path("h/<slug:slug>/register/", register_views.register_page, name="register"),
     path("t/<str:token>/", display_views.ticket, name="ticket"),
     path("t/<str:token>/print/", views.ticket_print, name="ticket_print"),
+    path("h/<slug:slug>/closing/", closing_views.closing_page, name="closing"),
+    path("h/<slug:slug>/closing/extend/", closing_views.extend_closing, name="extend_closing"),
+    path("h/<slug:slug>/closing/after-hours/", closing_views.after_hours, name="closing_after_hours"),
+    path("h/<slug:slug>/closing/rebook/", closing_views.rebook_all, name="closing_rebook_all"),
+    path("h/<slug:slug>/closing/t/<int:ticket_id>/rebook/", closing_views.rebook, name="closing_rebook"),
     path("console/", console_views.console, name="console"),
     path("console/<int:counter_id>/", console_views.counter_page, name="counter"),
     path("console/<int:counter_id>/open/", console_views.open_counter, name="open_counter"),

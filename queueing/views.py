@@ -20,7 +20,7 @@ from appointments.models import Booking
 from appointments.services import CODE_ALPHABET
 from hall import audit, devices, screens
 from hall.models import Device, DeviceKind, Hall, Service
-from queueing import access, progress, services
+from queueing import access, hours, progress, services
 from queueing.forms import CheckInForm, GuideWalkInForm, WalkInForm
 from queueing.models import Ticket
 from queueing.services import Actor, QueueError
@@ -60,7 +60,26 @@ def kiosk(request, slug):
     hall = _kiosk_hall(slug)
     if screens.device_for(request, hall, KIOSK) is None:
         return screens.not_set_up(request, hall, KIOSK)
-    return _kiosk_page(request, hall, "queueing/kiosk.html", {})
+    return _kiosk_page(request, hall, "queueing/kiosk.html", door_context(hall))
+
+
+def door_context(hall: Hall, stopped: bool = False) -> dict:
+    """Whether the hall issues walk-in tickets now; when it does not (closed, or `stopped` by a refusal),
+    when it opens next and where to book instead (queueing.hours)."""
+    now = timezone.now()
+    schedule = hours.schedule_from(hall, hall.local_date(now))
+    at_door = hours.door(schedule, now)
+    if at_door.is_open and not stopped:
+        return {"door_closed": False}
+    opening = at_door.next_opening or hours.next_opening(schedule, at_door.closing or now)
+    booking_url = settings.SITE_URL + reverse("hall:home", args=[hall.slug])
+    return {
+        "door_closed": True,
+        "hall_closed": not at_door.is_open,
+        "next_opening": hours.when_text(opening, hall.tz) if opening else "",
+        "booking_url": booking_url,
+        "booking_qr": qr_svg(booking_url, title=_("QR code of the booking page")),
+    }
 
 
 def _kiosk_refusal(device: Device):
@@ -125,8 +144,12 @@ def kiosk_walk_in(request, slug):
         elif issued := _issue_walk_in(request, hall, form):
             return issued
     services_offered = list(form.fields["service"].queryset)
-    context = {"form": form, "services": services_offered}
+    context = {"form": form, "services": services_offered, **_door_after(hall, form)}
     return _kiosk_page(request, hall, "queueing/kiosk_walk_in.html", context)
+
+
+def _door_after(hall: Hall, form: WalkInForm) -> dict:
+    return door_context(hall, stopped=getattr(form, "stopped_by_hours", False))
 
 
 @require_POST
@@ -148,7 +171,9 @@ def kiosk_guide(request, slug):
     form = GuideWalkInForm(posted(request), hall=hall)
     if form.is_bound and form.is_valid() and (issued := _issue_walk_in(request, hall, form)):
         return issued
-    return render(request, "queueing/kiosk_guide.html", {"hall": hall, "form": form})
+    return render(
+        request, "queueing/kiosk_guide.html", {"hall": hall, "form": form, **_door_after(hall, form)}
+    )
 
 
 def _issue_walk_in(request, hall: Hall, form: WalkInForm):
@@ -162,6 +187,7 @@ def _issue_walk_in(request, hall: Hall, form: WalkInForm):
     except QueueError as refusal:
         if refusal.ticket is None:
             form.add_error("service", refusal.message)
+            form.stopped_by_hours = refusal.code in ("hall_closed", "last_ticket_passed")
             return None
         messages.info(request, refusal.message)  # the same person again: show the ticket to reprint
         ticket = refusal.ticket

@@ -57,6 +57,8 @@ class StatsOut(Schema):
     appointments: int
     walk_ins: int
     green_channel: int
+    after_hours: int
+    rebooked: int
     materials_missing: int
     by_service: list[GroupOut]
     by_counter: list[GroupOut]
@@ -109,6 +111,8 @@ def stats_out(result: report.Report) -> dict:
         "appointments": result.appointments,
         "walk_ins": result.walk_ins,
         "green_channel": result.green_channel,
+        "after_hours": result.after_hours,
+        "rebooked": result.rebooked,
         "materials_missing": total.materials_missing,
         "by_service": [group_out(r) for r in result.by_service],
         "by_counter": [group_out(r) for r in result.by_counter],

@@ -27,7 +27,16 @@ from django.db.models.functions import Coalesce, ExtractHour
 
 from appointments.models import Booking, BookingState, Slot
 from hall.models import Hall
-from queueing.models import MatterState, Outcome, Ticket, TicketEvent, TicketKind, TicketMatter, TicketState
+from queueing.models import (
+    ClosingOutcome,
+    MatterState,
+    Outcome,
+    Ticket,
+    TicketEvent,
+    TicketKind,
+    TicketMatter,
+    TicketState,
+)
 from reports import stats
 from reports.models import Rating, ReportSettings, Score
 
@@ -256,6 +265,8 @@ class Report:
     walk_ins: int = 0
     green_channel: int = 0
     tickets_cancelled: int = 0
+    after_hours: int = 0  # waiting at closing, served after hours (延时服务)
+    rebooked: int = 0  # waiting at closing, given a priority booking for the next open day
     no_show_bookings: int = 0
     cancelled: int = 0
     by_service: list[Row] = field(default_factory=list)
@@ -363,6 +374,7 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
     for t, wait, handling in report.measured:
         total.add(t, wait, handling)
         report.tickets_cancelled += t.state == TicketState.CANCELLED
+        report.rebooked += t.state == TicketState.REBOOKED and not t.further
         if t.transferred_from_id is None and not t.further:
             total.issued += 1
             report.appointments += t.kind == TicketKind.APPOINTMENT
@@ -375,6 +387,9 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
         no_show=Count("id", filter=never_came),
     )
     report.cancelled, report.no_show_bookings = bookings["cancelled"], bookings["no_show"]
+    report.after_hours = Ticket.objects.filter(
+        hall=hall, date__gte=first, date__lte=last, closing_outcome=ClosingOutcome.AFTER_HOURS
+    ).count()
     for score in Rating.objects.for_period(hall, first, last).values_list("score", flat=True):
         total.ratings.add(score)
     report.tickets = tickets

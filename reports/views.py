@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hall import audit, calendar
 from hall.models import AuditAction, Device, HolidaySchedule
+from queueing import closing
+from queueing.forms import ExtendClosingForm
 from reports import charts, exports, live, plan, report
 from reports.access import get_hall_for_supervisor
 from reports.periods import PeriodError, parse_period
@@ -146,6 +148,14 @@ def staffing(request, slug):
 @login_required
 def live_view(request, slug):
     hall = get_hall_for_supervisor(request.user, slug)
-    view = live.live_view(hall, timezone.now())
-    context = {"hall": hall, "nav": "live", "live": view, "refresh": LIVE_REFRESH_SECONDS}
+    now = timezone.now()
+    view = live.live_view(hall, now)
+    context = {
+        "hall": hall,
+        "nav": "live",
+        "live": view,
+        "refresh": LIVE_REFRESH_SECONDS,
+        "closing": closing.closing_of(hall, now),
+        "extend_form": ExtendClosingForm(),
+    }
     return render(request, "reports/live.html", context)

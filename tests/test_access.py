@@ -444,6 +444,17 @@ RULES: dict[str, Rule] = {
     "reports:export_xlsx": Rule(url("reports:export_xlsx", slug), SUPERVISOR),
     "reports:staffing": Rule(url("reports:staffing", slug), SUPERVISOR),
     "reports:live": Rule(url("reports:live", slug), SUPERVISOR),
+    "queueing:closing": Rule(url("queueing:closing", slug), SUPERVISOR),
+    "queueing:extend_closing": Rule(
+        url("queueing:extend_closing", slug), SUPERVISOR, method="POST", data=lambda w, p: {"until": "23:59"}
+    ),
+    "queueing:closing_after_hours": Rule(
+        url("queueing:closing_after_hours", slug), SUPERVISOR, method="POST", data=lambda w, p: {"all": "on"}
+    ),
+    "queueing:closing_rebook_all": Rule(url("queueing:closing_rebook_all", slug), SUPERVISOR, method="POST"),
+    "queueing:closing_rebook": Rule(
+        url("queueing:closing_rebook", slug, lambda w, p: w.ticket.pk), SUPERVISOR, method="POST"
+    ),
     "reports:ranking": Rule(url("reports:ranking", slug), SUPERVISOR),
     "reports:comments": Rule(url("reports:comments", slug), SUPERVISOR),
     "reports:moderate": Rule(

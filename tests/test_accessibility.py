@@ -14,9 +14,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from hall.models import DeviceKind
+from hall.models import Closure, DeviceKind, ExtraSession
 from notifications.models import Kind, Notification
 from tests.conftest import IN_CI
 from tests.makers import make_id_number, pair_browser
@@ -246,9 +247,15 @@ def test_kiosk_pages_have_no_serious_violations(page, live_server, axe_source, w
     in_language(page, live_server, language)
     audit.visit(reverse("queueing:kiosk_guide", args=[w.hall.slug]), "kiosk: staff guide")
     expect(page.locator("html")).to_have_attribute("lang", language)
+    ExtraSession.objects.filter(hall=w.hall).delete()  # closed all of today
+    Closure.objects.create(hall=w.hall, date=timezone.localdate(), reason="闭厅")
+    audit.visit(reverse("queueing:kiosk", args=[w.hall.slug]), "kiosk: start, hall closed")
+    expect(page.locator(".kiosk-closed")).to_be_visible()
+    audit.visit(reverse("queueing:kiosk_walk_in", args=[w.hall.slug]), "kiosk: walk in, hall closed")
+    expect(page.locator(".kiosk-closed")).to_be_visible()
 
     audit.assert_clean()
-    assert len(audit.pages) == 10
+    assert len(audit.pages) == 12
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -293,6 +300,7 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
         ("reports:dashboard", "reports: dashboard"),
         ("reports:staffing", "reports: staffing"),
         ("reports:live", "reports: live"),
+        ("queueing:closing", "closing time"),
         ("reports:ranking", "reports: ranking"),
         ("reports:comments", "reports: comments"),
         ("reports:follow_ups", "reports: follow-ups"),
@@ -319,4 +327,4 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
     audit.visit(reverse("otp_enrol"), "second factor: set up")
 
     audit.assert_clean()
-    assert len(audit.pages) == 39
+    assert len(audit.pages) == 40

@@ -483,6 +483,34 @@ FORMS = [
         lambda w: {},
     ),
     Target(
+        "queueing:extend_closing",
+        "supervisor",
+        lambda w: reverse("queueing:extend_closing", args=[w.hall.slug]),
+        lambda w: {"until": "23:59"},
+    ),
+    Target(
+        "queueing:closing_after_hours",
+        "supervisor",
+        lambda w: reverse("queueing:closing_after_hours", args=[w.hall.slug]),
+        lambda w: {"tickets": str(w.waiting.pk), "all": ""},
+    ),
+    Target(
+        "queueing:closing_rebook",
+        "supervisor",
+        lambda w: reverse("queueing:closing_rebook", args=[w.hall.slug, w.waiting.pk]),
+        lambda w: {
+            f"t{w.waiting.pk}-name": "李四",
+            f"t{w.waiting.pk}-phone": "13900000007",
+            f"t{w.waiting.pk}-id_number": make_id_number(7),
+        },
+    ),
+    Target(
+        "queueing:closing_rebook_all",
+        "supervisor",
+        lambda w: reverse("queueing:closing_rebook_all", args=[w.hall.slug]),
+        lambda w: {},
+    ),
+    Target(
         "hall:toggle_large_text",
         "citizen",
         lambda w: reverse("hall:toggle_large_text"),

@@ -97,7 +97,7 @@ def test_command_on_sound_data_says_all_hold(day, capsys):
 
     assert capsys.readouterr().out == (
         "All invariants hold (slot_counters, slot_capacity, ticket_numbers, counters, notifications, "
-        "history, bookings_and_tickets, waitlist_offers).\n"
+        "history, bookings_and_tickets, waitlist_offers, walk_ins_within_hours, waiting_after_closing).\n"
     )
 
 

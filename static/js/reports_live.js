@@ -31,6 +31,14 @@
     button.setAttribute("aria-pressed", paused ? "true" : "false");
     button.textContent = paused ? button.getAttribute("data-resume-label") : pauseLabel;
   });
+  // Starting to fill in a form on the page (extending today's hours) pauses the reload, which would lose
+  // what was typed; the button then offers to resume.
+  document.addEventListener("focusin", function (event) {
+    var inForm = event.target.closest && event.target.closest("form");
+    if (timer !== null && inForm && !inForm.contains(button)) {
+      button.click();
+    }
+  });
   button.hidden = false;
   start();
 })();

@@ -8,12 +8,16 @@ from django.utils import timezone
 from appointments import services as booking_services
 from appointments.models import Slot
 from hall.models import ExtraSession
+from queueing.models import QueueRules
 from tests.makers import make_hall, make_id_number
 
 
 def make_hall_open_today(**fields):
-    """A hall open all of today, whatever the weekday or holiday."""
+    """A hall open all of today, whatever the weekday or holiday, that issues walk-in tickets until it
+    closes (no last-ticket cut-off, no stop by the estimate), so that pages on the real clock issue them
+    at any hour of the day but the last minute."""
     hall = make_hall(**fields)
+    QueueRules.objects.create(hall=hall, last_ticket_minutes=0, stop_by_estimate=False)
     ExtraSession.objects.create(
         hall=hall,
         date=timezone.localdate(),

@@ -17,7 +17,8 @@ from django.db import connection, transaction
 
 from queueing import events, live
 from queueing import services as queue_services
-from tests.makers import make_hall, make_service
+from tests.makers import make_service
+from tests.queueing.helpers import make_hall_open_today
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,7 +121,7 @@ def servers():
 @pytest.mark.requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_event_made_in_one_process_reaches_stream_of_another(servers):
-    hall = make_hall()
+    hall = make_hall_open_today()
     service = make_service(hall)
     listener = Listener(servers[1].port, hall.slug)
     assert listener.wait_for(lambda e: e[1] == "snapshot")
@@ -134,7 +135,7 @@ def test_event_made_in_one_process_reaches_stream_of_another(servers):
 @pytest.mark.requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_reconnect_with_last_event_id_misses_nothing(servers):
-    hall = make_hall()
+    hall = make_hall_open_today()
     service = make_service(hall)
     first = Listener(servers[0].port, hall.slug)
     assert first.wait_for(lambda e: e[1] == "snapshot")
@@ -161,7 +162,7 @@ def test_reconnect_with_last_event_id_misses_nothing(servers):
 def test_restarted_server_streams_again_with_a_snapshot_then_events(servers):
     """What a board's EventSource does after a restart: reconnect (retry 1 s) and get a snapshot, then the
     events after it. How fast is measured in bench/sse_clients.py, not asserted here."""
-    hall = make_hall()
+    hall = make_hall_open_today()
     service = make_service(hall)
     port = servers[0].port
     listener = Listener(port, hall.slug)
@@ -180,7 +181,7 @@ def test_restarted_server_streams_again_with_a_snapshot_then_events(servers):
 
 @pytest.mark.django_db(transaction=True)
 def test_publish_only_after_commit():
-    hall = make_hall()
+    hall = make_hall_open_today()
     service = make_service(hall)
 
     with pytest.raises(RuntimeError), transaction.atomic():

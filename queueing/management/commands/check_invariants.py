@@ -7,8 +7,9 @@ from queueing import invariants
 
 class Command(BaseCommand):
     help = (
-        "Check slot counters, capacity, ticket numbering, counters, stuck messages, recorded history and "
-        "waiting-list offers. Exits non-zero and lists what is wrong when anything is."
+        "Check slot counters, capacity, ticket numbering, counters, stuck messages, recorded history, "
+        "waiting-list offers, walk-ins issued in hours, tickets left waiting after closing. "
+        "Exits non-zero and lists what is wrong when anything is."
     )
 
     def add_arguments(self, parser):
