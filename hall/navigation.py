@@ -69,13 +69,7 @@ ENTRIES: tuple[Entry, ...] = (
         SETTINGS,
         perm="hall.change_closure",
     ),
-    Entry(
-        "admin:hall_holidayschedule_changelist",
-        _("Holiday schedules"),
-        (SUPERVISOR, ADMIN),
-        SETTINGS,
-        perm="hall.view_holidayschedule",
-    ),
+    Entry("hall:holiday_schedules", _("Holiday schedules"), (SUPERVISOR, ADMIN), SETTINGS),
     Entry("admin:index", _("Administration"), (SUPERVISOR, ADMIN), SETTINGS),
     Entry("django_rq:home", _("Background jobs"), (ADMIN,), SETTINGS),
 )

@@ -16,6 +16,7 @@ hall_patterns = (
         path("h/<slug:slug>/", views.home, name="home"),
         path("h/<slug:slug>/services/", views.service_list, name="service_list"),
         path("h/<slug:slug>/services/<slug:code>/", views.service_detail, name="service_detail"),
+        path("staff/holidays/", views.holiday_schedules, name="holiday_schedules"),
         path("staff/holidays/<int:year>/", views.holiday_schedule, name="holiday_schedule"),
         path("prefs/large-text/", views.toggle_large_text, name="toggle_large_text"),
         path("h/<slug:slug>/screen/<slug:kind>/pairing/", screens.pairing_status, name="screen_pairing"),

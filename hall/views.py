@@ -83,6 +83,20 @@ def require_holiday_editor(user) -> Hall | None:
 
 
 @login_required
+def holiday_schedules(request):
+    """The years a supervisor or administrator may enter (this year and the next two): which are entered,
+    which the holiday library knows, and which are provisional."""
+    hall = require_holiday_editor(request.user)
+    this_year = timezone.localdate().year
+    entered = set(HolidaySchedule.objects.values_list("year", flat=True))
+    years = [
+        {"year": year, "entered": year in entered, "library_knows": calendar.library_knows(year)}
+        for year in range(max(FIRST_HOLIDAY_YEAR, this_year), this_year + 3)
+    ]
+    return render(request, "hall/holiday_schedules.html", {"hall": hall, "years": years})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def holiday_schedule(request, year):
     hall = require_holiday_editor(request.user)

@@ -371,6 +371,7 @@ RULES: dict[str, Rule] = {
     "hall:service_detail": Rule(url("hall:service_detail", slug, service_code), PUBLIC),
     "hall:toggle_large_text": Rule(url("hall:toggle_large_text"), PUBLIC, method="POST"),
     "hall:holiday_schedule": Rule(url("hall:holiday_schedule", 2027), NATIONAL),
+    "hall:holiday_schedules": Rule(url("hall:holiday_schedules"), NATIONAL),
     "set_language": Rule(url("set_language"), PUBLIC, method="POST", data=lambda w, p: {"language": "en"}),
     "login": Rule(url("login"), SIGN_IN),
     "logout": Rule(url("logout"), SIGN_IN, method="POST"),

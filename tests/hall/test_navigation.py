@@ -126,6 +126,7 @@ def test_clerks_header_lists_window_pages_name_hall_and_sign_out(hall, clerk):
         reverse("consultations:mine", args=[hall.slug]),
         reverse("appointments:staff_book"),
         reverse("queueing:kiosk_guide", args=[hall.slug]),
+        reverse("queueing:register", args=[hall.slug]),
         reverse("homevisits:list", args=[hall.slug]),
         reverse("postal:staff_items"),
     ]
