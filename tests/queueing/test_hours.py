@@ -17,7 +17,7 @@ from hall.models import ApiToken, ExtraSession
 from queueing import calls, hours, services
 from queueing.models import QueueRules, Ticket, WalkInQuota
 from queueing.services import Actor, QueueError
-from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
+from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours, pair_client
 from tests.queueing.helpers import make_hall_open_today
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +192,7 @@ def next_opening_text() -> str:
 
 def test_kiosk_when_closed_offers_no_ticket_but_the_next_opening_and_booking_link(client, closed_hall):
     make_service(closed_hall)
+    pair_client(client, closed_hall)
     page = client.get(reverse("queueing:kiosk", args=[closed_hall.slug]))
     assertContains(page, "当前非办公时间")
     assertContains(page, next_opening_text())
@@ -201,6 +202,7 @@ def test_kiosk_when_closed_offers_no_ticket_but_the_next_opening_and_booking_lin
 
 def test_kiosk_walk_in_post_when_closed_issues_nothing(client, closed_hall):
     service = make_service(closed_hall)
+    pair_client(client, closed_hall)
     url = reverse("queueing:kiosk_walk_in", args=[closed_hall.slug])
     page = client.post(url, {"service": service.pk})
     assert page.status_code == 200
@@ -210,6 +212,7 @@ def test_kiosk_walk_in_post_when_closed_issues_nothing(client, closed_hall):
 
 def test_kiosk_walk_in_after_the_cut_off_issues_nothing(client, late_hall):
     service = make_service(late_hall)
+    pair_client(client, late_hall)
     page = client.post(reverse("queueing:kiosk_walk_in", args=[late_hall.slug]), {"service": service.pk})
     assertContains(page, "最后取号时间")
     assertContains(page, next_opening_text(), count=2)
