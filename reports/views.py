@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from appointments import verification
 from hall import audit, calendar
 from hall.models import AuditAction, Device, HolidaySchedule
 from queueing import closing
@@ -95,6 +96,7 @@ def dashboard(request, slug):
         "day_before": first - dt.timedelta(days=1),
         "day_after": first + dt.timedelta(days=1),
         "printer_trouble": Device.objects.with_printer_trouble().filter(hall=hall),
+        "code_budget": verification.budget_warning(hall, timezone.now()),
         "holidays_due": calendar.schedule_warning_due(
             hall.local_date(timezone.now()), HolidaySchedule.entered()
         ),

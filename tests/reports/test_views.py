@@ -232,3 +232,22 @@ def test_page_queries_do_not_grow_with_services_counters_and_staff(client, page)
     three = _queries(client, 3, page)
 
     assert one == three
+
+
+def test_dashboard_warns_when_the_days_codes_run_low(client, day, settings):
+    from phonenumber_field.phonenumber import PhoneNumber
+
+    from appointments import verification
+
+    settings.SMS_CODES_PER_HALL_DAY = 5
+    client.force_login(day.supervisor)
+    url = f"/h/{day.hall.slug}/reports/"
+    for n in range(3):
+        verification.send_code(hall=day.hall, phone=PhoneNumber.from_string(f"+86139{n:08d}"), language="en")
+    quiet = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    verification.send_code(hall=day.hall, phone=PhoneNumber.from_string("+8613900000009"), language="en")
+
+    warned = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "data-code-budget" not in quiet
+    assert "4 of today's 5 text messages with booking codes are used." in warned
