@@ -28,7 +28,6 @@
     } else {
       start();
     }
-    button.setAttribute("aria-pressed", paused ? "true" : "false");
     button.textContent = paused ? button.getAttribute("data-resume-label") : pauseLabel;
   });
   button.hidden = false;

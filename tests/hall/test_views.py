@@ -100,6 +100,17 @@ def test_large_text_toggle_sets_cookie_and_class(client, hall):
     assert 'class="large-text"' in page
 
 
+@pytest.mark.parametrize(("on", "pressed"), [(False, "false"), (True, "true")])
+def test_large_text_toggle_keeps_its_label_and_says_whether_it_is_pressed(client, hall, on, pressed):
+    if on:
+        client.post(reverse("hall:toggle_large_text"), {"next": "/"})
+
+    page = client.get(reverse("hall:home", args=[hall.slug]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert f'aria-pressed="{pressed}">大字版</button>' in page
+    assert "标准版" not in page  # not "标准版, pressed": one label, one state
+
+
 def test_large_text_toggle_refuses_foreign_redirect(client):
     response = client.post(reverse("hall:toggle_large_text"), {"next": "https://evil.example/"})
 
