@@ -128,3 +128,16 @@ def test_staff_login_page_signs_clerk_in(client, hall):
 
     assert "The user name or password is not right." in wrong.content.decode()
     assert (right.status_code, right.url) == (302, "/")
+
+
+def test_favicon_is_served_where_browsers_ask_and_linked_from_pages(client, hall):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    home = client.get(reverse("hall:home", args=[hall.slug])).content.decode()
+
+    assert response.status_code == 302
+    assert response.url == "/static/favicon.ico"
+    assert 'rel="icon" href="/static/favicon.ico"' in home
+    with open(finders.find("favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file
