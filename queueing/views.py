@@ -42,24 +42,35 @@ def kiosk(request, slug):
 def kiosk_check_in(request, slug):
     hall = _kiosk_hall(slug)
     form = CheckInForm(posted(request))
-    late_service = None
+    late_service = another_day = None
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["code"]
         try:
             ticket = services.check_in(hall=hall, code=code, actor=kiosk_actor(request))
         except QueueError as refusal:
-            form.add_error("code", refusal.message)
-            if refusal.code == "too_late":
+            if refusal.code == "not_today":
+                another_day = refusal.message  # nothing was filled in wrong: the day is not today
+            else:
+                form.add_error("code", refusal.message)
+            if refusal.code in ("too_late", "not_today"):
                 late_service = _booked_service(hall, code)
         else:
             return redirect("queueing:kiosk_ticket", hall.slug, ticket.token)
-    context = {"hall": hall, "form": form, "late_service": late_service, "keys": CODE_ALPHABET}
+    context = {
+        "hall": hall,
+        "form": form,
+        "late_service": late_service,
+        "another_day": another_day,
+        "keys": CODE_ALPHABET,
+    }
     return render(request, "queueing/kiosk_check_in.html", context)
 
 
 def _booked_service(hall: Hall, code: str) -> Service | None:
     booking = Booking.objects.select_related("service").filter(hall=hall, code=code).first()
-    return booking.service if booking and booking.service.active else None
+    if booking and services.walk_in_possible(service=booking.service):
+        return booking.service
+    return None
 
 
 @require_http_methods(["GET", "POST"])
