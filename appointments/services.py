@@ -157,9 +157,7 @@ def _confirmation_text(booking: Booking):
     slot = booking.slot
     start = timezone.localtime(slot.start, booking.hall.tz)
     end = timezone.localtime(slot.end, booking.hall.tz)
-    return _(
-        "[%(hall)s] Booked %(service)s %(date)s %(start)s-%(end)s, code %(code)s. Change: %(url)s"
-    ) % {
+    return _("[%(hall)s] Booked %(service)s %(date)s %(start)s-%(end)s, code %(code)s. Change: %(url)s") % {
         "hall": booking.hall.name,
         "service": service_names(booking),
         "date": start.date().isoformat(),

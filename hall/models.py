@@ -150,7 +150,9 @@ class Material(models.Model):
         Service, on_delete=models.CASCADE, related_name="materials", verbose_name=_("service")
     )
     name = models.CharField(_("material"), max_length=200)
-    note = models.CharField(pgettext_lazy("remark on a required document", "note"), max_length=300, blank=True)
+    note = models.CharField(
+        pgettext_lazy("remark on a required document", "note"), max_length=300, blank=True
+    )
     required = models.BooleanField(_("required"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

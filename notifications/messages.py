@@ -21,12 +21,8 @@ REMINDER_DAY_BEFORE = _(
 REMINDER_SOON = _(
     "[%(hall)s] Today %(start)s-%(end)s: %(service)s, code %(code)s. Please bring the materials in the guide."
 )
-CLOSURE_DAY = _(
-    "[%(hall)s] Closed %(date)s (%(reason)s): please rebook %(code)s: %(url)s"
-)
-CLOSURE_HOURS = _(
-    "[%(hall)s] Closed %(date)s %(start)s-%(end)s (%(reason)s): rebook %(code)s: %(url)s"
-)
+CLOSURE_DAY = _("[%(hall)s] Closed %(date)s (%(reason)s): please rebook %(code)s: %(url)s")
+CLOSURE_HOURS = _("[%(hall)s] Closed %(date)s %(start)s-%(end)s (%(reason)s): rebook %(code)s: %(url)s")
 RATING_REQUEST = _(
     "[%(hall)s] Thank you for your visit (ticket %(number)s). Please rate our service: %(url)s"
 )

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
@@ -62,7 +61,8 @@ def walk_in_possible(*, service: Service, now: dt.datetime | None = None) -> boo
         return False
     hall = service.hall
     quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
-    walk_ins = Ticket.objects.today(hall, hall.local_date(now)).filter(service=service, kind=TicketKind.WALK_IN)
+    today = hall.local_date(now)
+    walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
     return (
         walk_ins.count() < quota.per_day
         and walk_ins.filter(issued_at__gte=_hour_start(now, hall)).count() < quota.per_hour

@@ -15,7 +15,8 @@ SMALL_TEXT = """() => {
     const own = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
     if (!own || !el.checkVisibility() || el.closest('.visually-hidden, script, style')) continue;
     const size = parseFloat(getComputedStyle(el).fontSize);
-    if (size < 14) small.push(`${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 20)} (${size} px)`);
+    const what = `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 20)}`;
+    if (size < 14) small.push(`${what} (${size} px)`);
   }
   return {small, body: parseFloat(getComputedStyle(document.body).fontSize)};
 }"""
@@ -25,7 +26,11 @@ SMALL_TEXT = """() => {
 def world(live_server):
     w = World()
     Material.objects.create(
-        service=w.service, name_zh_hans="结婚证", name_en="Marriage certificate", required=False, note="已婚者提供"
+        service=w.service,
+        name_zh_hans="结婚证",
+        name_en="Marriage certificate",
+        required=False,
+        note="已婚者提供",
     )
     return w
 

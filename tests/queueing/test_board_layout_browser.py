@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=Tr
 
 SIZES = [(1920, 1080), (1366, 768), (1280, 720)]
 SERVICES = [
-    ("户口迁移（省内跨市迁入及投靠落户）", "Household transfer (moving in from another city of the province)"),
+    ("户口迁移（省内跨市迁入及投靠落户）", "Household transfer (moving in from another city of the region)"),
     ("居民身份证换领", "ID card renewal"),
     ("居民身份证挂失补领", "Replacing a lost ID card"),
     ("临时居民身份证", "Temporary ID card"),
@@ -68,7 +68,8 @@ MEASURE = """() => {
       // The em box of the glyphs, not the taller content area of the font, which overlaps the next
       // line whenever the line height is under about 1.4.
       const size = parseFloat(getComputedStyle(el).fontSize), middle = (line.top + line.bottom) / 2;
-      const r = clip({left: line.left, right: line.right, top: middle - size / 2, bottom: middle + size / 2}, el);
+      const em = {left: line.left, right: line.right, top: middle - size / 2, bottom: middle + size / 2};
+      const r = clip(em, el);
       if (r.right - r.left < 1 || r.bottom - r.top < 1) {
         if (line.width >= 1) cut.push({text: node.textContent.trim(), how: 'hidden by its box'});
         continue;
@@ -134,8 +135,8 @@ def measure_board(browser, live_server, hall, size, language):
         page.mouse.click(2, 2)  # a hall's operator turns the sound on once: the prompt goes
         expect(page.locator("[data-enable-sound]")).to_be_hidden()
         page.evaluate("document.fonts.ready")
-        if os.environ.get("BOARD_SHOTS"):  # to look at: BOARD_SHOTS=1 python3 dev.py test this file
-            page.screenshot(path=f"/tmp/board-{language}-{size[0]}x{size[1]}.png")
+        if shots := os.environ.get("BOARD_SHOTS"):  # a folder: to look at the board at each size
+            page.screenshot(path=f"{shots}/board-{language}-{size[0]}x{size[1]}.png")
         return page.evaluate(MEASURE)
     finally:
         context.close()
