@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 
 from hall.models import Hall, Service
@@ -401,7 +402,7 @@ class PhoneCode(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("booking code")
+        verbose_name = pgettext_lazy("a code sent by text message to confirm a booking", "booking code")
         verbose_name_plural = _("booking codes")
         indexes = [models.Index(fields=["phone_hash", "created_at"], name="phone_code_sends")]
 

@@ -146,10 +146,7 @@ def _confirmation_text(booking: Booking):
     slot = booking.slot
     start = timezone.localtime(slot.start, booking.hall.tz)
     end = timezone.localtime(slot.end, booking.hall.tz)
-    return _(
-        "[%(hall)s] Booked: %(service)s, %(date)s %(start)s-%(end)s, code %(code)s. "
-        "Bring the materials listed in the guide. Change or cancel: %(url)s"
-    ) % {
+    return _("[%(hall)s] Booked %(service)s %(date)s %(start)s-%(end)s, code %(code)s. Change: %(url)s") % {
         "hall": booking.hall.name,
         "service": service_names(booking),
         "date": start.date().isoformat(),
@@ -461,8 +458,7 @@ def release_due_places(*, now: dt.datetime | None = None, slot: Slot | None = No
 
 
 WAITLIST_OFFER_TEXT = _(
-    "[%(hall)s] A place for %(service)s on %(date)s at %(start)s is free and held for you until %(until)s. "
-    "Book it: %(url)s"
+    "[%(hall)s] Place held for you until %(until)s: %(service)s %(date)s %(start)s. Book: %(url)s"
 )
 
 

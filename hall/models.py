@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hall import calendar
 
@@ -165,7 +166,9 @@ class Material(models.Model):
         Service, on_delete=models.CASCADE, related_name="materials", verbose_name=_("service")
     )
     name = models.CharField(_("material"), max_length=200)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(
+        pgettext_lazy("remark on a required document", "note"), max_length=300, blank=True
+    )
     required = models.BooleanField(_("required"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

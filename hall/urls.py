@@ -44,6 +44,7 @@ urlpatterns = [
     path("accounts/code/", staff_auth.otp_verify, name="otp_verify"),
     path("accounts/code/set-up/", staff_auth.otp_enrol, name="otp_enrol"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/django-rq/", include((rq_dashboard_patterns(rq_patterns), "django_rq"))),
     path("admin/login/", staff_auth.admin_login),
     path("admin/", admin.site.urls),

@@ -3,9 +3,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hall import audit, calendar, services
 from hall.context_processors import LARGE_TEXT_COOKIE
@@ -53,6 +55,14 @@ def service_detail(request, slug, code):
     service = get_object_or_404(Service.objects.active().prefetch_related("materials"), hall=hall, code=code)
     notices = Notice.objects.filter(hall=hall).current(timezone.now()).for_service(service)
     return render(request, "hall/service_detail.html", {"hall": hall, "service": service, "notices": notices})
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page links: the static icon (a day in caches)."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
 
 
 @require_POST

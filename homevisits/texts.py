@@ -6,15 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.messages import short
 
-REQUESTED = _(
-    "[%(hall)s] We have your home visit request for %(service)s and will tell you our decision. "
-    "Status: %(url)s"
-)
-SCHEDULED = _(
-    "[%(hall)s] Home visit for %(service)s approved: staff will come on %(date)s "
-    "between %(start)s and %(end)s. "
-    "Status: %(url)s"
-)
+REQUESTED = _("[%(hall)s] Home visit for %(service)s requested; we will text you. Status: %(url)s")
+SCHEDULED = _("[%(hall)s] Home visit for %(service)s approved: %(date)s %(start)s-%(end)s. Status: %(url)s")
 DECLINED = _("[%(hall)s] Home visit for %(service)s declined (%(reason)s). Status: %(url)s")
 CANCELLED = _("[%(hall)s] Home visit for %(service)s cancelled (%(reason)s). Status: %(url)s")
 DONE = _("[%(hall)s] Home visit for %(service)s done. Thank you.")

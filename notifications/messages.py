@@ -16,20 +16,13 @@ MAX_SEGMENTS = 3
 REASON_CHARS = 30
 
 REMINDER_DAY_BEFORE = _(
-    "[%(hall)s] Reminder: %(service)s tomorrow, %(date)s %(start)s-%(end)s, code %(code)s. "
-    "Change or cancel: %(url)s"
+    "[%(hall)s] Reminder: %(service)s %(date)s %(start)s-%(end)s, code %(code)s. Change: %(url)s"
 )
 REMINDER_SOON = _(
     "[%(hall)s] Today %(start)s-%(end)s: %(service)s, code %(code)s. Please bring the materials in the guide."
 )
-CLOSURE_DAY = _(
-    "[%(hall)s] Closed on %(date)s (%(reason)s): booking %(code)s cannot be served. "
-    "Choose another time: %(url)s"
-)
-CLOSURE_HOURS = _(
-    "[%(hall)s] Closed on %(date)s %(start)s-%(end)s (%(reason)s): booking %(code)s cannot be served. "
-    "Choose another time: %(url)s"
-)
+CLOSURE_DAY = _("[%(hall)s] Closed %(date)s (%(reason)s): please rebook %(code)s: %(url)s")
+CLOSURE_HOURS = _("[%(hall)s] Closed %(date)s %(start)s-%(end)s (%(reason)s): rebook %(code)s: %(url)s")
 RATING_REQUEST = _(
     "[%(hall)s] Thank you for your visit (ticket %(number)s). Please rate our service: %(url)s"
 )

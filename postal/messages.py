@@ -69,29 +69,17 @@ def _postal_facts(item) -> dict:
 def postal_text(item) -> str:
     """The message for the state the item has just entered."""
     texts = {
-        "applied": _(
-            "[%(hall)s] Postal application %(reference)s for %(service)s received. Post the materials "
-            "listed on the tracking page to: %(address)s. Track: %(url)s"
-        ),
-        "materials_received": _(
-            "[%(hall)s] We have received your materials for %(service)s (%(reference)s). Track: %(url)s"
-        ),
+        "applied": _("[%(hall)s] Application %(reference)s received. Where to post the materials: %(url)s"),
+        "materials_received": _("[%(hall)s] We have received your materials (%(reference)s). Track: %(url)s"),
         "processed": _(
-            "[%(hall)s] Your document for %(service)s (%(reference)s) is ready and will be posted soon. "
-            "Track: %(url)s"
+            "[%(hall)s] Your document (%(reference)s) is ready and will be posted soon. Track: %(url)s"
         ),
-        "sent": _(
-            "[%(hall)s] Your document for %(service)s (%(reference)s) has been sent: %(courier)s, "
-            "tracking number %(tracking)s. Track: %(url)s"
-        ),
+        "sent": _("[%(hall)s] Document %(reference)s sent: %(courier)s %(tracking)s. Track: %(url)s"),
         "delivered": _(
             "[%(hall)s] Your document for %(service)s (%(reference)s) has been delivered. "
             "Not received? Call %(phone)s."
         ),
-        "returned": _(
-            "[%(hall)s] The courier could not deliver your document (%(reference)s); it is back at the "
-            "hall and we will send it again. Questions: %(phone)s. Track: %(url)s"
-        ),
+        "returned": _("[%(hall)s] Document %(reference)s was returned; we will resend it. Track: %(url)s"),
         "cancelled": _("[%(hall)s] Your postal application %(reference)s for %(service)s is cancelled."),
     }
     return texts[item.state] % _postal_facts(item)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from hall.models import Hall
 from queueing.models import CounterSession, Ticket, TicketEvent, TicketState
 
-RECENT_CALLS = 8
+RECENT_CALLS = 16  # the latest and 10 earlier calls, with room for recalls
 
 
 def snapshot(hall: Hall, now: dt.datetime | None = None) -> dict:

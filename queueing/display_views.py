@@ -12,7 +12,7 @@ import re
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from queueing import access, board, views
 from queueing.models import TicketState
 from queueing.services import rules_for
 
-RECENT_ON_BOARD = 4
+RECENT_ON_BOARD = 10
 # speechSynthesis wants a BCP 47 tag with a region; voices for zh-CN read Mandarin.
 SPEECH_LANGUAGES = {"zh-hans": "zh-CN", "en": "en-GB"}
 _PLACEHOLDER = re.compile(r"%\((number|counter)\)s")
@@ -76,6 +76,7 @@ def _screen_context(hall: Hall) -> dict:
         phrase_en = call_phrase()
     return {
         "hall": hall,
+        "clock": timezone.localtime(timezone.now(), hall.tz).strftime("%H:%M"),
         "snapshot": snapshot,
         "latest": calls[0] if calls else None,
         "latest_markup": call_markup(phrase, calls[0]["number"], calls[0]["counter"]) if calls else "",

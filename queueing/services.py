@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from appointments import noshow
 from appointments.models import Booking, BookingEvent, BookingState
@@ -33,7 +34,7 @@ from queueing.models import (
 log = logging.getLogger(__name__)
 
 BOOKING_NOT_FOUND = _("No booking with this code for today. Please check the code or ask at the desk.")
-BOOKING_NOT_TODAY = _("This booking is for %(date)s. Please come back on that day.")
+BOOKING_NOT_TODAY = _("Your booking is for %(date)s, not today. Please come on that day.")
 TOO_EARLY = _("You are early. Check-in for your booking opens at %(time)s.")
 TOO_LATE = _("Your booked time has passed. You can take a walk-in ticket instead.")
 BOOKING_CANCELLED = _("This booking was cancelled.")
@@ -47,6 +48,26 @@ COUNTER_NOT_OPEN = _("Open the counter first.")
 COUNTER_TAKEN = _("Someone else is working at this counter.")
 SERVICE_CLOSED = _("This service is not offered here.")
 NOT_AT_COUNTER = _("This ticket is at another counter.")
+
+
+def day_with_weekday(day: dt.date) -> str:
+    """12月7日（星期一） in Chinese, "Monday 7 December" in English: how a person names a day."""
+    return formats.date_format(day, pgettext("a date with its weekday, as in 12月7日（星期一）", "l j F"))
+
+
+def walk_in_possible(*, service: Service, now: dt.datetime | None = None) -> bool:
+    """Whether a walk-in ticket for `service` can be had now (active, quotas not used up): worth offering."""
+    now = now or timezone.now()
+    if not service.active:
+        return False
+    hall = service.hall
+    quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
+    today = hall.local_date(now)
+    walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
+    return (
+        walk_ins.count() < quota.per_day
+        and walk_ins.filter(issued_at__gte=_hour_start(now, hall)).count() < quota.per_hour
+    )
 
 
 class QueueError(Exception):
@@ -194,7 +215,7 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
     if booking.state == BookingState.CANCELLED:
         raise QueueError("cancelled", BOOKING_CANCELLED)
     if booking.slot.date != today:
-        raise QueueError("not_today", BOOKING_NOT_TODAY % {"date": booking.slot.date.isoformat()})
+        raise QueueError("not_today", BOOKING_NOT_TODAY % {"date": day_with_weekday(booking.slot.date)})
     opens = booking.slot.start - dt.timedelta(minutes=rules.early_minutes)
     if now < opens:
         local = timezone.localtime(opens, hall.tz)

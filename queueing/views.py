@@ -98,7 +98,7 @@ def kiosk_check_in(request, slug):
     if device is None:
         return screens.not_set_up(request, hall, KIOSK)
     form = CheckInForm(posted(request))
-    late_service = None
+    late_service = another_day = None
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["code"]
         if devices.check_in_paused(device=device):
@@ -109,12 +109,16 @@ def kiosk_check_in(request, slug):
             try:
                 ticket = services.check_in(hall=hall, code=code, actor=kiosk_actor(request))
             except QueueError as refusal:
-                form.add_error("code", _check_in_refusal(request, device, refusal))
-                if refusal.code == "too_late":
+                message = _check_in_refusal(request, device, refusal)
+                if refusal.code == "not_today" and message == refusal.message:
+                    another_day = message  # nothing was filled in wrong: the day is not today
+                else:
+                    form.add_error("code", message)
+                if refusal.code in ("too_late", "not_today"):
                     late_service = _booked_service(hall, code)
             else:
                 return redirect("queueing:kiosk_ticket", hall.slug, ticket.token)
-    context = {"form": form, "late_service": late_service, "keys": CODE_ALPHABET}
+    context = {"form": form, "late_service": late_service, "another_day": another_day, "keys": CODE_ALPHABET}
     return _kiosk_page(request, hall, "queueing/kiosk_check_in.html", context)
 
 
@@ -128,7 +132,9 @@ def _check_in_refusal(request, device: Device, refusal: QueueError):
 
 def _booked_service(hall: Hall, code: str) -> Service | None:
     booking = Booking.objects.select_related("service").filter(hall=hall, code=code).first()
-    return booking.service if booking and booking.service.active else None
+    if booking and services.walk_in_possible(service=booking.service):
+        return booking.service
+    return None
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,39 +46,47 @@ class Chart:
         return not self.bars and not self.lines
 
 
-def nice_maximum(value: float) -> float:
-    """A round axis maximum at or above value: 1, 2, 2.5, 5 or 10 times a power of ten."""
-    if value <= 0:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return step * power
-    return 10 * power
-
-
 def _format(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
 
 
-def _axes(chart: Chart, top_value: float, categories: list[str], slot: float, every: int) -> float:
-    maximum = nice_maximum(top_value)
+def axis_ticks(top_value: float, whole: bool) -> tuple[list[float], int]:
+    """At most five ticks from 0, a round step apart (1, 2 or 5 times a power of ten), the last at or
+    above top_value, and the decimals that tell them apart. Counts of people (whole) step by 1 at least:
+    no axis shows a fraction of a person, and no two ticks read the same after rounding."""
+    top_value = max(top_value, 1 if whole else 0) or 1
+    power = 10 ** math.floor(math.log10(top_value / 4))
+    step = next(s * power for s in (1, 2, 5, 10) if 4 * s * power >= top_value)
+    if whole:
+        step = max(1, round(step))
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    count = math.ceil(round(top_value / step, 9))
+    return [round(step * n, decimals) for n in range(count + 1)], decimals
+
+
+def _axes(
+    chart: Chart, top_value: float, categories: list[str], slot: float, every: int, whole: bool
+) -> float:
+    ticks, decimals = axis_ticks(top_value, whole)
+    maximum = ticks[-1]
     plot_height = chart.baseline - TOP
-    chart.y_ticks = [(chart.baseline - plot_height * n / 4, _format(maximum * n / 4)) for n in range(5)]
+    chart.y_ticks = [(chart.baseline - plot_height * t / maximum, f"{t:.{decimals}f}") for t in ticks]
     chart.x_labels = [
         (chart.left + slot * (n + 0.5), label) for n, label in enumerate(categories) if n % every == 0
     ]
     return plot_height / maximum
 
 
-def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[float]]]) -> Chart:
-    """Grouped bars: one group per category, one bar per series."""
+def bar_chart(
+    title: str, categories: list[str], series: list[tuple[str, list[float]]], whole: bool = False
+) -> Chart:
+    """Grouped bars: one group per category, one bar per series; `whole` for counts."""
     chart = Chart(title=title, legend=[(n, name) for n, (name, _values) in enumerate(series)])
     if not categories:
         return chart
     slot = (chart.right_edge - chart.left) / len(categories)
     top_value = max((v for _name, values in series for v in values), default=0)
-    scale = _axes(chart, top_value, categories, slot, max(1, math.ceil(len(categories) / 16)))
+    scale = _axes(chart, top_value, categories, slot, max(1, math.ceil(len(categories) / 16)), whole)
     width = slot * 0.8 / len(series)
     for n, category in enumerate(categories):
         for s, (name, values) in enumerate(series):
@@ -98,14 +106,16 @@ def bar_chart(title: str, categories: list[str], series: list[tuple[str, list[fl
     return chart
 
 
-def line_chart(title: str, categories: list[str], series: list[tuple[str, list[float | None]]]) -> Chart:
-    """One line per series; missing values (None) break nothing, they are skipped."""
+def line_chart(
+    title: str, categories: list[str], series: list[tuple[str, list[float | None]]], whole: bool = False
+) -> Chart:
+    """One line per series; missing values (None) break nothing, they are skipped; `whole` for counts."""
     chart = Chart(title=title, legend=[(n, name) for n, (name, _values) in enumerate(series)])
     if not categories:
         return chart
     slot = (chart.right_edge - chart.left) / len(categories)
     top_value = max((v for _name, values in series for v in values if v is not None), default=0)
-    scale = _axes(chart, top_value, categories, slot, max(1, math.ceil(len(categories) / 10)))
+    scale = _axes(chart, top_value, categories, slot, max(1, math.ceil(len(categories) / 10)), whole)
     for s, (name, values) in enumerate(series):
         dots = tuple(
             (

@@ -50,6 +50,7 @@ def report_charts(result: report.Report) -> list[charts.Chart]:
                 (str(_("arrivals")), [a for _h, a, _s in result.hours]),
                 (str(_("served")), [s for _h, _a, s in result.hours]),
             ],
+            whole=True,
         ),
         charts.bar_chart(
             _("Wait per service (minutes)"),
@@ -70,6 +71,7 @@ def report_charts(result: report.Report) -> list[charts.Chart]:
                     (str(_("issued")), [r.issued for r in result.by_day]),
                     (str(_("served")), [r.served for r in result.by_day]),
                 ],
+                whole=True,
             )
         )
     return found

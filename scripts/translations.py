@@ -42,13 +42,13 @@ def extract() -> None:
         check=True,
     )
     po = polib.pofile(str(PO))
-    known = {
-        fragment_entry.msgid: fragment_entry
+    known = {  # by context and msgid: one English word in two senses has two translations
+        (fragment_entry.msgctxt, fragment_entry.msgid): fragment_entry
         for f in sorted(FRAGMENTS.glob("*.po"))
         for fragment_entry in polib.pofile(str(f))
     }
     for entry in po:
-        found = known.get(entry.msgid)
+        found = known.get((entry.msgctxt, entry.msgid))
         if found and (not entry.msgstr or "fuzzy" in entry.flags) and not entry.msgid_plural:
             entry.msgstr = found.msgstr
             if "fuzzy" in entry.flags:

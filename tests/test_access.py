@@ -366,6 +366,7 @@ def booking_proof(w, persona):
 RULES: dict[str, Rule] = {
     # The hall's public pages.
     "hall:index": Rule(url("hall:index"), PUBLIC),
+    "favicon": Rule(url("favicon"), PUBLIC),
     "hall:home": Rule(url("hall:home", slug), PUBLIC),
     "hall:service_list": Rule(url("hall:service_list", slug), PUBLIC),
     "hall:service_detail": Rule(url("hall:service_detail", slug, service_code), PUBLIC),

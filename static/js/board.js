@@ -14,7 +14,7 @@
     return;
   }
 
-  var RECENT = 4;
+  var RECENT = 10;
   var MAX_PENDING = 3; // after an outage, only the last few calls are worth saying
   var STALE_CALL_MS = 2 * 60 * 1000;
   var FORGET_MS = 30 * 60 * 1000;
@@ -142,7 +142,9 @@
       var item = element("li", "board-waiting-line");
       item.setAttribute("data-service", line.service);
       item.appendChild(element("span", "waiting-prefix", line.prefix));
-      item.appendChild(element("span", "waiting-name", names[line.service] || line.name));
+      var name = element("span", "waiting-name", names[line.service] || line.name);
+      name.title = name.textContent; // shortened with an ellipsis when long: the whole name on pointing
+      item.appendChild(name);
       item.appendChild(element("span", "waiting-count", line.count));
       list.appendChild(item);
     });
@@ -320,13 +322,22 @@
     root.querySelector("[data-offline]").hidden = state === "live";
   }
 
-  function tick() {
-    var clock = root.querySelector("[data-clock]");
-    var now = new Date();
-    function two(n) {
-      return (n < 10 ? "0" : "") + n;
+  // The hall's time, whatever time zone the TV's computer was set to.
+  function clockText(now, timeZone) {
+    try {
+      return new Intl.DateTimeFormat("en-GB", {
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+        timeZone: timeZone || undefined,
+      }).format(now);
+    } catch (error) {
+      return clockText(now, null); // a zone this browser does not know: its own time beats none
     }
-    clock.textContent = two(now.getHours()) + ":" + two(now.getMinutes());
+  }
+
+  function tick() {
+    root.querySelector("[data-clock]").textContent = clockText(new Date(), data.timezone);
   }
 
   function offerSound() {
@@ -358,7 +369,7 @@
     newCalls(snapshot.calls || []); // the board starts from what the page showed
   }
 
-  window.ChuangkouBoard = { spokenNumber: spokenNumber, callText: callText };
+  window.ChuangkouBoard = { spokenNumber: spokenNumber, callText: callText, clockText: clockText };
 
   tick();
   setInterval(tick, 10 * 1000);

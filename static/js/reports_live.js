@@ -28,7 +28,6 @@
     } else {
       start();
     }
-    button.setAttribute("aria-pressed", paused ? "true" : "false");
     button.textContent = paused ? button.getAttribute("data-resume-label") : pauseLabel;
   });
   // Starting to fill in a form on the page (extending today's hours) pauses the reload, which would lose

@@ -100,6 +100,17 @@ def test_large_text_toggle_sets_cookie_and_class(client, hall):
     assert 'class="large-text"' in page
 
 
+@pytest.mark.parametrize(("on", "pressed"), [(False, "false"), (True, "true")])
+def test_large_text_toggle_keeps_its_label_and_says_whether_it_is_pressed(client, hall, on, pressed):
+    if on:
+        client.post(reverse("hall:toggle_large_text"), {"next": "/"})
+
+    page = client.get(reverse("hall:home", args=[hall.slug]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert f'aria-pressed="{pressed}">大字版</button>' in page
+    assert "标准版" not in page  # not "标准版, pressed": one label, one state
+
+
 def test_large_text_toggle_refuses_foreign_redirect(client):
     response = client.post(reverse("hall:toggle_large_text"), {"next": "https://evil.example/"})
 
@@ -117,3 +128,16 @@ def test_staff_login_page_signs_clerk_in(client, hall):
 
     assert "The user name or password is not right." in wrong.content.decode()
     assert (right.status_code, right.url) == (302, "/")
+
+
+def test_favicon_is_served_where_browsers_ask_and_linked_from_pages(client, hall):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    home = client.get(reverse("hall:home", args=[hall.slug])).content.decode()
+
+    assert response.status_code == 302
+    assert response.url == "/static/favicon.ico"
+    assert 'rel="icon" href="/static/favicon.ico"' in home
+    with open(finders.find("favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file

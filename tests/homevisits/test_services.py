@@ -63,8 +63,8 @@ def test_request_keeps_only_a_hash_and_masked_id_and_tells_the_citizen(setting):
     assert messages(visit) == [
         (
             "requested",
-            "[North District Hall] We have your home visit request for ID card renewal and will tell you our "
-            f"decision. Status: {url(visit)}",
+            "[North District Hall] Home visit for ID card renewal requested; we will text you. "
+            f"Status: {url(visit)}",
         )
     ]
 
@@ -101,8 +101,8 @@ def test_schedule_moves_to_scheduled_with_two_staff_and_tells_date_and_time(sett
     assert events(visit)[-1] == ("requested", "scheduled", "staff", "supervisor")
     assert messages(visit)[-1] == (
         "scheduled",
-        "[North District Hall] Home visit for ID card renewal approved: staff will come on 2026-11-24 "
-        f"between 10:00 and 11:30. Status: {url(visit)}",
+        "[North District Hall] Home visit for ID card renewal approved: 2026-11-24 10:00-11:30. "
+        f"Status: {url(visit)}",
     )
 
 

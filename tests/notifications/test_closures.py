@@ -38,8 +38,8 @@ def test_whole_day_closure_tells_every_active_booking(service, bookings):
     assert told == 2
     assert closure_rows() == [(first.pk, "2026-11-24 -"), (second.pk, "2026-11-24 -")]
     assert Notification.objects.get(kind=Kind.CLOSURE, subject_id=first.pk).text == (
-        f"[North District Hall] Closed on 2026-11-24 (Power maintenance): booking {first.code} cannot be "
-        f"served. Choose another time: http://127.0.0.1:8000/booking/{first.manage_token}/"
+        f"[North District Hall] Closed 2026-11-24 (Power maintenance): please rebook {first.code}: "
+        f"http://127.0.0.1:8000/booking/{first.manage_token}/"
     )
     assert list(BookingEvent.objects.filter(note__startswith="closure").values_list("booking", "note")) == [
         (first.pk, "closure 2026-11-24 -: Power maintenance"),

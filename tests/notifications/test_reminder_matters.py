@@ -21,5 +21,5 @@ def test_day_before_reminder_names_every_service_of_the_visit(trio):  # noqa: F8
 
     text = Notification.objects.get(kind=Kind.REMINDER_DAY_BEFORE, subject_id=booking.pk).text
     assert text.startswith(
-        "[North District Hall] Reminder: ID card renewal + Household certificate tomorrow, 2026-11-24 09:00-"
+        "[North District Hall] Reminder: ID card renewal + Household certificate 2026-11-24 09:00-"
     )

@@ -35,9 +35,7 @@ def test_day_before_reminder_recorded_at_six_keyed_by_slot_start(service):
     start = booking.slot.start.astimezone(TZ)
     assert (before, recorded) == ([], [row.pk])
     assert (row.subject_id, row.key) == (booking.pk, booking.slot.start.astimezone(dt.UTC).isoformat())
-    assert row.text.startswith(
-        f"[North District Hall] Reminder: ID card renewal tomorrow, 2026-11-24 {start:%H:%M}-"
-    )
+    assert row.text.startswith(f"[North District Hall] Reminder: ID card renewal 2026-11-24 {start:%H:%M}-")
     assert row.text.endswith(f"/booking/{booking.manage_token}/")
 
 

@@ -70,9 +70,8 @@ def test_apply_keeps_only_hashed_and_masked_id_and_tells_the_citizen(service, st
     [(kind, text)] = texts(item)
     assert kind == "postal_applied"
     assert text == (
-        f"[North District Hall] Postal application {item.reference} for Household certificate received. "
-        "Post the materials listed on the tracking page to: 1 Renmin Road, North District. "
-        f"Track: https://hall.example/post/{item.token}/"
+        f"[North District Hall] Application {item.reference} received. Where to post the materials: "
+        f"https://hall.example/post/{item.token}/"
     )
     assert "13800138000" not in text and ID_NUMBER not in text
 
@@ -121,8 +120,8 @@ def test_full_journey_records_every_transition_and_message(service, staff_actor)
     ]
     sent_text = texts(item)[3][1]
     assert sent_text == (
-        f"[North District Hall] Your document for Household certificate ({item.reference}) has been sent: "
-        f"EMS, tracking number 123456789012. Track: https://hall.example/post/{item.token}/"
+        f"[North District Hall] Document {item.reference} sent: EMS 123456789012. "
+        f"Track: https://hall.example/post/{item.token}/"
     )
     assert (item.courier, item.tracking_number) == ("EMS", "123456789012")
 
@@ -131,8 +130,8 @@ def test_messages_are_in_the_citizens_language(service):
     item = make_item(service, language="zh-hans")
     [(_, text)] = texts(item)
     assert text == (
-        f"【北区户政大厅】已收到您的户籍证明邮寄办理申请，编号{item.reference}。请将查询页所列材料寄至：北区人民路1号。"
-        f"查询：https://hall.example/post/{item.token}/"
+        f"【北区户政大厅】已收到邮寄办理申请{item.reference}，请按此页所列材料和地址寄送："
+        f"https://hall.example/post/{item.token}/"
     )
 
 

@@ -124,6 +124,37 @@ def test_kiosk_check_in_too_late_offers_a_walk_in_ticket(client, hall, service):
     assertRedirects(offered, kiosk_url("kiosk_ticket", hall, ticket.token))
 
 
+def booked_for_another_day(service, day: dt.date):
+    booking = book(service, timezone.now())
+    booking.slot.date = day
+    booking.slot.save()
+    return booking
+
+
+def test_kiosk_check_in_on_another_day_says_so_with_the_day_in_chinese_and_offers_a_walk_in(hall, service):
+    booking = booked_for_another_day(service, dt.date(2030, 12, 9))  # a Monday
+    kiosk = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    response = kiosk.post(kiosk_url("kiosk_check_in", hall), {"code": booking.code})
+
+    page = response.content.decode()
+    assert "填写有误" not in page  # nothing was filled in wrong
+    assertInHTML('<h2 id="another-day-title">您的预约不是今天</h2>', page)
+    assertContains(response, "您的预约是12月9日（星期一），不是今天，请在当天前来办理。")
+    assertContains(response, f'name="service" value="{service.pk}"')
+    assert Ticket.objects.count() == 0
+
+
+def test_kiosk_check_in_on_another_day_offers_no_walk_in_when_none_is_left(client, hall, service):
+    WalkInQuota.objects.create(service=service, per_day=0, per_hour=0)
+    booking = booked_for_another_day(service, dt.date(2030, 12, 9))
+
+    response = client.post(kiosk_url("kiosk_check_in", hall), {"code": booking.code})
+
+    assertContains(response, "Your booking is for Monday 9 December, not today. Please come on that day.")
+    assertNotContains(response, 'name="service"')
+
+
 def test_kiosk_check_in_without_code_says_what_to_enter(client, hall):
     response = client.post(kiosk_url("kiosk_check_in", hall), {"code": " "})
 

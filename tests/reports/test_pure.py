@@ -95,14 +95,14 @@ def test_working_days_use_the_halls_closures_and_extra_sessions():
 
 
 def test_bar_chart_geometry():
-    chart = charts.bar_chart("t", ["09", "10"], [("arrivals", [6, 1]), ("served", [3, 2])])
+    chart = charts.bar_chart("t", ["09", "10"], [("arrivals", [6, 1]), ("served", [3, 2])], whole=True)
 
-    assert chart.y_ticks[-1][1] == "10"  # 6 rounds up to an axis of 10
+    assert [label for _y, label in chart.y_ticks] == ["0", "2", "4", "6"]
     assert [(b.series, b.value, b.height) for b in chart.bars] == [
-        (0, 6, 115.2),
-        (1, 3, 57.6),
-        (0, 1, 19.2),
-        (1, 2, 38.4),
+        (0, 6, 192),
+        (1, 3, 96),
+        (0, 1, 32),
+        (1, 2, 64),
     ]
     assert all(b.y + b.height == chart.baseline for b in chart.bars)
     assert [label for _x, label in chart.x_labels] == ["09", "10"]
@@ -115,6 +115,20 @@ def test_line_chart_skips_missing_values():
     assert charts.bar_chart("t", [], [("s", [])]).is_empty
 
 
-@pytest.mark.parametrize(("value", "top"), [(0, 1), (0.3, 0.5), (7, 10), (11, 20), (240, 250), (1000, 1000)])
-def test_nice_maximum(value, top):
-    assert charts.nice_maximum(value) == top
+@pytest.mark.parametrize(
+    ("top", "whole", "labels"),
+    [
+        (0, True, ["0", "1"]),  # a quiet day: no 0.2, 0.5, 0.8 people
+        (1, True, ["0", "1"]),
+        (3, True, ["0", "1", "2", "3"]),
+        (0.3, False, ["0.0", "0.1", "0.2", "0.3"]),  # not 0.1, 0.1, 0.1 after rounding
+        (7, True, ["0", "2", "4", "6", "8"]),
+        (11, True, ["0", "5", "10", "15"]),
+        (240, True, ["0", "100", "200", "300"]),
+        (12.5, False, ["0", "5", "10", "15"]),
+    ],
+)
+def test_axis_ticks_are_distinct_and_whole_for_counts(top, whole, labels):
+    chart = charts.bar_chart("t", ["a"], [("s", [top])], whole=whole)
+
+    assert [label for _y, label in chart.y_ticks] == labels
