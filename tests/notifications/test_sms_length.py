@@ -44,6 +44,8 @@ EN = {
     "phone": "0000-1234567",
     "hours": "Mon-Fri 08:30-17:30",
     "address": "1 Renmin Road, North District",
+    "ref": 12,
+    "when": "on Mon 7 Dec between 13:30 and 17:30",
 }
 ZH = {
     **EN,
@@ -55,6 +57,7 @@ ZH = {
     "courier": "顺丰速运",
     "hours": "周一至周五 08:30-17:30",
     "address": "北区人民路1号",
+    "when": "于12月7日（周一）13:30至17:30之间",
 }
 # (parts in Chinese, parts in English) of the kinds that cannot take one part; why: docs/notifications.md.
 LONGER = {
