@@ -15,9 +15,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from hall.models import DeviceKind
 from queueing import calls, services
 from queueing.services import Actor
-from tests.makers import make_counter, make_service, make_staff
+from tests.makers import make_counter, make_service, make_staff, pair_browser
 from tests.queueing.helpers import make_hall_open_today
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -129,6 +130,7 @@ def measure_board(browser, live_server, hall, size, language):
         base_url=live_server.url, locale="zh-CN", viewport={"width": size[0], "height": size[1]}
     )
     try:
+        pair_browser(context, live_server.url, hall, DeviceKind.BOARD)
         page = context.new_page()
         page.goto(reverse("queueing:board", args=[hall.slug]))
         expect(page.locator("[data-recent] .recent-call")).to_have_count(10)
@@ -172,6 +174,7 @@ def test_board_on_a_busy_day_fits_the_screen_with_no_text_over_another(
 
 def test_board_names_a_shortened_service_in_full_in_its_title(browser, live_server, busy_hall, settings):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
+    pair_browser(context, live_server.url, busy_hall, DeviceKind.BOARD)
     page = context.new_page()
     page.goto(reverse("queueing:board", args=[busy_hall.slug]))
 
@@ -185,6 +188,7 @@ def test_board_names_a_shortened_service_in_full_in_its_title(browser, live_serv
 def test_board_clock_shows_the_halls_time_on_a_tv_set_to_another_zone(browser, live_server):
     hall = make_hall_open_today(timezone="Asia/Urumqi")  # UTC+6, two hours behind Beijing
     context = browser.new_context(base_url=live_server.url, timezone_id="America/New_York")
+    pair_browser(context, live_server.url, hall, DeviceKind.BOARD)
     page = context.new_page()
     before = dt.datetime.now(ZoneInfo("Asia/Urumqi"))
     page.goto(reverse("queueing:board", args=[hall.slug]))

@@ -134,6 +134,7 @@ def booked_for_another_day(service, day: dt.date):
 def test_kiosk_check_in_on_another_day_says_so_with_the_day_in_chinese_and_offers_a_walk_in(hall, service):
     booking = booked_for_another_day(service, dt.date(2030, 12, 9))  # a Monday
     kiosk = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    pair_client(kiosk, hall)
 
     response = kiosk.post(kiosk_url("kiosk_check_in", hall), {"code": booking.code})
 
