@@ -114,6 +114,22 @@ class BookingForm(CitizenForm):
 
     field_order = ["name", "phone", "id_number", "persons", "green_channel", "green_note", "language"]
 
+    def __init__(self, *args, id_masked: str = "", **kwargs):
+        """`id_masked`: the masked form of the number already given in this booking (the draft keeps no
+        clear number), which an empty field keeps."""
+        super().__init__(*args, **kwargs)
+        self.id_masked = id_masked
+        if id_masked:
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _(
+                "Leave empty to keep the number you gave: %(masked)s. Or enter it again: 18 characters."
+            ) % {"masked": id_masked}
+
+    def clean_id_number(self):
+        if self.id_masked and not self.cleaned_data["id_number"].strip():
+            return ""
+        return super().clean_id_number()
+
     def clean(self):
         data = super().clean()
         if data.get("green_channel") == GreenChannel.URGENT and not data.get("green_note", "").strip():

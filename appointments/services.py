@@ -63,10 +63,30 @@ class BookingError(Exception):
 
 @dataclass(frozen=True)
 class Citizen:
+    """Who books. The API, staff and the waiting-list offer give the ID number in full; the web booking's
+    draft keeps no clear number between its steps and gives the number's hash and masked form instead
+    (`Citizen.hashed`), computed from a number checked at the details step."""
+
     name: str
     phone: object  # phonenumbers.PhoneNumber
-    id_number: str
+    id_number: str = ""
     language: str = "zh-hans"
+    id_hash: str = ""
+    id_masked: str = ""
+
+    @classmethod
+    def hashed(cls, *, name: str, phone, id_hash: str, id_masked: str, language: str = "zh-hans"):
+        if not (len(id_hash) == 64 and len(id_masked) == 18 and id_masked[3:14] == "*" * 11):
+            raise ValueError("a hashed identity needs an ID number's HMAC and its masked form")
+        return cls(name, phone, language=language, id_hash=id_hash, id_masked=id_masked)
+
+    def identity(self, today: dt.date) -> tuple[str, str]:
+        """(HMAC, masked form) of the ID number; a number in full is checked (GB 11643) first and raises
+        ValidationError when wrong."""
+        if self.id_number or not self.id_hash:
+            number = validate_id_number(self.id_number, today=today)
+            return hash_id_number(number), mask_id_number(number)
+        return self.id_hash, self.id_masked
 
 
 @dataclass(frozen=True)
@@ -182,8 +202,8 @@ def book(
     """Book places in a slot for a citizen, and in the same window for each further service in `also` (at
     most two): all places or none. Raises BookingError with a message the citizen can act on."""
     now = now or timezone.now()
-    id_number = validate_id_number(citizen.id_number, today=now.date())
-    id_hash, phone_hash = hash_id_number(id_number), hash_phone(citizen.phone)
+    identity = citizen.identity(now.date())
+    id_hash, phone_hash = identity[0], hash_phone(citizen.phone)
     staff_booking = actor.source == "staff"
     if use_held_back and not staff_booking:
         raise BookingError("not_allowed", HELD_BACK_STAFF_ONLY)
@@ -211,7 +231,7 @@ def book(
                 booking = _create_booking(
                     slot,
                     citizen,
-                    id_number=id_number,
+                    identity=identity,
                     persons=persons,
                     green=(green_channel, green_note),
                     held=use_held_back,
@@ -310,7 +330,7 @@ def _create_booking(
     slot: Slot,
     citizen: Citizen,
     *,
-    id_number: str,
+    identity: tuple[str, str],
     persons: int,
     green: tuple[str, str],
     held: bool,
@@ -331,8 +351,8 @@ def _create_booking(
                     name=citizen.name.strip(),
                     phone=citizen.phone,
                     phone_hash=hash_phone(citizen.phone),
-                    id_hash=hash_id_number(id_number),
-                    id_masked=mask_id_number(id_number),
+                    id_hash=identity[0],
+                    id_masked=identity[1],
                     green_channel=green[0],
                     green_note=green[1],
                     language=citizen.language,
@@ -528,8 +548,8 @@ def accept_offer(
 ) -> Booking:
     """Turn a held waiting-list place into a booking; the held place moves to the booking."""
     now = now or timezone.now()
-    id_number = validate_id_number(citizen.id_number, today=now.date())
-    id_hash, phone_hash = hash_id_number(id_number), hash_phone(citizen.phone)
+    identity = citizen.identity(now.date())
+    id_hash, phone_hash = identity[0], hash_phone(citizen.phone)
     with transaction.atomic():
         entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
         hold = PlaceHold.objects.select_for_update().filter(waitlist_entry=entry, release_at__gt=now).first()
@@ -546,7 +566,7 @@ def accept_offer(
                 booking = _create_booking(
                     slot,
                     citizen,
-                    id_number=id_number,
+                    identity=identity,
                     persons=1,
                     green=("", ""),
                     held=False,

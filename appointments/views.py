@@ -1,14 +1,14 @@
 """The citizen's booking flow: service → date → arrival window → details → (code) → confirm → booked.
 
 What the citizen typed is kept in the session between steps, never in a URL: the ID number and the mobile
-must not end up in logs or browser history.
+must not end up in logs or browser history. The session (a database row, signed but not encrypted) never
+holds the ID number itself: the details step checks it and keeps only its HMAC and masked form.
 """
 
 import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -62,10 +62,11 @@ def get_booking(token: str) -> Booking:
 
 
 def _citizen(data: dict) -> Citizen:
-    return Citizen(
+    return Citizen.hashed(
         name=data["name"],
         phone=PhoneNumber.from_string(data["phone"]),
-        id_number=data["id_number"],
+        id_hash=data["id_hash"],
+        id_masked=data["id_masked"],
         language=data["language"],
     )
 
@@ -129,14 +130,18 @@ def details(request, slug, code, date, slot_id):
     if refusal := _slot_refusal(slot):
         messages.error(request, refusal)
         return redirect("appointments:choose_time", slug, code, date)
-    draft = request.session.get(DRAFT, {})
-    form = BookingForm(posted(request), initial=draft or {"language": get_language(), "persons": 1})
+    draft = _any_draft(request)
+    form = BookingForm(
+        posted(request),
+        initial=draft or {"language": get_language(), "persons": 1},
+        id_masked=draft.get("id_masked", ""),
+    )
     if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "phone": str(form.cleaned_data["phone"]), "slot": slot.pk}
-        data["also"] = (_draft(request, slot) or {}).get("also", [])
+        data = _draft_data(form.cleaned_data, draft)
+        data |= {"slot": slot.pk, "also": (_draft(request, slot) or {}).get("also", [])}
         request.session[DRAFT] = data
         if not request.user.is_authenticated:
-            # The draft holds the name, mobile and ID number until the booking is made: an abandoned one
+            # The draft holds the name and mobile until the booking is made: an abandoned one
             # goes BOOKING_DRAFT_MINUTES after the last step (erased nightly with the expired sessions).
             request.session.set_expiry(settings.BOOKING_DRAFT_MINUTES * 60)
         if _needs_phone_code(request, data):
@@ -147,6 +152,18 @@ def details(request, slug, code, date, slot_id):
         "appointments/details.html",
         {"hall": service.hall, "service": service, "slot": slot, "form": form, "args": args},
     )
+
+
+def _draft_data(cleaned: dict, earlier: dict) -> dict:
+    """What the later steps need, with the ID number replaced by its HMAC and masked form (an empty field
+    keeps the earlier draft's)."""
+    data = {**cleaned, "phone": str(cleaned["phone"])}
+    number = data.pop("id_number")
+    if number:
+        data |= {"id_hash": hash_id_number(number), "id_masked": mask_id_number(number)}
+    else:
+        data |= {"id_hash": earlier["id_hash"], "id_masked": earlier["id_masked"]}
+    return data
 
 
 def _needs_phone_code(request, draft: dict) -> bool:
@@ -179,9 +196,19 @@ def _codes_sent_in_this_session(request) -> list[float]:
     return [at for at in request.session.get(CODES_SENT, []) if isinstance(at, float) and at > hour_ago]
 
 
+def _any_draft(request) -> dict:
+    """This session's draft, for any arrival time ({} when none; one from before the draft kept hashes
+    only, holding a number in clear, is dropped)."""
+    draft = request.session.get(DRAFT) or {}
+    if draft and "id_hash" not in draft:
+        request.session.pop(DRAFT)
+        return {}
+    return draft
+
+
 def _draft(request, slot: Slot) -> dict | None:
-    draft = request.session.get(DRAFT)
-    return draft if draft and draft.get("slot") == slot.pk else None
+    draft = _any_draft(request)
+    return draft if draft.get("slot") == slot.pk else None
 
 
 def _restart(request, slot: Slot, args):
@@ -269,19 +296,16 @@ def _offer_label(matter) -> str:
 
 
 def _book(request, slot: Slot, draft: dict) -> Booking:
-    try:
-        booking = services.book(
-            slot=slot,
-            also=_also_services(slot, draft),
-            citizen=_citizen(draft),
-            persons=draft["persons"],
-            green_channel=draft["green_channel"],
-            green_note=draft["green_note"],
-            actor=web_actor(request),
-            now=timezone.now(),
-        )
-    except ValidationError as error:  # the form checked the number against a slightly different day
-        raise BookingError("invalid_id", error.messages[0]) from None
+    booking = services.book(
+        slot=slot,
+        also=_also_services(slot, draft),
+        citizen=_citizen(draft),
+        persons=draft["persons"],
+        green_channel=draft["green_channel"],
+        green_note=draft["green_note"],
+        actor=web_actor(request),
+        now=timezone.now(),
+    )
     request.session.pop(DRAFT, None)
     request.session[BOOKED] = {**request.session.get(BOOKED, {}), str(slot.pk): booking.manage_token}
     return booking
@@ -291,7 +315,7 @@ def _confirm_context(service, slot, draft, error, args) -> dict:
     phone = PhoneNumber.from_string(draft["phone"])
     warning = limits.no_show_warning(
         availability.rules_for(service.hall),
-        hash_id_number(draft["id_number"]),
+        draft["id_hash"],
         hash_phone(phone),
         timezone.now(),
     )
@@ -301,7 +325,7 @@ def _confirm_context(service, slot, draft, error, args) -> dict:
         "slot": slot,
         "draft": draft,
         "phone": phone,
-        "id_masked": mask_id_number(draft["id_number"]),
+        "id_masked": draft["id_masked"],
         "language_name": dict(CitizenForm.base_fields["language"].choices)[draft["language"]],
         "green_channel_label": dict(BookingForm.base_fields["green_channel"].choices).get(
             draft["green_channel"]

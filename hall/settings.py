@@ -101,8 +101,9 @@ SMS_CODES_PER_HALL_DAY = env_int("SMS_CODES_PER_HALL_DAY", 1000)
 # hundreds of times a second. Off in development so that a booking shows at once.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 2 if PRODUCTION else 0)
 
-# A citizen's booking draft (name, mobile, ID number between the steps) expires this long after the last
-# step; expired sessions are erased nightly (hall.housekeeping.erase_expired_sessions).
+# A citizen's booking draft (name, mobile, the ID number's HMAC and masked form between the steps)
+# expires this long after the last step; expired sessions are erased nightly
+# (hall.housekeeping.erase_expired_sessions).
 BOOKING_DRAFT_MINUTES = env_int("BOOKING_DRAFT_MINUTES", 30)
 
 # The nightly job (notifications.jobs.erase_personal_data) runs each app's erasure of personal data past
@@ -315,7 +316,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # At DEBUG it prints whole template contexts, and a booking draft holds a name, mobile and ID number.
+        # At DEBUG it prints whole template contexts, and the booking details form holds a name, mobile and
+        # ID number.
         "django.template": {"level": "INFO"},
     },
 }

@@ -1,4 +1,4 @@
-"""A citizen's booking draft (name, mobile, ID number between the steps) does not outlive the visit."""
+"""A citizen's booking draft (name, mobile, the ID number's hash) does not outlive the visit."""
 
 import datetime as dt
 
