@@ -115,7 +115,8 @@ def test_board_shows_hall_latest_call_windows_waiting_and_notice(
     )
     assertInHTML(
         '<li class="board-waiting-line" data-service="id-renewal"><span class="waiting-prefix">A</span>'
-        '<span class="waiting-name" title="ID card renewal">ID card renewal</span><span class="waiting-count">1</span></li>',
+        '<span class="waiting-name" title="ID card renewal">ID card renewal</span>'
+        '<span class="waiting-count">1</span></li>',
         html,
     )
     assertInHTML('<footer class="board-notice" data-notice>Closed on Saturday</footer>', html)
