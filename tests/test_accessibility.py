@@ -249,6 +249,7 @@ def test_kiosk_pages_have_no_serious_violations(page, live_server, axe_source, w
     expect(page.locator("html")).to_have_attribute("lang", language)
     ExtraSession.objects.filter(hall=w.hall).delete()  # closed all of today
     Closure.objects.create(hall=w.hall, date=timezone.localdate(), reason="闭厅")
+    pair_browser(page.context, live_server.url, w.hall, DeviceKind.KIOSK)  # signing in began a new session
     audit.visit(reverse("queueing:kiosk", args=[w.hall.slug]), "kiosk: start, hall closed")
     expect(page.locator(".kiosk-closed")).to_be_visible()
     audit.visit(reverse("queueing:kiosk_walk_in", args=[w.hall.slug]), "kiosk: walk in, hall closed")

@@ -38,7 +38,7 @@ def test_supervisor_extends_today_from_the_live_page(page, live_server):
     page.goto(reverse("reports:live", args=[hall.slug]))
     until = page.locator(".extend-form input[name='until']")
     until.focus()
-    expect(page.locator("[data-refresh-toggle]")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("[data-refresh-toggle]")).to_have_text("恢复自动刷新")  # paused
     until.fill("23:30")
     page.locator(".extend-form button[type='submit']").click()
 
