@@ -5,8 +5,6 @@ supervisors: window staff get 403, anyone else (another hall's supervisor includ
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,20 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments import people, services
 from appointments.forms import LiftBlockForm, PersonLookupForm
-from hall import audit
-from hall.models import AuditAction, Hall, Staff
+from hall import access, audit
+from hall.models import AuditAction, Hall
 
 LIFT_EXPIRED = gettext_lazy("The lookup has expired. Look the person up again, then lift the block.")
 
 
 def get_hall_for_supervisor(user, slug: str) -> Hall:
-    staff = Staff.objects.select_related("hall").filter(user_id=getattr(user, "pk", None)).first()
-    if staff is None or staff.hall.slug != slug:
-        audit.other_hall_refused(user, staff and staff.hall, slug)
-        raise Http404
-    if not staff.is_supervisor:
-        raise PermissionDenied
-    return staff.hall
+    return access.supervisor_in_hall(user, slug).hall
 
 
 def _lift_forms(record, posted: LiftBlockForm | None) -> list:

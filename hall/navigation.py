@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from hall import access
 from hall.models import Staff
 
 CLERK, SUPERVISOR, ADMIN = "clerk", "supervisor", "admin"
@@ -99,7 +100,7 @@ class Menu:
 def staff_of(user) -> Staff | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return Staff.objects.select_related("hall").filter(user_id=user.pk).first()
+    return access.staff_of(user)
 
 
 def roles_of(user, staff: Staff | None) -> set[str]:

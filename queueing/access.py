@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from hall import audit
+from hall import access as hall_access
 from hall.models import Counter, Hall, Staff
 from queueing.models import CounterSession, CounterState, Ticket
 from queueing.services import COUNTER_NOT_OPEN, COUNTER_TAKEN, QueueError
@@ -14,7 +14,7 @@ from queueing.services import COUNTER_NOT_OPEN, COUNTER_TAKEN, QueueError
 
 def get_staff(user) -> Staff:
     """The staff row of a logged-in user; 404 for anyone who is not staff of some hall."""
-    staff = Staff.objects.select_related("hall").filter(user_id=getattr(user, "pk", None)).first()
+    staff = hall_access.staff_of(user)
     if staff is None:
         raise Http404
     return staff
@@ -22,11 +22,7 @@ def get_staff(user) -> Staff:
 
 def get_hall_for_staff(user, slug: str) -> Hall:
     """The hall named by `slug`, if the user works there (the kiosk's staff-operated 导办 mode)."""
-    hall = get_staff(user).hall
-    if hall.slug != slug:
-        audit.other_hall_refused(user, hall, slug)
-        raise Http404
-    return hall
+    return hall_access.staff_in_hall(user, slug).hall
 
 
 def _own_hall_id(user) -> int:

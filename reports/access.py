@@ -2,24 +2,16 @@
 own check. Window staff of the hall are refused (403); anyone else, and another hall's supervisor, gets
 404, so that other halls' pages are not even confirmed to exist."""
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from hall import audit
-from hall.models import Hall, Staff
+from hall import access
+from hall.models import Hall
 from queueing.models import Ticket, TicketState
 from reports.models import FollowUp, Rating
 
 
 def get_hall_for_supervisor(user, slug: str) -> Hall:
-    staff = Staff.objects.select_related("hall").filter(user_id=getattr(user, "pk", None)).first()
-    if staff is None or staff.hall.slug != slug:
-        audit.other_hall_refused(user, staff and staff.hall, slug)
-        raise Http404
-    if not staff.is_supervisor:
-        raise PermissionDenied
-    return staff.hall
+    return access.supervisor_in_hall(user, slug).hall
 
 
 def get_follow_up_for_supervisor(user, slug: str, case_id: int) -> FollowUp:
