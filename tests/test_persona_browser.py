@@ -149,6 +149,6 @@ def test_administrator_signs_in_adds_a_closure_in_the_admin_and_signs_out(page, 
     expect(page.get_by_role("heading", level=1)).to_have_text("北区户政大厅")
     closed_day = page.locator("table.hours tbody tr").nth(3)  # from today: the fourth day
     expect(closed_day.get_by_role("rowheader")).to_contain_text(f"{closed_on.month}/{closed_on.day} ")
-    expect(closed_day).to_contain_text("已关闭")  # an opening day until the closure
+    expect(closed_day).to_contain_text("不办公")  # an opening day until the closure
     expect(closed_day).not_to_contain_text("09:00")
     expect(closed_day.locator(".reason")).to_have_text("系统升级")
