@@ -30,7 +30,8 @@ def world(live_server):
         name_zh_hans="结婚证",
         name_en="Marriage certificate",
         required=False,
-        note="已婚者提供",
+        note_zh_hans="已婚者提供",  # both: note= fills the language left active
+        note_en="If married",
     )
     return w
 
