@@ -154,9 +154,14 @@ def database_call(function: Callable) -> Callable[..., Awaitable]:
 
 
 async def stream(
-    hall_id: int, last_event_id: str | None, snapshot: Callable[[], Awaitable[dict]]
+    hall_id: int,
+    last_event_id: str | None,
+    snapshot: Callable[[], Awaitable[dict]],
+    seconds: float | None = None,
 ) -> AsyncIterator[str]:
-    """The event stream of one client: missed events, a snapshot, then live events and heartbeats."""
+    """The event stream of one client: missed events, a snapshot, then live events and heartbeats; for at
+    most `seconds` when given (the browser reconnects after RETRY_MS and resumes from its last event)."""
+    deadline = None if seconds is None else asyncio.get_running_loop().time() + seconds
     queue = hub.subscribe(hall_id)
     try:
         yield f"retry: {RETRY_MS}\n\n"
@@ -167,8 +172,13 @@ async def stream(
                 last = event_id
         yield format_event(None, "snapshot", await hub.shared_snapshot(hall_id, snapshot))
         while True:
+            wait = HEARTBEAT_SECONDS
+            if deadline is not None:
+                wait = min(wait, deadline - asyncio.get_running_loop().time())
+                if wait <= 0:
+                    return
             try:
-                item = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_SECONDS)
+                item = await asyncio.wait_for(queue.get(), timeout=wait)
             except TimeoutError:
                 yield ": heartbeat\n\n"
                 continue

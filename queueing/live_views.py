@@ -1,11 +1,14 @@
 """The live event stream and its polling fallback (see queueing.live and queueing.events)."""
 
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from hall.models import Hall
 from queueing import board, live
+
+WSGI_STREAM_SECONDS = 20
 
 
 def _hall_or_none(slug: str) -> Hall | None:
@@ -25,9 +28,11 @@ async def hall_events(request, slug):
         raise Http404
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     snapshot = live.database_call(_snapshot)
-    response = StreamingHttpResponse(
-        live.stream(hall.pk, last_event_id, lambda: snapshot(hall.pk)), content_type="text/event-stream"
-    )
+    # Under WSGI (runserver, gunicorn, the tests' live server) a stream holds a worker thread: it ends after
+    # WSGI_STREAM_SECONDS and the browser reconnects. Under ASGI (uvicorn, production) it lasts.
+    seconds = None if isinstance(request, ASGIRequest) else WSGI_STREAM_SECONDS
+    events = live.stream(hall.pk, last_event_id, lambda: snapshot(hall.pk), seconds=seconds)
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response

@@ -68,3 +68,14 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def pytest_unconfigure(config):
+    """Let the test process end once the run has ended. A browser test may leave an event stream open on
+    pytest-django's live server (WSGI): asgiref runs the stream's coroutine on a ThreadPoolExecutor thread,
+    which is not a daemon, and at exit Python joins such threads (concurrent.futures' exit hook), so the
+    process waited for a stream that no browser reads any more. Such streams end by themselves within
+    queueing.live_views.WSGI_STREAM_SECONDS; this only keeps a stuck one from holding CI past its results."""
+    import concurrent.futures.thread
+
+    concurrent.futures.thread._threads_queues.clear()

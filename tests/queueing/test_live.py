@@ -257,3 +257,22 @@ def test_shared_snapshot_is_not_reused_when_old_or_failed(monkeypatch):
         return after_failure, when_old
 
     assert run_in_own_loop(scenario) == ({"n": 2}, {"n": 3})
+
+
+def test_a_stream_with_a_limit_ends_by_itself_after_its_snapshot():
+    """Under WSGI a stream holds a worker thread: it ends after its seconds and the browser reconnects."""
+
+    async def snapshot():
+        return {"n": 1}
+
+    async def scenario():
+        lines = []
+        async for line in live.stream(987654, None, snapshot, seconds=0.2):
+            lines.append(line)
+        return lines
+
+    lines = run_in_own_loop(scenario)
+
+    assert lines[0] == f"retry: {live.RETRY_MS}\n\n"
+    assert lines[1] == 'event: snapshot\ndata: {"n":1}\n\n'
+    assert set(lines[2:]) <= {": heartbeat\n\n"}  # and then it ended: the loop above finished
