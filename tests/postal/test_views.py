@@ -125,7 +125,8 @@ def test_apply_in_a_hall_without_postal_services_is_404(english, desk_service):
 
 def test_tracking_needs_the_exact_token(client, service):
     item = new_item(service)
-    assert client.get(reverse("postal:track", args=[item.token[:-1] + "x"])).status_code == 404
+    other = item.token[:-1] + ("y" if item.token.endswith("x") else "x")  # one in 64 tokens ends in x
+    assert client.get(reverse("postal:track", args=[other])).status_code == 404
     assert client.get(f"/post/{item.pk}/").status_code == 404
 
 
