@@ -181,7 +181,12 @@ def test_board_names_a_shortened_service_in_full_in_its_title(browser, live_serv
     name = page.locator("[data-waiting] [data-service='s0'] .waiting-name")
 
     expect(name).to_have_attribute("title", SERVICES[0][0])
-    assert name.evaluate("el => el.scrollWidth > el.clientWidth")  # shortened with an ellipsis
+    page.evaluate("document.fonts.ready")
+    # Shortened with an ellipsis, once the board has laid its lines out (it redraws after its first data).
+    page.wait_for_function(
+        "sel => { const el = document.querySelector(sel); return el && el.scrollWidth > el.clientWidth; }",
+        arg="[data-waiting] [data-service='s0'] .waiting-name",
+    )
     context.close()
 
 
