@@ -1,5 +1,7 @@
 import os
 import shutil
+import sys
+import threading
 
 import pytest
 from django.conf import settings
@@ -70,12 +72,24 @@ def page(browser, live_server):
     context.close()
 
 
-def pytest_unconfigure(config):
-    """Let the test process end once the run has ended. A browser test may leave an event stream open on
-    pytest-django's live server (WSGI): asgiref runs the stream's coroutine on a ThreadPoolExecutor thread,
-    which is not a daemon, and at exit Python joins such threads (concurrent.futures' exit hook), so the
-    process waited for a stream that no browser reads any more. Such streams end by themselves within
-    queueing.live_views.WSGI_STREAM_SECONDS; this only keeps a stuck one from holding CI past its results."""
-    import concurrent.futures.thread
+EXIT_STATUS = pytest.StashKey[int]()
 
-    concurrent.futures.thread._threads_queues.clear()
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """End the test process once the run has ended and reported. A browser test may leave an event stream
+    open on pytest-django's live server (WSGI); asgiref runs the stream's coroutine on a ThreadPoolExecutor
+    thread, which is not a daemon, and Python waits for every such thread at exit, so CI's PostgreSQL run
+    printed its results and then never ended. Streams under WSGI end by themselves within
+    queueing.live_views.WSGI_STREAM_SECONDS, but one stuck in an await must not hold CI: with a thread
+    still alive, leave at once with the run's own exit status (the results, the database teardown and the
+    summary are all done by now)."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if others:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(config.stash.get(EXIT_STATUS, 1))
