@@ -17,7 +17,10 @@ server (gunicorn, hall.wsgi:application, sync workers; `--server uvicorn` for th
   each running `UPDATE ... SET taken = taken + 1 WHERE id = %s AND taken + 1 <= capacity` in its own
   transaction (autocommit) on a scratch table, over 20 rows (the rush's shape) and over one row.
 
-Everything goes to 127.0.0.1; the run takes about a minute. Environment: BENCH_DATABASE_URL (default
+Then the same rush, by the same clients, on the floor (bench/baseline: a bare Django app doing a guarded
+UPDATE and an INSERT, served the same way), and Chuangkou's bookings/s and CPU per booking as ratios to it.
+
+Everything goes to 127.0.0.1; the run takes about two minutes. Environment: BENCH_DATABASE_URL (default
 postgres://root@127.0.0.1:5432/ck_bench) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; the bench
 empties that Redis database before and after the run, so give it one nobody else uses).
 """
@@ -26,7 +29,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import socket
 import ssl
 import statistics
 import subprocess
@@ -35,20 +37,26 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+from bench.baseline import serve  # noqa: E402
 from bench.common import (  # noqa: E402
     PY,
     ROOT,
     children,
     cpu_seconds,
     django_setup,
+    drop_database,
+    free_port,
+    postmasters,
     recreate_database,
     server_env,
+    tree_cpu_seconds,
     web_command,
 )
 
@@ -133,18 +141,22 @@ def percentiles(latencies: list[float]) -> str:
 
 
 class CpuMeter:
-    """CPU seconds used by the server's processes and by this client process during a phase."""
+    """CPU used by the server's processes, by PostgreSQL (every backend) and by this client process during a
+    phase: `server_share` and `client_share` in cores, `server_seconds` and `database_seconds` in all."""
 
     def __init__(self, server_pids: list[int]):
         self.server_pids = server_pids
 
     def __enter__(self):
         self.server, self.client, self.wall = cpu_seconds(*self.server_pids), time.process_time(), time.time()
+        self.database = tree_cpu_seconds(*postmasters())
         return self
 
     def __exit__(self, *exc):
         wall = time.time() - self.wall
-        self.server_share = (cpu_seconds(*self.server_pids) - self.server) / wall
+        self.server_seconds = cpu_seconds(*self.server_pids) - self.server
+        self.database_seconds = tree_cpu_seconds(*postmasters()) - self.database
+        self.server_share = self.server_seconds / wall
         self.client_share = (time.process_time() - self.client) / wall
 
     def __str__(self):
@@ -168,12 +180,10 @@ async def closed_loop(clients: list[httpx.AsyncClient], url: str, seconds: float
     return len(latencies) / elapsed, latencies, statuses
 
 
-async def rush(clients: list[httpx.AsyncClient], base: str, slot_ids: list[int]):
-    """Every client waits for the same moment, then posts one booking; returns (elapsed, results)."""
-    go = asyncio.Event()
-    results = []
+def chuangkou_booking(base: str, slot_ids: list[int]):
+    """(address, body) of citizen n's booking through Chuangkou's API."""
 
-    async def one(n: int, client: httpx.AsyncClient):
+    def request(n: int) -> tuple[str, dict]:
         body = {
             "hall": HALL,
             "service": SERVICE,
@@ -183,9 +193,35 @@ async def rush(clients: list[httpx.AsyncClient], base: str, slot_ids: list[int])
             "id_number": id_number(n),
             "persons": 1,
         }
+        return f"{base}/api/v1/bookings", body
+
+    return request
+
+
+def floor_booking(base: str, slot_ids: list[int]):
+    """(address, body) of citizen n's booking on the floor app (bench/baseline)."""
+
+    def request(n: int) -> tuple[str, dict]:
+        return f"{base}/book", {
+            "slot": slot_ids[n % len(slot_ids)],
+            "name": "张三丰",
+            "phone": f"1380000{n:04d}",
+        }
+
+    return request
+
+
+async def rush(clients: list[httpx.AsyncClient], request):
+    """Every client waits for the same moment, then posts one booking (`request(n)` gives its address and
+    body); returns (elapsed, results)."""
+    go = asyncio.Event()
+    results = []
+
+    async def one(n: int, client: httpx.AsyncClient):
+        url, body = request(n)
         await go.wait()
         t0 = time.perf_counter()
-        response = await client.post(f"{base}/api/v1/bookings", json=body)
+        response = await client.post(url, json=body)
         if response.status_code == 201:
             error = "booked"
         elif response.headers.get("content-type", "").startswith("application/json"):
@@ -266,20 +302,25 @@ async def throughput(clients: list[httpx.AsyncClient], url: str, seconds: float,
     return rate
 
 
-async def rush_waves(clients, base: str, slot_ids: list[int], waves: int, meter: CpuMeter) -> dict:
-    rates, all_latencies, oversold_total = [], [], 0
+async def rush_waves(clients, request, reset, count, waves: int, meter: CpuMeter) -> dict:
+    """`waves` rushes, each on a day made anew by `reset()`; `count()` reads back (places booked beyond
+    capacity, slots whose count differs from their bookings, bookings)."""
+    rates, all_latencies, oversold_total, cpu, booked_total = [], [], 0, {"web": 0.0, "database": 0.0}, 0
     for wave in range(1, waves + 1):
-        await asyncio.to_thread(reset_day, slot_ids)
+        await asyncio.to_thread(reset)
         with meter:
-            elapsed, results = await rush(clients, base, slot_ids)
-        beyond, mismatched, booked = await asyncio.to_thread(oversold, slot_ids)
+            elapsed, results = await rush(clients, request)
+        beyond, mismatched, booked = await asyncio.to_thread(count)
         outcomes = Counter(error for _latency, _status, error in results)
         latencies = [latency for latency, _status, _error in results]
         all_latencies += latencies
         rates.append(outcomes["booked"] / elapsed)
         oversold_total += beyond + mismatched
+        booked_total += outcomes["booked"]
+        cpu["web"] += meter.server_seconds
+        cpu["database"] += meter.database_seconds
         print(
-            f"  wave {wave}: {len(clients)} POST /api/v1/bookings answered in {elapsed:.2f} s: "
+            f"  wave {wave}: {len(clients)} bookings answered in {elapsed:.2f} s: "
             f"{rates[-1]:.0f} bookings/s; {percentiles(latencies)}; {dict(outcomes)}"
         )
         print(
@@ -287,8 +328,49 @@ async def rush_waves(clients, base: str, slot_ids: list[int], waves: int, meter:
             f"{mismatched} slots whose taken != bookings; {meter}"
         )
     p99 = statistics.quantiles(all_latencies, n=100, method="inclusive")[98]
-    print(f"  all waves: median {statistics.median(rates):.0f} bookings/s; {percentiles(all_latencies)}")
-    return {"booking": statistics.median(rates), "booking_p99": p99, "oversold": oversold_total}
+    per = {part: seconds * 1000 / max(booked_total, 1) for part, seconds in cpu.items()}
+    print(
+        f"  all waves: median {statistics.median(rates):.0f} bookings/s; {percentiles(all_latencies)}; "
+        f"CPU per booking: web {per['web']:.1f} ms + PostgreSQL {per['database']:.1f} ms"
+    )
+    return {"booking": statistics.median(rates), "booking_p99": p99, "oversold": oversold_total, "cpu": per}
+
+
+def floor_count(env: dict):
+    def count() -> tuple[int, int, int]:
+        with psycopg.connect(env["BASELINE_DATABASE_URL"]) as conn:
+            (booked,) = conn.execute("SELECT count(*) FROM baseline_booking").fetchone()
+            (beyond,) = conn.execute(
+                "SELECT coalesce(sum(greatest(taken - capacity, 0)), 0) FROM baseline_slot"
+            ).fetchone()
+        return beyond, 0, booked
+
+    return count
+
+
+async def floor_rush(args, env: dict, log_dir: Path) -> dict:
+    """The same rush, by the same clients, on the floor app served the same way (bench/baseline)."""
+    slots = await asyncio.to_thread(serve.set_up, env, PLACES, 0)
+    tls = ssl.create_default_context()
+    clients = [httpx.AsyncClient(verify=tls, timeout=60) for _ in range(args.clients)]
+    try:
+        with serve.Server(
+            "bench.baseline.wsgi:application", env, args.workers, log_dir / "floor.log"
+        ) as server:
+            server.wait_until_up("/ping")
+            meter = CpuMeter([server.process.pid, *children(server.process.pid)])
+            await closed_loop(clients, f"{server.base}/ping", 1)  # warm up, as for Chuangkou
+            print(f"the floor (bench/baseline, {args.workers} sync workers), the same rush:")
+            return await rush_waves(
+                clients,
+                floor_booking(server.base, slots),
+                lambda: serve.reset(env),
+                floor_count(env),
+                args.waves,
+                meter,
+            )
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
 
 
 async def measure(args, base: str, date: dt.date, slot_ids: list[int], meter: CpuMeter) -> dict:
@@ -311,33 +393,36 @@ async def measure(args, base: str, date: dt.date, slot_ids: list[int], meter: Cp
             ),
         }
         print(f"rush, {args.clients} clients released together, {WINDOWS} windows x {PLACES} places:")
-        figures |= await rush_waves(clients, base, slot_ids, args.waves, meter)
+        request = chuangkou_booking(base, slot_ids)
+        reset, count = partial(reset_day, slot_ids), partial(oversold, slot_ids)
+        figures |= await rush_waves(clients, request, reset, count, args.waves, meter)
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
     return figures
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def print_ratios(ours: dict, floor: dict) -> None:
+    """Chuangkou's rush against the floor's, measured in this run."""
+    mine, base = ours["cpu"], floor["cpu"]
+    print("Chuangkou against the floor, the same rush in the same run:")
+    rate, floor_rate = ours["booking"], floor["booking"]
+    print(f"  bookings/s: {rate:.0f} vs {floor_rate:.0f} = {rate / floor_rate:.2f} x")
+    print(
+        f"  CPU per booking, web + PostgreSQL: {mine['web'] + mine['database']:.1f} ms vs "
+        f"{base['web'] + base['database']:.1f} ms = "
+        f"{(mine['web'] + mine['database']) / (base['web'] + base['database']):.1f} x "
+        f"(web alone {mine['web'] / base['web']:.1f} x)"
+    )
 
 
-def check_targets(figures: dict, hot: float) -> None:
-    booking, trivial, availability = figures["booking"], figures["trivial"], figures["availability"]
+def check_targets(figures: dict, floor: dict) -> None:
+    """#20's targets. The older ones (p99 under 250 ms and half the hot-row rate in a burst of 500 on two
+    cores) are retired: the arithmetic in issues 3 and 4 showed no server on this box could meet them."""
+    mine, base = figures["cpu"], floor["cpu"]
+    ratio = (mine["web"] + mine["database"]) / (base["web"] + base["database"])
     targets = [
         ("0 oversold", figures["oversold"] == 0, f"{figures['oversold']}"),
-        ("booking p99 < 250 ms", figures["booking_p99"] < 0.25, f"{figures['booking_p99'] * 1000:.0f} ms"),
-        (
-            "bookings/s >= 0.5 x hot-row updates/s",
-            booking >= 0.5 * hot,
-            f"{booking:.0f} vs {hot:.0f} = {booking / hot:.3f} x",
-        ),
-        (
-            "availability reads/s >= 0.5 x trivial view",
-            availability >= 0.5 * trivial,
-            f"{availability:.0f} vs {trivial:.0f} = {availability / trivial:.2f} x",
-        ),
+        ("CPU per booking <= 3 x the floor's", ratio <= 3, f"{ratio:.1f} x"),
     ]
     print("targets:")
     for name, met, value in targets:
@@ -356,6 +441,7 @@ def main() -> int:
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    floor_url = os.environ.get("BASELINE_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_floor")
     var_dir = tempfile.mkdtemp(prefix="ck-bench-")
     env = server_env(
         database_url, redis_url, var_dir, DATABASE_POOL_MAX=str(POOL_MAX), BOOKING_SMS_CODE="off"
@@ -394,7 +480,13 @@ def main() -> int:
     print(f"  over {WINDOWS} rows with 40 connections: {hot_40:.0f}/s")
     redis.Redis.from_url(redis_url).flushdb()
 
-    check_targets(figures, hot)
+    floor_env = {**env, "BASELINE_DATABASE_URL": floor_url}
+    try:
+        floor = asyncio.run(floor_rush(args, floor_env, Path(var_dir)))
+    finally:
+        drop_database(floor_url)
+    print_ratios(figures, floor)
+    check_targets(figures, floor)
     print(f"load average {os.getloadavg()[0]:.2f} at the end; {time.time() - started:.0f} s; log {log_path}")
     return 0 if figures["oversold"] == 0 else 1
 

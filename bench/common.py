@@ -3,6 +3,7 @@ CPU readings from /proc. Scripts import it as `bench.common` after putting the p
 
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -135,3 +136,10 @@ def web_command(server: str, port: int, workers: int = 1) -> list[str]:
         command = [PY, "-m", "uvicorn", "hall.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
         return command + ["--workers", str(workers), "--no-access-log", "--timeout-keep-alive", "60"]
     raise ValueError(f"unknown server {server!r}")
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

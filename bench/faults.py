@@ -36,7 +36,7 @@ import httpx
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PY, ROOT, server_env  # noqa: E402
+from bench.common import PY, ROOT, free_port, server_env  # noqa: E402
 from hall.privacy import check_digit  # noqa: E402 (pure: needs no settings)
 
 # The newest PostgreSQL server installed (Debian: /usr/lib/postgresql/<major>/bin).
@@ -51,12 +51,6 @@ DATABASE = "ck_faults"
 # What a citizen must read on the outage page (templates/503.html), in each language.
 TRY_AGAIN = {"zh-hans": "请稍后再试", "en": "Please try again in a moment"}
 UNAVAILABLE_JSON = {"zh-hans": "服务暂时不可用，请几分钟后再试。"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:

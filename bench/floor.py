@@ -32,10 +32,11 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
 from bench import booking_rush, call_next  # noqa: E402
+from bench.baseline import serve  # noqa: E402
+from bench.baseline.serve import Server  # noqa: E402
 from bench.common import (  # noqa: E402
     PY,
     ROOT,
@@ -49,49 +50,6 @@ from bench.common import (  # noqa: E402
 
 TICKETS = 20_000  # waiting tickets for the call phase: more than any run calls
 PLACES = 30_000  # places per arrival window for the booking phase (a smallint): none refused for want of one
-
-
-class Server:
-    """gunicorn on a free port serving `app` (a WSGI path) with `env`, for the length of a `with`."""
-
-    def __init__(self, app: str, env: dict, workers: int, log: Path):
-        self.app, self.env, self.workers, self.log = app, env, workers, log
-
-    def __enter__(self):
-        self.port = booking_rush.free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        config = str(ROOT / "deploy" / "gunicorn.conf.py")
-        command = [
-            PY,
-            "-m",
-            "gunicorn",
-            "-c",
-            config,
-            "-b",
-            f"127.0.0.1:{self.port}",
-            "-w",
-            str(self.workers),
-        ]
-        self.process = subprocess.Popen(
-            [*command, self.app], cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT
-        )
-        return self
-
-    def wait_until_up(self, path: str) -> None:
-        for _ in range(300):
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server stopped; see {self.log}")
-            try:
-                if httpx.get(self.base + path, timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"the server did not answer within 30 s; see {self.log}")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=15)
 
 
 async def phase(server: Server, clients: list[httpx.AsyncClient], step, seconds: float) -> dict:
@@ -121,18 +79,7 @@ def json_ok(response: httpx.Response, status: int = 200) -> bool:
 
 
 async def measure_floor(args, env: dict, log_dir: Path) -> dict:
-    database_url = env["BASELINE_DATABASE_URL"]
-    recreate_database(database_url)
-    migrate = [PY, "-m", "django", "migrate", "--run-syncdb", "-v", "0"]
-    subprocess.run(migrate, cwd=ROOT, env=env, check=True)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO baseline_slot (capacity, taken) SELECT %s, 0 FROM generate_series(1, 20)", [PLACES]
-        )
-        conn.execute(
-            "INSERT INTO baseline_ticket (state) SELECT 'waiting' FROM generate_series(1, %s)", [TICKETS]
-        )
-        slots = [row[0] for row in conn.execute("SELECT id FROM baseline_slot ORDER BY id")]
+    slots = serve.set_up(env, PLACES, TICKETS)
 
     async def book(client, n):
         body = {"slot": slots[n % len(slots)], "name": "张三丰", "phone": f"138{n:08d}"}

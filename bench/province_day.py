@@ -32,7 +32,6 @@ import datetime as dt
 import os
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,6 +49,7 @@ from bench.common import (  # noqa: E402
     ROOT,
     django_setup,
     drop_database,
+    free_port,
     postmasters,
     recreate_database,
     server_env,
@@ -402,12 +402,6 @@ def database_counters(database_url: str) -> dict:
         "blocks hit",
     )
     return dict(zip(names, row, strict=True))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(url: str, procs: list[subprocess.Popen], log_dir: Path) -> None:

@@ -1,0 +1,80 @@
+"""Serving the floor app as Chuangkou is served: its scratch database, and gunicorn on a free port."""
+
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bench.common import PY, ROOT, free_port, recreate_database
+
+
+def set_up(env: dict, places: int, tickets: int) -> list[int]:
+    """The floor's database (BASELINE_DATABASE_URL in `env`), made anew: 20 arrival windows of `places`
+    places and `tickets` waiting tickets. Returns the windows' ids."""
+    database_url = env["BASELINE_DATABASE_URL"]
+    recreate_database(database_url)
+    migrate = [PY, "-m", "django", "migrate", "--run-syncdb", "-v", "0"]
+    subprocess.run(
+        migrate, cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "bench.baseline.settings"}, check=True
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO baseline_slot (capacity, taken) SELECT %s, 0 FROM generate_series(1, 20)", [places]
+        )
+        conn.execute(
+            "INSERT INTO baseline_ticket (state) SELECT 'waiting' FROM generate_series(1, %s)", [tickets]
+        )
+        return [row[0] for row in conn.execute("SELECT id FROM baseline_slot ORDER BY id")]
+
+
+def reset(env: dict) -> None:
+    """Every place free again, no booking."""
+    with psycopg.connect(env["BASELINE_DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("TRUNCATE baseline_booking")
+        conn.execute("UPDATE baseline_slot SET taken = 0")
+
+
+class Server:
+    """gunicorn (deploy/gunicorn.conf.py, sync workers) on a free port serving `app` (a WSGI path) with `env`,
+    for the length of a `with`; `base` is its address."""
+
+    def __init__(self, app: str, env: dict, workers: int, log: Path):
+        self.app, self.env, self.workers, self.log = app, env, workers, log
+
+    def __enter__(self):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        config = str(ROOT / "deploy" / "gunicorn.conf.py")
+        command = [
+            PY,
+            "-m",
+            "gunicorn",
+            "-c",
+            config,
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "-w",
+            str(self.workers),
+        ]
+        self.process = subprocess.Popen(
+            [*command, self.app], cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT
+        )
+        return self
+
+    def wait_until_up(self, path: str) -> None:
+        for _ in range(300):
+            if self.process.poll() is not None:
+                raise SystemExit(f"the server stopped; see {self.log}")
+            try:
+                if httpx.get(self.base + path, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"the server did not answer within 30 s; see {self.log}")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=15)
