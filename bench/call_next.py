@@ -16,7 +16,9 @@ unloaded latency). Then the race itself, --rounds times: all 20 windows press ca
 
 until call-next answers 204 (nobody waits). Printed: call-next and complete latency percentiles, call-nexts
 per second, the CPU used by the server, and, read back from the database, the tickets called more than once
-and the tickets not done (both must be 0).
+and the tickets not done (both must be 0). Then the same windows and loop on the floor (bench/baseline, a
+bare Django app: one UPDATE with SKIP LOCKED for call-next, one UPDATE for complete, served by gunicorn with
+as many sync workers), and Chuangkou's CPU per ticket as a ratio to it.
 
 Everything goes to 127.0.0.1; the run is bounded (--deadline, 90 s by default, for the loop) and takes well
 under two minutes. Environment: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/ck_bench_queue)
@@ -40,6 +42,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+from bench.baseline import serve  # noqa: E402
 from bench.common import (  # noqa: E402
     PY,
     ROOT,
@@ -47,8 +50,10 @@ from bench.common import (  # noqa: E402
     cpu_seconds,
     django_setup,
     drop_database,
+    postmasters,
     recreate_database,
     server_env,
+    tree_cpu_seconds,
     web_command,
 )
 
@@ -248,6 +253,39 @@ async def measure(
     return figures
 
 
+def run_floor(args, env: dict, log_dir: Path) -> tuple[dict, dict]:
+    """The same windows, the same loop, on the floor app (bench/baseline: one UPDATE with SKIP LOCKED for
+    call-next, one UPDATE for complete) served by gunicorn with as many sync workers."""
+    serve.set_up(env, 0, args.tickets)
+    app = "bench.baseline.wsgi:application"
+    with serve.Server(app, env, args.servers, log_dir / "floor.log") as server:
+        server.wait_until_up("/ping")
+        windows = [(n, "floor") for n in range(1, args.counters + 1)]
+        web, database = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(*postmasters())
+        figures = asyncio.run(measure([server.base], windows, args.solo, args.deadline, args.rounds))
+        cpu = {
+            "web": tree_cpu_seconds(server.process.pid) - web,
+            "database": tree_cpu_seconds(*postmasters()) - database,
+        }
+    return figures, cpu
+
+
+def print_ratios(tickets: int, cpu: dict, floor: dict, floor_cpu: dict) -> None:
+    """CPU per ticket (call-next + complete) of the whole run, Chuangkou against the floor: each run calls
+    and completes every ticket once (solo, race and loop), and a few call-nexts answer 204."""
+    mine = {part: seconds * 1000 / tickets for part, seconds in cpu.items()}
+    base = {part: seconds * 1000 / tickets for part, seconds in floor_cpu.items()}
+    print(f"the floor (bench/baseline), the same windows and loop: race {percentiles(floor['race'])}; ")
+    print(f"  call-next {percentiles(floor['call_next'])}; errors: {dict(floor['errors']) or 'none'}")
+    print("CPU per ticket called and completed (the whole run), web + PostgreSQL:")
+    ratio = (mine["web"] + mine["database"]) / (base["web"] + base["database"])
+    print(
+        f"  Chuangkou {mine['web']:.1f} + {mine['database']:.1f} ms; floor {base['web']:.1f} + "
+        f"{base['database']:.1f} ms; ratio {ratio:.1f} x (web alone {mine['web'] / base['web']:.1f} x; "
+        f"#20's target: at most 3 x)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", choices=["gunicorn", "uvicorn"], default="gunicorn")
@@ -264,6 +302,7 @@ def main() -> int:
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_queue")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    floor_url = os.environ.get("BASELINE_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_queue_floor")
     var_dir = tempfile.mkdtemp(prefix="ck-bench-queue-")
     env = server_env(database_url, redis_url, var_dir, DATABASE_POOL_MAX=str(POOL_MAX))
 
@@ -296,8 +335,10 @@ def main() -> int:
         )
         print(f"servers: {args.servers} {kind}, database pool up to {POOL_MAX} each")
         cpu_before = [cpu_seconds(pid) for pid in pids]
+        database_before = tree_cpu_seconds(*postmasters())
         figures = asyncio.run(measure(bases, windows, args.solo, args.deadline, args.rounds))
         per_process = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
+        cpu = {"web": sum(per_process), "database": tree_cpu_seconds(*postmasters()) - database_before}
     finally:
         for server in servers:
             server.terminate()
@@ -324,6 +365,12 @@ def main() -> int:
     print(f"errors: {dict(figures['errors']) or 'none'}")
     print(f"tickets called twice: {twice}; tickets not done: {not_done}; calls recorded: {recorded}")
     print(f"load average at the start {load_at_start}, at the end {os.getloadavg()[0]:.1f} (other work?)")
+    floor_env = {**env, "BASELINE_DATABASE_URL": floor_url}
+    try:
+        floor, floor_cpu = run_floor(args, floor_env, log_dir)
+    finally:
+        drop_database(floor_url)
+    print_ratios(args.tickets, cpu, floor, floor_cpu)
     redis.Redis.from_url(redis_url).flushdb()
     if args.keep:
         print(f"kept: {database_url}, {log_dir}")

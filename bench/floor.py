@@ -86,10 +86,10 @@ async def measure_floor(args, env: dict, log_dir: Path) -> dict:
         return json_ok(await client.post("/book", json=body), 201)
 
     async def call(client, n):
-        response = await client.post(f"/counters/{id(client) % 1000}/call-next")
+        response = await client.post(f"/api/v1/counters/{id(client) % 1000}/call-next")
         if response.status_code != 200:
             return False
-        return json_ok(await client.post(f"/tickets/{response.json()['ticket']['id']}/complete"))
+        return json_ok(await client.post(f"/api/v1/tickets/{response.json()['ticket']['id']}/complete"))
 
     async def ping(client, n):
         return json_ok(await client.get("/ping"))
