@@ -145,11 +145,14 @@ def otp_verify(request):
     return render(request, "hall/otp_verify.html", {"form": form, "next": next_url})
 
 
+WRONG_ENROLMENT_CODE = enrolment_codes.MESSAGES[enrolment_codes.WRONG]
+
+
 class EnrolmentCodeForm(forms.Form):
     enrolment_code = forms.CharField(
         label=_("Enrolment code"),
         max_length=40,
-        error_messages={"required": ENTER_ENROLMENT_CODE, "max_length": enrolment_codes.WRONG},
+        error_messages={"required": ENTER_ENROLMENT_CODE, "max_length": WRONG_ENROLMENT_CODE},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
 

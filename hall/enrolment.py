@@ -52,9 +52,9 @@ class EnrolmentCode(models.Model):
         related_name="+",
         verbose_name=_("issued by"),
     )
-    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
-    expires_at = models.DateTimeField(_("expires"))
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrolment code")

@@ -22,15 +22,17 @@ from hall.models import AuditAction, AuditEntry
 SESSION_KEY = "enrolment_code"
 DEVICE_NAME = "authenticator app"
 THROTTLE_WINDOW = dt.timedelta(hours=1)
-ASK_ADMIN = _("Ask an administrator for an enrolment code.")
-WRONG = _("This enrolment code is not right. Check it, or ask an administrator for a new enrolment code.")
-EXPIRED = _("This enrolment code has expired. Ask an administrator for a new enrolment code.")
-USED = _("This enrolment code has already been used. Ask an administrator for a new enrolment code.")
-TOO_MANY = _(
-    "Too many wrong enrolment codes. Try again in an hour, or ask an administrator for a new enrolment code."
-)
-# The audit entry's detail of each refusal (no personal data, and never the code typed).
-REFUSALS = {WRONG: "wrong", EXPIRED: "expired", USED: "already used", TOO_MANY: "too many tries"}
+# Why a code was refused: the audit entry's detail (no personal data, never the code typed) → the message.
+WRONG, EXPIRED, USED, TOO_MANY = "wrong", "expired", "already used", "too many tries"
+MESSAGES = {
+    WRONG: _("This enrolment code is not right. Check it, or ask an administrator for a new enrolment code."),
+    EXPIRED: _("This enrolment code has expired. Ask an administrator for a new enrolment code."),
+    USED: _("This enrolment code has already been used. Ask an administrator for a new enrolment code."),
+    TOO_MANY: _(
+        "Too many wrong enrolment codes. Try again in an hour, or ask an administrator for a new enrolment "
+        "code."
+    ),
+}
 
 
 def issue(user, *, by=None, ip: str | None = None, how: str = "", now: dt.datetime | None = None) -> str:
@@ -66,7 +68,7 @@ def _throttled(user, now: dt.datetime) -> bool:
         since = last_issued  # a new code from an administrator is a fresh start
     failures = AuditEntry.objects.filter(
         action=AuditAction.ENROLMENT_REFUSED, actor=user, at__gte=since
-    ).exclude(detail=REFUSALS[TOO_MANY])
+    ).exclude(detail=TOO_MANY)
     return failures.count() >= settings.ENROLMENT_CODE_FAILURE_LIMIT
 
 
@@ -93,9 +95,9 @@ def redeem(request, typed: str) -> str | None:
     row, refusal = _check(user, typed, now)
     hall = audit.staff_hall(user)
     if refusal is not None:
-        detail = REFUSALS[refusal]
-        audit.record_request(request, action=AuditAction.ENROLMENT_REFUSED, hall=hall, obj=row, detail=detail)
-        return refusal
+        refused = AuditAction.ENROLMENT_REFUSED
+        audit.record_request(request, action=refused, hall=hall, obj=row, detail=refusal)
+        return MESSAGES[refusal]
     audit.record_request(
         request, action=AuditAction.ENROLMENT_USED, hall=hall, obj=row, detail=f"code {row.pk}"
     )
