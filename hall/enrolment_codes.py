@@ -117,10 +117,8 @@ def device_to_set_up(request) -> TOTPDevice | None:
         or not EnrolmentCode.objects.filter(pk=pk, user=request.user, used_at__isnull=False).exists()
     ):
         return None
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": DEVICE_NAME}
-    )
-    return device
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-pk").first()
+    return device or TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
 
 
 def finished(request) -> None:

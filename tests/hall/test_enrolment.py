@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from hall import enrolment_codes
 from hall.models import AuditAction, AuditEntry, EnrolmentCode
 from tests.makers import make_hall, make_staff
+from tests.races import all_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -288,3 +289,18 @@ def test_enrolment_entries_are_on_the_supervisors_audit_page(hall, supervisor, s
 
     assert "enrolment code issued" in page
     assert "enrolment code refused" in page
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_code_entered_in_many_sessions_at_once_opens_one_key(supervisor):
+    code = enrolment_codes.issue(supervisor)
+    sessions = [signed_in("boss") for _ in range(8)]
+
+    pages = all_at_once(lambda i: enter(sessions[i], code), threads=len(sessions))
+
+    refusals = ("already been used", "Too many wrong enrolment codes")
+    refused = [page for page in pages if any(message in text(page) for message in refusals)]
+    assert sum(shows_key(page) for page in pages) == 1
+    assert len(refused) == len(sessions) - 1  # after 5 refusals, the throttle answers the rest
+    assert TOTPDevice.objects.filter(user=supervisor).count() == 1
