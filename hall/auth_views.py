@@ -1,5 +1,6 @@
 """Staff sign-in: the password step (throttled by django-axes), then the second factor (a TOTP code from an
-authenticator app) for the roles that need it, with enrolment the first time (hall/security.py)."""
+authenticator app) for the roles that need it, with enrolment the first time (hall/security.py), which needs
+a one-time enrolment code from an administrator (hall/enrolment_codes.py)."""
 
 import math
 from base64 import b32encode
