@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from hall import audit, services
+from hall import audit, enrolment_codes, services
 from hall.models import (
     ApiToken,
     AuditAction,
@@ -137,31 +138,58 @@ admin.site.unregister(User)
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
     inlines = [StaffInline]
-    actions = ["reset_second_factor"]
+    actions = ["issue_enrolment_code", "reset_second_factor"]
+
+    @admin.action(description=_("Issue an enrolment code for two-step sign-in"), permissions=["change"])
+    def issue_enrolment_code(self, request, queryset):
+        """A new staff member (or one whose code expired) needs a code before they can set up an app."""
+        self._issue_codes(request, list(queryset), "")
 
     @admin.action(
         description=_("Reset two-step sign-in (set up again at the next sign-in)"), permissions=["change"]
     )
     def reset_second_factor(self, request, queryset):
-        """Recovery for a lost or replaced phone: the user's authenticator devices are deleted, so the next
-        sign-in asks them to set up an app again (and any session verified with the old one must)."""
-        users = list(queryset.filter(totpdevice__isnull=False).distinct())
-        count = len(users)
-        TOTPDevice.objects.filter(user__in=queryset).delete()
+        """Recovery for a lost or replaced phone: the user's authenticator devices are deleted (any session
+        verified with the old one must enter a code again) and a new enrolment code is issued, which the user
+        needs to set up an app again."""
+        users = list(queryset)
+        with_devices = set(queryset.filter(totpdevice__isnull=False).values_list("pk", flat=True))
+        TOTPDevice.objects.filter(user__in=users).delete()
         for user in users:
+            if user.pk not in with_devices:
+                continue
             self.log_change(request, user, "Reset two-step sign-in")
-            audit.record(
-                action=AuditAction.OTP_RESET,
-                hall=audit.staff_hall(user),
-                actor=request.user,
-                obj=user,
-                ip=audit.client_ip(request),
-            )
+            audit.record_request(request, action=AuditAction.OTP_RESET, hall=audit.staff_hall(user), obj=user)
         self.message_user(
             request,
             _("Two-step sign-in reset for %(count)s user(s): they set it up again at their next sign-in.")
-            % {"count": count},
+            % {"count": len(with_devices)},
             messages.SUCCESS,
+        )
+        self._issue_codes(request, users, " after a reset")
+
+    def _issue_codes(self, request, users, how: str) -> None:
+        """Issue a code for each active user and show the codes once (only their HMAC is kept)."""
+        shown = []
+        for user in users:
+            if not user.is_active:
+                continue
+            code = enrolment_codes.issue(user, by=request.user, ip=audit.client_ip(request), how=how)
+            self.log_change(request, user, "Issued an enrolment code")
+            shown.append(f"{user.get_username()}: {code}")
+        if not shown:
+            self.message_user(
+                request, _("No enrolment code issued: the users are not active."), messages.ERROR
+            )
+            return
+        self.message_user(
+            request,
+            _(
+                "Enrolment codes, valid %(hours)s h and once each: %(codes)s. Give each code to its user in "
+                "person; it is shown only now."
+            )
+            % {"hours": settings.ENROLMENT_CODE_HOURS, "codes": "; ".join(shown)},
+            messages.WARNING,
         )
 
     def save_related(self, request, form, formsets, change):

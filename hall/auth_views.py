@@ -1,5 +1,6 @@
 """Staff sign-in: the password step (throttled by django-axes), then the second factor (a TOTP code from an
-authenticator app) for the roles that need it, with enrolment the first time (hall/security.py)."""
+authenticator app) for the roles that need it, with enrolment the first time (hall/security.py), which needs
+a one-time enrolment code from an administrator (hall/enrolment_codes.py)."""
 
 import math
 from base64 import b32encode
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hall import audit, navigation, security
+from hall import audit, enrolment_codes, navigation, security
 from hall.models import AuditAction
 from hall.redirects import path_on_this_site
 
@@ -31,8 +32,8 @@ LOCKED_OUT = _(
 CODE_FORMAT = _("Enter the 6 digits that your authenticator app shows, for example 123456.")
 WRONG_CODE = _("This code is not right. Enter the 6 digits that your authenticator app shows now.")
 WAIT_FOR_CODE = _("Too many wrong codes. Please wait %(seconds)s s, then enter the code your app shows now.")
+ENTER_ENROLMENT_CODE = _("Enter the enrolment code that an administrator gave you.")
 ENROLLED = _("Two-step sign-in is set up. From now on, enter a code from your app after your password.")
-DEVICE_NAME = "authenticator app"
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -145,20 +146,34 @@ def otp_verify(request):
     return render(request, "hall/otp_verify.html", {"form": form, "next": next_url})
 
 
+WRONG_ENROLMENT_CODE = enrolment_codes.MESSAGES[enrolment_codes.WRONG]
+
+
+class EnrolmentCodeForm(forms.Form):
+    enrolment_code = forms.CharField(
+        label=_("Enrolment code"),
+        max_length=40,
+        error_messages={"required": ENTER_ENROLMENT_CODE, "max_length": WRONG_ENROLMENT_CODE},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_enrol(request):
-    """Set up an authenticator app: scan the QR code (or type the key), then confirm with one code."""
+    """Set up an authenticator app: first the enrolment code that an administrator issued, then scan the QR
+    code (or type the key) and confirm with one code."""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
     if not security.needs_second_factor(request.user) or security.is_verified(request.user):
         return redirect(next_url)
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect_to(reverse("otp_verify"), next_url)
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": DEVICE_NAME}
-    )
+    device = enrolment_codes.device_to_set_up(request)
+    if device is None:
+        return _enrolment_code_step(request, next_url)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and _check_code(request, device, form, confirm=True):
+        enrolment_codes.finished(request)
         messages.success(request, ENROLLED)
         return redirect(next_url)
     secret = b32encode(device.bin_key).decode()
@@ -169,3 +184,15 @@ def otp_enrol(request):
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     }
     return render(request, "hall/otp_enrol.html", context)
+
+
+def _enrolment_code_step(request, next_url: str):
+    """No key without an enrolment code: ask for it; a valid one opens the key on the same page."""
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        refusal = enrolment_codes.redeem(request, form.cleaned_data["enrolment_code"])
+        if refusal is None:
+            return redirect_to(reverse("otp_enrol"), next_url)
+        form.add_error("enrolment_code", refusal)
+    context = {"form": form, "next": next_url, "hours": settings.ENROLMENT_CODE_HOURS}
+    return render(request, "hall/otp_enrolment_code.html", context)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hall import calendar
+from hall.enrolment import EnrolmentCode  # noqa: F401  (the model lives in its own module)
 
 
 def validate_timezone(value):
@@ -546,6 +547,9 @@ class AuditAction(models.TextChoices):
     OTP_ENROLLED = "otp_enrolled", _("authenticator app set up")
     OTP_RESET = "otp_reset", _("two-step sign-in reset")
     OTP_FAILED = "otp_failed", _("wrong sign-in code")
+    ENROLMENT_ISSUED = "enrolment_issued", _("enrolment code issued")
+    ENROLMENT_USED = "enrolment_used", _("enrolment code used")
+    ENROLMENT_REFUSED = "enrolment_refused", _("enrolment code refused")
     OTHER_HALL_REFUSED = "other_hall_refused", _("refused: another hall")
     HOURS_EXTENDED = "hours_extended", _("closing time extended")
 

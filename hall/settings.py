@@ -300,6 +300,11 @@ if not set(STAFF_OTP_ROLES) <= {"admin", "supervisor", "clerk"}:
     raise ImproperlyConfigured("STAFF_OTP_ROLES may name only admin, supervisor and clerk")
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Chuangkou")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # nobody reads another user's TOTP key in the admin
+# Setting up the authenticator needs a one-time enrolment code that an administrator issues
+# (hall/enrolment.py): valid this many hours; this many wrong codes per user in an hour (or since the last
+# code issued) lock it.
+ENROLMENT_CODE_HOURS = env_int("ENROLMENT_CODE_HOURS", 24)
+ENROLMENT_CODE_FAILURE_LIMIT = env_int("ENROLMENT_CODE_FAILURE_LIMIT", 5)
 # A signed-in session ends after this many minutes without a page view or form post (0: never).
 STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
 # The RQ dashboard lives at /admin/django-rq/ for superusers only; no second entry in the admin's index.

@@ -3,7 +3,9 @@
 import datetime as dt
 
 from django.contrib.auth.models import User
+from django.urls import reverse
 
+from hall import enrolment_codes
 from hall import services as hall_services
 from hall.models import Counter, Device, DeviceKind, Hall, Material, Service, WeeklySession
 from hall.screens import key_cookie
@@ -84,3 +86,10 @@ def pair_browser(context, base_url: str, hall, kind=DeviceKind.KIOSK, **fields) 
     device, key = make_device(hall, kind, **fields)
     context.add_cookies([{"name": key_cookie(kind), "value": key, "url": base_url, "httpOnly": True}])
     return device
+
+
+def enter_enrolment_code(client, user, next_url: str = ""):
+    """As the signed-in `user` whose administrator issued an enrolment code: enter it on the set-up page,
+    which then shows the key of a new, unconfirmed authenticator device."""
+    code = enrolment_codes.issue(user)
+    return client.post(reverse("otp_enrol"), {"enrolment_code": code, "next": next_url})

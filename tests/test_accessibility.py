@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from hall import enrolment_codes
 from hall.models import Closure, DeviceKind, ExtraSession
 from notifications.models import Kind, Notification
 from tests.conftest import IN_CI
-from tests.makers import make_id_number, pair_browser
+from tests.makers import make_hall, make_id_number, make_staff, pair_browser
 from tests.test_access import World
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -329,3 +330,24 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
 
     audit.assert_clean()
     assert len(audit.pages) == 40
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_otp_set_up_has_no_serious_violations(page, live_server, axe_source, settings, language):
+    """With the second factor on (production): the enrolment code step, its error, and the key."""
+    settings.STAFF_OTP_REQUIRED = True
+    user = make_staff(make_hall(), "boss", role="supervisor")
+    audit = Audit(page, axe_source)
+    sign_in(page, live_server, user)
+    in_language(page, live_server, language)
+
+    audit.visit(reverse("otp_enrol"), "set-up: enrolment code")
+    page.locator("main button.primary").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    audit.check("set-up: enrolment code missing")
+    page.fill("#id_enrolment_code", enrolment_codes.issue(user))
+    page.locator("main button.primary").click()
+    expect(page.locator("img.otp-qr")).to_be_visible()
+    audit.check("set-up: the key")
+
+    audit.assert_clean()

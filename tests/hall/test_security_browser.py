@@ -7,6 +7,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from hall import enrolment_codes
 from tests.makers import make_counter, make_hall, make_service, make_staff
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -68,6 +69,13 @@ def test_supervisor_sets_up_and_uses_the_second_factor(page, settings):
 
     sign_in(page, "boss", f"/h/{hall.slug}/reports/")
     expect(page.locator("h1")).to_have_text("设置两步登录")
+    expect(page.locator("[data-ask-admin]")).to_contain_text("请向管理员索取启用码")
+    expect(page.locator("img.otp-qr")).to_have_count(0)
+    page.fill("#id_enrolment_code", "AAAA-BBBB-CCCC-DDDD")
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator(".error-summary")).to_contain_text("启用码不正确")
+    page.fill("#id_enrolment_code", enrolment_codes.issue(user).lower())
+    page.get_by_role("button", name="继续").click()
     expect(page.locator("img.otp-qr")).to_be_visible()
     device = TOTPDevice.objects.get(user=user)
     page.fill("#id_code", f"{totp(device.bin_key):06d}")

@@ -14,7 +14,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hall.models import ApiToken, AuditAction, AuditEntry
-from tests.makers import make_hall, make_staff
+from tests.makers import enter_enrolment_code, make_hall, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +160,8 @@ def test_supervisor_without_a_device_enrols_with_qr_code_and_secret(hall, superv
     client = browser()
 
     signed_in = sign_in(client, "boss", reports(hall))
+    asked = client.get(signed_in["Location"])
+    enter_enrolment_code(client, supervisor, reports(hall))
     page = client.get(signed_in["Location"])
     device = TOTPDevice.objects.get(user=supervisor)
     secret = re.search(r"<code data-otp-secret>([A-Z2-7 ]+)</code>", page.content.decode()).group(1)
@@ -167,6 +169,7 @@ def test_supervisor_without_a_device_enrols_with_qr_code_and_secret(hall, superv
     report = client.get(reports(hall))
 
     assert signed_in["Location"] == "/accounts/code/set-up/?next=%2Fh%2Fnorth%2Freports%2F"
+    assert "ask an administrator for an enrolment code" in asked.content.decode()
     assert 'src="data:image/svg+xml' in page.content.decode()
     assert b32decode(secret.replace(" ", "")) == device.bin_key
     assert (confirmed.status_code, confirmed["Location"]) == (302, "/h/north/reports/")
@@ -178,7 +181,7 @@ def test_supervisor_without_a_device_enrols_with_qr_code_and_secret(hall, superv
 def test_enrolment_with_a_wrong_code_keeps_the_device_unconfirmed(supervisor):
     client = browser()
     sign_in(client, "boss")
-    client.get("/accounts/code/set-up/")
+    enter_enrolment_code(client, supervisor)
     device = TOTPDevice.objects.get(user=supervisor)
 
     wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
@@ -306,8 +309,8 @@ def _audited(user) -> list[str]:
 
 def test_enrolment_and_a_wrong_code_are_audited(hall, supervisor):
     client = browser()
-    signed_in = sign_in(client, "boss", reports(hall))
-    client.get(signed_in["Location"])
+    sign_in(client, "boss", reports(hall))
+    enter_enrolment_code(client, supervisor, reports(hall))
     device = TOTPDevice.objects.get(user=supervisor)
     wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
 
@@ -315,7 +318,7 @@ def test_enrolment_and_a_wrong_code_are_audited(hall, supervisor):
     device.throttle_reset()  # as when the wait after a wrong code has passed
     client.post("/accounts/code/set-up/", {"code": code_for(device), "next": reports(hall)})
 
-    assert _audited(supervisor) == ["signed_in", "otp_failed", "otp_enrolled"]
+    assert _audited(supervisor) == ["signed_in", "enrolment_used", "otp_failed", "otp_enrolled"]
     assert set(AuditEntry.objects.filter(actor=supervisor).values_list("hall", flat=True)) == {hall.pk}
 
 
