@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 
 from hall import audit
-from hall.api import STAFF_AUTH, ApiError, Principal
+from hall.api import ApiError, Principal
 from hall.models import AuditAction, Counter
 from queueing import access, calls
-from queueing.api.schemas import STAFF_ERRORS, CounterOut, PathId, TicketOut, actor, counter_out, ticket_out
+from queueing.api.schemas import CounterOut, PathId, TicketOut, actor, counter_out, counter_route, ticket_out
 from queueing.models import CounterState
 
 COUNTER_NOT_FOUND = _("There is no window with this number in your hall.")
@@ -33,13 +33,7 @@ def _audit(request, action: AuditAction, counter: Counter) -> None:
     audit.record(action=action, hall=counter.hall, actor=request.auth.user, obj=counter, ip=ip)
 
 
-@router.post(
-    "/counters/{counter_id}/open",
-    response={200: CounterOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_open_counter",
-)
+@counter_route(router, "/counters/{counter_id}/open", {200: CounterOut})
 def open_counter(request, counter_id: PathId):
     """Open a window and work at it (a user works at one window at a time)."""
     counter = counter_for(request.auth, counter_id)
@@ -56,48 +50,24 @@ def _set_state(request, counter_id: int, state: str) -> dict:
     return counter_out(counter, session)
 
 
-@router.post(
-    "/counters/{counter_id}/close",
-    response={200: CounterOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_close_counter",
-)
+@counter_route(router, "/counters/{counter_id}/close", {200: CounterOut})
 def close_counter(request, counter_id: PathId):
     """Close the window (refused while a ticket is at it); another user may then open it."""
     return _set_state(request, counter_id, CounterState.CLOSED)
 
 
-@router.post(
-    "/counters/{counter_id}/pause",
-    response={200: CounterOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_pause_counter",
-)
+@counter_route(router, "/counters/{counter_id}/pause", {200: CounterOut})
 def pause_counter(request, counter_id: PathId):
     """Nobody is called to the window until it resumes."""
     return _set_state(request, counter_id, CounterState.PAUSED)
 
 
-@router.post(
-    "/counters/{counter_id}/resume",
-    response={200: CounterOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_resume_counter",
-)
+@counter_route(router, "/counters/{counter_id}/resume", {200: CounterOut})
 def resume_counter(request, counter_id: PathId):
     return _set_state(request, counter_id, CounterState.OPEN)
 
 
-@router.post(
-    "/counters/{counter_id}/call-next",
-    response={200: CalledOut, 204: None, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_call_next",
-)
+@counter_route(router, "/counters/{counter_id}/call-next", {200: CalledOut, 204: None})
 def call_next(request, counter_id: PathId):
     """Call the next ticket in queue order; 204 when nobody waits for this window's services. Counters
     calling at the same time never get the same ticket."""

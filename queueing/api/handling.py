@@ -6,11 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
 from appointments.api.availability import active_service
-from hall.api import STAFF_AUTH, ApiError, Principal
+from hall.api import ApiError, Principal
 from hall.models import Counter, Hall, Material
 from queueing import access, calls
 from queueing.api.counters import COUNTER_NOT_FOUND, counter_for
-from queueing.api.schemas import STAFF_ERRORS, Code, Note, PathId, RowId, TicketOut, actor, ticket_out
+from queueing.api.schemas import Code, Note, PathId, RowId, TicketOut, actor, counter_route, ticket_out
 from queueing.models import AT_COUNTER_STATES, CounterSession, CounterState, Outcome, Ticket
 from queueing.services import COUNTER_NOT_OPEN
 
@@ -64,48 +64,24 @@ def _ticket_action(request, ticket_id: int, action) -> dict:
     return ticket_out(action(ticket=ticket, actor=actor(request)), ticket.hall)
 
 
-@router.post(
-    "/tickets/{ticket_id}/recall",
-    response={200: TicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_recall_ticket",
-)
+@counter_route(router, "/tickets/{ticket_id}/recall", {200: TicketOut})
 def recall_ticket(request, ticket_id: PathId):
     """Call again; after the hall's limit of unanswered calls the ticket becomes a no-show."""
     return _ticket_action(request, ticket_id, calls.recall)
 
 
-@router.post(
-    "/tickets/{ticket_id}/no-show",
-    response={200: TicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_no_show",
-)
+@counter_route(router, "/tickets/{ticket_id}/no-show", {200: TicketOut})
 def no_show(request, ticket_id: PathId):
     return _ticket_action(request, ticket_id, calls.mark_no_show)
 
 
-@router.post(
-    "/tickets/{ticket_id}/start",
-    response={200: TicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_start_serving",
-)
+@counter_route(router, "/tickets/{ticket_id}/start", {200: TicketOut})
 def start_serving(request, ticket_id: PathId):
     """The citizen has come to the window: service begins."""
     return _ticket_action(request, ticket_id, calls.start_serving)
 
 
-@router.post(
-    "/tickets/{ticket_id}/park",
-    response={200: TicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_park_ticket",
-)
+@counter_route(router, "/tickets/{ticket_id}/park", {200: TicketOut})
 def park_ticket(request, ticket_id: PathId):
     """The citizen fetches a missing paper; the window is free to call others meanwhile."""
     return _ticket_action(request, ticket_id, calls.park)
@@ -122,13 +98,7 @@ def _open_counter_of(principal: Principal) -> Counter:
     return counter_for(principal, session.counter_id)
 
 
-@router.post(
-    "/tickets/{ticket_id}/call-back",
-    response={200: TicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_call_back",
-)
+@counter_route(router, "/tickets/{ticket_id}/call-back", {200: TicketOut})
 def call_back(request, ticket_id: PathId, data: CallBackIn):
     """Call a parked ticket (or a chosen waiting one) to `counter`, by default the caller's open window."""
     principal = request.auth
@@ -151,13 +121,7 @@ def _transfer_target(principal: Principal, hall: Hall, data: TransferIn) -> dict
     return target
 
 
-@router.post(
-    "/tickets/{ticket_id}/transfer",
-    response={200: TicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_transfer_ticket",
-)
+@counter_route(router, "/tickets/{ticket_id}/transfer", {200: TicketOut})
 def transfer_ticket(request, ticket_id: PathId, data: TransferIn):
     """End this ticket and queue a new one (answered) at the head of another service's queue, or for
     one window; the citizen's link follows it."""
@@ -184,13 +148,7 @@ def _missing_materials(ticket: Ticket, data: CompleteIn) -> list[Material]:
     return materials
 
 
-@router.post(
-    "/tickets/{ticket_id}/complete",
-    response={200: TicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["counter"],
-    operation_id="queueing_api_complete_ticket",
-)
+@counter_route(router, "/tickets/{ticket_id}/complete", {200: TicketOut})
 def complete_ticket(request, ticket_id: PathId, data: CompleteIn):
     """Finish with an outcome; with materials missing, everything missing is told at once (一次性告知)."""
     principal = request.auth
