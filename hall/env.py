@@ -39,3 +39,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_header(name: str, default: str) -> tuple[str, str] | None:
+    """'X-Forwarded-Proto: https' → ("HTTP_X_FORWARDED_PROTO", "https"), the header as request.META names
+    it, and its value; "off" or empty → None."""
+    raw = os.environ.get(name, default)
+    if raw.strip().lower() in ("", "off"):
+        return None
+    header, sep, value = raw.partition(":")
+    if not sep or not header.strip() or not value.strip():
+        raise ImproperlyConfigured(f"{name} must look like 'X-Forwarded-Proto: https', not {raw!r}")
+    return "HTTP_" + header.strip().upper().replace("-", "_"), value.strip()

@@ -9,7 +9,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hall.env import env_bool, env_int, env_list, env_str
+from hall.env import env_bool, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -97,8 +97,8 @@ PERMISSIONS_POLICY = env_str(
 # against SMS pumping; the supervisor's dashboard warns at 80 %.
 SMS_CODES_PER_HALL_DAY = env_int("SMS_CODES_PER_HALL_DAY", 1000)
 
-# Seconds an availability read is kept (appointments/api.py): a release-time rush reloads the same day
-# hundreds of times a second. Off in development so that a booking shows at once.
+# Seconds an availability read is kept (appointments/api/availability.py): a release-time rush reloads the
+# same day hundreds of times a second. Off in development so that a booking shows at once.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 2 if PRODUCTION else 0)
 
 # A citizen's booking draft (name, mobile, the ID number's HMAC and masked form between the steps)
@@ -254,22 +254,9 @@ SILENCED_SYSTEM_CHECKS = [
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
 ]
 
-
-def _proxy_ssl_header(raw: str) -> tuple[str, str] | None:
-    """'X-Forwarded-Proto: https' → ("HTTP_X_FORWARDED_PROTO", "https"); "off" → None."""
-    if raw.strip().lower() in ("", "off"):
-        return None
-    name, sep, value = raw.partition(":")
-    if not sep or not name.strip() or not value.strip():
-        raise ImproperlyConfigured(
-            f"SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', not {raw!r}"
-        )
-    return "HTTP_" + name.strip().upper().replace("-", "_"), value.strip()
-
-
 # Trust the proxy's word that the request came over HTTPS only if the proxy always sets this header.
-SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(
-    env_str("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https" if PRODUCTION else "off")
+SECURE_PROXY_SSL_HEADER = env_header(
+    "SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https" if PRODUCTION else "off"
 )
 # Citizens' links carry unguessable tokens: never send them to other sites in a Referer.
 SECURE_REFERRER_POLICY = "same-origin"

@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema
 
 from hall.api import AUTH_ERRORS, STAFF_AUTH, ApiError, IsoDate, get_hall_for_staff
 from reports import report
+from reports.figures import Report, Row
 from reports.periods import PeriodError, parse_period
 from reports.stats import Summary
 
@@ -78,7 +79,7 @@ def _summary(summary: Summary) -> dict:
     return summary.as_dict()
 
 
-def group_out(row: report.Row) -> dict:
+def group_out(row: Row) -> dict:
     return {
         "id": row.key,
         "name": row.label,
@@ -97,7 +98,7 @@ def group_out(row: report.Row) -> dict:
     }
 
 
-def stats_out(result: report.Report) -> dict:
+def stats_out(result: Report) -> dict:
     total = result.total
     return {
         "hall": result.hall.slug,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from reports.report import Report, Row
+from reports.figures import Report, Row
 
 SECTIONS = {
     "total": gettext_lazy("Hall"),

@@ -16,6 +16,7 @@ from queueing import closing
 from queueing.forms import ExtendClosingForm
 from reports import charts, exports, live, plan, report
 from reports.access import get_hall_for_supervisor
+from reports.figures import Report
 from reports.periods import PeriodError, parse_period
 
 COMPARISON_LABELS = {
@@ -40,7 +41,7 @@ def _period(request, hall):
         return (today, today), error.message
 
 
-def report_charts(result: report.Report) -> list[charts.Chart]:
+def report_charts(result: Report) -> list[charts.Chart]:
     hours = [f"{h:02d}" for h, _a, _s in result.hours]
     found = [
         charts.bar_chart(

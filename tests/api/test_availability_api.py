@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from appointments import api as appointments_api
 from appointments import availability
+from appointments.api import availability as availability_api
 from appointments.models import CapacityOverride, Slot
 from hall import api
 from hall.models import Closure, ExtraSession
@@ -133,7 +133,7 @@ def test_availability_of_service_not_bookable_online_is_400(client, hall, day):
 
     response = get(client, "/api/v1/halls/north/availability", service="move-in", date=day.isoformat())
 
-    message = in_language("zh-hans", appointments_api.SERVICE_NOT_BOOKABLE)
+    message = in_language("zh-hans", availability_api.SERVICE_NOT_BOOKABLE)
     assert response.status_code == 400
     assert response.json() == {"error": "not_bookable", "message": message, "fields": {"service": message}}
 

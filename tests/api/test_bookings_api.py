@@ -486,7 +486,7 @@ def test_reschedule_without_slot_is_422(client, slots):
 
 
 def test_booking_lookups_are_rate_limited(client, slots, monkeypatch):
-    from appointments.api import LOOKUPS
+    from appointments.api.throttles import LOOKUPS
 
     monkeypatch.setattr(LOOKUPS, "limit", 2)
 

@@ -120,7 +120,7 @@ def test_unknown_path_under_the_api_is_404(client):
 
 
 def test_public_reads_are_rate_limited_per_address(client, hall, monkeypatch):
-    from appointments.api import READS
+    from appointments.api.throttles import READS
 
     monkeypatch.setattr(READS, "limit", 2)
     statuses = [get(client, "/api/v1/halls", language="en").status_code for _ in range(3)]
@@ -137,7 +137,7 @@ def test_public_reads_are_rate_limited_per_address(client, hall, monkeypatch):
 
 
 def test_rate_limits_off_lets_everything_through(client, hall, monkeypatch, settings):
-    from appointments.api import READS
+    from appointments.api.throttles import READS
 
     settings.RATE_LIMITS = False
     monkeypatch.setattr(READS, "limit", 1)

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from hall.settings import _proxy_ssl_header
+from hall.env import env_header
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -108,12 +108,21 @@ def test_production_settings_from_the_environment(tmp_path):
     assert result.stdout.strip() == "[600, ('HTTP_X_SCHEME', 'https'), 15, 10]"
 
 
-def test_proxy_ssl_header_setting_is_parsed_or_refused():
-    assert _proxy_ssl_header("X-Forwarded-Proto: https") == ("HTTP_X_FORWARDED_PROTO", "https")
-    assert _proxy_ssl_header("off") is None
-    assert _proxy_ssl_header("") is None
+@pytest.mark.parametrize(
+    ("raw", "header"),
+    [("X-Forwarded-Proto: https", ("HTTP_X_FORWARDED_PROTO", "https")), ("off", None), ("", None)],
+)
+def test_proxy_ssl_header_setting_is_parsed(monkeypatch, raw, header):
+    monkeypatch.setenv("SECURE_PROXY_SSL_HEADER", raw)
+
+    assert env_header("SECURE_PROXY_SSL_HEADER", "off") == header
+
+
+def test_proxy_ssl_header_setting_without_a_value_is_refused(monkeypatch):
+    monkeypatch.setenv("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto")
+
     with pytest.raises(ImproperlyConfigured, match="SECURE_PROXY_SSL_HEADER must look like"):
-        _proxy_ssl_header("X-Forwarded-Proto")
+        env_header("SECURE_PROXY_SSL_HEADER", "off")
 
 
 @pytest.fixture

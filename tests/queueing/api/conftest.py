@@ -1,4 +1,4 @@
-"""The staff and device API of the queue (queueing/api.py): the hall, its counters and the tokens."""
+"""The staff and device API of the queue (queueing/api/): the hall, its counters and the tokens."""
 
 import pytest
 from django.contrib.auth.models import User

@@ -3,8 +3,8 @@
 import pytest
 
 from hall.models import Material
-from queueing import api as queue_api
 from queueing import calls
+from queueing.api import counters, handling
 from queueing.models import CounterSession, Outcome, Ticket, TicketEvent
 from queueing.services import (
     COUNTER_BUSY,
@@ -72,7 +72,7 @@ def test_counter_of_another_hall_or_device_is_404_and_without_token_401(
 
     other, device, anonymous = (call(client, "post", url, k) for k in (other_hall_key, kiosk_key, None))
 
-    not_found = error("not_found", queue_api.COUNTER_NOT_FOUND)
+    not_found = error("not_found", counters.COUNTER_NOT_FOUND)
     assert [(r.status_code, r.json()) for r in (other, device, anonymous)] == [
         (404, not_found),
         (404, not_found),
@@ -242,7 +242,7 @@ def test_transfer_to_another_halls_counter_is_404(client, hall, service, opened,
 
     assert (response.status_code, response.json()) == (
         404,
-        error("not_found", queue_api.COUNTER_NOT_FOUND, ["counter"]),
+        error("not_found", counters.COUNTER_NOT_FOUND, ["counter"]),
     )
     assert Ticket.objects.get(pk=ticket.pk).state == "called"
 
@@ -268,8 +268,8 @@ def test_complete_with_materials_missing_lists_them(client, hall, service, opene
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"outcome": "materials_missing"}, queue_api.SAY_WHAT_IS_MISSING),
-        ({"outcome": "done", "missing": [1]}, queue_api.MISSING_ONLY_WHEN_MISSING),
+        ({"outcome": "materials_missing"}, handling.SAY_WHAT_IS_MISSING),
+        ({"outcome": "done", "missing": [1]}, handling.MISSING_ONLY_WHEN_MISSING),
     ],
 )
 def test_complete_with_inconsistent_missing_list_is_422(
@@ -294,7 +294,7 @@ def test_complete_with_another_services_material_is_422(
 
     response = call(client, "post", f"/api/v1/tickets/{ticket.pk}/complete", key, body)
 
-    message = in_language("en", queue_api.NOT_A_MATERIAL) % {"ids": f"{other.pk}, {10**9}"}
+    message = in_language("en", handling.NOT_A_MATERIAL) % {"ids": f"{other.pk}, {10**9}"}
     assert (response.status_code, response.json()) == (
         422,
         {"error": "invalid", "message": message, "fields": {"missing": message}},
@@ -328,7 +328,7 @@ def test_ticket_of_another_hall_is_404_and_without_token_401(
 
     answers = [call(client, "post", url, k, body) for k in (other_hall_key, kiosk_key, None)]
 
-    not_found = error("not_found", queue_api.TICKET_NOT_FOUND)
+    not_found = error("not_found", handling.TICKET_NOT_FOUND)
     assert [(r.status_code, r.json()) for r in answers] == [
         (404, not_found),
         (404, not_found),

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from queueing import api as queue_api
+from appointments.api import availability
+from queueing.api import tickets
 from queueing.models import Ticket, TicketEvent, WalkInQuota
 from queueing.services import (
     BOOKING_NOT_FOUND,
@@ -55,7 +56,7 @@ def test_device_token_may_not_give_green_channel(client, hall, service, kiosk_ke
 
     assert (response.status_code, response.json()) == (
         403,
-        error("forbidden", queue_api.GREEN_CHANNEL_STAFF_ONLY, ["green_channel"]),
+        error("forbidden", tickets.GREEN_CHANNEL_STAFF_ONLY, ["green_channel"]),
     )
     assert Ticket.objects.count() == 0
 
@@ -164,11 +165,11 @@ def test_walk_in_same_person_twice_is_409_duplicate_ticket(client, hall, service
 @pytest.mark.parametrize(
     ("body", "message", "field"),
     [
-        ({}, queue_api.BOOKING_OR_SERVICE, "service"),
-        ({"booking_code": "ABC", "service": "id-renewal"}, queue_api.BOOKING_OR_SERVICE, "service"),
+        ({}, tickets.BOOKING_OR_SERVICE, "service"),
+        ({"booking_code": "ABC", "service": "id-renewal"}, tickets.BOOKING_OR_SERVICE, "service"),
         (
             {"booking_code": "ABC", "green_channel": "elderly"},
-            queue_api.GREEN_CHANNEL_WALK_IN_ONLY,
+            tickets.GREEN_CHANNEL_WALK_IN_ONLY,
             "green_channel",
         ),
     ],
@@ -184,7 +185,7 @@ def test_walk_in_for_unknown_service_is_404(client, hall, key):
 
     assert (response.status_code, response.json()) == (
         404,
-        error("not_found", queue_api.SERVICE_NOT_FOUND, ["service"]),
+        error("not_found", availability.SERVICE_NOT_FOUND, ["service"]),
     )
 
 

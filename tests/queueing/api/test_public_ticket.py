@@ -2,8 +2,8 @@
 
 import pytest
 
-from queueing import api as queue_api
 from queueing import calls
+from queueing.api import tickets
 from queueing.models import Ticket
 from queueing.services import (
     Actor,
@@ -95,5 +95,5 @@ def test_public_ticket_unknown_token_is_404(client, hall, token):
 
     assert (response.status_code, response.json()) == (
         404,
-        error("not_found", queue_api.PUBLIC_TICKET_NOT_FOUND),
+        error("not_found", tickets.PUBLIC_TICKET_NOT_FOUND),
     )

@@ -1,4 +1,5 @@
-"""JSON API v1 routes for availability and bookings; mounted on the one NinjaAPI in hall/api_v1.py."""
+"""The citizen's bookings through the API: book (with a texted code where asked), look up, cancel and
+reschedule, and how a refused booking (BookingError) is answered."""
 
 import datetime as dt
 import secrets
@@ -8,32 +9,16 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.throttling import BaseThrottle
 from phonenumber_field.phonenumber import PhoneNumber
 from pydantic import StringConstraints
 
-from appointments import availability, limits, matters, services, verification
+from appointments import matters, services, verification
+from appointments.api.availability import Code, bookable_service
+from appointments.api.throttles import LOOKUPS, PHONE_CODES
 from appointments.models import Booking, GreenChannel, Slot
 from appointments.services import Actor, BookingError, Citizen
-from hall.api import (
-    AUTH_ERRORS,
-    MAX_ID,
-    STAFF_AUTH,
-    ApiError,
-    ErrorOut,
-    HallSlug,
-    IdNumber,
-    IsoDate,
-    Mobile,
-    client_ip,
-    error_response,
-    get_hall,
-    get_hall_for_staff,
-)
-from hall.cache import cached
+from hall.api import MAX_ID, ApiError, ErrorOut, HallSlug, IdNumber, Mobile, error_response, get_hall
 
-SERVICE_NOT_FOUND = _("This hall has no service with this code.")
-SERVICE_NOT_BOOKABLE = _("This service cannot be booked online. Please take a ticket at the hall.")
 SLOT_NOT_FOUND = _("There is no such time for this service. Please choose one from the available times.")
 BOOKING_NOT_FOUND = _("No booking matches this code and mobile number. Please check both.")
 PROOF_NEEDED = _("Give the mobile number used for the booking, or its manage token.")
@@ -52,23 +37,6 @@ BOOKING_ERROR_STATUS = {
 }
 
 
-class PerIpRateLimit(BaseThrottle):
-    """A fixed-window count per client address in Redis (off with RATE_LIMITS=off)."""
-
-    def __init__(self, scope: str, limit: int, seconds: int):
-        self.scope, self.limit, self.seconds = scope, limit, seconds
-
-    def allow_request(self, request) -> bool:
-        return not limits.hit_rate_limit(f"api-{self.scope}", client_ip(request), self.limit, self.seconds)
-
-
-READS = PerIpRateLimit("read", limit=600, seconds=600)
-# Looking a booking up needs its code and mobile number; a low limit keeps guessing pointless.
-LOOKUPS = PerIpRateLimit("lookup", limit=60, seconds=3600)
-# Each code is a text message: few per address, besides the per-number limit in verification.
-PHONE_CODES = PerIpRateLimit("phone-code", limit=20, seconds=3600)
-
-
 def booking_error(request, exc: BookingError):
     fields = {exc.field: exc.message} if exc.field else {}
     return error_response(request, BOOKING_ERROR_STATUS.get(exc.code, 409), exc.code, exc.message, fields)
@@ -76,30 +44,8 @@ def booking_error(request, exc: BookingError):
 
 router = Router(tags=["bookings"])
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 SlotId = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
-class AvailabilityQuery(Schema):
-    service: Code
-    date: IsoDate
-
-
-class SlotOut(Schema):
-    id: int
-    start: dt.datetime
-    end: dt.datetime
-    capacity: int
-    remaining: int
-
-
-class DayOut(Schema):
-    date: dt.date
-    open: bool = Field(description="The hall is open on this date.")
-    bookable: bool = Field(description="The date can be booked now.")
-    reason: str = Field(description="Why the date is closed or cannot be booked, or what is special.")
-    slots: list[SlotOut]
 
 
 class GreenChannelIn(Schema):
@@ -181,25 +127,14 @@ class BookingCreatedOut(BookingOut):
     manage_token: str
 
 
-class StaffBookingOut(Schema):
-    code: str
-    state: str
-    service: str
-    service_name: str
-    start: dt.datetime
-    end: dt.datetime
-    persons: int
-    name: str = Field(description="In full for staff of the hall, masked for device tokens.")
-    phone_masked: str
-    id_masked: str
-    green_channel: str
-    green_note: str
-    channel: str
-    services: list[str] = Field(description="Codes of the further services of the visit, in order.")
-
-
-def _local(booking: Booking, instant: dt.datetime) -> dt.datetime:
+def local_time(booking: Booking, instant: dt.datetime) -> dt.datetime:
+    """An instant of the booking in its hall's time zone."""
     return timezone.localtime(instant, booking.hall.tz)
+
+
+def request_language() -> str:
+    """The language of the request, for the citizen's text messages."""
+    return "en" if translation.get_language().startswith("en") else "zh-hans"
 
 
 def booking_out(booking: Booking) -> dict:
@@ -209,8 +144,8 @@ def booking_out(booking: Booking) -> dict:
         "hall": booking.hall.slug,
         "service": booking.service.code,
         "service_name": booking.service.name,
-        "start": _local(booking, booking.slot.start),
-        "end": _local(booking, booking.slot.end),
+        "start": local_time(booking, booking.slot.start),
+        "end": local_time(booking, booking.slot.end),
         "persons": booking.persons,
         "name_masked": booking.name_masked,
         "phone_masked": booking.phone_masked,
@@ -221,26 +156,17 @@ def booking_out(booking: Booking) -> dict:
             {
                 "service": m.service.code,
                 "service_name": m.service.name,
-                "start": _local(booking, m.slot.start),
-                "end": _local(booking, m.slot.end),
+                "start": local_time(booking, m.slot.start),
+                "end": local_time(booking, m.slot.end),
             }
             for m in matters.matters_of(booking)[1:]
         ],
     }
 
 
-def _bookable_service(hall, code: str):
-    service = hall.services.active().filter(code=code).first()
-    if service is None:
-        raise ApiError(404, "not_found", SERVICE_NOT_FOUND, {"service": SERVICE_NOT_FOUND})
-    if not service.bookable:
-        raise ApiError(400, "not_bookable", SERVICE_NOT_BOOKABLE, {"service": SERVICE_NOT_BOOKABLE})
-    return service
-
-
 def _further_service(hall, code: str):
     try:
-        return _bookable_service(hall, code)
+        return bookable_service(hall, code)
     except ApiError as error:
         raise ApiError(error.status, error.code, error.message, {"services": error.message}) from None
 
@@ -275,10 +201,6 @@ def _actor(request) -> Actor:
     return Actor("api", ip=request.META.get("REMOTE_ADDR") or None)
 
 
-def _language() -> str:
-    return "en" if translation.get_language().startswith("en") else "zh-hans"
-
-
 def _check_phone_code(data: BookingIn) -> None:
     """Like the web flow: with BOOKING_SMS_CODE on, a booking needs the code texted to its mobile."""
     if not settings.BOOKING_SMS_CODE:
@@ -292,43 +214,6 @@ def _check_phone_code(data: BookingIn) -> None:
         raise ApiError(422, "phone_code_wrong", refusal, {"phone_code.code": refusal})
 
 
-@router.get(
-    "/halls/{hall}/availability",
-    response={200: DayOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
-    throttle=READS,
-)
-def get_availability(request, hall: str, query: Query[AvailabilityQuery]):
-    """Arrival times of one service on one date, with the places left in each. Kept for
-    AVAILABILITY_CACHE_SECONDS (a second or two in production): when a day opens, hundreds of citizens
-    reload the same day at once, and each read would otherwise recompute it. A booking itself always takes
-    its place in the database, so a count a second old can only make a citizen see a place that has just
-    gone, and be told so."""
-    key = f"availability:{hall}:{query.service}:{query.date}:{translation.get_language()}"
-    return cached(key, settings.AVAILABILITY_CACHE_SECONDS, lambda: _availability(hall, query))
-
-
-def _availability(hall: str, query: AvailabilityQuery) -> dict:
-    service = _bookable_service(get_hall(hall), query.service)
-    day = availability.day_availability(service=service, date=query.date, now=timezone.now())
-    tz = service.hall.tz
-    return {
-        "date": day.date,
-        "open": day.open,
-        "bookable": day.bookable,
-        "reason": str(day.reason or ""),
-        "slots": [
-            {
-                "id": slot.pk,
-                "start": timezone.localtime(slot.start, tz),
-                "end": timezone.localtime(slot.end, tz),
-                "capacity": slot.capacity,
-                "remaining": slot.remaining,
-            }
-            for slot in day.slots
-        ],
-    }
-
-
 @router.post(
     "/bookings",
     response={
@@ -339,11 +224,12 @@ def _availability(hall: str, query: AvailabilityQuery) -> dict:
         422: ErrorOut,
         429: ErrorOut,
     },
+    operation_id="appointments_api_create_booking",
 )
 def create_booking(request, data: BookingIn):
     """Book an arrival time. No CSRF token is needed: the request carries no cookie-based authority."""
     hall = get_hall(data.hall)
-    service = _bookable_service(hall, data.service)
+    service = bookable_service(hall, data.service)
     slot = _slot(service, data.slot)
     also = [_further_service(hall, code) for code in data.services]
     _check_phone_code(data)
@@ -351,7 +237,7 @@ def create_booking(request, data: BookingIn):
         name=data.name,
         phone=PhoneNumber.from_string(data.phone),
         id_number=data.id_number,
-        language=_language(),
+        language=request_language(),
     )
     green = data.green_channel
     booking = services.book(
@@ -370,13 +256,14 @@ def create_booking(request, data: BookingIn):
     "/phone-codes",
     response={201: PhoneCodeOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=PHONE_CODES,
+    operation_id="appointments_api_request_phone_code",
 )
 def request_phone_code(request, data: PhoneCodeRequestIn):
     """Text a one-time code to a mobile number, to send with POST /bookings (where the deployment asks)."""
     hall = get_hall(data.hall)
     try:
         nonce = verification.send_code(
-            hall=hall, phone=PhoneNumber.from_string(data.phone), language=_language()
+            hall=hall, phone=PhoneNumber.from_string(data.phone), language=request_language()
         )
     except ValueError as refusal:
         raise ApiError(429, "rate_limited", str(refusal)) from None
@@ -387,6 +274,7 @@ def request_phone_code(request, data: PhoneCodeRequestIn):
     "/bookings/{code}",
     response={200: BookingOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=LOOKUPS,
+    operation_id="appointments_api_get_booking",
 )
 def get_booking(request, code: str, proof: Query[ProofIn]):
     """A booking, with personal data masked; `manage_token` proves it is the caller's. A mobile number is
@@ -401,6 +289,7 @@ def get_booking(request, code: str, proof: Query[ProofIn]):
     "/bookings/{code}/lookup",
     response={200: BookingOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=LOOKUPS,
+    operation_id="appointments_api_look_up_booking",
 )
 def look_up_booking(request, code: str, proof: ProofIn):
     """A booking, with personal data masked; `phone` or `manage_token` in the body proves it is the
@@ -412,6 +301,7 @@ def look_up_booking(request, code: str, proof: ProofIn):
     "/bookings/{code}/cancel",
     response={200: BookingOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=LOOKUPS,
+    operation_id="appointments_api_cancel_booking",
 )
 def cancel_booking(request, code: str, data: ProofIn):
     booking = get_booking_for_citizen(code, data)
@@ -422,52 +312,10 @@ def cancel_booking(request, code: str, data: ProofIn):
     "/bookings/{code}/reschedule",
     response={200: BookingOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=LOOKUPS,
+    operation_id="appointments_api_reschedule_booking",
 )
 def reschedule_booking(request, code: str, data: RescheduleIn):
     """Move to another time of the same service; if the new time is full (409 slot_full) nothing changes."""
     booking = get_booking_for_citizen(code, data)
     slot = _slot(booking.service, data.slot)
     return booking_out(services.reschedule_booking(booking=booking, slot=slot, actor=_actor(request)))
-
-
-class DayQuery(Schema):
-    date: IsoDate | None = None
-
-
-@router.get(
-    "/halls/{hall}/bookings",
-    response={200: list[StaffBookingOut], **AUTH_ERRORS},
-    auth=STAFF_AUTH,
-    tags=["staff"],
-)
-def list_hall_bookings(request, hall: str, query: Query[DayQuery]):
-    """A day's bookings of the caller's hall (today by default). Staff of the hall see names in full."""
-    principal = request.auth
-    hall_obj = get_hall_for_staff(principal, hall)
-    date = query.date or hall_obj.local_date(timezone.now())
-    bookings = (
-        Booking.objects.filter(hall=hall_obj, slot__date=date)
-        .select_related("hall", "service", "slot")
-        .prefetch_related("matters__service")
-        .order_by("slot__start", "created_at", "pk")
-    )
-    show_name = principal.is_hall_staff
-    return [
-        {
-            "code": b.code,
-            "state": b.state,
-            "service": b.service.code,
-            "service_name": b.service.name,
-            "start": _local(b, b.slot.start),
-            "end": _local(b, b.slot.end),
-            "persons": b.persons,
-            "name": b.name if show_name else b.name_masked,
-            "phone_masked": b.phone_masked,
-            "id_masked": b.id_masked,
-            "green_channel": b.green_channel,
-            "green_note": b.green_note,
-            "channel": b.channel,
-            "services": [m.service.code for m in sorted(b.matters.all(), key=lambda m: m.position)],
-        }
-        for b in bookings
-    ]
