@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = "/usr/bin/chromium"
@@ -45,6 +46,13 @@ def _clean_redis(request):
     """Each database test starts with an empty cache (rate limits, live state) on the real Redis."""
     if request.node.get_closest_marker("django_db") or "live_server" in request.fixturenames:
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the hall's default language (zh-hans): a request in English leaves English active
+    in the thread that made it, and a later test that renders text outside a request read it in English."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
