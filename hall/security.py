@@ -41,6 +41,8 @@ from django.utils.decorators import sync_and_async_middleware
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hall.net import client_ip
+
 log = logging.getLogger(__name__)
 
 LAST_ACTIVITY = "last_activity"
@@ -56,12 +58,6 @@ SAFE_METHODS = ("GET", "HEAD")
 def clock() -> float:
     """Seconds since the epoch; tests replace it to move time on."""
     return time.time()
-
-
-def client_ip(request) -> str | None:
-    # The connection's address, which hall.middleware.forwarded_for replaces by the client's only when the
-    # request came through one of TRUSTED_PROXIES: a client cannot choose its address by sending a header.
-    return request.META.get("REMOTE_ADDR")
 
 
 def made_by_script(request) -> bool:
@@ -211,7 +207,7 @@ def rq_dashboard_patterns(patterns) -> list[URLPattern]:
 
 
 def _token_failures_key(request) -> str:
-    return f"api-token-failures:{client_ip(request) or 'unknown'}"
+    return f"api-token-failures:{client_ip(request)}"
 
 
 def token_failures_exceeded(request) -> bool:
