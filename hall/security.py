@@ -41,6 +41,7 @@ from django.utils.decorators import sync_and_async_middleware
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hall.cache import count
 from hall.net import client_ip
 
 log = logging.getLogger(__name__)
@@ -226,9 +227,7 @@ def token_failures_exceeded(request) -> bool:
 def record_token_failure(request) -> None:
     if not settings.RATE_LIMITS:
         return
-    key = _token_failures_key(request)
     try:
-        if not cache.add(key, 1, timeout=int(settings.AXES_COOLOFF_TIME.total_seconds())):
-            cache.incr(key)
-    except (redis.RedisError, ValueError) as error:  # ValueError: expired between add and incr
+        count(_token_failures_key(request), int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    except redis.RedisError as error:
         log.warning("API token failure not counted: %s", type(error).__name__)

@@ -34,6 +34,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from hall import audit
+from hall.cache import count
 from hall.net import client_ip
 
 log = logging.getLogger(__name__)
@@ -180,14 +181,7 @@ def record_refusal(request, username: str, refused: Refusal) -> None:
 
 def _count(rule: Rule, subject: str) -> None:
     window = _window()
-    key = f"{rule.count}:{subject}"
-    cache.add(key, 0, timeout=window)
-    try:
-        counted = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        counted = 1
-    if counted >= getattr(settings, rule.limit_setting):
+    if count(f"{rule.count}:{subject}", window) >= getattr(settings, rule.limit_setting):
         cache.add(f"{rule.block}:{subject}", clock() + window, timeout=window)
 
 
@@ -201,11 +195,9 @@ def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     try:
         device = _device(request)
         if device is not None and name_key(username) in device["n"]:
-            key = _device_failures_key(device)
-            if not cache.add(key, 1, timeout=_window()):
-                cache.incr(key)
+            count(_device_failures_key(device), _window())
         if cache.add(f"signin:pair:{subjects[BY_ADDRESS]}:{subjects[BY_NAME]}", 1, timeout=_window()):
             for rule, subject in subjects.items():
                 _count(rule, subject)
-    except (redis.RedisError, ValueError) as error:
+    except redis.RedisError as error:
         log.warning("failed sign-in not counted: %s", type(error).__name__)
