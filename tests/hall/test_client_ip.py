@@ -109,3 +109,14 @@ def test_garbage_headers_give_a_normal_answer_and_a_valid_recorded_address(setti
 
     assert (refused.status_code, page.status_code) == (200, 200)
     assert list(AuditEntry.objects.values_list("action", "ip")) == [("sign_in_failed", "127.0.0.1")]
+
+
+@pytest.mark.django_db
+def test_a_request_without_an_address_is_recorded_without_one():
+    """A unix socket gives no address: "" is stored as NULL (PostgreSQL's inet would refuse a word)."""
+    make_staff(make_hall(), "clerk")
+
+    response = Client(REMOTE_ADDR="").post(reverse("login"), {"username": "clerk", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert list(AuditEntry.objects.values_list("action", "ip")) == [("signed_in", None)]
