@@ -16,6 +16,7 @@ from appointments.models import (
 from appointments.services import Actor
 from hall.admin import HallAdmin
 from hall.models import Closure, Hall
+from hall.net import client_ip
 
 
 @admin.register(BookingRules)
@@ -131,7 +132,7 @@ class HallWithClosureNoticesAdmin(HallAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         today = form.instance.local_date(timezone.now())
-        actor = Actor("staff", user=request.user, ip=request.META.get("REMOTE_ADDR"))
+        actor = Actor("staff", user=request.user, ip=client_ip(request))
         for closure in _closures_saved(formsets):
             if closure.date < today:
                 continue

@@ -14,8 +14,9 @@ from appointments import availability, ics, limits, matters, services
 from appointments.forms import FindBookingForm
 from appointments.models import Booking, Slot
 from appointments.services import BookingError
-from appointments.views import booking_context, client_ip, get_booking, parse_date, posted, web_actor
+from appointments.views import booking_context, get_booking, parse_date, posted, web_actor
 from hall.models import Material
+from hall.net import client_ip
 
 FIND_PER_IP_HOUR = 20
 
@@ -125,7 +126,7 @@ def find_booking(request):
     form = FindBookingForm(posted(request))
     error = None
     if request.method == "POST":
-        if limits.hit_rate_limit("find-ip", client_ip(request) or "-", FIND_PER_IP_HOUR):
+        if limits.hit_rate_limit("find-ip", client_ip(request), FIND_PER_IP_HOUR):
             error = str(limits.RATE_LIMITED)
         elif form.is_valid():
             booking = Booking.objects.filter(

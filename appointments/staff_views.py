@@ -13,9 +13,9 @@ from appointments import availability, services
 from appointments.forms import StaffBookingForm
 from appointments.models import Slot
 from appointments.services import Actor, BookingError, Citizen
-from appointments.views import client_ip
 from hall import calendar
 from hall.models import Hall, Service
+from hall.net import client_ip
 
 
 def get_hall_for_staff(user) -> Hall:

@@ -22,6 +22,7 @@ from appointments.forms import AlsoForm, BookingForm, CitizenForm, VerifyForm, W
 from appointments.models import Booking, PlaceHold, Slot, WaitlistEntry, WaitlistState
 from appointments.services import Actor, BookingError, Citizen
 from hall.models import Service
+from hall.net import client_ip
 from hall.privacy import hash_id_number, hash_phone, mask_id_number
 
 DRAFT = "booking_draft"
@@ -30,10 +31,6 @@ CODE_NONCE = "booking_code_nonce"
 CODES_SENT = "booking_codes_sent"  # when this session asked for codes (timestamps), against SMS pumping
 CODES_PER_SESSION_HOUR = 5
 BOOKED = "booking_booked_slots"
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def web_actor(request) -> Actor:
@@ -180,7 +177,7 @@ def _send_phone_code(request, service, draft: dict, args):
             hall=service.hall,
             phone=PhoneNumber.from_string(draft["phone"]),
             language=draft["language"],
-            ip=client_ip(request) or "unknown",
+            ip=client_ip(request),
         )
     except ValueError as refusal:
         messages.error(request, str(refusal))

@@ -11,6 +11,7 @@ from consultations import messages, services
 from consultations.forms import AskForm
 from consultations.models import CallBack
 from hall.models import Hall
+from hall.net import client_ip
 from hall.privacy import hash_phone
 
 TOO_MANY = _(
@@ -24,7 +25,7 @@ ASKED = "consultations.asked"  # session key: the call-back this browser asked f
 
 
 def _over_limit(request, mobile) -> bool:
-    by_address = hit_rate_limit("ask-ip", request.META.get("REMOTE_ADDR", ""), ASKS_PER_ADDRESS_HOUR)
+    by_address = hit_rate_limit("ask-ip", client_ip(request), ASKS_PER_ADDRESS_HOUR)
     by_mobile = hit_rate_limit("ask-phone", hash_phone(mobile), ASKS_PER_MOBILE_DAY, 24 * 3600)
     return by_address or by_mobile
 

@@ -381,9 +381,7 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 HallSlug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=HALL_SLUG_LENGTH)]
 
 
-def client_ip(request: HttpRequest) -> str:
-    # Only the address of the connection: X-Forwarded-For is not trusted unless a proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or "unknown"
+from hall.net import client_ip  # noqa: E402, F401 - the one client_ip (hall/net.py), kept importable here
 
 
 def get_hall(slug: str) -> Hall:

@@ -10,10 +10,11 @@ class HallConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals as auth_signals
 
-        from hall import audit, lookups, security, services  # noqa: F401 - lookups registers itself
+        from hall import audit, lookups, security, services, signin_throttle  # noqa: F401 - lookups registers
 
         post_migrate.connect(services.ensure_role_groups, sender=self)
         auth_signals.user_logged_in.connect(audit.on_signed_in, dispatch_uid="audit_signed_in")
         auth_signals.user_logged_in.connect(security.on_signed_in, dispatch_uid="idle_clock_starts")
         auth_signals.user_logged_out.connect(audit.on_signed_out, dispatch_uid="audit_signed_out")
         auth_signals.user_login_failed.connect(audit.on_sign_in_failed, dispatch_uid="audit_sign_in_failed")
+        auth_signals.user_login_failed.connect(signin_throttle.on_sign_in_failed, dispatch_uid="sign_ins")

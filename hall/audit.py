@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from hall.models import AuditAction, AuditEntry, Hall, Staff
+from hall.net import client_ip  # noqa: F401 - audit.client_ip(request) is used across the apps
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,6 @@ COUNTER_STATE_ACTIONS = {
     "paused": AuditAction.COUNTER_PAUSED,
     "closed": AuditAction.COUNTER_CLOSED,
 }
-
-
-def client_ip(request) -> str | None:
-    # Only the address of the connection: X-Forwarded-For is not trusted unless a proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 def staff_hall(user) -> Hall | None:
@@ -93,14 +89,19 @@ def on_signed_out(sender, request, user, **kwargs):
 
 
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
+    sign_in_refused(request, credentials.get(get_user_model().USERNAME_FIELD) or "")
+
+
+def sign_in_refused(request, username: str, detail: str = "") -> AuditEntry:
     """A refused sign-in names the account only when it exists: a mistyped user name may be a password."""
     model = get_user_model()
-    username = credentials.get(model.USERNAME_FIELD) or ""
     user = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first() if username else None
     entry = record(
         action=AuditAction.SIGN_IN_FAILED,
         hall=staff_hall(user) if user else None,
         actor=user,
+        detail=detail,
         ip=client_ip(request),
     )
     log.info("sign-in refused: audit entry %s, user id %s", entry.pk, getattr(user, "pk", None))
+    return entry

@@ -1,6 +1,6 @@
-"""Staff sign-in: the password step (throttled by django-axes), then the second factor (a TOTP code from an
-authenticator app) for the roles that need it, with enrolment the first time (hall/security.py), which needs
-a one-time enrolment code from an administrator (hall/enrolment_codes.py)."""
+"""Staff sign-in: the password step (throttled by django-axes and hall/signin_throttle.py), then the second
+factor (a TOTP code from an authenticator app) for the roles that need it, with enrolment the first time
+(hall/security.py), which needs a one-time enrolment code from an administrator (hall/enrolment_codes.py)."""
 
 import math
 from base64 import b32encode
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hall import audit, enrolment_codes, navigation, security
+from hall import audit, enrolment_codes, navigation, security, signin_throttle
 from hall.models import AuditAction
 from hall.redirects import path_on_this_site
 
@@ -39,10 +39,18 @@ ENROLLED = _("Two-step sign-in is set up. From now on, enter a code from your ap
 class StaffLoginView(auth_views.LoginView):
     template_name = "hall/login.html"
 
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        if refused := signin_throttle.refusal(request, username):  # spraying (hall/signin_throttle.py)
+            signin_throttle.record_refusal(request, username, refused)
+            return sign_in_refused(request, refused.message)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         response = super().form_valid(form)  # signing in starts the idle clock (security.on_signed_in)
         if security.needs_second_factor(self.request.user):
-            return redirect(security.second_factor_url(self.request.user, self.get_success_url()))
+            response = redirect(security.second_factor_url(self.request.user, self.get_success_url()))
+        signin_throttle.remember_device(self.request, response, form.get_user().get_username())
         return response
 
 
@@ -81,9 +89,14 @@ def redirect_to(url: str, next_url: str):
 def locked_out(request, *args, **kwargs):
     """django-axes' answer to a locked-out user name and address: the sign-in page with the reason."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return sign_in_refused(request, LOCKED_OUT % {"minutes": minutes})
+
+
+def sign_in_refused(request, reason: str):
+    """The sign-in page with the reason why signing in is refused for now (429 Too Many Requests)."""
     context = {
         "form": AuthenticationForm(request),
-        "locked_out": LOCKED_OUT % {"minutes": minutes},
+        "locked_out": reason,
         "next": _safe_next(request, request.POST.get("next") or ""),
     }
     return render(request, "hall/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)

@@ -9,6 +9,18 @@ from django.core.cache import cache
 log = logging.getLogger(__name__)
 
 
+def count(key: str, seconds: int) -> int:
+    """Add one to the counter under `key`, which starts at the first count and lasts `seconds`; the new
+    value. Redis errors are the caller's to handle: a limit decides itself whether to fail open."""
+    if cache.add(key, 1, timeout=seconds):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return 1
+
+
 def cached(key: str, seconds: int, compute: Callable):
     """compute(), kept under `key` for `seconds` (0: not kept). A Redis error on the read or the write is
     logged and the answer computed, so that a Redis outage costs time, not availability (docs/faults.md)."""

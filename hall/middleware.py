@@ -6,6 +6,7 @@ from django.views import defaults
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from hall import api
+from hall.net import client_ip
 
 
 @sync_and_async_middleware
@@ -32,31 +33,14 @@ def static_files(get_response):
     return middleware
 
 
-def client_address(remote_addr: str, forwarded_for: str, trusted: frozenset[str]) -> str:
-    """The citizen's address behind our own proxies: the right-most X-Forwarded-For entry that is not one
-    of them. Entries left of it were written by the client and prove nothing."""
-    if remote_addr not in trusted or not forwarded_for:
-        return remote_addr
-    for address in reversed([part.strip() for part in forwarded_for.split(",")]):
-        if address and address not in trusted:
-            return address
-    return remote_addr
-
-
 @sync_and_async_middleware
 def forwarded_for(get_response):
-    """Behind nginx every request comes from 127.0.0.1: per-address limits, the audit log and sign-in
-    throttling need the client's address instead. Only proxies named in TRUSTED_PROXIES are believed."""
-    from django.conf import settings
-
-    trusted = frozenset(settings.TRUSTED_PROXIES)
+    """Behind nginx every request comes from the proxy: the address that Django and the libraries see
+    (REMOTE_ADDR, e.g. in the admin's log) becomes the client's, as hall.net.client_ip finds it. Only
+    proxies named in TRUSTED_PROXIES are believed; client_ip gives the same answer before and after."""
 
     def rewrite(request):
-        if trusted:
-            meta = request.META
-            meta["REMOTE_ADDR"] = client_address(
-                meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), trusted
-            )
+        request.META["REMOTE_ADDR"] = client_ip(request)
 
     if iscoroutinefunction(get_response):
 

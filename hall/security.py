@@ -41,6 +41,9 @@ from django.utils.decorators import sync_and_async_middleware
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from hall.cache import count
+from hall.net import client_ip
+
 log = logging.getLogger(__name__)
 
 LAST_ACTIVITY = "last_activity"
@@ -56,12 +59,6 @@ SAFE_METHODS = ("GET", "HEAD")
 def clock() -> float:
     """Seconds since the epoch; tests replace it to move time on."""
     return time.time()
-
-
-def client_ip(request) -> str | None:
-    # The connection's address, which hall.middleware.forwarded_for replaces by the client's only when the
-    # request came through one of TRUSTED_PROXIES: a client cannot choose its address by sending a header.
-    return request.META.get("REMOTE_ADDR")
 
 
 def made_by_script(request) -> bool:
@@ -211,7 +208,7 @@ def rq_dashboard_patterns(patterns) -> list[URLPattern]:
 
 
 def _token_failures_key(request) -> str:
-    return f"api-token-failures:{client_ip(request) or 'unknown'}"
+    return f"api-token-failures:{client_ip(request)}"
 
 
 def token_failures_exceeded(request) -> bool:
@@ -230,9 +227,7 @@ def token_failures_exceeded(request) -> bool:
 def record_token_failure(request) -> None:
     if not settings.RATE_LIMITS:
         return
-    key = _token_failures_key(request)
     try:
-        if not cache.add(key, 1, timeout=int(settings.AXES_COOLOFF_TIME.total_seconds())):
-            cache.incr(key)
-    except (redis.RedisError, ValueError) as error:  # ValueError: expired between add and incr
+        count(_token_failures_key(request), int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    except redis.RedisError as error:
         log.warning("API token failure not counted: %s", type(error).__name__)

@@ -1,6 +1,7 @@
 """Settings for Chuangkou, driven by environment variables (see docs/production.md)."""
 
 import datetime as dt
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -116,9 +117,13 @@ PERSONAL_DATA_ERASERS = [
     "consultations.housekeeping.erase_expired_personal_data",
 ]
 
-# Addresses of our own reverse proxies (nginx on each web node): only they may name the client's address
-# in X-Forwarded-For. Empty: REMOTE_ADDR is the client.
+# Addresses (or networks, 10.0.0.0/8) of our own reverse proxies (nginx on each web node): only they may
+# name the client's address in X-Forwarded-For (hall/net.py). Empty: the connection's address is the client.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+try:
+    [ipaddress.ip_network(proxy, strict=False) for proxy in TRUSTED_PROXIES]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
 
 ROOT_URLCONF = "hall.urls"
 ASGI_APPLICATION = "hall.asgi.application"
@@ -274,9 +279,18 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "hall.auth_views.locked_out"
-AXES_CLIENT_IP_CALLABLE = "hall.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "hall.net.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # the audit log records sign-ins
 AXES_VERBOSE = False  # its log lines name the user name typed, which may be a mistyped password
+# Against password spraying (hall/signin_throttle.py): per LOGIN_LOCKOUT_MINUTES, an address at which this
+# many user names failed, and a user name that failed at this many addresses, are refused for
+# LOGIN_LOCKOUT_MINUTES, except on a known device: a browser that signed the user in within
+# SIGNIN_DEVICE_DAYS (which axes' lock-out spares too, so nobody behind a hall's shared address can lock a
+# clerk out).
+SIGNIN_NAMES_PER_ADDRESS = env_int("SIGNIN_NAMES_PER_ADDRESS", 10)
+SIGNIN_ADDRESSES_PER_NAME = env_int("SIGNIN_ADDRESSES_PER_NAME", 10)
+SIGNIN_DEVICE_DAYS = env_int("SIGNIN_DEVICE_DAYS", 90)
+AXES_WHITELIST_CALLABLE = "hall.signin_throttle.is_known_device"
 # Wrong API tokens from one address, per LOGIN_LOCKOUT_MINUTES, before the API answers 429.
 API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20)
 # The second factor (TOTP, django-otp) for these roles: "admin" (superusers and anyone else who may use

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from appointments import limits
 from hall.models import Hall, Service
+from hall.net import client_ip
 from homevisits import services
 from homevisits.access import get_visit_by_token
 from homevisits.forms import RequestForm, local_today
@@ -33,7 +34,7 @@ def request_visit(request, slug, code):
     form = RequestForm(request.POST or None, initial=initial, today=local_today(hall))
     error = None
     if request.method == "POST" and form.is_valid():
-        if limits.hit_rate_limit("visit-ip", request.META.get("REMOTE_ADDR", ""), REQUESTS_PER_IP_HOUR):
+        if limits.hit_rate_limit("visit-ip", client_ip(request), REQUESTS_PER_IP_HOUR):
             error = limits.RATE_LIMITED
         else:
             try:

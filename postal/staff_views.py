@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from appointments.services import Actor
+from hall.net import client_ip
 from hall.privacy import hash_id_number, normalize_id_number
 from postal import access, services
 from postal.forms import PickupForm, PickupSearchForm, ReturnForm, SendForm, StaffPostalForm
@@ -34,7 +35,7 @@ ACTIONS = {
 
 
 def staff_actor(request) -> Actor:
-    return Actor("staff", user=request.user, ip=request.META.get("REMOTE_ADDR"))
+    return Actor("staff", user=request.user, ip=client_ip(request))
 
 
 def with_due_dates(items, today):

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from appointments.limits import hit_rate_limit
 from appointments.services import Actor
 from hall.models import Hall
+from hall.net import client_ip
 from hall.privacy import hash_phone
 from postal import access, services
 from postal.forms import AddressForm, ApplyForm
@@ -25,15 +26,13 @@ APPLICATIONS_PER_MOBILE_DAY = 3
 
 
 def _over_limit(request, phone) -> bool:
-    by_address = hit_rate_limit(
-        "postal-ip", request.META.get("REMOTE_ADDR", ""), APPLICATIONS_PER_ADDRESS_HOUR
-    )
+    by_address = hit_rate_limit("postal-ip", client_ip(request), APPLICATIONS_PER_ADDRESS_HOUR)
     by_mobile = hit_rate_limit("postal-phone", hash_phone(phone), APPLICATIONS_PER_MOBILE_DAY, 24 * 3600)
     return by_address or by_mobile
 
 
 def citizen_actor(request) -> Actor:
-    return Actor("web", ip=request.META.get("REMOTE_ADDR"))
+    return Actor("web", ip=client_ip(request))
 
 
 def apply(request, slug):

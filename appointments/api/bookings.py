@@ -196,9 +196,9 @@ def get_booking_for_citizen(code: str, proof: ProofIn) -> Booking:
 
 
 def _actor(request) -> Actor:
-    # The address as recorded, or none: client_ip() says "unknown" for the rate limit's key, which is no
-    # address (a request without REMOTE_ADDR, e.g. through a unix socket, must still book).
-    return Actor("api", ip=request.META.get("REMOTE_ADDR") or None)
+    # A request without an address (e.g. through a unix socket) must still book: client_ip() answers "",
+    # recorded as none.
+    return Actor("api", ip=client_ip(request) or None)
 
 
 def _check_phone_code(data: BookingIn) -> None:
