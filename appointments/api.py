@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 
 from appointments import availability, limits, matters, services, verification
 from appointments.models import Booking, GreenChannel, Slot
-from appointments.services import Actor, BookingError, Citizen
+from appointments.services import Actor, Citizen
 from hall.api import (
     AUTH_ERRORS,
     MAX_ID,
@@ -26,7 +26,6 @@ from hall.api import (
     IsoDate,
     Mobile,
     client_ip,
-    error_response,
     get_hall,
     get_hall_for_staff,
 )
@@ -42,14 +41,6 @@ PHONE_IN_ADDRESS = _(
     "POST /api/v1/bookings/{code}/lookup, or give the manage token."
 )
 PHONE_CODE_NEEDED = _("Request a code for this mobile number first, then send it with the booking.")
-
-# Status of each BookingError code; any other refusal is a conflict with the current state (409).
-BOOKING_ERROR_STATUS = {
-    "not_bookable": 400,
-    "not_allowed": 403,
-    "too_many_services": 422,
-    "rate_limited": 429,
-}
 
 
 class PerIpRateLimit(BaseThrottle):
@@ -67,11 +58,6 @@ READS = PerIpRateLimit("read", limit=600, seconds=600)
 LOOKUPS = PerIpRateLimit("lookup", limit=60, seconds=3600)
 # Each code is a text message: few per address, besides the per-number limit in verification.
 PHONE_CODES = PerIpRateLimit("phone-code", limit=20, seconds=3600)
-
-
-def booking_error(request, exc: BookingError):
-    fields = {exc.field: exc.message} if exc.field else {}
-    return error_response(request, BOOKING_ERROR_STATUS.get(exc.code, 409), exc.code, exc.message, fields)
 
 
 router = Router(tags=["bookings"])

@@ -22,10 +22,6 @@ def _actor(request) -> services.Actor:
     return services.Actor("staff", request.user)
 
 
-def _refused(form, refusal: VisitError) -> None:
-    form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
-
-
 @login_required
 def visit_list(request, slug):
     hall, is_supervisor = get_hall_for_staff(request.user, slug)
@@ -84,7 +80,7 @@ def schedule(request, slug, visit_id):
                 now=timezone.now(),
             )
         except VisitError as refusal:
-            _refused(form, refusal)
+            refusal.add_to(form)
         else:
             messages.success(request, _("The visit is scheduled and the citizen is told."))
             return redirect("homevisits:detail", slug, visit.pk)
@@ -98,7 +94,7 @@ def _with_reason(request, slug, visit_id, *, template: str, act, done_message: s
         try:
             act(visit=visit, reason=form.cleaned_data["reason"], actor=_actor(request), now=timezone.now())
         except VisitError as refusal:
-            _refused(form, refusal)
+            refusal.add_to(form)
         else:
             messages.success(request, done_message)
             return redirect("homevisits:detail", slug, visit.pk)
@@ -149,7 +145,7 @@ def outcome(request, slug, visit_id):
                 now=timezone.now(),
             )
         except VisitError as refusal:
-            _refused(form, refusal)
+            refusal.add_to(form)
         else:
             messages.success(request, _("The outcome is recorded and the citizen is told."))
             return redirect("homevisits:detail", slug, visit.pk)

@@ -145,7 +145,7 @@ def new_item(request):
                 booking=ticket.booking if ticket else None,
             )
         except PostalError as refusal:
-            form.add_error(refusal.field, refusal.message)
+            refusal.add_to(form)
         else:
             messages.success(request, OPENED % {"reference": item.reference})
             return redirect("postal:staff_item", item.pk)

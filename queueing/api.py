@@ -27,7 +27,6 @@ from hall.api import (
     IdNumber,
     Mobile,
     Principal,
-    error_response,
     get_hall_for_staff,
 )
 from hall.models import AuditAction, Counter, Hall, Material, Service
@@ -45,8 +44,6 @@ MISSING_ONLY_WHEN_MISSING = _("List missing materials only with the outcome mate
 SAY_WHAT_IS_MISSING = _("Choose the missing materials, or describe them in missing_note.")
 NOT_A_MATERIAL = _("These are not materials of this ticket's service: %(ids)s.")
 
-# Status of each QueueError code; any other refusal conflicts with the ticket's or counter's state (409).
-QUEUE_ERROR_STATUS = {"not_found": 404}
 # The body field a refusal of ticket issuing is about, so that a kiosk can show it next to the input.
 ISSUE_ERROR_FIELDS = {
     "not_found": "booking_code",
@@ -61,10 +58,6 @@ ISSUE_ERROR_FIELDS = {
 }
 # How many transfers the citizen's page follows; a real chain is two or three long.
 MAX_TRANSFERS = 20
-
-
-def queue_error(request, exc: QueueError):
-    return error_response(request, QUEUE_ERROR_STATUS.get(exc.code, 409), exc.code, exc.message)
 
 
 router = Router(tags=["queue"])
@@ -292,8 +285,7 @@ def get_ticket(request, token: str):
 
 def _issue_refusal(exc: QueueError) -> ApiError:
     field = ISSUE_ERROR_FIELDS.get(exc.code)
-    status = QUEUE_ERROR_STATUS.get(exc.code, 409)
-    return ApiError(status, exc.code, exc.message, {field: exc.message} if field else {})
+    return ApiError(exc.status, exc.code, exc.message, {field: exc.message} if field else {})
 
 
 def _walk_in_service(hall: Hall, code: str):
