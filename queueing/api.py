@@ -350,22 +350,17 @@ def issue_ticket(request, hall: str, data: TicketIn):
 
 def _counter(principal: Principal, counter_id: int) -> Counter:
     try:
-        return access.get_counter_for_staff(principal.user, counter_id)
+        return access.access_counter(principal.user, counter_id)
     except Http404:
         raise ApiError(404, "not_found", COUNTER_NOT_FOUND) from None
 
 
 def _ticket(principal: Principal, ticket_id: int) -> Ticket:
     """A ticket of the caller's own hall; another hall's ticket is not found."""
-    staff_hall_id = getattr(getattr(principal.user, "staff", None), "hall_id", None)
-    ticket = (
-        Ticket.objects.select_related("hall", "service", "counter__session")
-        .filter(pk=ticket_id, hall_id=staff_hall_id)
-        .first()
-    )
-    if ticket is None:
-        raise ApiError(404, "not_found", TICKET_NOT_FOUND)
-    return ticket
+    try:
+        return access.access_ticket(principal.user, ticket_id)
+    except Http404:
+        raise ApiError(404, "not_found", TICKET_NOT_FOUND) from None
 
 
 def _require_at_its_counter(ticket: Ticket, principal: Principal) -> None:
