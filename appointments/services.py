@@ -27,6 +27,7 @@ from appointments.models import (
     WaitlistEntry,
     WaitlistState,
 )
+from hall.errors import DomainError
 from hall.privacy import hash_id_number, hash_phone, mask_id_number, validate_id_number
 from notifications import services as notify
 from notifications.models import Kind
@@ -51,14 +52,10 @@ TOO_MANY_MATTERS = _("You can add at most two more services to one visit.")
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """A refusal a citizen can act on; `code` is the API's error code."""
 
-    def __init__(self, code: str, message, field: str | None = None):
-        super().__init__(str(message))
-        self.code = code
-        self.message = str(message)
-        self.field = field
+    api_status = {"not_bookable": 400, "not_allowed": 403, "too_many_services": 422, "rate_limited": 429}
 
 
 @dataclass(frozen=True)

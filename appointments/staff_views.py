@@ -3,42 +3,24 @@
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from appointments import availability, services
+from appointments.access import access_bookable_service
 from appointments.forms import StaffBookingForm
 from appointments.models import Slot
 from appointments.services import Actor, BookingError, Citizen
-from hall import calendar
-from hall.models import Hall, Service
+from hall import access, calendar
+from hall.models import Service
 from hall.net import client_ip
-
-
-def get_hall_for_staff(user) -> Hall:
-    """The hall a staff member works in; 404 for anyone without a staff row."""
-    staff = getattr(user, "staff", None)
-    if staff is None:
-        raise Http404
-    return staff.hall
-
-
-def get_service_for_staff(user, slug: str, code: str) -> Service:
-    """A bookable service of the staff member's own hall; 404 for any other hall's service."""
-    return get_object_or_404(
-        Service.objects.bookable().select_related("hall"),
-        hall=get_hall_for_staff(user),
-        hall__slug=slug,
-        code=code,
-    )
 
 
 @login_required
 def staff_book(request):
-    hall = get_hall_for_staff(request.user)
+    hall = access.own_staff(request.user).hall
     return render(
         request, "appointments/staff_book.html", {"hall": hall, "services": hall.services.bookable()}
     )
@@ -64,7 +46,7 @@ def _chosen_date(request, days) -> dt.date | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_book_service(request, slug, code):
-    service = get_service_for_staff(request.user, slug, code)
+    service = access_bookable_service(request.user, slug, code)
     now = timezone.now()
     days = _days(service, service.hall.local_date(now))
     date = _chosen_date(request, days)

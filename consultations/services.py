@@ -22,6 +22,7 @@ from consultations.models import (
     Consultation,
     Result,
 )
+from hall.errors import DomainError
 from hall.models import Hall, Service, Staff
 from notifications import services as notify
 
@@ -47,11 +48,8 @@ KIND_RECEIVED = "consultation_received"
 CALL_BACK_CHOICES = 6
 
 
-class ConsultationError(Exception):
-    def __init__(self, code: str, message):
-        super().__init__(str(message))
-        self.code = code
-        self.message = str(message)
+class ConsultationError(DomainError):
+    """A refused consultation or call-back change, with a message staff or citizens can act on."""
 
 
 def _staff(user, hall: Hall) -> Staff | None:

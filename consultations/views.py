@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consultations import services
-from consultations.access import get_call_back_for_staff, get_staff_for_hall, get_supervisor_for_hall
+from consultations.access import access_call_back
 from consultations.forms import AttemptForm, ConsultationForm, ReassignForm
 from consultations.models import CallBack, CallBackState
-from hall import audit
+from hall import access, audit
 from hall.models import AuditAction
 from hall.redirects import path_on_this_site
 
@@ -24,7 +24,7 @@ def _next_url(request) -> str | None:
 
 @login_required
 def log_consultation(request, slug):
-    staff = get_staff_for_hall(request.user, slug)
+    staff = access.staff_in_hall(request.user, slug)
     hall = staff.hall
     form = ConsultationForm(request.POST or None, hall=hall)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +66,7 @@ def _listed(queryset):
 
 @login_required
 def my_call_backs(request, slug):
-    staff = get_staff_for_hall(request.user, slug)
+    staff = access.staff_in_hall(request.user, slug)
     now = timezone.now()
     call_backs = _listed(CallBack.objects.filter(hall=staff.hall).owned_by(request.user).open())
     context = {"hall": staff.hall, "staff": staff, "rows": _rows(call_backs, staff.hall, now), "now": now}
@@ -75,7 +75,7 @@ def my_call_backs(request, slug):
 
 @login_required
 def hall_call_backs(request, slug):
-    staff = get_supervisor_for_hall(request.user, slug)
+    staff = access.supervisor_in_hall(request.user, slug)
     now = timezone.now()
     overdue_only = request.GET.get("show") == "overdue"
     open_ones = CallBack.objects.filter(hall=staff.hall)
@@ -112,7 +112,7 @@ def _detail(request, staff, call_back, *, revealed=False, status=200):
 
 @login_required
 def call_back_detail(request, slug, call_back_id):
-    staff, call_back = get_call_back_for_staff(request.user, slug, call_back_id)
+    staff, call_back = access_call_back(request.user, slug, call_back_id)
     return _detail(request, staff, call_back)
 
 
@@ -120,7 +120,7 @@ def call_back_detail(request, slug, call_back_id):
 @require_POST
 def reveal_mobile(request, slug, call_back_id):
     """The owner, about to call, sees the whole number; each time is in the audit log."""
-    staff, call_back = get_call_back_for_staff(request.user, slug, call_back_id)
+    staff, call_back = access_call_back(request.user, slug, call_back_id)
     refusal = None
     if call_back.state != CallBackState.OPEN:
         refusal = services.NOT_OPEN % {"state": call_back.get_state_display()}
@@ -134,7 +134,7 @@ def reveal_mobile(request, slug, call_back_id):
 
 
 def _act(request, slug, call_back_id, action, done_message):
-    staff, call_back = get_call_back_for_staff(request.user, slug, call_back_id)
+    staff, call_back = access_call_back(request.user, slug, call_back_id)
     try:
         action(staff, call_back)
     except services.ConsultationError as error:

@@ -32,7 +32,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from hall import audit, security
+from hall import access, security
 from hall.models import ApiToken, Hall, Service
 from hall.privacy import validate_id_number
 
@@ -453,10 +453,10 @@ STAFF_AUTH = [TokenAuth(), StaffSessionAuth()]
 
 def get_hall_for_staff(principal: Principal, slug: str) -> Hall:
     """The hall named in the address, if the caller acts for it; another hall's data is 'not found'."""
-    if principal.hall.slug != slug:
-        audit.other_hall_refused(principal.user, principal.hall, slug)
-        raise ApiError(404, "not_found", HALL_NOT_FOUND, {"hall": HALL_NOT_FOUND})
-    return principal.hall
+    try:
+        return access.hall_named(principal.user, principal.hall, slug)
+    except Http404:
+        raise ApiError(404, "not_found", HALL_NOT_FOUND, {"hall": HALL_NOT_FOUND}) from None
 
 
 router = Router(tags=["halls"])

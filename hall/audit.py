@@ -63,12 +63,18 @@ def other_hall_refused(user, own_hall: Hall | None, slug: str) -> None:
         return
     other = Hall.objects.filter(slug=slug).first()
     if other is not None:
-        record(
-            action=AuditAction.OTHER_HALL_REFUSED,
-            hall=other,
-            actor=user,
-            detail=f"staff of hall {own_hall.pk}",
-        )
+        _other_hall_refused(user, own_hall.pk, other)
+
+
+def other_hall_object_refused(user, own_hall_id: int, obj: models.Model) -> None:
+    """A staff member asked for another hall's object (a ticket, a visit, ...) by its number: they are
+    answered 404 as for one that does not exist, and the object's hall sees the attempt."""
+    _other_hall_refused(user, own_hall_id, obj.hall, obj)
+
+
+def _other_hall_refused(user, own_hall_id: int, hall: Hall, obj: models.Model | None = None) -> None:
+    detail = f"staff of hall {own_hall_id}"
+    record(action=AuditAction.OTHER_HALL_REFUSED, hall=hall, actor=user, obj=obj, detail=detail)
 
 
 def record_request(request, *, action: AuditAction, hall: Hall | None, obj=None, detail: str = ""):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from hall import audit
+from hall.errors import DomainError
 from hall.models import ApiToken, AuditAction, Device, DeviceKind, Hall, PairingRequest, PrinterTrouble
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,8 @@ KIND_MISMATCH = _("This code is shown by a %(screen)s, but %(device)s is a %(kin
 TOO_MANY_WAITING = _("Too many screens are waiting to be set up. Please try again in a few minutes.")
 
 
-class DeviceError(Exception):
-    def __init__(self, code: str, message):
-        super().__init__(str(message))
-        self.code, self.message = code, str(message)
+class DeviceError(DomainError):
+    """A refused pairing, with a message to show as it is."""
 
 
 @dataclass(frozen=True)

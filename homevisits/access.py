@@ -1,39 +1,28 @@
-"""Who may see and change which home visit: one helper per object type. Another hall's staff get 404 (its
-visits are not even confirmed to exist); staff of the hall who may not do something get 403."""
+"""Who may see and change which home visit: one helper per object type, built on hall.access. Another hall's
+staff get 404 (its visits are not even confirmed to exist, and the attempt is audited); staff of the hall
+who may not do something get 403."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from hall.models import Hall
+from hall import access
 from homevisits.models import HomeVisit
-from queueing.access import get_staff
 
 
 def _visits():
     return HomeVisit.objects.select_related("hall", "service")
 
 
-def get_hall_for_staff(user, slug: str) -> tuple[Hall, bool]:
-    """The hall, if the user works there, and whether they supervise it."""
-    staff = get_staff(user)
-    get_object_or_404(Hall, pk=staff.hall_id, slug=slug)
-    return staff.hall, staff.is_supervisor
-
-
-def get_visit_for_supervisor(user, slug: str, visit_id: int) -> HomeVisit:
+def access_visit_as_supervisor(user, slug: str, visit_id: int) -> HomeVisit:
     """A visit of the supervisor's own hall, to approve, decline or cancel."""
-    hall, is_supervisor = get_hall_for_staff(user, slug)
-    visit = get_object_or_404(_visits(), pk=visit_id, hall=hall)
-    if not is_supervisor:
-        raise PermissionDenied
-    return visit
+    return access.in_hall_named(user, slug, _visits(), supervisor=True, pk=visit_id)
 
 
-def get_visit_for_staff(user, slug: str, visit_id: int) -> HomeVisit:
+def access_visit(user, slug: str, visit_id: int) -> HomeVisit:
     """A visit of the user's hall that they supervise or go on: to see it and record its outcome."""
-    hall, is_supervisor = get_hall_for_staff(user, slug)
-    visit = get_object_or_404(_visits().prefetch_related("staff"), pk=visit_id, hall=hall)
-    if not (is_supervisor or visit.has_staff_member(user)):
+    staff = access.staff_in_hall(user, slug)
+    visit = access.in_hall(_visits().prefetch_related("staff"), staff.hall_id, user, pk=visit_id)
+    if not (staff.is_supervisor or visit.has_staff_member(user)):
         raise PermissionDenied
     return visit
 

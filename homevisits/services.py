@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments import availability
+from hall.errors import DomainError
 from hall.models import Counter, Staff
 from hall.privacy import hash_id_number, mask_id_number, validate_id_number
 from homevisits import texts
@@ -43,14 +44,8 @@ STAFF_BUSY = _("%(name)s is already out on another home visit at that time.")
 MIN_MINUTES, MAX_MINUTES = 30, 8 * 60
 
 
-class VisitError(Exception):
+class VisitError(DomainError):
     """A refused request or transition, with a message to show as it is."""
-
-    def __init__(self, code: str, message, field: str | None = None):
-        super().__init__(str(message))
-        self.code = code
-        self.message = str(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hall import audit
+from hall import access, audit
 from hall.models import AuditAction
 from homevisits import services
-from homevisits.access import get_hall_for_staff, get_visit_for_staff, get_visit_for_supervisor
+from homevisits.access import access_visit, access_visit_as_supervisor
 from homevisits.forms import OutcomeForm, ReasonForm, ScheduleForm
 from homevisits.models import HomeVisit
 from homevisits.services import VisitError
@@ -22,13 +22,10 @@ def _actor(request) -> services.Actor:
     return services.Actor("staff", request.user)
 
 
-def _refused(form, refusal: VisitError) -> None:
-    form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
-
-
 @login_required
 def visit_list(request, slug):
-    hall, is_supervisor = get_hall_for_staff(request.user, slug)
+    staff = access.staff_in_hall(request.user, slug)
+    hall, is_supervisor = staff.hall, staff.is_supervisor
     visits = HomeVisit.objects.filter(hall=hall).select_related("service").pending_first()
     if not is_supervisor:
         visits = visits.for_staff_member(request.user)
@@ -43,23 +40,22 @@ def visit_list(request, slug):
 
 @login_required
 def detail(request, slug, visit_id):
-    return _detail_page(request, get_visit_for_staff(request.user, slug, visit_id))
+    return _detail_page(request, access_visit(request.user, slug, visit_id))
 
 
 @login_required
 @require_POST
 def reveal_mobile(request, slug, visit_id):
     """Show the full mobile number to call the citizen before the visit, and log that it was shown."""
-    visit = get_visit_for_staff(request.user, slug, visit_id)
+    visit = access_visit(request.user, slug, visit_id)
     audit.record_request(request, action=AuditAction.PHONE_REVEALED, hall=visit.hall, obj=visit)
     return _detail_page(request, visit, revealed_phone=visit.phone)
 
 
 def _detail_page(request, visit, revealed_phone=None):
-    _hall, is_supervisor = get_hall_for_staff(request.user, visit.hall.slug)
     context = {
         **visit_context(visit),
-        "is_supervisor": is_supervisor,
+        "is_supervisor": access.own_staff(request.user).is_supervisor,
         "absences": visit.absences.select_related("counter"),
         "staff_members": visit.staff.all(),
         "revealed_phone": revealed_phone,
@@ -70,7 +66,7 @@ def _detail_page(request, visit, revealed_phone=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def schedule(request, slug, visit_id):
-    visit = get_visit_for_supervisor(request.user, slug, visit_id)
+    visit = access_visit_as_supervisor(request.user, slug, visit_id)
     form = ScheduleForm(request.POST or None, visit=visit)
     if request.method == "POST" and form.is_valid():
         try:
@@ -84,7 +80,7 @@ def schedule(request, slug, visit_id):
                 now=timezone.now(),
             )
         except VisitError as refusal:
-            _refused(form, refusal)
+            refusal.add_to(form)
         else:
             messages.success(request, _("The visit is scheduled and the citizen is told."))
             return redirect("homevisits:detail", slug, visit.pk)
@@ -92,13 +88,13 @@ def schedule(request, slug, visit_id):
 
 
 def _with_reason(request, slug, visit_id, *, template: str, act, done_message: str):
-    visit = get_visit_for_supervisor(request.user, slug, visit_id)
+    visit = access_visit_as_supervisor(request.user, slug, visit_id)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             act(visit=visit, reason=form.cleaned_data["reason"], actor=_actor(request), now=timezone.now())
         except VisitError as refusal:
-            _refused(form, refusal)
+            refusal.add_to(form)
         else:
             messages.success(request, done_message)
             return redirect("homevisits:detail", slug, visit.pk)
@@ -134,7 +130,7 @@ def cancel(request, slug, visit_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def outcome(request, slug, visit_id):
-    visit = get_visit_for_staff(request.user, slug, visit_id)
+    visit = access_visit(request.user, slug, visit_id)
     form = OutcomeForm(request.POST or None, visit=visit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -149,7 +145,7 @@ def outcome(request, slug, visit_id):
                 now=timezone.now(),
             )
         except VisitError as refusal:
-            _refused(form, refusal)
+            refusal.add_to(form)
         else:
             messages.success(request, _("The outcome is recorded and the citizen is told."))
             return redirect("homevisits:detail", slug, visit.pk)

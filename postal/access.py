@@ -1,49 +1,33 @@
-"""Who may see which postal item and pickup: one helper per object type. Staff see only their own hall;
-anything else is a 404. Citizens reach their item only through its unguessable token."""
+"""Who may see which postal item and pickup: one helper per object type, built on hall.access. Staff see only
+their own hall; anything else is a 404 (and audited when it exists in another hall). Citizens reach their
+item only through its unguessable token."""
 
-from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from hall.models import Hall, Staff
+from hall import access
 from postal.models import Pickup, PostalItem
-from queueing.access import get_staff
 from queueing.models import Ticket
 
-__all__ = ["get_staff"]
+
+def access_postal_item(user, item_id: int) -> PostalItem:
+    return access.in_own_hall(user, PostalItem.objects.select_related("hall", "service"), pk=item_id)
 
 
-def get_hall_for_staff(user) -> Hall:
-    return get_staff(user).hall
-
-
-def require_supervisor(user) -> Staff:
-    staff = get_staff(user)
-    if not staff.is_supervisor:
-        raise PermissionDenied
-    return staff
-
-
-def get_item_for_staff(user, item_id: int) -> PostalItem:
-    staff = get_staff(user)
-    items = PostalItem.objects.select_related("hall", "service")
-    return get_object_or_404(items, pk=item_id, hall_id=staff.hall_id)
-
-
-def get_pickup_for_staff(user, pickup_id: int) -> Pickup:
-    staff = get_staff(user)
+def access_pickup(user, pickup_id: int) -> Pickup:
     pickups = Pickup.objects.select_related("hall", "service", "postal_item")
-    return get_object_or_404(pickups, pk=pickup_id, hall_id=staff.hall_id)
+    return access.in_own_hall(user, pickups, pk=pickup_id)
 
 
-def get_ticket_for_staff(user, ticket_id) -> Ticket | None:
-    """A ticket of the staff member's hall to prefill from (?ticket=), or None when none is asked for."""
-    if not ticket_id:
+def ticket_to_prefill(user, ticket_id) -> Ticket | None:
+    """A ticket of the staff member's hall to prefill from (?ticket=), or None when none (or no ticket of
+    theirs) is asked for."""
+    if not str(ticket_id or "").isdigit():
         return None
-    staff = get_staff(user)
-    tickets = Ticket.objects.select_related("service", "booking").prefetch_related("missing")
+    tickets = Ticket.objects.select_related("hall", "service", "booking").prefetch_related("missing")
     try:
-        return tickets.get(pk=int(ticket_id), hall_id=staff.hall_id)
-    except (ValueError, Ticket.DoesNotExist):
+        return access.in_own_hall(user, tickets, pk=int(ticket_id))
+    except Http404:
         return None
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.services import CODE_ALPHABET, Actor
+from hall.errors import DomainError
 from hall.privacy import hash_id_number, mask_id_number
 from notifications import services as notify
 from postal import deadlines, messages
@@ -54,14 +55,8 @@ KIND_PICKUP_REMINDER = "pickup_reminder"
 KIND_PICKUP_COLLECTED = "pickup_collected"
 
 
-class PostalError(Exception):
+class PostalError(DomainError):
     """A refused transition or request, with a message staff or citizens can act on."""
-
-    def __init__(self, code: str, message, field: str | None = None):
-        super().__init__(str(message))
-        self.code = code
-        self.message = str(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from appointments.services import Actor
+from hall import access as hall_access
 from hall.net import client_ip
 from hall.privacy import hash_id_number, normalize_id_number
 from postal import access, services
@@ -49,7 +50,7 @@ def with_due_dates(items, today):
 
 @login_required
 def item_list(request):
-    staff = access.get_staff(request.user)
+    staff = hall_access.own_staff(request.user)
     hall = staff.hall
     state = request.GET.get("state", "")
     if state and state not in PostalState.values:
@@ -79,7 +80,7 @@ def item_list(request):
 
 @login_required
 def overdue(request):
-    staff = access.require_supervisor(request.user)
+    staff = hall_access.own_supervisor(request.user)
     hall = staff.hall
     today = hall.local_date(timezone.now())
     items = (
@@ -122,9 +123,9 @@ def _known_applicant(ticket) -> Applicant | None:
 
 @login_required
 def new_item(request):
-    staff = access.get_staff(request.user)
+    staff = hall_access.own_staff(request.user)
     hall = staff.hall
-    ticket = access.get_ticket_for_staff(request.user, request.GET.get("ticket"))
+    ticket = access.ticket_to_prefill(request.user, request.GET.get("ticket"))
     known = _known_applicant(ticket)
     form = StaffPostalForm(
         request.POST if request.method == "POST" else None,
@@ -146,7 +147,7 @@ def new_item(request):
                 booking=ticket.booking if ticket else None,
             )
         except PostalError as refusal:
-            form.add_error(refusal.field, refusal.message)
+            refusal.add_to(form)
         else:
             messages.success(request, OPENED % {"reference": item.reference})
             return redirect("postal:staff_item", item.pk)
@@ -159,12 +160,12 @@ def new_item(request):
 
 @login_required
 def item_detail(request, item_id):
-    item = access.get_item_for_staff(request.user, item_id)
+    item = access.access_postal_item(request.user, item_id)
     return _detail(request, item, SendForm(), ReturnForm())
 
 
 def _detail(request, item, send_form, return_form, status=200):
-    staff = access.get_staff(request.user)
+    staff = hall_access.own_staff(request.user)
     today = item.hall.local_date(timezone.now())
     due = services.due_date(item)
     return render(
@@ -194,7 +195,7 @@ def _moved(request, item):
 @login_required
 @require_POST
 def item_action(request, item_id, action):
-    item = access.get_item_for_staff(request.user, item_id)
+    item = access.access_postal_item(request.user, item_id)
     if action not in ACTIONS:
         raise Http404
     try:
@@ -208,7 +209,7 @@ def item_action(request, item_id, action):
 @login_required
 @require_POST
 def send(request, item_id):
-    item = access.get_item_for_staff(request.user, item_id)
+    item = access.access_postal_item(request.user, item_id)
     form = SendForm(request.POST)
     if not form.is_valid():
         return _detail(request, item, form, ReturnForm(), status=400)
@@ -223,7 +224,7 @@ def send(request, item_id):
 @login_required
 @require_POST
 def returned(request, item_id):
-    item = access.get_item_for_staff(request.user, item_id)
+    item = access.access_postal_item(request.user, item_id)
     form = ReturnForm(request.POST)
     if not form.is_valid():
         return _detail(request, item, SendForm(), form, status=400)
@@ -249,7 +250,7 @@ def search_pickups(pickups, query: str):
 
 @login_required
 def pickup_list(request):
-    staff = access.get_staff(request.user)
+    staff = hall_access.own_staff(request.user)
     hall = staff.hall
     now = timezone.now()
     pickups = Pickup.objects.for_hall(hall).select_related("service")
@@ -276,9 +277,9 @@ def pickup_list(request):
 
 @login_required
 def new_pickup(request):
-    staff = access.get_staff(request.user)
+    staff = hall_access.own_staff(request.user)
     hall = staff.hall
-    ticket = access.get_ticket_for_staff(request.user, request.GET.get("ticket"))
+    ticket = access.ticket_to_prefill(request.user, request.GET.get("ticket"))
     known = _known_applicant(ticket)
     initial = {"language": "zh-hans"}
     if ticket is not None:
@@ -312,13 +313,13 @@ def new_pickup(request):
 
 @login_required
 def pickup_detail(request, pickup_id):
-    found = access.get_pickup_for_staff(request.user, pickup_id)
+    found = access.access_pickup(request.user, pickup_id)
     return render(
         request,
         "postal/staff_pickup.html",
         {
             "hall": found.hall,
-            "staff": access.get_staff(request.user),
+            "staff": hall_access.own_staff(request.user),
             "nav": "pickups",
             "pickup": found,
             "events": found.events.select_related("actor"),
@@ -336,7 +337,7 @@ PICKUP_ACTIONS = {
 @login_required
 @require_POST
 def pickup_action(request, pickup_id, action):
-    found = access.get_pickup_for_staff(request.user, pickup_id)
+    found = access.access_pickup(request.user, pickup_id)
     if action not in PICKUP_ACTIONS:
         raise Http404
     service, done = PICKUP_ACTIONS[action]

@@ -54,7 +54,7 @@ def apply(request, slug):
                 actor=citizen_actor(request),
             )
         except PostalError as refusal:
-            form.add_error(refusal.field, refusal.message)
+            refusal.add_to(form)
         else:
             return redirect("postal:track", item.token)
     return render(request, "postal/apply.html", {"hall": hall, "form": form})

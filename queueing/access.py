@@ -2,45 +2,27 @@
 own ownership check. Anything outside the staff member's own hall is a 404, never a 403: other halls'
 windows and tickets are not even confirmed to exist."""
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from hall import access as hall_access
-from hall.models import Counter, Hall, Staff
+from hall.models import Counter
 from queueing.models import CounterSession, CounterState, Ticket
 from queueing.services import COUNTER_NOT_OPEN, COUNTER_TAKEN, QueueError
 
 
-def get_staff(user) -> Staff:
-    """The staff row of a logged-in user; 404 for anyone who is not staff of some hall."""
-    staff = hall_access.staff_of(user)
-    if staff is None:
-        raise Http404
-    return staff
-
-
-def get_hall_for_staff(user, slug: str) -> Hall:
-    """The hall named by `slug`, if the user works there (the kiosk's staff-operated 导办 mode)."""
-    return hall_access.staff_in_hall(user, slug).hall
-
-
-def _own_hall_id(user) -> int:
-    """The user's hall, without a query when the staff row came with the user (API tokens load it)."""
-    try:
-        return user.staff.hall_id
-    except (Staff.DoesNotExist, AttributeError):
-        raise Http404 from None
-
-
-def get_counter_for_staff(user, counter_id: int) -> Counter:
+def access_counter(user, counter_id: int) -> Counter:
     """An active counter of the user's own hall, with its hall, the hall's queue rules and its session
     loaded (call-next needs all of them: one query instead of four)."""
-    return get_object_or_404(
-        Counter.objects.active().select_related("hall", "hall__queue_rules", "session", "session__user"),
-        pk=counter_id,
-        hall_id=_own_hall_id(user),
+    counters = Counter.objects.active().select_related(
+        "hall", "hall__queue_rules", "session", "session__user"
     )
+    return hall_access.in_own_hall(user, counters, pk=counter_id)
+
+
+def access_ticket(user, ticket_id: int, *, hall_id: int | None = None) -> Ticket:
+    """A ticket of the user's own hall (of `hall_id` when the page already checked the hall as theirs)."""
+    tickets = Ticket.objects.select_related("hall", "service", "booking", "counter__session")
+    return hall_access.in_hall(tickets, hall_id or hall_access.own_hall_id(user), user, pk=ticket_id)
 
 
 def require_working_at(counter: Counter, user) -> None:
@@ -56,17 +38,16 @@ def counter_session(counter: Counter) -> CounterSession | None:
     return getattr(counter, "session", None)  # None before the counter is first opened
 
 
-def get_ticket_at_counter(counter: Counter, ticket_id: int) -> Ticket:
-    """A ticket called to this counter (the counter itself already came from get_counter_for_staff)."""
+def access_ticket_at_counter(counter: Counter, ticket_id: int) -> Ticket:
+    """A ticket called to this counter (the counter itself already came from access_counter)."""
     return get_object_or_404(Ticket.objects.select_related("hall", "service"), pk=ticket_id, counter=counter)
 
 
-def get_ticket_for_counter_hall(counter: Counter, ticket_id: int) -> Ticket:
-    """A ticket of the counter's hall and day, to call from the waiting or parked list; the service
-    refuses one whose service this counter does not serve."""
-    return get_object_or_404(
-        Ticket.objects.select_related("hall", "service"), pk=ticket_id, hall_id=counter.hall_id
-    )
+def access_ticket_for_counter(user, counter: Counter, ticket_id: int) -> Ticket:
+    """A ticket of the counter's hall, to call from the waiting or parked list; the service refuses one
+    whose service this counter does not serve."""
+    tickets = Ticket.objects.select_related("hall", "service")
+    return hall_access.in_hall(tickets, counter.hall_id, user, pk=ticket_id)
 
 
 def get_ticket_by_token(token: str, *, hall_slug: str | None = None) -> Ticket:
@@ -76,12 +57,3 @@ def get_ticket_by_token(token: str, *, hall_slug: str | None = None) -> Ticket:
     if hall_slug is not None:
         tickets = tickets.filter(hall__slug=hall_slug)
     return get_object_or_404(tickets, token=token)
-
-
-def get_hall_for_supervisor(user, slug: str) -> Hall:
-    """The hall named by `slug`, for its supervisors: 404 for anyone else of another hall or no hall,
-    403 for its window staff (as reports.access does)."""
-    hall = get_hall_for_staff(user, slug)
-    if not get_staff(user).is_supervisor:
-        raise PermissionDenied
-    return hall

@@ -5,11 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hall import access as hall_access
 from hall import audit
 from hall.api import MAX_ID
 from queueing import access, closing
@@ -20,7 +21,7 @@ from queueing.services import QueueError
 
 @login_required
 def closing_page(request, slug, form=None, rebook_forms=None):
-    hall = access.get_hall_for_supervisor(request.user, slug)
+    hall = hall_access.supervisor_in_hall(request.user, slug).hall
     now = timezone.now()
     state = closing.closing_of(hall, now)
     rebook_forms = rebook_forms or {}
@@ -39,7 +40,7 @@ def closing_page(request, slug, form=None, rebook_forms=None):
 @login_required
 @require_POST
 def extend_closing(request, slug):
-    hall = access.get_hall_for_supervisor(request.user, slug)
+    hall = hall_access.supervisor_in_hall(request.user, slug).hall
     form = ExtendClosingForm(request.POST)
     if form.is_valid():
         try:
@@ -62,7 +63,7 @@ def extend_closing(request, slug):
 @login_required
 @require_POST
 def after_hours(request, slug):
-    hall = access.get_hall_for_supervisor(request.user, slug)
+    hall = hall_access.supervisor_in_hall(request.user, slug).hall
     waiting = list(Ticket.objects.today(hall, hall.local_date(timezone.now())).waiting())
     form = AfterHoursForm(request.POST, waiting=waiting)
     if not form.is_valid():
@@ -77,12 +78,10 @@ def after_hours(request, slug):
 @login_required
 @require_POST
 def rebook(request, slug, ticket_id):
-    hall = access.get_hall_for_supervisor(request.user, slug)
+    hall = hall_access.supervisor_in_hall(request.user, slug).hall
     if ticket_id > MAX_ID:
         raise Http404
-    ticket = get_object_or_404(
-        Ticket.objects.select_related("hall", "service", "booking"), pk=ticket_id, hall=hall
-    )
+    ticket = access.access_ticket(request.user, ticket_id, hall_id=hall.pk)
     form = RebookForm(request.POST, prefix=f"t{ticket.pk}")
     if form.is_valid():
         data = form.cleaned_data
@@ -105,7 +104,7 @@ def rebook(request, slug, ticket_id):
 @login_required
 @require_POST
 def rebook_all(request, slug):
-    hall = access.get_hall_for_supervisor(request.user, slug)
+    hall = hall_access.supervisor_in_hall(request.user, slug).hall
     booked, left = closing.rebook_all(hall=hall, user=request.user, now=timezone.now())
     messages.success(
         request, _("%(count)s priority bookings made and sent by text message.") % {"count": booked}

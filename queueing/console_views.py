@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments import noshow
+from hall import access as hall_access
 from hall import audit
 from hall.models import AuditAction, Counter, CounterAbsence
 from queueing import access, calls, forecast, progress
@@ -51,7 +52,7 @@ def console_actor(request) -> Actor:
 @login_required
 def console(request):
     """Choose a counter of one's own hall."""
-    staff = access.get_staff(request.user)
+    staff = hall_access.own_staff(request.user)
     counters = (
         Counter.objects.active()
         .filter(hall=staff.hall)
@@ -99,7 +100,7 @@ def absence_label(absence: CounterAbsence) -> str:
 
 @login_required
 def counter_page(request, counter_id):
-    counter = access.get_counter_for_staff(request.user, counter_id)
+    counter = access.access_counter(request.user, counter_id)
     return render(request, "queueing/console.html", console_context(counter, request.user))
 
 
@@ -185,7 +186,7 @@ def _back(counter: Counter):
 @login_required
 @require_POST
 def open_counter(request, counter_id):
-    counter = access.get_counter_for_staff(request.user, counter_id)
+    counter = access.access_counter(request.user, counter_id)
     try:
         calls.open_counter(counter=counter, actor=console_actor(request))
     except QueueError as refusal:
@@ -201,7 +202,7 @@ def open_counter(request, counter_id):
 @login_required
 @require_POST
 def counter_state(request, counter_id):
-    counter = access.get_counter_for_staff(request.user, counter_id)
+    counter = access.access_counter(request.user, counter_id)
     state = request.POST.get("state")
     if state not in COUNTER_STATES:
         raise Http404
@@ -219,7 +220,7 @@ def counter_state(request, counter_id):
 @login_required
 @require_POST
 def call_next(request, counter_id):
-    counter = access.get_counter_for_staff(request.user, counter_id)
+    counter = access.access_counter(request.user, counter_id)
     try:
         access.require_working_at(counter, request.user)
         ticket = calls.call_next(counter=counter, actor=console_actor(request))
@@ -237,8 +238,8 @@ def call_next(request, counter_id):
 @require_POST
 def call_ticket(request, counter_id, ticket_id):
     """Call a chosen waiting ticket, or a parked one back."""
-    counter = access.get_counter_for_staff(request.user, counter_id)
-    ticket = access.get_ticket_for_counter_hall(counter, ticket_id)
+    counter = access.access_counter(request.user, counter_id)
+    ticket = access.access_ticket_for_counter(request.user, counter, ticket_id)
     try:
         access.require_working_at(counter, request.user)
         ticket = calls.call_ticket(counter=counter, ticket=ticket, actor=console_actor(request))
@@ -281,8 +282,8 @@ def ticket_action(request, counter_id, ticket_id, action):
     """Recall, no-show, start serving, park or done: the ticket now at this counter."""
     if action not in TICKET_ACTIONS:
         raise Http404
-    counter = access.get_counter_for_staff(request.user, counter_id)
-    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    counter = access.access_counter(request.user, counter_id)
+    ticket = access.access_ticket_at_counter(counter, ticket_id)
     try:
         access.require_working_at(counter, request.user)
         result = TICKET_ACTIONS[action](ticket, console_actor(request), rules_for(counter.hall).recall_limit)
@@ -296,8 +297,8 @@ def ticket_action(request, counter_id, ticket_id, action):
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer(request, counter_id, ticket_id):
-    counter = access.get_counter_for_staff(request.user, counter_id)
-    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    counter = access.access_counter(request.user, counter_id)
+    ticket = access.access_ticket_at_counter(counter, ticket_id)
     form = TransferForm(request.POST if request.method == "POST" else None, ticket=ticket)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -334,8 +335,8 @@ def _ticket_page(counter: Counter, ticket: Ticket) -> dict:
 @require_http_methods(["GET", "POST"])
 def missing_materials(request, counter_id, ticket_id):
     """Complete with materials missing (一次性告知), then show the slip to print for the citizen."""
-    counter = access.get_counter_for_staff(request.user, counter_id)
-    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    counter = access.access_counter(request.user, counter_id)
+    ticket = access.access_ticket_at_counter(counter, ticket_id)
     form = MissingMaterialsForm(request.POST if request.method == "POST" else None, ticket=ticket)
     if form.is_bound and form.is_valid():
         try:
@@ -358,8 +359,8 @@ def missing_materials(request, counter_id, ticket_id):
 @login_required
 def slip(request, counter_id, ticket_id):
     """The printable list of everything missing, handed to the citizen."""
-    counter = access.get_counter_for_staff(request.user, counter_id)
-    ticket = access.get_ticket_at_counter(counter, ticket_id)
+    counter = access.access_counter(request.user, counter_id)
+    ticket = access.access_ticket_at_counter(counter, ticket_id)
     if ticket.outcome != Outcome.MATERIALS_MISSING:
         raise Http404
     return render(

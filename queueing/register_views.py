@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from queueing import access, register
+from hall import access
+from queueing import register
 
 
 @login_required
 def register_page(request, slug):
-    hall = access.get_hall_for_staff(request.user, slug)
+    hall = access.staff_in_hall(request.user, slug).hall
     today, error = hall.local_date(timezone.now()), None
     try:
         date = register.parse_date(request.GET.get("date"), today)

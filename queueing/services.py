@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 
 from appointments import noshow
 from appointments.models import Booking, BookingEvent, BookingState
+from hall.errors import DomainError
 from hall.models import Counter, Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
 from notifications import services as notify
@@ -70,13 +71,13 @@ def walk_in_possible(*, service: Service, now: dt.datetime | None = None) -> boo
     )
 
 
-class QueueError(Exception):
+class QueueError(DomainError):
     """A refusal with the API's error code; `ticket` is the existing ticket when reprinting makes sense."""
 
+    api_status = {"not_found": 404}
+
     def __init__(self, code: str, message, ticket: Ticket | None = None):
-        super().__init__(str(message))
-        self.code = code
-        self.message = str(message)
+        super().__init__(code, message)
         self.ticket = ticket
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.models import Booking
 from appointments.services import CODE_ALPHABET
+from hall import access as hall_access
 from hall import audit, devices, screens
 from hall.models import Device, DeviceKind, Hall, Service
 from queueing import access, hours, progress, services
@@ -173,7 +174,7 @@ def kiosk_printer(request, slug):
 @require_http_methods(["GET", "POST"])
 def kiosk_guide(request, slug):
     """导办 mode: staff at the door issue a ticket with the green channel, ID number or mobile."""
-    hall = access.get_hall_for_staff(request.user, slug)
+    hall = hall_access.staff_in_hall(request.user, slug).hall
     form = GuideWalkInForm(posted(request), hall=hall)
     if form.is_bound and form.is_valid() and (issued := _issue_walk_in(request, hall, form)):
         return issued

@@ -1,31 +1,31 @@
-"""Who may see a hall's reports: its supervisors. One helper per object type, so that no view writes its
-own check. Window staff of the hall are refused (403); anyone else, and another hall's supervisor, gets
-404, so that other halls' pages are not even confirmed to exist."""
+"""Who may see a hall's reports: its supervisors (hall.access.supervisor_in_hall). One helper per object
+type, so that no view writes its own check. Window staff of the hall are refused (403); anyone else, and
+another hall's supervisor, gets 404, so that other halls' pages are not even confirmed to exist."""
 
 from django.shortcuts import get_object_or_404
 
 from hall import access
-from hall.models import Hall
+from hall.models import Device
 from queueing.models import Ticket, TicketState
 from reports.models import FollowUp, Rating
 
 
-def get_hall_for_supervisor(user, slug: str) -> Hall:
-    return access.supervisor_in_hall(user, slug).hall
+def access_follow_up(user, slug: str, case_id: int) -> FollowUp:
+    cases = FollowUp.objects.select_related("hall", "rating__service", "rating__counter", "rating__ticket")
+    return access.in_hall_named(user, slug, cases, supervisor=True, pk=case_id)
 
 
-def get_follow_up_for_supervisor(user, slug: str, case_id: int) -> FollowUp:
-    hall = get_hall_for_supervisor(user, slug)
-    return get_object_or_404(
-        FollowUp.objects.select_related("hall", "rating__service", "rating__counter", "rating__ticket"),
-        pk=case_id,
-        hall=hall,
+def access_rating(user, slug: str, rating_id: int) -> Rating:
+    return access.in_hall_named(
+        user, slug, Rating.objects.select_related("hall"), supervisor=True, pk=rating_id
     )
 
 
-def get_rating_for_supervisor(user, slug: str, rating_id: int) -> Rating:
-    hall = get_hall_for_supervisor(user, slug)
-    return get_object_or_404(Rating.objects.select_related("hall"), pk=rating_id, hall=hall)
+def access_device(user, slug: str, device_id: int) -> Device:
+    """A screen of the hall (hall.Device), for its supervisors' screens page."""
+    return access.in_hall_named(
+        user, slug, Device.objects.select_related("hall"), supervisor=True, pk=device_id
+    )
 
 
 def get_ticket_to_rate(token: str) -> Ticket:

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hall import access
 from reports import audit
-from reports.access import get_hall_for_supervisor
 from reports.periods import PeriodError, parse_period
 
 PAGE_SIZE = 50
@@ -42,7 +42,7 @@ def _day_bounds(hall, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.da
 
 @login_required
 def audit_log(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     today = hall.local_date(timezone.now())
     error = None
     try:

@@ -6,13 +6,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from consultations import figures
-from reports.access import get_hall_for_supervisor
+from hall import access
 from reports.periods import PeriodError, parse_period
 
 
 @login_required
 def consultations_page(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     today, error = hall.local_date(timezone.now()), None
     try:
         first, last = parse_period(request.GET, today)

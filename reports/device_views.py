@@ -5,15 +5,15 @@ The work is done by hall.devices, which audits it."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from hall import audit, devices
+from hall import access, audit, devices
 from hall.devices import DeviceError
 from hall.models import Device, DeviceKind, Hall
-from reports.access import get_hall_for_supervisor
+from reports.access import access_device
 
 NAME_TAKEN = _("This hall already has a %(kind)s with this name.")
 CODE_REQUIRED = _("Enter the code shown on the screen.")
@@ -82,13 +82,13 @@ def _page(request, hall: Hall, *, add_form=None, pair_form=None, status=200):
 
 @login_required
 def device_list(request, slug):
-    return _page(request, get_hall_for_supervisor(request.user, slug))
+    return _page(request, access.supervisor_in_hall(request.user, slug).hall)
 
 
 @login_required
 @require_POST
 def add_device(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     form = AddDeviceForm(request.POST, hall=hall)
     if not form.is_valid():
         return _page(request, hall, add_form=form, status=400)
@@ -110,7 +110,7 @@ def add_device(request, slug):
 @login_required
 @require_POST
 def pair_device(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     form = PairForm(request.POST, hall=hall)
     if form.is_valid():
         try:
@@ -133,15 +133,10 @@ def pair_device(request, slug):
     return _page(request, hall, pair_form=form, status=400)
 
 
-def _device(request, slug, device_id) -> Device:
-    hall = get_hall_for_supervisor(request.user, slug)
-    return get_object_or_404(Device.objects.select_related("hall"), pk=device_id, hall=hall)
-
-
 @login_required
 @require_POST
 def revoke_device(request, slug, device_id):
-    device = _device(request, slug, device_id)
+    device = access_device(request.user, slug, device_id)
     devices.revoke(device=device, user=request.user, ip=audit.client_ip(request), now=timezone.now())
     messages.success(
         request, _("%(device)s is unpaired: its screen shows “not set up”.") % {"device": device}
@@ -152,7 +147,7 @@ def revoke_device(request, slug, device_id):
 @login_required
 @require_POST
 def printer_fixed(request, slug, device_id):
-    device = _device(request, slug, device_id)
+    device = access_device(request.user, slug, device_id)
     devices.clear_printer(device=device, user=request.user, ip=audit.client_ip(request), now=timezone.now())
     messages.success(request, _("%(device)s gives out tickets again.") % {"device": device})
     return redirect("reports:devices", slug)

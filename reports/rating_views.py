@@ -10,14 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hall import audit
+from hall import access, audit
 from hall.models import AuditAction, Hall
 from hall.privacy import mask_phone
 from reports import ratings, services
 from reports.access import (
-    get_follow_up_for_supervisor,
-    get_hall_for_supervisor,
-    get_rating_for_supervisor,
+    access_follow_up,
+    access_rating,
     get_ticket_to_rate,
 )
 from reports.forms import ModerationForm, NoteForm, RatingForm
@@ -54,7 +53,7 @@ def comment_book(request, slug):
 
 @login_required
 def ranking(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     today = hall.local_date(timezone.now())
     error = None
     try:
@@ -75,7 +74,7 @@ def ranking(request, slug):
 
 @login_required
 def comments(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     rated = Rating.objects.filter(hall=hall).exclude(comment="").select_related("service", "counter")
     page = Paginator(rated, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reports/comments.html", {"hall": hall, "nav": "comments", "page": page})
@@ -84,7 +83,7 @@ def comments(request, slug):
 @login_required
 @require_POST
 def moderate(request, slug, rating_id):
-    rating = get_rating_for_supervisor(request.user, slug, rating_id)
+    rating = access_rating(request.user, slug, rating_id)
     form = ModerationForm(request.POST)
     if form.is_valid():
         try:
@@ -101,7 +100,7 @@ def moderate(request, slug, rating_id):
 
 @login_required
 def follow_ups(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     cases = FollowUp.objects.for_hall(hall).select_related("rating__service", "rating__counter")
     show_all = request.GET.get("all") == "1"
     if not show_all:
@@ -119,7 +118,7 @@ def follow_ups(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def follow_up(request, slug, case_id):
-    case = get_follow_up_for_supervisor(request.user, slug, case_id)
+    case = access_follow_up(request.user, slug, case_id)
     form = NoteForm(request.POST if request.method == "POST" else None)
     error = None
     if form.is_bound and form.is_valid():
@@ -137,7 +136,7 @@ def follow_up(request, slug, case_id):
 @require_POST
 def reveal_mobile(request, slug, case_id):
     """Show the citizen's full mobile number to call them back, and log that it was shown."""
-    case = get_follow_up_for_supervisor(request.user, slug, case_id)
+    case = access_follow_up(request.user, slug, case_id)
     ticket = case.rating.ticket
     if not ticket.phone:
         return redirect("reports:follow_up", slug, case.pk)

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hall.errors import DomainError
 from queueing.models import Ticket, TicketState
 from reports import workdays
 from reports.models import CaseState, FollowUp, FollowUpNote, Rating, Score
@@ -33,10 +34,8 @@ CASE_STEPS = {
 }
 
 
-class RatingError(Exception):
-    def __init__(self, code: str, message):
-        super().__init__(str(message))
-        self.code, self.message = code, message
+class RatingError(DomainError):
+    """A refused rating or follow-up change, with a message to show as it is."""
 
 
 def rate_ticket(ticket: Ticket, score: int, comment: str = "", *, now: dt.datetime | None = None) -> Rating:

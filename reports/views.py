@@ -10,12 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments import verification
-from hall import audit, calendar
+from hall import access, audit, calendar
 from hall.models import AuditAction, Device, HolidaySchedule
 from queueing import closing
 from queueing.forms import ExtendClosingForm
 from reports import charts, exports, live, plan, report
-from reports.access import get_hall_for_supervisor
 from reports.figures import Report
 from reports.periods import PeriodError, parse_period
 
@@ -80,7 +79,7 @@ def report_charts(result: Report) -> list[charts.Chart]:
 
 @login_required
 def dashboard(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     (first, last), error = _period(request, hall)
     result = report.build(hall, first, last)
     comparison = [
@@ -108,7 +107,7 @@ def dashboard(request, slug):
 
 
 def _export(request, slug, extension: str, content_type: str, write):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     (first, last), _error = _period(request, hall)
     result = report.build(hall, first, last, compare=False)
     # The export names staff members beside their figures (no citizen's data): logged as a staff action.
@@ -132,7 +131,7 @@ def export_xlsx(request, slug):
 
 @login_required
 def staffing(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     today = hall.local_date(timezone.now())
     error = None
     try:
@@ -152,7 +151,7 @@ def staffing(request, slug):
 
 @login_required
 def live_view(request, slug):
-    hall = get_hall_for_supervisor(request.user, slug)
+    hall = access.supervisor_in_hall(request.user, slug).hall
     now = timezone.now()
     view = live.live_view(hall, now)
     context = {

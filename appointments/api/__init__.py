@@ -8,11 +8,10 @@ clients generated from the schema keep their method names."""
 from ninja import Router
 
 from appointments.api import availability, bookings, staff
-from appointments.api.bookings import booking_error
 from appointments.api.throttles import READS
 
 router = Router()
 for part in (availability, bookings, staff):
     router.add_router("", part.router)
 
-__all__ = ["READS", "booking_error", "router"]
+__all__ = ["READS", "router"]

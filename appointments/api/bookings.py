@@ -1,5 +1,5 @@
 """The citizen's bookings through the API: book (with a texted code where asked), look up, cancel and
-reschedule, and how a refused booking (BookingError) is answered."""
+reschedule. A refused booking (BookingError) is answered by hall/api_v1.py's one handler of DomainError."""
 
 import datetime as dt
 import secrets
@@ -16,8 +16,9 @@ from appointments import matters, services, verification
 from appointments.api.availability import Code, bookable_service
 from appointments.api.throttles import LOOKUPS, PHONE_CODES
 from appointments.models import Booking, GreenChannel, Slot
-from appointments.services import Actor, BookingError, Citizen
-from hall.api import MAX_ID, ApiError, ErrorOut, HallSlug, IdNumber, Mobile, error_response, get_hall
+from appointments.services import Actor, Citizen
+from hall.api import MAX_ID, ApiError, ErrorOut, HallSlug, IdNumber, Mobile, get_hall
+from hall.net import client_ip
 
 SLOT_NOT_FOUND = _("There is no such time for this service. Please choose one from the available times.")
 BOOKING_NOT_FOUND = _("No booking matches this code and mobile number. Please check both.")
@@ -27,19 +28,6 @@ PHONE_IN_ADDRESS = _(
     "POST /api/v1/bookings/{code}/lookup, or give the manage token."
 )
 PHONE_CODE_NEEDED = _("Request a code for this mobile number first, then send it with the booking.")
-
-# Status of each BookingError code; any other refusal is a conflict with the current state (409).
-BOOKING_ERROR_STATUS = {
-    "not_bookable": 400,
-    "not_allowed": 403,
-    "too_many_services": 422,
-    "rate_limited": 429,
-}
-
-
-def booking_error(request, exc: BookingError):
-    fields = {exc.field: exc.message} if exc.field else {}
-    return error_response(request, BOOKING_ERROR_STATUS.get(exc.code, 409), exc.code, exc.message, fields)
 
 
 router = Router(tags=["bookings"])

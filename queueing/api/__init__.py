@@ -9,10 +9,9 @@ clients generated from the schema keep their method names."""
 from ninja import Router
 
 from queueing.api import counters, handling, queue, tickets
-from queueing.api.schemas import queue_error
 
 router = Router()
 for part in (tickets, counters, handling, queue):
     router.add_router("", part.router)
 
-__all__ = ["queue_error", "router"]
+__all__ = ["router"]

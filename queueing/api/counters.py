@@ -23,7 +23,7 @@ class CalledOut(Schema):
 def counter_for(principal: Principal, counter_id: int) -> Counter:
     """A window of the caller's hall; another hall's is not found."""
     try:
-        return access.get_counter_for_staff(principal.user, counter_id)
+        return access.access_counter(principal.user, counter_id)
     except Http404:
         raise ApiError(404, "not_found", COUNTER_NOT_FOUND) from None
 

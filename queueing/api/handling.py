@@ -2,6 +2,7 @@
 
 from typing import Literal
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
@@ -41,15 +42,10 @@ class CompleteIn(Schema):
 
 def _ticket(principal: Principal, ticket_id: int) -> Ticket:
     """A ticket of the caller's own hall; another hall's ticket is not found."""
-    staff_hall_id = getattr(getattr(principal.user, "staff", None), "hall_id", None)
-    ticket = (
-        Ticket.objects.select_related("hall", "service", "counter__session")
-        .filter(pk=ticket_id, hall_id=staff_hall_id)
-        .first()
-    )
-    if ticket is None:
-        raise ApiError(404, "not_found", TICKET_NOT_FOUND)
-    return ticket
+    try:
+        return access.access_ticket(principal.user, ticket_id)
+    except Http404:
+        raise ApiError(404, "not_found", TICKET_NOT_FOUND) from None
 
 
 def _require_at_its_counter(ticket: Ticket, principal: Principal) -> None:

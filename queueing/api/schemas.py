@@ -1,5 +1,5 @@
-"""What the queue API's routes share: tickets and windows as the API shows them, its input types, and how a
-refused change (QueueError) is answered."""
+"""What the queue API's routes share: tickets and windows as the API shows them, its input types, and the
+input types. A refused change (QueueError) is answered by hall/api_v1.py's one handler of DomainError."""
 
 import datetime as dt
 from typing import Annotated
@@ -8,18 +8,10 @@ from django.utils import timezone
 from ninja import Field, Path, Router, Schema
 from pydantic import StringConstraints
 
-from hall.api import AUTH_ERRORS, MAX_ID, STAFF_AUTH, ErrorOut, error_response
+from hall.api import AUTH_ERRORS, MAX_ID, STAFF_AUTH, ErrorOut
 from hall.models import Counter, Hall
 from queueing.models import CounterSession, CounterState, Outcome, Ticket
-from queueing.services import Actor, QueueError
-
-# Status of each QueueError code; any other refusal conflicts with the ticket's or counter's state (409).
-QUEUE_ERROR_STATUS = {"not_found": 404}
-
-
-def queue_error(request, exc: QueueError):
-    return error_response(request, QUEUE_ERROR_STATUS.get(exc.code, 409), exc.code, exc.message)
-
+from queueing.services import Actor
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]

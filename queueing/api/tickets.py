@@ -15,7 +15,7 @@ from appointments.api.throttles import PerIpRateLimit
 from appointments.models import GreenChannel
 from hall.api import STAFF_AUTH, ApiError, ErrorOut, IdNumber, Mobile, Principal, get_hall_for_staff
 from queueing import access, progress, services
-from queueing.api.schemas import QUEUE_ERROR_STATUS, STAFF_ERRORS, Code, actor
+from queueing.api.schemas import STAFF_ERRORS, Code, actor
 from queueing.models import Ticket, TicketState
 from queueing.services import QueueError
 
@@ -144,8 +144,7 @@ def get_ticket(request, token: str):
 
 def _issue_refusal(exc: QueueError) -> ApiError:
     field = ISSUE_ERROR_FIELDS.get(exc.code)
-    status = QUEUE_ERROR_STATUS.get(exc.code, 409)
-    return ApiError(status, exc.code, exc.message, {field: exc.message} if field else {})
+    return ApiError(exc.status, exc.code, exc.message, {field: exc.message} if field else {})
 
 
 def _check_ticket_request(principal: Principal, data: TicketIn) -> None:

@@ -253,7 +253,9 @@ def test_reveal_refused_to_window_staff_and_other_halls(day, case):
         404,
         404,
     )
-    assert entries() == []
+    # Nothing is revealed; the last attempt (another hall's case by its number) is in the case's hall's log.
+    refused = ("other_hall_refused", "reports.followup", str(case.pk), f"staff of hall {other_day.hall.pk}")
+    assert entries() == [("north", "south-supervisor", *refused, None)]
 
 
 def test_reveal_without_a_mobile_goes_back_to_the_case_and_logs_nothing(day, case):

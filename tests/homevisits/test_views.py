@@ -325,8 +325,8 @@ def test_list_queries_do_not_grow_with_the_visits(client, setting, count):
     with CaptureQueriesContext(connection) as queries:
         client.get(url("list", setting))
 
-    # session, user, staff, visits with their services, hall for the page, the staff header's staff row
-    assert len(queries) == 6
+    # session, user, staff with its hall, visits with their services, the staff header's staff row
+    assert len(queries) == 5
 
 
 def test_staff_see_the_mobile_masked_and_reveal_it_with_an_audit_entry(client, setting):
