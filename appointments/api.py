@@ -17,8 +17,8 @@ from appointments.models import Booking, GreenChannel, Slot
 from appointments.services import Actor, BookingError, Citizen
 from hall.api import (
     AUTH_ERRORS,
+    DEVICE_AUTH,
     MAX_ID,
-    STAFF_AUTH,
     ApiError,
     ErrorOut,
     HallSlug,
@@ -437,7 +437,7 @@ class DayQuery(Schema):
 @router.get(
     "/halls/{hall}/bookings",
     response={200: list[StaffBookingOut], **AUTH_ERRORS},
-    auth=STAFF_AUTH,
+    auth=DEVICE_AUTH,
     tags=["staff"],
 )
 def list_hall_bookings(request, hall: str, query: Query[DayQuery]):

@@ -23,9 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
@@ -33,7 +35,7 @@ from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from hall import audit, security
-from hall.models import ApiToken, Hall, Service
+from hall.models import ApiToken, Hall, Service, TokenScope
 from hall.privacy import validate_id_number
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,12 @@ NOT_FOUND = _("Not found. Please check the address.")
 METHOD_NOT_ALLOWED = _("This address does not accept %(method)s. It accepts: %(allowed)s.")
 HALL_NOT_FOUND = _("There is no hall with this short name.")
 UNAUTHORIZED = _("Sign in, or send a valid API token as 'Authorization: Bearer <token>'.")
+TOKEN_EXPIRED = _("This API token has expired. Ask the hall's administrator for a new one.")
+TOKEN_SCOPE = _("This API token's scope is “%(scope)s”; this operation needs a token of scope: %(scopes)s.")
+SECOND_FACTOR_REQUIRED = _(
+    "A reports token works only while its account has two-step sign-in set up. Set up the authenticator "
+    "app at your next sign-in, then try again."
+)
 CSRF_FAILED = _("The security check of this form failed. Reload the page and try again.")
 FORBIDDEN = _("You are not allowed to do this.")
 RATE_LIMITED = _("Too many attempts. Please wait a few minutes and try again.")
@@ -159,14 +167,28 @@ class ChuangkouAPI(NinjaAPI):
             pattern.callback = method_not_allowed_as_error(pattern.callback)
         return [*patterns, re_path(r"", unknown_address, name="unknown")], app_name, namespace
 
-    def get_openapi_schema(self, **kwargs):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         # Any operation may answer 400 in the error format: a NUL byte in its address or query
         # (hall.middleware.reject_nul_bytes) is refused before the operation runs.
-        schema = super().get_openapi_schema(**kwargs)
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = ScopedOpenAPISchema(self, path_prefix)
         for operations in schema["paths"].values():
             for operation in operations.values():
                 operation["responses"].setdefault(400, BAD_REQUEST_RESPONSE)
         return schema
+
+
+class ScopedOpenAPISchema(OpenAPISchema):
+    """States the token scopes each operation accepts in its security requirement (OpenAPI 3.1 lets a
+    scheme that is not OAuth2 list role names there)."""
+
+    def operation_security(self, operation):
+        security = super().operation_security(operation)
+        for requirement, auth in zip(security or [], operation.auth_callbacks, strict=False):
+            for name in requirement:
+                requirement[name] = list(getattr(auth, "scopes", []))
+        return security
 
 
 BAD_REQUEST_RESPONSE = {
@@ -413,6 +435,20 @@ def _staff_hall_id(user) -> int | None:
 
 
 class TokenAuth(HttpBearer):
+    """A bearer token of one of `scopes` (hall.models.TokenScope): another scope is 403, an expired token 401,
+    and a reports token works only while its user has a confirmed second factor."""
+
+    openapi_description = (
+        "An API token: `Authorization: Bearer ck_…`. Each token has one scope, and each operation lists the "
+        "scopes it accepts: `device` (kiosks and displays: issue tickets, read the board), `counter` (a "
+        "window's calls), `reports` (read-only reports; the supervisor's account needs a confirmed second "
+        "factor). A token outside its scopes answers 403 `token_scope`, an expired one 401 `token_expired`."
+    )
+
+    def __init__(self, *scopes: str):
+        super().__init__()
+        self.scopes = tuple(str(scope) for scope in scopes)
+
     def authenticate(self, request, token: str) -> Principal | None:
         found = None
         if token.startswith(ApiToken.KEY_START) and len(token) <= 100:
@@ -431,8 +467,23 @@ class TokenAuth(HttpBearer):
                 raise ApiError(429, "rate_limited", RATE_LIMITED)
             security.record_token_failure(request)
             return None
-        found.touch(timezone.now())
+        now = timezone.now()
+        self._check_scope(found, now)
+        found.touch(now)
         return Principal(user=found.user, hall=found.hall, token=found)
+
+    def _check_scope(self, token: ApiToken, now: dt.datetime) -> None:
+        if token.is_expired(now):
+            raise ApiError(401, "token_expired", TOKEN_EXPIRED)
+        if token.scope not in self.scopes:
+            scopes = ", ".join(self.scopes)
+            raise ApiError(403, "token_scope", TOKEN_SCOPE % {"scope": token.scope, "scopes": scopes})
+        if token.scope == TokenScope.REPORTS and not has_second_factor(token.user):
+            raise ApiError(403, "second_factor_required", SECOND_FACTOR_REQUIRED)
+
+
+def has_second_factor(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 class StaffSessionAuth(APIKeyCookie):
@@ -450,7 +501,16 @@ class StaffSessionAuth(APIKeyCookie):
         return Principal(user=request.user, hall=staff.hall) if staff is not None else None
 
 
-STAFF_AUTH = [TokenAuth(), StaffSessionAuth()]
+def staff_auth(*scopes: str) -> list:
+    """A token of one of these scopes, or a signed-in staff member's session (scopes are for tokens only)."""
+    return [TokenAuth(*scopes), StaffSessionAuth()]
+
+
+# Kiosks and displays (and staff guiding citizens): issue tickets, read the queue and the day's bookings.
+DEVICE_AUTH = staff_auth(TokenScope.DEVICE, TokenScope.COUNTER)
+# A window's calls, and any other staff operation.
+STAFF_AUTH = staff_auth(TokenScope.COUNTER)
+REPORTS_AUTH = staff_auth(TokenScope.REPORTS)
 
 
 def get_hall_for_staff(principal: Principal, slug: str) -> Hall:

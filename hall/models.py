@@ -440,6 +440,19 @@ class Staff(models.Model):
         return self.role == StaffRole.SUPERVISOR
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do; each endpoint family names the scopes it accepts (hall.api)."""
+
+    DEVICE = "device", _("device: issue tickets, read the board")
+    COUNTER = "counter", _("counter: a window's calls")
+    REPORTS = "reports", _("reports: read only")
+
+
+def default_scope(user) -> str:
+    """A device account (no staff row) gets a device token, a staff member a counter token."""
+    return TokenScope.COUNTER if Staff.objects.filter(user_id=user.pk).exists() else TokenScope.DEVICE
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True, user__is_active=True)
@@ -447,9 +460,14 @@ class ApiTokenQuerySet(models.QuerySet):
     def revoke(self, now: dt.datetime) -> int:
         return self.filter(revoked_at__isnull=True).update(revoked_at=now)
 
-    def issue(self, *, user, hall: Hall, name: str) -> tuple["ApiToken", str]:
-        """Create a token and return it with its key, which is not stored and cannot be shown again."""
-        token = self.model(user=user, hall=hall, name=name)
+    def issue(
+        self, *, user, hall: Hall, name: str, scope: str | None = None, days: int | None = None
+    ) -> tuple["ApiToken", str]:
+        """Create a token and return it with its key, which is not stored and cannot be shown again.
+        Without a scope, the user's default (default_scope); without days, the scope's lifetime."""
+        token = self.model(user=user, hall=hall, name=name, scope=scope or default_scope(user))
+        if days is not None:
+            token.expires_at = timezone.now() + dt.timedelta(days=days)
         key = token.set_new_key()
         token.full_clean()
         token.save()
@@ -475,6 +493,10 @@ class ApiToken(models.Model):
         help_text=_("The staff member, or the user account of the device."),
     )
     name = models.CharField(_("device or purpose"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=10, choices=TokenScope.choices)
+    expires_at = models.DateTimeField(
+        _("expires"), blank=True, help_text=_("Empty: the scope's usual lifetime from now.")
+    )
     prefix = models.CharField(_("key starts with"), max_length=PREFIX_LENGTH, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -491,6 +513,11 @@ class ApiToken(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    def save(self, *args, **kwargs):
+        if self.expires_at is None and self.scope:
+            self.expires_at = timezone.now() + self.lifetime(self.scope)
+        super().save(*args, **kwargs)
+
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
@@ -505,6 +532,13 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def is_expired(self, now: dt.datetime) -> bool:
+        return self.expires_at <= now
+
+    @staticmethod
+    def lifetime(scope: str) -> dt.timedelta:
+        return dt.timedelta(days=settings.API_TOKEN_DAYS[scope])
+
     def clean(self):
         staff = Staff.objects.filter(user_id=self.user_id).first() if self.user_id else None
         if staff and self.hall_id and staff.hall_id != self.hall_id:
@@ -512,6 +546,14 @@ class ApiToken(models.Model):
                 _("%(user)s is staff of %(hall)s: a token can only be for their own hall.")
                 % {"user": staff.user, "hall": staff.hall}
             )
+        if self.scope == TokenScope.COUNTER and staff is None:
+            raise ValidationError(
+                {"scope": _("Only staff of the hall work at a window: choose another scope.")}
+            )
+        if self.scope == TokenScope.REPORTS and not (staff and staff.is_supervisor):
+            raise ValidationError({"scope": _("Only supervisors of the hall read reports.")})
+        if self.pk is None and self.expires_at is not None and self.expires_at <= timezone.now():
+            raise ValidationError({"expires_at": _("The expiry must be in the future.")})
 
     def touch(self, now: dt.datetime) -> None:
         """Record use, at most once a minute, so that busy devices do not write on every request."""

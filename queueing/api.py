@@ -20,6 +20,7 @@ from appointments.models import GreenChannel
 from hall import audit
 from hall.api import (
     AUTH_ERRORS,
+    DEVICE_AUTH,
     MAX_ID,
     STAFF_AUTH,
     ApiError,
@@ -318,7 +319,7 @@ def _check_ticket_request(principal: Principal, data: TicketIn) -> None:
 @router.post(
     "/halls/{hall}/tickets",
     response={200: IssuedTicketOut, 201: IssuedTicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
+    auth=DEVICE_AUTH,
     tags=["kiosk"],
 )
 def issue_ticket(request, hall: str, data: TicketIn):
@@ -604,7 +605,9 @@ def complete_ticket(request, ticket_id: PathId, data: CompleteIn):
     return ticket_out(done, ticket.hall)
 
 
-@router.get("/halls/{hall}/queue", response={200: QueueOut, **AUTH_ERRORS}, auth=STAFF_AUTH, tags=["counter"])
+@router.get(
+    "/halls/{hall}/queue", response={200: QueueOut, **AUTH_ERRORS}, auth=DEVICE_AUTH, tags=["counter"]
+)
 def hall_queue(request, hall: str):
     """Today's queue of the caller's hall: waiting and parked tickets per service, and each window with
     the ticket at it now."""
