@@ -3,9 +3,11 @@ a token outside them is 403 `token_scope`, an expired one 401 `token_expired`, a
 token works only while the account has a confirmed second factor."""
 
 import datetime as dt
+import importlib
 import io
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -131,6 +133,15 @@ def test_reports_token_of_a_supervisor_without_second_factor_is_403_saying_why(h
     assert "two-step sign-in" in response.json()["message"]
 
 
+def test_issue_token_warns_that_a_reports_token_needs_the_second_factor(hall):
+    make_staff(hall, "boss", role="supervisor")
+    err = io.StringIO()
+
+    call_command("issue_token", "boss", "--scope", "reports", stdout=io.StringIO(), stderr=err)
+
+    assert "no two-step sign-in yet" in err.getvalue()
+
+
 def test_reports_token_stops_when_the_second_factor_is_reset(hall, supervisor):
     _token, key = ApiToken.objects.issue(user=supervisor, hall=hall, name="reports", scope="reports")
     assert request(key, "reports", hall).status_code == 200
@@ -230,3 +241,18 @@ def test_openapi_schema_states_the_scopes_of_each_operation(client):
     assert scopes("post", "/api/v1/halls/{hall}/tickets") == ["device", "counter"]
     assert scopes("post", "/api/v1/counters/{counter_id}/call-next") == ["counter"]
     assert scopes("get", "/api/v1/halls/{hall}/stats") == ["reports"]
+
+
+def test_migration_scopes_existing_tokens_by_account_and_gives_them_time(hall):
+    migration = importlib.import_module("hall.migrations.0011_api_token_scope_and_expiry")
+    clerk, _ = ApiToken.objects.issue(user=make_staff(hall, "clerk"), hall=hall, name="window 1")
+    kiosk, _ = ApiToken.objects.issue(user=User.objects.create_user("kiosk-north"), hall=hall, name="kiosk")
+    ApiToken.objects.update(scope="reports", expires_at=timezone.now())  # as if before the migration
+
+    migration.scope_existing_tokens(django_apps, None)
+
+    clerk.refresh_from_db()
+    kiosk.refresh_from_db()
+    assert (clerk.scope, kiosk.scope) == ("counter", "device")
+    assert dt.timedelta(days=179) < clerk.expires_at - timezone.now() <= dt.timedelta(days=180)
+    assert dt.timedelta(days=364) < kiosk.expires_at - timezone.now() <= dt.timedelta(days=365)

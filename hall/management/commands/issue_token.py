@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from hall import audit
+from hall.apiauth import has_second_factor
 from hall.models import ApiToken, AuditAction, Hall, Staff, TokenScope
 
 
@@ -56,6 +57,10 @@ class Command(BaseCommand):
             f"Token {token.prefix}… for {username} in {place.slug} ({token.name}), scope {token.scope}, "
             f"expires {expires}. Keep the key secret; it is not shown again. Revoke it in the admin."
         )
+        if token.scope == TokenScope.REPORTS and not has_second_factor(user):
+            self.stderr.write(
+                f"{username} has no two-step sign-in yet: the token answers 403 until they set it up."
+            )
         self.stdout.write(key)
 
     def _hall(self, user, slug: str | None) -> Hall:
