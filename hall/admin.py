@@ -199,8 +199,18 @@ class StaffUserAdmin(UserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(OwnHallAdmin, admin.ModelAdmin):
-    list_display = ["name", "hall", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["hall", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "name",
+        "hall",
+        "user",
+        "scope",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["hall", "scope", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username"]
     readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
     autocomplete_fields = ["user"]
@@ -227,18 +237,18 @@ class ApiTokenAdmin(OwnHallAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if self._is_supervisor(request):
-            return ["name", "hall", "user", *self.readonly_fields]
-        # A token's scope is fixed when it is issued: issue a new one rather than move it.
-        return self.readonly_fields + (["hall", "user"] if obj else [])
+            return ["name", "hall", "user", "scope", "expires_at", *self.readonly_fields]
+        # A token's hall, user, scope and expiry are fixed when it is issued: issue a new one rather than
+        # change them.
+        return self.readonly_fields + (["hall", "user", "scope", "expires_at"] if obj else [])
 
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
         key = obj.set_new_key()
         super().save_model(request, obj, form, change)
-        audit.record_request(
-            request, action=AuditAction.TOKEN_ISSUED, hall=obj.hall, obj=obj, detail=obj.prefix
-        )
+        detail = f"{obj.prefix} {obj.scope} until {obj.expires_at:%Y-%m-%d}"
+        audit.record_request(request, action=AuditAction.TOKEN_ISSUED, hall=obj.hall, obj=obj, detail=detail)
         self.message_user(
             request,
             _("The key of “%(name)s” is %(key)s. Copy it now: it is kept only as a hash and not shown again.")

@@ -293,6 +293,16 @@ SIGNIN_DEVICE_DAYS = env_int("SIGNIN_DEVICE_DAYS", 90)
 AXES_WHITELIST_CALLABLE = "hall.signin_throttle.is_known_device"
 # Wrong API tokens from one address, per LOGIN_LOCKOUT_MINUTES, before the API answers 429.
 API_TOKEN_FAILURE_LIMIT = env_int("API_TOKEN_FAILURE_LIMIT", 20)
+# How long an API token lives, in days, by scope (hall.models.TokenScope), unless issued with other days;
+# no token lives longer than API_TOKEN_MAX_DAYS. See docs/api.md.
+API_TOKEN_DAYS = {
+    "device": env_int("API_TOKEN_DAYS_DEVICE", 365),
+    "counter": env_int("API_TOKEN_DAYS_COUNTER", 180),
+    "reports": env_int("API_TOKEN_DAYS_REPORTS", 30),
+}
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 730)
+if not all(1 <= days <= API_TOKEN_MAX_DAYS for days in API_TOKEN_DAYS.values()):
+    raise ImproperlyConfigured("API_TOKEN_DAYS_* must be between 1 and API_TOKEN_MAX_DAYS")
 # The second factor (TOTP, django-otp) for these roles: "admin" (superusers and anyone else who may use
 # the Django admin), "supervisor", "clerk". Off by default in development so that the demo accounts work.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", PRODUCTION)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from hall.api import AUTH_ERRORS, STAFF_AUTH, ApiError, IsoDate, get_hall_for_staff
+from hall.api import AUTH_ERRORS, REPORTS_AUTH, ApiError, IsoDate, get_hall_for_staff
 from reports import report
 from reports.figures import Report, Row
 from reports.periods import PeriodError, parse_period
@@ -129,7 +129,7 @@ def stats_out(result: Report) -> dict:
 @router.get(
     "/halls/{hall}/stats",
     response={200: StatsOut, **AUTH_ERRORS},
-    auth=STAFF_AUTH,
+    auth=REPORTS_AUTH,
     by_alias=True,
 )
 def hall_stats(request, hall: str, query: Query[StatsQuery]):

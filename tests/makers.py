@@ -57,6 +57,17 @@ def make_staff(hall, username="clerk", role="clerk") -> User:
     return user
 
 
+def make_reports_key(user, hall, name="report tool") -> str:
+    """The key of a reports token for a supervisor, whose account then has a confirmed second factor (a
+    reports token works only so)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from hall.models import ApiToken, TokenScope
+
+    TOTPDevice.objects.get_or_create(user=user, name="phone", defaults={"confirmed": True})
+    return ApiToken.objects.issue(user=user, hall=hall, name=name, scope=TokenScope.REPORTS)[1]
+
+
 def make_id_number(serial: int = 1, birth: str = "19800101", region: str = "110105") -> str:
     """A resident ID number with a valid GB 11643 check digit."""
     from hall.privacy import check_digit

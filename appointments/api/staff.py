@@ -7,7 +7,7 @@ from ninja import Field, Query, Router, Schema
 
 from appointments.api.bookings import local_time
 from appointments.models import Booking
-from hall.api import AUTH_ERRORS, STAFF_AUTH, IsoDate, get_hall_for_staff
+from hall.api import AUTH_ERRORS, DEVICE_AUTH, IsoDate, get_hall_for_staff
 
 router = Router(tags=["bookings"])
 
@@ -36,7 +36,7 @@ class DayQuery(Schema):
 @router.get(
     "/halls/{hall}/bookings",
     response={200: list[StaffBookingOut], **AUTH_ERRORS},
-    auth=STAFF_AUTH,
+    auth=DEVICE_AUTH,
     tags=["staff"],
     operation_id="appointments_api_list_hall_bookings",
 )

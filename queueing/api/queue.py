@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
-from hall.api import AUTH_ERRORS, STAFF_AUTH, get_hall_for_staff
+from hall.api import AUTH_ERRORS, DEVICE_AUTH, get_hall_for_staff
 from hall.models import Counter, Service
 from queueing import access
 from queueing.api.schemas import CounterOut, TicketOut, counter_out, ticket_out
@@ -39,7 +39,7 @@ class QueueOut(Schema):
 @router.get(
     "/halls/{hall}/queue",
     response={200: QueueOut, **AUTH_ERRORS},
-    auth=STAFF_AUTH,
+    auth=DEVICE_AUTH,
     tags=["counter"],
     operation_id="queueing_api_hall_queue",
 )

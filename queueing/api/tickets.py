@@ -13,7 +13,7 @@ from appointments.api.availability import active_service
 from appointments.api.bookings import request_language
 from appointments.api.throttles import PerIpRateLimit
 from appointments.models import GreenChannel
-from hall.api import STAFF_AUTH, ApiError, ErrorOut, IdNumber, Mobile, Principal, get_hall_for_staff
+from hall.api import DEVICE_AUTH, ApiError, ErrorOut, IdNumber, Mobile, Principal, get_hall_for_staff
 from queueing import access, progress, services
 from queueing.api.schemas import STAFF_ERRORS, Code, actor
 from queueing.models import Ticket, TicketState
@@ -162,7 +162,7 @@ def _check_ticket_request(principal: Principal, data: TicketIn) -> None:
 @router.post(
     "/halls/{hall}/tickets",
     response={200: IssuedTicketOut, 201: IssuedTicketOut, **STAFF_ERRORS},
-    auth=STAFF_AUTH,
+    auth=DEVICE_AUTH,
     tags=["kiosk"],
     operation_id="queueing_api_issue_ticket",
 )

@@ -278,7 +278,9 @@ def test_issue_token_refusals(hall, clerk, other_hall_clerk, args, message):
 
 def test_admin_issues_a_token_and_shows_the_key_once(admin_client, hall, kiosk):
     response = admin_client.post(
-        "/admin/hall/apitoken/add/", {"hall": hall.pk, "user": kiosk.pk, "name": "display"}, follow=True
+        "/admin/hall/apitoken/add/",
+        {"hall": hall.pk, "user": kiosk.pk, "name": "display", "scope": "device"},
+        follow=True,
     )
 
     token = ApiToken.objects.get()

@@ -187,7 +187,9 @@ def test_issuing_a_token_in_the_admin_and_by_command_is_audited(admin_client, ha
     device = User.objects.create_user("kiosk-door")
     make_staff(hall, "clerk")
 
-    admin_client.post(f"{TOKENS}add/", {"name": "door kiosk", "hall": hall.pk, "user": device.pk})
+    admin_client.post(
+        f"{TOKENS}add/", {"name": "door kiosk", "hall": hall.pk, "user": device.pk, "scope": "device"}
+    )
     call_command("issue_token", "clerk", "--device", "window 1", stdout=io.StringIO(), stderr=io.StringIO())
 
     issued = AuditEntry.objects.filter(action=AuditAction.TOKEN_ISSUED).order_by("pk")

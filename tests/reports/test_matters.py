@@ -21,12 +21,19 @@ from django.utils import translation
 from appointments import availability
 from appointments import services as booking_services
 from appointments.models import BookingRules, BookingState
-from hall.models import ApiToken
 from queueing import calls, services
 from queueing.models import Ticket
 from queueing.services import Actor
 from reports import report
-from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff, make_weekday_hours
+from tests.makers import (
+    make_counter,
+    make_hall,
+    make_id_number,
+    make_reports_key,
+    make_service,
+    make_staff,
+    make_weekday_hours,
+)
 
 pytestmark = pytest.mark.django_db
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -105,7 +112,7 @@ def test_report_counts_each_service_once_and_the_visitor_once(day):
 
 
 def test_stats_api_counts_each_service_once(client, day):
-    _token, key = ApiToken.objects.issue(user=day["supervisor"], hall=day["hall"], name="test")
+    key = make_reports_key(day["supervisor"], day["hall"])
 
     body = client.get(
         f"/api/v1/halls/north/stats?date={DAY}", HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en"
