@@ -1,6 +1,9 @@
 """Typed readers for environment variables that fail loudly on malformed values."""
 
+import ipaddress
 import os
+import secrets
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,3 +54,29 @@ def env_header(name: str, default: str) -> tuple[str, str] | None:
     if not sep or not header.strip() or not value.strip():
         raise ImproperlyConfigured(f"{name} must look like 'X-Forwarded-Proto: https', not {raw!r}")
     return "HTTP_" + header.strip().upper().replace("-", "_"), value.strip()
+
+
+def env_secret(name: str, required: bool) -> str | None:
+    """A secret from the environment; when `required` (production) and missing, the server will not start."""
+    value = env_str(name)
+    if not value and required:
+        raise ImproperlyConfigured(f"{name} is required when DEPLOYMENT=production")
+    return value or None
+
+
+def local_secret(path: Path) -> str:
+    """A development secret kept in a file of its own (made once, readable by its owner only)."""
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of addresses or networks (10.0.0.0/8); a wrong entry stops the server."""
+    entries = env_list(name, [])
+    try:
+        [ipaddress.ip_network(entry, strict=False) for entry in entries]
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from error
+    return entries

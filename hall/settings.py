@@ -1,8 +1,6 @@
 """Settings for Chuangkou, driven by environment variables (see docs/production.md)."""
 
 import datetime as dt
-import ipaddress
-import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -10,7 +8,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hall.env import env_bool, env_header, env_int, env_list, env_str
+from hall.env import env_bool, env_header, env_int, env_list, env_networks, env_secret, env_str, local_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -24,20 +22,7 @@ PRODUCTION = DEPLOYMENT == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 
 
-def _secret_key() -> str:
-    key = env_str("SECRET_KEY")
-    if key:
-        return key
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEPLOYMENT=production")
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+SECRET_KEY = env_secret("SECRET_KEY", required=PRODUCTION) or local_secret(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -119,11 +104,7 @@ PERSONAL_DATA_ERASERS = [
 
 # Addresses (or networks, 10.0.0.0/8) of our own reverse proxies (nginx on each web node): only they may
 # name the client's address in X-Forwarded-For (hall/net.py). Empty: the connection's address is the client.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
-try:
-    [ipaddress.ip_network(proxy, strict=False) for proxy in TRUSTED_PROXIES]
-except ValueError as error:
-    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 ROOT_URLCONF = "hall.urls"
 ASGI_APPLICATION = "hall.asgi.application"
@@ -339,17 +320,8 @@ LOGGING = {
 }
 
 
-def _hmac_key() -> str:
-    key = env_str("ID_NUMBER_HMAC_KEY")
-    if key:
-        return key
-    if PRODUCTION:
-        raise ImproperlyConfigured("ID_NUMBER_HMAC_KEY is required when DEPLOYMENT=production")
-    return "development-only:" + SECRET_KEY
-
-
 # Resident ID numbers are kept only as an HMAC under this key (and a masked form for display).
-ID_NUMBER_HMAC_KEY = _hmac_key()
+ID_NUMBER_HMAC_KEY = env_secret("ID_NUMBER_HMAC_KEY", required=PRODUCTION) or "development-only:" + SECRET_KEY
 
 # Anti-abuse switches; load tests on loopback turn both off (see README).
 RATE_LIMITS = env_bool("RATE_LIMITS", True)
