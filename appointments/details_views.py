@@ -100,13 +100,18 @@ def details(request, slug, code, date, slot_id):
     return _question(request, "appointments:details", form, service, slot, args)
 
 
-def _answered_draft(request, slot, args):
-    """The draft of a page after the first: (draft, None), or (None, where to go instead)."""
+def _answered_draft(request, step: str, slot, args):
+    """The draft of a page after the first: (draft, None), or (None, where to go instead: the first
+    page, the code page, or an earlier page not yet answered)."""
     draft = draft_for(request, slot)
     if draft is None:
         return None, restart(request, slot, args)
     if needs_phone_code(request, draft):
         return None, redirect("appointments:verify", *args)
+    names = [name for name, _keys in STEPS]
+    missing = missing_step(draft)
+    if missing and names.index(missing) < names.index(step):
+        return None, redirect(missing, *args)
     return draft, None
 
 
@@ -114,7 +119,7 @@ def _answered_draft(request, slot, args):
 def details_id(request, slug, code, date, slot_id):
     """Question page 2: the resident ID number; the draft keeps only its HMAC and masked form."""
     service, slot, args = flow(slug, code, date, slot_id)
-    draft, elsewhere = _answered_draft(request, slot, args)
+    draft, elsewhere = _answered_draft(request, "appointments:details_id", slot, args)
     if elsewhere:
         return elsewhere
     form = IdNumberForm(posted(request), id_masked=draft.get("id_masked", ""))
@@ -130,7 +135,7 @@ def details_id(request, slug, code, date, slot_id):
 def details_more(request, slug, code, date, slot_id):
     """Question page 3: how many people, the green channel, the language of the text messages."""
     service, slot, args = flow(slug, code, date, slot_id)
-    draft, elsewhere = _answered_draft(request, slot, args)
+    draft, elsewhere = _answered_draft(request, "appointments:details_more", slot, args)
     if elsewhere:
         return elsewhere
     initial = {"persons": 1, "language": get_language(), **draft}
