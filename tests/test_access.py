@@ -383,6 +383,10 @@ RULES: dict[str, Rule] = {
     "appointments:choose_date": Rule(url("appointments:choose_date", slug, service_code), PUBLIC),
     "appointments:choose_time": Rule(url("appointments:choose_time", slug, service_code, day), PUBLIC),
     "appointments:details": Rule(url("appointments:details", slug, service_code, day, slot_id), PUBLIC),
+    "appointments:details_id": Rule(url("appointments:details_id", slug, service_code, day, slot_id), PUBLIC),
+    "appointments:details_more": Rule(
+        url("appointments:details_more", slug, service_code, day, slot_id), PUBLIC
+    ),
     "appointments:verify": Rule(url("appointments:verify", slug, service_code, day, slot_id), PUBLIC),
     "appointments:confirm": Rule(url("appointments:confirm", slug, service_code, day, slot_id), PUBLIC),
     "appointments:also": Rule(url("appointments:also", slug, service_code, day, slot_id), PUBLIC),
