@@ -28,6 +28,18 @@ def service():
     return service
 
 
+def answer_question_pages(page, *, name="张三丰", phone="13800138000", id_number=None):
+    """From the first question page to the check page, with the usual answers, by clicking Continue."""
+    page.locator("#id_name").fill(name)
+    page.locator("#id_phone").fill(phone)
+    page.locator("main form button.primary").click()
+    page.locator("#id_id_number").fill(id_number or make_id_number(1))
+    page.locator("main form button.primary").click()
+    expect(page.locator("#id_persons")).to_be_visible()
+    page.locator("main form button.primary").click()
+    expect(page.locator(".summary-list")).to_be_visible()
+
+
 def expect_booked_with_visible_qr(page):
     booking = Booking.objects.get()
     expect(page.locator(".booking-code")).to_have_text(booking.code)
