@@ -226,7 +226,7 @@ def test_citizen_pages_have_no_serious_violations(page, axe_source, world, setti
     audit.check("staff sign-in refused")
 
     audit.assert_clean()
-    assert len(audit.pages) == 39
+    assert len(audit.pages) == 42
 
 
 def in_language(page, live_server, language: str) -> None:
