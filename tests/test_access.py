@@ -487,6 +487,7 @@ RULES: dict[str, Rule] = {
         url("reports:device_printer_fixed", slug, device_id), SUPERVISOR, method="POST"
     ),
     "reports:comment_book": Rule(url("reports:comment_book", slug), PUBLIC),
+    "reports:comment_written": Rule(url("reports:comment_written", slug), PUBLIC),
     "reports:rate": Rule(url("reports:rate", lambda w, p: w.link(p, w.missing_ticket.token)), LINK),
     # Home visits: the request and its status link; the hall's staff list, a supervisor decides, the
     # staff who go record the outcome.

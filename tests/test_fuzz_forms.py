@@ -460,6 +460,12 @@ FORMS = [
         lambda w: {"score": "5", "comment": "很好"},
     ),
     Target(
+        "reports:comment_book",
+        "citizen",
+        lambda w: reverse("reports:comment_book", args=[w.hall.slug]),
+        lambda w: {"text": "座位不够", "phone": PHONE},
+    ),
+    Target(
         "reports:moderate",
         "supervisor",
         lambda w: reverse("reports:moderate", args=[w.hall.slug, w.rating.pk]),
