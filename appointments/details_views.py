@@ -58,7 +58,7 @@ def _go_on(request, step: str, draft: dict, args):
     return redirect(step_after(step), *args)
 
 
-def _back_url(request, step: str, service, slot, args) -> str:
+def _back_url(request, step: str, args) -> str:
     if _changing(request):
         return reverse("appointments:confirm", args=args)
     names = [name for name, _keys in STEPS]
@@ -78,7 +78,7 @@ def _question(request, step: str, form, service, slot, args):
         "intro": INTROS[step],
         "step_number": [name for name, _keys in STEPS].index(step) + 1,
         "steps": len(STEPS),
-        "back_url": _back_url(request, step, service, slot, args),
+        "back_url": _back_url(request, step, args),
     }
     return render(request, "appointments/details.html", context)
 
