@@ -1,15 +1,13 @@
 """The comment book (意见簿) for anyone: a citizen without a ticket writes, the supervisor reads it beside
 the ratings' comments, marked as written without a ticket, the mobile masked."""
 
-import re
-
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from pytest_django.asserts import assertInHTML
 
 from reports.models import WrittenComment
 from reports.rating_views import WRITTEN_PER_ADDRESS_HOUR
+from tests.appointments.test_question_pages import error_links, speaking
 from tests.reports.day import build_day
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +16,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def day():
     return build_day()
-
-
-def speaking(client, language):
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
-    return client
 
 
 def book_url(day):
@@ -88,8 +81,7 @@ def test_an_empty_comment_or_a_bad_mobile_is_explained(client, day, language, ex
 
     response = client.post(book_url(day), {"text": " ", "phone": "12345"})
 
-    summary = response.content.decode().split('<div class="error-summary"', 1)[1].split("</div>", 1)[0]
-    assert re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', summary) == expected
+    assert error_links(response.content.decode()) == expected
     assert WrittenComment.objects.count() == 0
 
 
