@@ -1,10 +1,16 @@
 """The comment book (意见簿) for anyone: a citizen without a ticket writes, the supervisor reads it beside
 the ratings' comments, marked as written without a ticket, the mobile masked."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
+from appointments.availability import rules_for
+from reports import services
+from reports.housekeeping import erase_expired_personal_data
 from reports.models import WrittenComment
 from reports.rating_views import WRITTEN_PER_ADDRESS_HOUR
 from tests.appointments.test_question_pages import error_links, speaking
@@ -111,3 +117,19 @@ def test_supervisor_sees_it_marked_without_a_ticket_with_the_mobile_masked(clien
     assert "138****8000" in section
     assert "13800138000" not in page and "138 0013 8000" not in page
     assert "厕所没有纸" not in public  # the supervisor's to read, not published
+
+
+def test_the_mobile_is_erased_after_the_retention_period_and_the_comment_kept(day):
+    now = timezone.now()
+    old = services.write_comment(
+        hall=day.hall, text="旧留言", phone="13800138000", now=now - dt.timedelta(days=200)
+    )
+    new = services.write_comment(hall=day.hall, text="新留言", phone="13900139000", now=now)
+    retention = rules_for(day.hall).retention_days
+
+    erased = erase_expired_personal_data(now=now + dt.timedelta(days=retention) - dt.timedelta(days=199))
+
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert erased == 1
+    assert (old.text, old.phone, str(new.phone)) == ("旧留言", "", "+8613900139000")
