@@ -82,7 +82,38 @@ class CitizenForm(forms.Form):
         return validate_id_number(self.cleaned_data["id_number"], today=timezone.localdate())
 
 
-class BookingForm(CitizenForm):
+class KeepsIdNumber:
+    """An ID number field that may stay empty to keep the number already given in this booking (the draft
+    keeps no clear number, only its masked form `id_masked`, shown in the hint)."""
+
+    def __init__(self, *args, id_masked: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.id_masked = id_masked
+        if id_masked:
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _(
+                "Leave empty to keep the number you gave: %(masked)s. Or enter it again: 18 characters."
+            ) % {"masked": id_masked}
+
+    def clean_id_number(self):
+        if self.id_masked and not self.cleaned_data["id_number"].strip():
+            return ""
+        return validate_id_number(self.cleaned_data["id_number"], today=timezone.localdate())
+
+
+class AsksGreenNote:
+    """An urgent matter needs a word on what is urgent."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("green_channel") == GreenChannel.URGENT and not data.get("green_note", "").strip():
+            self.add_error("green_note", GREEN_NOTE_REQUIRED)
+        return data
+
+
+class PartyForm(AsksGreenNote, forms.Form):
+    """The web booking's third question page: how many, the green channel, the language of the texts."""
+
     persons = forms.IntegerField(
         label=_("How many people need to be served?"),
         help_text=_("Each person takes one place. Count everyone who applies, children too."),
@@ -111,30 +142,33 @@ class BookingForm(CitizenForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    language = CitizenForm.base_fields["language"]
+
+
+class NameForm(forms.Form):
+    """The web booking's first question page: who is coming and where the code goes."""
+
+    name = CitizenForm.base_fields["name"]
+    phone = CitizenForm.base_fields["phone"]
+
+    def clean_phone(self):
+        return _clean_mobile(self.cleaned_data["phone"])
+
+
+class IdNumberForm(KeepsIdNumber, forms.Form):
+    """The web booking's second question page."""
+
+    id_number = CitizenForm.base_fields["id_number"]
+
+
+class BookingForm(KeepsIdNumber, AsksGreenNote, CitizenForm):
+    """All the booking's questions on one page, for staff who book for a citizen."""
+
+    persons = PartyForm.base_fields["persons"]
+    green_channel = PartyForm.base_fields["green_channel"]
+    green_note = PartyForm.base_fields["green_note"]
 
     field_order = ["name", "phone", "id_number", "persons", "green_channel", "green_note", "language"]
-
-    def __init__(self, *args, id_masked: str = "", **kwargs):
-        """`id_masked`: the masked form of the number already given in this booking (the draft keeps no
-        clear number), which an empty field keeps."""
-        super().__init__(*args, **kwargs)
-        self.id_masked = id_masked
-        if id_masked:
-            self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = _(
-                "Leave empty to keep the number you gave: %(masked)s. Or enter it again: 18 characters."
-            ) % {"masked": id_masked}
-
-    def clean_id_number(self):
-        if self.id_masked and not self.cleaned_data["id_number"].strip():
-            return ""
-        return super().clean_id_number()
-
-    def clean(self):
-        data = super().clean()
-        if data.get("green_channel") == GreenChannel.URGENT and not data.get("green_note", "").strip():
-            self.add_error("green_note", GREEN_NOTE_REQUIRED)
-        return data
 
 
 class AlsoForm(forms.Form):

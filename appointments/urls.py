@@ -1,15 +1,19 @@
 from django.urls import path
 
-from appointments import manage_views, people_views, staff_views, views
+from appointments import details_views, manage_views, people_views, staff_views, views
 
 app_name = "appointments"
+# One arrival window of one service on one day: the booking's question pages hang below it.
+SLOT = "h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/"
 urlpatterns = [
     path("h/<slug:slug>/book/<slug:code>/", views.choose_date, name="choose_date"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/", views.choose_time, name="choose_time"),
-    path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/", views.details, name="details"),
-    path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/verify/", views.verify, name="verify"),
-    path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/confirm/", views.confirm, name="confirm"),
-    path("h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/also/", views.also, name="also"),
+    path(SLOT, details_views.details, name="details"),
+    path(SLOT + "id-number/", details_views.details_id, name="details_id"),
+    path(SLOT + "visit/", details_views.details_more, name="details_more"),
+    path(SLOT + "verify/", details_views.verify, name="verify"),
+    path(SLOT + "confirm/", views.confirm, name="confirm"),
+    path(SLOT + "also/", views.also, name="also"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/waitlist/", views.join_waitlist, name="join_waitlist"),
     path("booking/find/", manage_views.find_booking, name="find"),
     path("booking/<str:token>/", manage_views.manage, name="manage"),

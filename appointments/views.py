@@ -1,14 +1,12 @@
-"""The citizen's booking flow: service → date → arrival window → details → (code) → confirm → booked.
+"""The citizen's booking flow: service → date → arrival window → question pages (name and mobile, code,
+ID number, party: appointments/details_views.py) → check and confirm → booked.
 
-What the citizen typed is kept in the session between steps, never in a URL: the ID number and the mobile
-must not end up in logs or browser history. The session (a database row, signed but not encrypted) never
-holds the ID number itself: the details step checks it and keeps only its HMAC and masked form.
+What the citizen typed is kept in the session between steps (appointments/drafts.py), never in a URL: the
+ID number and the mobile must not end up in logs or browser history.
 """
 
 import datetime as dt
 
-from django.conf import settings
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,20 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from phonenumber_field.phonenumber import PhoneNumber
 
-from appointments import availability, limits, matters, services, verification
-from appointments.forms import AlsoForm, BookingForm, CitizenForm, VerifyForm, WaitlistForm
+from appointments import availability, limits, matters, services
+from appointments.drafts import BOOKED, DRAFT, draft_for, missing_step, needs_phone_code, restart
+from appointments.forms import AlsoForm, CitizenForm, PartyForm, WaitlistForm
 from appointments.models import Booking, PlaceHold, Slot, WaitlistEntry, WaitlistState
 from appointments.services import Actor, BookingError, Citizen
 from hall.models import Service
 from hall.net import client_ip
-from hall.privacy import hash_id_number, hash_phone, mask_id_number
-
-DRAFT = "booking_draft"
-VERIFIED_PHONE = "booking_verified_phone"
-CODE_NONCE = "booking_code_nonce"
-CODES_SENT = "booking_codes_sent"  # when this session asked for codes (timestamps), against SMS pumping
-CODES_PER_SESSION_HOUR = 5
-BOOKED = "booking_booked_slots"
+from hall.privacy import hash_phone
 
 
 def web_actor(request) -> Actor:
@@ -106,7 +98,7 @@ def choose_time(request, slug, code, date):
     )
 
 
-def _slot_refusal(slot: Slot) -> str | None:
+def slot_refusal(slot: Slot) -> str | None:
     now = timezone.now()
     rules = availability.rules_for(slot.hall)
     if availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now):
@@ -116,140 +108,22 @@ def _slot_refusal(slot: Slot) -> str | None:
     return None
 
 
-def _flow(slug, code, date, slot_id) -> tuple[Service, Slot, tuple]:
+def flow(slug, code, date, slot_id) -> tuple[Service, Slot, tuple]:
     service = _bookable_service(slug, code)
     slot = _slot(service, parse_date(date), slot_id)
     return service, slot, (slug, code, date, slot_id)
 
 
-def details(request, slug, code, date, slot_id):
-    service, slot, args = _flow(slug, code, date, slot_id)
-    if refusal := _slot_refusal(slot):
-        messages.error(request, refusal)
-        return redirect("appointments:choose_time", slug, code, date)
-    draft = _any_draft(request)
-    form = BookingForm(
-        posted(request),
-        initial=draft or {"language": get_language(), "persons": 1},
-        id_masked=draft.get("id_masked", ""),
-    )
-    if request.method == "POST" and form.is_valid():
-        data = _draft_data(form.cleaned_data, draft)
-        data |= {"slot": slot.pk, "also": (_draft(request, slot) or {}).get("also", [])}
-        request.session[DRAFT] = data
-        if not request.user.is_authenticated:
-            # The draft holds the name and mobile until the booking is made: an abandoned one
-            # goes BOOKING_DRAFT_MINUTES after the last step (erased nightly with the expired sessions).
-            request.session.set_expiry(settings.BOOKING_DRAFT_MINUTES * 60)
-        if _needs_phone_code(request, data):
-            return _send_phone_code(request, service, data, args)
-        return redirect("appointments:confirm", *args)
-    return render(
-        request,
-        "appointments/details.html",
-        {"hall": service.hall, "service": service, "slot": slot, "form": form, "args": args},
-    )
-
-
-def _draft_data(cleaned: dict, earlier: dict) -> dict:
-    """What the later steps need, with the ID number replaced by its HMAC and masked form (an empty field
-    keeps the earlier draft's)."""
-    data = {**cleaned, "phone": str(cleaned["phone"])}
-    number = data.pop("id_number")
-    if number:
-        data |= {"id_hash": hash_id_number(number), "id_masked": mask_id_number(number)}
-    else:
-        data |= {"id_hash": earlier["id_hash"], "id_masked": earlier["id_masked"]}
-    return data
-
-
-def _needs_phone_code(request, draft: dict) -> bool:
-    return settings.BOOKING_SMS_CODE and request.session.get(VERIFIED_PHONE) != draft["phone"]
-
-
-def _send_phone_code(request, service, draft: dict, args):
-    sent = _codes_sent_in_this_session(request)
-    if len(sent) >= CODES_PER_SESSION_HOUR:
-        messages.error(request, str(verification.TOO_MANY_FROM_HERE))
-        return redirect("appointments:verify", *args)
-    try:
-        request.session[CODE_NONCE] = verification.send_code(
-            hall=service.hall,
-            phone=PhoneNumber.from_string(draft["phone"]),
-            language=draft["language"],
-            ip=client_ip(request),
-        )
-    except ValueError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        request.session[CODES_SENT] = [*sent, timezone.now().timestamp()]
-    return redirect("appointments:verify", *args)
-
-
-def _codes_sent_in_this_session(request) -> list[float]:
-    """When this browser session asked for codes in the last hour (any number): a session may not text
-    numbers of its choosing one after another (SMS pumping), whatever the address it comes from."""
-    hour_ago = timezone.now().timestamp() - 3600
-    return [at for at in request.session.get(CODES_SENT, []) if isinstance(at, float) and at > hour_ago]
-
-
-def _any_draft(request) -> dict:
-    """This session's draft, for any arrival time ({} when none; one from before the draft kept hashes
-    only, holding a number in clear, is dropped)."""
-    draft = request.session.get(DRAFT) or {}
-    if draft and "id_hash" not in draft:
-        request.session.pop(DRAFT)
-        return {}
-    return draft
-
-
-def _draft(request, slot: Slot) -> dict | None:
-    draft = _any_draft(request)
-    return draft if draft.get("slot") == slot.pk else None
-
-
-def _restart(request, slot: Slot, args):
-    """The draft is gone: the booking was made (back button) or the session expired."""
-    token = request.session.get(BOOKED, {}).get(str(slot.pk))
-    if token:
-        return redirect("appointments:booked", token)
-    messages.info(request, _("Please enter your details again."))
-    return redirect("appointments:details", *args)
-
-
-@require_http_methods(["GET", "POST"])
-def verify(request, slug, code, date, slot_id):
-    service, slot, args = _flow(slug, code, date, slot_id)
-    draft = _draft(request, slot)
-    if draft is None:
-        return _restart(request, slot, args)
-    if not _needs_phone_code(request, draft):
-        return redirect("appointments:confirm", *args)
-    if request.method == "POST" and "resend" in request.POST:
-        return _send_phone_code(request, service, draft, args)
-    form = VerifyForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        refusal = verification.check_code(
-            nonce=request.session.get(CODE_NONCE, ""), phone=draft["phone"], code=form.cleaned_data["code"]
-        )
-        if refusal is None:
-            request.session[VERIFIED_PHONE] = draft["phone"]
-            return redirect("appointments:confirm", *args)
-        form.add_error("code", refusal)
-    phone = PhoneNumber.from_string(draft["phone"])
-    context = {"hall": service.hall, "service": service, "slot": slot, "form": form, "args": args}
-    context |= {"phone": phone, "next_send_at": verification.next_send_at(phone)}
-    return render(request, "appointments/verify.html", context)
-
-
 @require_http_methods(["GET", "POST"])
 def confirm(request, slug, code, date, slot_id):
-    service, slot, args = _flow(slug, code, date, slot_id)
-    draft = _draft(request, slot)
+    service, slot, args = flow(slug, code, date, slot_id)
+    draft = draft_for(request, slot)
     if draft is None:
-        return _restart(request, slot, args)
-    if _needs_phone_code(request, draft):
+        return restart(request, slot, args)
+    if needs_phone_code(request, draft):
         return redirect("appointments:verify", *args)
+    if step := missing_step(draft):
+        return redirect(step, *args)
     error = None
     if request.method == "POST":
         try:
@@ -271,10 +145,12 @@ def _also_services(slot: Slot, draft: dict) -> list[Service]:
 @require_http_methods(["GET", "POST"])
 def also(request, slug, code, date, slot_id):
     """Other services to do at the same visit: those with room for everyone in this arrival window."""
-    service, slot, args = _flow(slug, code, date, slot_id)
-    draft = _draft(request, slot)
+    service, slot, args = flow(slug, code, date, slot_id)
+    draft = draft_for(request, slot)
     if draft is None:
-        return _restart(request, slot, args)
+        return restart(request, slot, args)
+    if step := missing_step(draft):
+        return redirect(step, *args)
     offered = matters.available_extras(slot, draft["persons"], timezone.now())
     choices = [(m.service.code, _offer_label(m)) for m in offered]
     form = AlsoForm(posted(request), choices=choices, initial={"services": draft.get("also", [])})
@@ -324,7 +200,7 @@ def _confirm_context(service, slot, draft, error, args) -> dict:
         "phone": phone,
         "id_masked": draft["id_masked"],
         "language_name": dict(CitizenForm.base_fields["language"].choices)[draft["language"]],
-        "green_channel_label": dict(BookingForm.base_fields["green_channel"].choices).get(
+        "green_channel_label": dict(PartyForm.base_fields["green_channel"].choices).get(
             draft["green_channel"]
         ),
         "error": error,

@@ -1,5 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from reports.models import Score
 from reports.services import COMMENT_MAX
@@ -41,4 +43,27 @@ class ModerationForm(forms.Form):
         required=False,
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+COMMENT_REQUIRED = _("Write your comment.")
+
+
+class WrittenCommentForm(forms.Form):
+    """The comment book's form for anyone, with or without a ticket."""
+
+    text = forms.CharField(
+        label=_("Your comment"),
+        help_text=_("Praise, a complaint or a suggestion. Do not write your name or ID number here."),
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": COMMENT_REQUIRED},
+    )
+    phone = PhoneNumberField(
+        label=_("Mobile number (optional)"),
+        help_text=_("If you want us to call you back. Only staff see it, and only partly."),
+        region="CN",
+        required=False,
+        error_messages={"invalid": _("Enter a mobile number with 11 digits, like 138 0013 8000.")},
+        widget=RegionalPhoneNumberWidget(region="CN", attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )

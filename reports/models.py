@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from hall.models import Counter, Hall, Service
 from queueing.models import Ticket
@@ -189,3 +190,25 @@ class FollowUpNote(models.Model):
     @property
     def to_state_label(self) -> str:
         return CaseState(self.to_state).label if self.to_state else ""
+
+
+class WrittenComment(models.Model):
+    """A comment written in the comment book (意见簿) without a ticket: a citizen may write before being
+    served, or without being served at all. The supervisor reads it beside the ratings' comments."""
+
+    hall = models.ForeignKey(
+        Hall, on_delete=models.CASCADE, related_name="written_comments", verbose_name=_("hall")
+    )
+    text = models.TextField(_("comment"), max_length=500)
+    # Optional, for a call back; shown masked to staff.
+    phone = PhoneNumberField(_("mobile"), region="CN", blank=True)
+    created_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        verbose_name = _("comment without a ticket")
+        verbose_name_plural = _("comments without a ticket")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["hall", "-created_at"], name="written_comment_hall")]
+
+    def __str__(self):
+        return f"{self.hall_id}: {self.created_at:%Y-%m-%d}"

@@ -8,10 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from appointments.limits import hit_rate_limit
 from hall import access, audit
 from hall.models import AuditAction, Hall
+from hall.net import client_ip
 from hall.privacy import mask_phone
 from reports import ratings, services
 from reports.access import (
@@ -19,12 +22,18 @@ from reports.access import (
     access_rating,
     get_ticket_to_rate,
 )
-from reports.forms import ModerationForm, NoteForm, RatingForm
-from reports.models import FollowUp, Rating
+from reports.forms import ModerationForm, NoteForm, RatingForm, WrittenCommentForm
+from reports.models import FollowUp, Rating, WrittenComment
 from reports.periods import PeriodError, month_of, parse_month
 from reports.services import RatingError
 
 PAGE_SIZE = 50
+# The comment book's form for anyone: enough for a family, too few to flood the supervisor's page.
+WRITTEN_PER_ADDRESS_HOUR = 10
+TOO_MANY_COMMENTS = _(
+    "Too many comments were sent from this network in the last hour. Please try again later, "
+    "or tell the staff at the hall."
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,11 +53,26 @@ def rate(request, token):
     return render(request, "reports/rate.html", context)
 
 
+@require_http_methods(["GET", "POST"])
 def comment_book(request, slug):
+    """The public comment book: what was published, and a form anyone may write in, ticket or not."""
     hall = get_object_or_404(Hall, slug=slug)
-    return render(
-        request, "reports/comment_book.html", {"hall": hall, "comments": ratings.comment_book(hall)}
-    )
+    form = WrittenCommentForm(request.POST if request.method == "POST" else None)
+    error = None
+    if form.is_bound and form.is_valid():
+        if hit_rate_limit("comment-ip", client_ip(request), WRITTEN_PER_ADDRESS_HOUR):
+            error = TOO_MANY_COMMENTS
+        else:
+            data = form.cleaned_data
+            services.write_comment(hall=hall, text=data["text"], phone=data["phone"], now=timezone.now())
+            return redirect("reports:comment_written", slug)
+    context = {"hall": hall, "comments": ratings.comment_book(hall), "form": form, "error": error}
+    return render(request, "reports/comment_book.html", context)
+
+
+def comment_written(request, slug):
+    hall = get_object_or_404(Hall, slug=slug)
+    return render(request, "reports/comment_written.html", {"hall": hall})
 
 
 @login_required
@@ -77,7 +101,9 @@ def comments(request, slug):
     hall = access.supervisor_in_hall(request.user, slug).hall
     rated = Rating.objects.filter(hall=hall).exclude(comment="").select_related("service", "counter")
     page = Paginator(rated, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reports/comments.html", {"hall": hall, "nav": "comments", "page": page})
+    written = [(c, mask_phone(c.phone)) for c in WrittenComment.objects.filter(hall=hall)[:PAGE_SIZE]]
+    context = {"hall": hall, "nav": "comments", "page": page, "written": written}
+    return render(request, "reports/comments.html", context)
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from hall.errors import DomainError
 from queueing.models import Ticket, TicketState
 from reports import workdays
-from reports.models import CaseState, FollowUp, FollowUpNote, Rating, Score
+from reports.models import CaseState, FollowUp, FollowUpNote, Rating, Score, WrittenComment
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +125,10 @@ def publish_comment(
     rating.reply = (reply or "").strip()[:COMMENT_MAX]
     rating.save(update_fields=["published", "published_at", "published_by", "reply"])
     return rating
+
+
+def write_comment(*, hall, text: str, phone=None, now: dt.datetime) -> WrittenComment:
+    """A comment in the comment book without a ticket (the form strips and limits the text)."""
+    written = WrittenComment.objects.create(hall=hall, text=text, phone=phone or "", created_at=now)
+    log.info("hall %s: comment %s written without a ticket", hall.pk, written.pk)
+    return written

@@ -36,5 +36,6 @@ urlpatterns = [
         name="device_printer_fixed",
     ),
     path("h/<slug:slug>/comment-book/", rating_views.comment_book, name="comment_book"),
+    path("h/<slug:slug>/comment-book/thanks/", rating_views.comment_written, name="comment_written"),
     path("t/<str:token>/rate/", rating_views.rate, name="rate"),
 ]

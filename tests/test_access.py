@@ -383,6 +383,10 @@ RULES: dict[str, Rule] = {
     "appointments:choose_date": Rule(url("appointments:choose_date", slug, service_code), PUBLIC),
     "appointments:choose_time": Rule(url("appointments:choose_time", slug, service_code, day), PUBLIC),
     "appointments:details": Rule(url("appointments:details", slug, service_code, day, slot_id), PUBLIC),
+    "appointments:details_id": Rule(url("appointments:details_id", slug, service_code, day, slot_id), PUBLIC),
+    "appointments:details_more": Rule(
+        url("appointments:details_more", slug, service_code, day, slot_id), PUBLIC
+    ),
     "appointments:verify": Rule(url("appointments:verify", slug, service_code, day, slot_id), PUBLIC),
     "appointments:confirm": Rule(url("appointments:confirm", slug, service_code, day, slot_id), PUBLIC),
     "appointments:also": Rule(url("appointments:also", slug, service_code, day, slot_id), PUBLIC),
@@ -483,6 +487,7 @@ RULES: dict[str, Rule] = {
         url("reports:device_printer_fixed", slug, device_id), SUPERVISOR, method="POST"
     ),
     "reports:comment_book": Rule(url("reports:comment_book", slug), PUBLIC),
+    "reports:comment_written": Rule(url("reports:comment_written", slug), PUBLIC),
     "reports:rate": Rule(url("reports:rate", lambda w, p: w.link(p, w.missing_ticket.token)), LINK),
     # Home visits: the request and its status link; the hall's staff list, a supervisor decides, the
     # staff who go record the outcome.

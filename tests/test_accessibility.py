@@ -142,18 +142,13 @@ def test_citizen_pages_have_no_serious_violations(page, axe_source, world, setti
     audit.visit(reverse("hall:service_detail", args=[w.hall.slug, w.service.code]), "service guide")
     audit.visit(flow("choose_date", w), "booking: choose a day")
     audit.visit(flow("choose_time", w, w.day.isoformat()), "booking: choose a time")
-    audit.visit(flow("details", w, w.day.isoformat(), w.slot.pk), "booking: details")
+    audit.visit(flow("details", w, w.day.isoformat(), w.slot.pk), "booking: name and mobile")
 
     submit(page)
     expect(page.locator(".error-summary")).to_be_visible()
-    audit.check("booking: details with errors")
+    audit.check("booking: name and mobile with errors")
     page.locator("#id_name").fill("张三丰")
     page.locator("#id_phone").fill("13800138000")
-    page.locator("#id_id_number").fill("110105198001010000")  # a wrong check digit
-    submit(page)
-    expect(page.locator(".error-summary")).to_be_visible()
-    audit.check("booking: details with a wrong ID number")
-    page.locator("#id_id_number").fill(make_id_number(5))
     submit(page)
 
     expect(page).to_have_url(re.compile(r"/verify/$"))
@@ -164,6 +159,22 @@ def test_citizen_pages_have_no_serious_violations(page, axe_source, world, setti
     audit.check("booking: wrong text-message code")
     text = Notification.objects.filter(kind=Kind.VERIFICATION_CODE).latest("pk").text
     page.locator("#id_code").fill(re.search(r"\b(\d{6})\b", text).group(1))
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/id-number/$"))
+    audit.check("booking: ID number")
+    page.locator("#id_id_number").fill("110105198001010000")  # a wrong check digit
+    submit(page)
+    expect(page.locator(".error-summary")).to_be_visible()
+    audit.check("booking: a wrong ID number")
+    page.locator("#id_id_number").fill(make_id_number(5))
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/visit/$"))
+    audit.check("booking: the visit")
+    page.locator("#id_persons").fill("0")
+    submit(page)
+    expect(page.locator(".error-summary")).to_be_visible()
+    audit.check("booking: the visit with an error")
+    page.locator("#id_persons").fill("1")
     submit(page)
     expect(page).to_have_url(re.compile(r"/confirm/$"))
     audit.check("booking: check and confirm")
@@ -216,7 +227,7 @@ def test_citizen_pages_have_no_serious_violations(page, axe_source, world, setti
     audit.check("staff sign-in refused")
 
     audit.assert_clean()
-    assert len(audit.pages) == 39
+    assert len(audit.pages) == 42
 
 
 def in_language(page, live_server, language: str) -> None:

@@ -300,6 +300,27 @@ def _citizen_fields(w: World) -> dict:
     return {"name": "张三丰", "phone": PHONE, "id_number": make_id_number(7), "language": "zh-hans"}
 
 
+def _party_fields(w: World) -> dict:
+    return {"persons": "1", "green_channel": "", "green_note": "", "language": "zh-hans"}
+
+
+# The booking's question pages in their order, each with valid answers.
+QUESTION_PAGES = {
+    "appointments:details": lambda w: {"name": "张三丰", "phone": PHONE},
+    "appointments:details_id": lambda w: {"id_number": make_id_number(7)},
+    "appointments:details_more": _party_fields,
+}
+AFTER_DETAILS = ("appointments:confirm", "appointments:verify", "appointments:also")
+
+
+def answer_question_pages_before(client, w: World, target: str) -> None:
+    """Answer the booking's question pages that come before `target` (all of them for a later page)."""
+    for name, answers in QUESTION_PAGES.items():
+        if name == target:
+            return
+        client.post(reverse(name, args=_booking_args(w)), answers(w))
+
+
 def _counter(name: str, *tail):
     return lambda w: reverse(f"queueing:{name}", args=[w.counter.pk, *[t(w) for t in tail]])
 
@@ -325,12 +346,10 @@ def _device(w: World):
 
 
 FORMS = [
-    Target(
-        "appointments:details",
-        "citizen",
-        lambda w: reverse("appointments:details", args=_booking_args(w)),
-        lambda w: {**_citizen_fields(w), "persons": "1", "green_channel": "", "green_note": ""},
-    ),
+    *[
+        Target(name, "citizen", lambda w, name=name: reverse(name, args=_booking_args(w)), answers)
+        for name, answers in QUESTION_PAGES.items()
+    ],
     Target(
         "appointments:confirm",
         "citizen",
@@ -439,6 +458,12 @@ FORMS = [
         "citizen",
         lambda w: reverse("reports:rate", args=[w.done.token]),
         lambda w: {"score": "5", "comment": "很好"},
+    ),
+    Target(
+        "reports:comment_book",
+        "citizen",
+        lambda w: reverse("reports:comment_book", args=[w.hall.slug]),
+        lambda w: {"text": "座位不够", "phone": PHONE},
     ),
     Target(
         "reports:moderate",
@@ -596,11 +621,8 @@ def test_hostile_form_posts_answer_a_page_or_a_redirect_and_keep_the_invariants(
     except NoReverseMatch:  # a renamed or removed form must not silently stop being fuzzed
         pytest.fail(f"{target.name} is in the fuzz table but not among the URLs: update FORMS")
     client = world.client(target.persona)
-    if target.name in ("appointments:confirm", "appointments:verify", "appointments:also"):
-        client.post(
-            reverse("appointments:details", args=_booking_args(world)),
-            {**_citizen_fields(world), "persons": "1", "green_channel": "", "green_note": ""},
-        )
+    if target.name in (*QUESTION_PAGES, *AFTER_DETAILS):
+        answer_question_pages_before(client, world, target.name)
 
     @FUZZ
     @given(pairs=form_pairs(target.valid(world)))

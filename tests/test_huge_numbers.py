@@ -12,11 +12,14 @@ from django.urls import reverse
 
 # world and more_world are the fuzz tests' fixtures, imported so that pytest finds them here.
 from tests.test_fuzz_forms import (  # noqa: F401
+    AFTER_DETAILS,
     CRAWL_SEEDS,
     FORMS,
     PATHS,
     QUERY_PAGES,
+    QUESTION_PAGES,
     _booking_args,
+    answer_question_pages_before,
     assert_answer,
     assert_invariants,
     crawl,
@@ -48,11 +51,8 @@ def _sweep(client, action: str, valid: dict, where: str) -> None:
 def test_huge_number_in_any_field_of_a_form_is_an_ordinary_error(more_world, target):
     world, _seeds = more_world
     client = world.client(target.persona)
-    if target.name in ("appointments:confirm", "appointments:verify", "appointments:also"):
-        client.post(
-            reverse("appointments:details", args=_booking_args(world)),
-            {"name": "张三丰", "phone": "13800138000", "id_number": "11010519491231002X", "persons": "1"},
-        )
+    if target.name in (*QUESTION_PAGES, *AFTER_DETAILS):
+        answer_question_pages_before(client, world, target.name)
     _sweep(client, target.url(world), target.valid(world), f"POST {target.name}")
 
 

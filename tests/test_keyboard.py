@@ -101,13 +101,19 @@ def test_citizen_books_with_the_keyboard_only(page):
     page.keyboard.type("张三丰")
     keys.tab_to("#id_phone")
     page.keyboard.type("13800138000")
+    keys.tab_to("main form button.primary")
+    keys.follow()
+    expect(page.locator(".step-count")).to_have_text("第 2 步，共 3 步")
     keys.tab_to("#id_id_number")
     page.keyboard.type(make_id_number(1))
+    keys.tab_to("main form button.primary")
+    keys.follow()
+    expect(page.locator(".step-count")).to_have_text("第 3 步，共 3 步")
     keys.tab_to("input[name='language']:checked")
     page.keyboard.press("ArrowDown")  # the other language; arrows move within a radio group
     expect(page.locator("input[name='language'][value='en']")).to_be_checked()
     keys.focused()
-    keys.tab_to("#id_id_number", backwards=True)
+    keys.tab_to("#id_persons", backwards=True)
     keys.tab_to("input[name='language']:checked")
     page.keyboard.press("ArrowUp")
     expect(page.locator("input[name='language'][value='zh-hans']")).to_be_checked()
@@ -115,6 +121,11 @@ def test_citizen_books_with_the_keyboard_only(page):
     keys.follow()
 
     expect(page.locator(".summary-list")).to_contain_text("110***********")
+    keys.tab_to("main .back-link")  # back to the last question, which kept its answers
+    keys.follow()
+    expect(page.locator("input[name='language'][value='zh-hans']")).to_be_checked()
+    keys.tab_to("main form button.primary")
+    keys.follow()
     keys.tab_to("main form button.primary")
     keys.follow("Space")
 

@@ -435,20 +435,17 @@ def _book_on_the_citizen_pages(urls, hall, service, day) -> Booking:
         assert citizen.get(url).status_code == 200, url
     slot = availability.day_availability(service=service, date=day, now=timezone.now()).slots[0]
     args = [hall.slug, service.code, day.isoformat(), slot.pk]
-    details = {
-        "name": NAME,
-        "phone": MOBILE,
-        "id_number": ID_NUMBER,
-        "persons": 1,
-        "green_channel": "",
-        "green_note": "",
-        "language": "zh-hans",
-    }
-    response = citizen.post(reverse("appointments:details", args=args), details)
+    answers = {"name": NAME, "phone": MOBILE}
+    response = citizen.post(reverse("appointments:details", args=args), answers)
     assert response.status_code == 302, response.context["form"].errors
     assert response["Location"] == reverse("appointments:verify", args=args)
     assert run_worker() >= 1
     response = citizen.post(reverse("appointments:verify", args=args), {"code": code_from_last_message()})
+    assert response["Location"] == reverse("appointments:details_id", args=args)
+    response = citizen.post(response["Location"], {"id_number": ID_NUMBER})
+    assert response["Location"] == reverse("appointments:details_more", args=args)
+    party = {"persons": 1, "green_channel": "", "green_note": "", "language": "zh-hans"}
+    response = citizen.post(response["Location"], party)
     assert response["Location"] == reverse("appointments:confirm", args=args)
     assert citizen.get(response["Location"]).status_code == 200
     response = citizen.post(reverse("appointments:confirm", args=args), follow=True)

@@ -28,6 +28,18 @@ def service():
     return service
 
 
+def answer_question_pages(page, *, name="张三丰", phone="13800138000", id_number=None):
+    """From the first question page to the check page, with the usual answers, by clicking Continue."""
+    page.locator("#id_name").fill(name)
+    page.locator("#id_phone").fill(phone)
+    page.locator("main form button.primary").click()
+    page.locator("#id_id_number").fill(id_number or make_id_number(1))
+    page.locator("main form button.primary").click()
+    expect(page.locator("#id_persons")).to_be_visible()
+    page.locator("main form button.primary").click()
+    expect(page.locator(".summary-list")).to_be_visible()
+
+
 def expect_booked_with_visible_qr(page):
     booking = Booking.objects.get()
     expect(page.locator(".booking-code")).to_have_text(booking.code)
@@ -48,13 +60,27 @@ def test_citizen_books_and_cancels_in_chinese(page, service):
     page.locator(".day-link").first.click()
     page.locator(".slot-link").first.click()
 
+    expect(page.locator(".step-count")).to_have_text("第 1 步，共 3 步")
     page.locator("#id_name").fill("张三丰")
     page.locator("#id_phone").fill("13800138000")
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator(".step-count")).to_have_text("第 2 步，共 3 步")
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator(".error-summary")).to_contain_text("请输入您的居民身份证号码。")
     page.locator("#id_id_number").fill(make_id_number(1))
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator(".step-count")).to_have_text("第 3 步，共 3 步")
     expect(page.locator("#id_language_0")).to_be_checked()  # 简体中文, the page's language
-    page.locator("main form button.primary").click()
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator("h1")).to_have_text("核对预约信息")
     expect(page.locator(".summary-list")).to_contain_text("110***********")
-    page.locator("main form button.primary").click()
+    page.get_by_role("link", name="修改 姓名").click()
+    expect(page.locator("#id_name")).to_have_value("张三丰")
+    page.locator("#id_name").fill("张三")
+    page.get_by_role("button", name="继续").click()
+    expect(page.locator(".summary-list")).to_contain_text("姓名张三")
+    page.get_by_role("button", name="确认预约").click()
+    expect(page.locator("h1")).to_have_text("预约成功")
 
     booking = expect_booked_with_visible_qr(page)
     expect(page.locator(".site-header .brand")).to_have_text("北区户政大厅")
@@ -80,9 +106,20 @@ def test_citizen_books_and_cancels_in_english(page, service):
     expect(page.get_by_label("Full name")).to_be_focused()
     page.get_by_label("Full name").fill("Zhang Sanfeng")
     page.get_by_label("Mobile number").fill("13800138000")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".step-count")).to_have_text("Step 2 of 3")
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_label("Full name")).to_have_value("Zhang Sanfeng")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Resident ID number").fill(make_id_number(1))
     page.get_by_role("button", name="Continue").click()
+    expect(page.locator("h1")).to_have_text("About your visit")
+    page.get_by_label("English").check()
+    page.get_by_role("button", name="Continue").click()
     expect(page.locator("h1")).to_have_text("Check your booking")
+    page.get_by_role("link", name="Back").click()
+    expect(page.locator(".step-count")).to_have_text("Step 3 of 3")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Confirm booking").click()
 
     expect(page.locator("h1")).to_have_text("Booking confirmed")

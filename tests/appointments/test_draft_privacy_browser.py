@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from appointments.models import Booking
 from hall.privacy import hash_id_number, mask_id_number
-from tests.appointments.test_browser import service  # noqa: F401 (fixture)
+from tests.appointments.test_browser import answer_question_pages, service  # noqa: F401 (fixture)
 from tests.makers import make_id_number
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -19,17 +19,16 @@ def test_citizen_changes_the_mobile_without_typing_the_id_number_again(page, ser
     page.goto(reverse("appointments:choose_date", args=[service.hall.slug, service.code]))
     page.locator(".day-link").first.click()
     page.locator(".slot-link").first.click()
-    page.locator("#id_name").fill("张三丰")
-    page.locator("#id_phone").fill("13800138000")
-    page.locator("#id_id_number").fill(number)
-    page.locator("main form button.primary").click()
+    answer_question_pages(page, id_number=number)
     page.locator(".summary-list a[href$='#id_phone']").click()
+    page.locator("#id_phone").fill("13900139000")
+    page.locator("main form button.primary").click()
+    page.locator(".summary-list a[href$='#id_id_number']").click()
 
     expect(page.locator("#id_id_number")).to_have_value("")
     expect(page.locator("#id_id_number_helptext")).to_have_text(
         f"留空则沿用您已填写的号码：{mask_id_number(number)}。也可重新填写完整的18位号码。"
     )
-    page.locator("#id_phone").fill("13900139000")
     page.locator("main form button.primary").click()
     expect(page.locator(".summary-list")).to_contain_text(mask_id_number(number))
     expect(page.locator(".summary-list")).to_contain_text("139 0013 9000")

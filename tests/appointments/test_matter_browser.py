@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from appointments.models import Booking
 from hall.models import ExtraSession
-from tests.makers import make_counter, make_hall, make_id_number, make_service
+from tests.appointments.test_browser import answer_question_pages
+from tests.makers import make_counter, make_hall, make_service
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,10 +38,7 @@ def test_citizen_adds_a_second_service_to_the_visit(page, pair):
     page.goto(reverse("appointments:choose_date", args=[a.hall.slug, a.code]))
     page.locator(".day-link").first.click()
     page.locator(".slot-link").first.click()
-    page.locator("#id_name").fill("张三丰")
-    page.locator("#id_phone").fill("13800138000")
-    page.locator("#id_id_number").fill(make_id_number(1))
-    page.locator("main form button.primary").click()
+    answer_question_pages(page)
 
     page.locator("#services a").click()
     expect(page.locator("h1")).to_have_text("同一次来办的其他业务")

@@ -18,6 +18,7 @@ from appointments.models import Booking, BookingMatter, BookingRules, Slot
 from appointments.services import Actor, Citizen
 from hall.models import ExtraSession, Material
 from notifications.models import Kind, Notification
+from tests.appointments.test_views import enter_details
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -68,21 +69,6 @@ def first_slot(service, day):
 
 def url(name, service, day, slot):
     return reverse(f"appointments:{name}", args=[service.hall.slug, service.code, day.isoformat(), slot.pk])
-
-
-def enter_details(client, service, day, slot):
-    return client.post(
-        url("details", service, day, slot),
-        {
-            "name": "张三丰",
-            "phone": "13800138000",
-            "id_number": make_id_number(1),
-            "persons": "1",
-            "green_channel": "",
-            "green_note": "",
-            "language": "en",
-        },
-    )
 
 
 def test_citizen_adds_two_services_and_books_them_for_one_visit(client, trio, day):

