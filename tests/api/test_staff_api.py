@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from ninja.errors import HttpError
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -270,7 +270,7 @@ def test_issue_token_for_device_needs_hall(client, hall, kiosk):
     ],
 )
 def test_issue_token_refusals(hall, clerk, other_hall_clerk, args, message):
-    with pytest.raises(CommandError, match=message):
+    with translation.override("en"), pytest.raises(CommandError, match=message):
         call_command("issue_token", *args, stdout=StringIO(), stderr=StringIO())
 
     assert ApiToken.objects.count() == 0
