@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "postal",
     "reports",
     "consultations",
+    "simulation",
 ]
 
 MIDDLEWARE = [
