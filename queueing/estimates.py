@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from appointments.models import Booking, BookingState
 from hall.models import Counter, Hall, Service
-from queueing import forecast, order
-from queueing.models import AT_COUNTER_STATES, CounterState, Ticket, TicketState
+from queueing import forecast, hours, order
+from queueing.models import AT_COUNTER_STATES, CounterState, Ticket, TicketKind, TicketState
 
 RECENT = 10  # handling times per service that count as "what the hall is doing now"
 LOOK_BACK = dt.timedelta(hours=3)
-LOOK_AHEAD = dt.timedelta(hours=3)  # bookings expected to arrive within this time
+LOOK_AHEAD = dt.timedelta(hours=3)  # bookings and walk-ins expected to arrive within this time
+RATE_OVER = dt.timedelta(hours=1)  # walk-ins are expected at the rate of this last stretch
 FINISHED = (TicketState.DONE, TicketState.TRANSFERRED)
 
 
@@ -110,13 +111,35 @@ class Snapshot:
         )
 
 
+def walking_in(hall: Hall, date: dt.date, now: dt.datetime) -> list[order.Waiting]:
+    """Walk-ins expected before the door closes (within LOOK_AHEAD), at each service's rate of the last
+    hour: a counter that prefers another service calls those newcomers before an older ticket of its
+    later service, so they lengthen that ticket's wait."""
+    closing = hours.door(hours.schedule_from(hall, date), now).closing
+    if closing is None:
+        return []
+    horizon = min(closing, now + LOOK_AHEAD)
+    recent = (
+        Ticket.objects.today(hall, date)
+        .filter(
+            kind=TicketKind.WALK_IN, transferred_from=None, issued_at__gt=now - RATE_OVER, issued_at__lte=now
+        )
+        .values_list("service_id", flat=True)
+    )
+    rates: dict[int, int] = {}
+    for service_id in recent:
+        rates[service_id] = rates.get(service_id, 0) + 1
+    expected = []
+    for service_id, count in sorted(rates.items()):
+        gap = RATE_OVER / count
+        moment = now + gap
+        while moment < horizon:
+            expected.append(order.Waiting(-1_000_000 - len(expected), service_id, order.WALK_IN, moment))
+            moment += gap
+    return expected
+
+
 def snapshot(hall: Hall, date: dt.date, now: dt.datetime, waiting: list[order.Waiting], per_walk_in: int):
     handling = recent_handling(hall, date, now)
-    return Snapshot(
-        waiting,
-        open_counters(hall, date, now, handling),
-        handling,
-        arriving(hall, date, now),
-        now,
-        per_walk_in,
-    )
+    coming = arriving(hall, date, now) + walking_in(hall, date, now)
+    return Snapshot(waiting, open_counters(hall, date, now, handling), handling, coming, now, per_walk_in)

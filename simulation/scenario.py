@@ -26,10 +26,10 @@ SERVICE_MIX = {
     "id-card-first": 8,
     "id-card-lost": 6,
     "temp-id-card": 6,
-    "hukou-certificate": 14,
-    "move-in": 8,
-    "move-out": 6,
-    "newborn": 5,
+    "hukou-certificate": 10,
+    "move-in": 5,
+    "move-out": 4,
+    "newborn": 3,
     "residence-permit": 8,
     "pickup": 9,
 }
@@ -83,8 +83,8 @@ DAY_TYPES = {
     # About 300 visitors; counter 2 closes at 10:00 for an hour, unannounced.
     "peak": DayType(
         "peak",
-        walk_ins=220,
-        booking_fill=0.25,
+        walk_ins=200,
+        booking_fill=0.15,
         counters={**_hours(6), 9: 7, 10: 7, 14: 7, 15: 7},
         pauses=(Pause(2, "10:00", 60),),
     ),
