@@ -43,12 +43,16 @@ def prepare(var: Path) -> None:
     django.setup()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", "--quiet")
+    from django.db import connection
+
+    connection.close()  # SQLite folds its write-ahead log into the file the workers copy
 
 
 def play(args: tuple) -> dict:
     """One day type over the seeds, in its own process and its own copy of the database."""
     name, seeds, template, var = args
-    shutil.copy(template / "sim.sqlite3", var / "sim.sqlite3")
+    for path in template.glob("sim.sqlite3*"):
+        shutil.copy(path, var / path.name)
     os.environ.update(environment(var, template / "redis.sock"))
     import logging
 

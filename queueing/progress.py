@@ -27,7 +27,8 @@ class Progress:
 
 
 def ticket_progress(ticket: Ticket, now: dt.datetime) -> Progress:
-    """People ahead and the estimated wait of a waiting ticket (three queries whatever the queue's size)."""
+    """People ahead and the estimated wait of a waiting ticket (a fixed number of queries whatever the
+    queue's size: queueing.estimates reads the hall once)."""
     open_counters = Counter.objects.serving(ticket.service).filter(session__state=CounterState.OPEN).count()
     if ticket.state != TicketState.WAITING:
         return Progress(None, None, open_counters)
@@ -38,6 +39,8 @@ def ticket_progress(ticket: Ticket, now: dt.datetime) -> Progress:
     ahead = order.people_ahead(waiting, ticket.pk, now=now, appointments_per_walk_in=per_walk_in)
     old = forecast.estimated_wait_minutes(ahead, ticket.service.average_handling_minutes, open_counters)
     estimate = estimates.snapshot(ticket.hall, ticket.date, now, waiting, per_walk_in).estimate(ticket.pk)
+    if estimate.minutes is None and ahead == 0:
+        estimate = forecast.Estimate(0, 0, 0)  # next, whenever a counter opens
     return Progress(ahead, estimate.minutes, open_counters, estimate, old)
 
 

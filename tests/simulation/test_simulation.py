@@ -12,7 +12,7 @@ SHORT = day_type(
     "quiet",
     walk_ins=12,
     booking_fill=0.02,
-    counters={**dict.fromkeys(range(8, 20), 1), 9: 2, 10: 2},
+    counters=dict.fromkeys(range(8, 20), 3),
     pauses=(Pause(1, "09:00", 30),),
     reading_minutes=60,
     park_rate=0.2,
