@@ -45,7 +45,7 @@ class Hallday:
         self.returned: dict[int, list[int]] = {n: [] for n in self.counters}  # parked tickets back
         self.heap: list = []
         self.order = itertools.count()
-        self.log = DayLog(date, seed, day.name, hall.max_waiting_inside, people.target_minutes(hall))
+        self.log = DayLog(date, seed, day.name, hall.max_waiting_inside, people.target_minutes(hall), hall.tz)
 
     def at(self, moment: dt.datetime, action: Callable, *args) -> None:
         heapq.heappush(self.heap, (moment, next(self.order), action, args))

@@ -56,6 +56,7 @@ class DayLog:
     day_type: str
     cap_inside: int
     target_minutes: int
+    tz: dt.tzinfo = dt.UTC  # the hall's: hours are reported in its local time
     tickets: dict[int, TicketLog] = field(default_factory=dict)
     intervals: list[Interval] = field(default_factory=list)
     occupancy: list[Occupancy] = field(default_factory=list)

@@ -61,12 +61,7 @@ def error_table(logs: list[DayLog], *, at_issue: bool = True) -> dict[str, Error
 
 
 def _hour(moment, log: DayLog) -> int:
-    return moment.astimezone(_tz(log)).hour
-
-
-def _tz(log: DayLog):
-    first = next(iter(log.tickets.values()), None)
-    return first.issued_at.tzinfo if first else None
+    return moment.astimezone(log.tz).hour
 
 
 def waits(log: DayLog, key) -> dict:

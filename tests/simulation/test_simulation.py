@@ -51,3 +51,4 @@ def test_each_called_ticket_has_its_estimate_at_issue_measured(short_day):
         called
     )
     assert summary["called"] == len(called)
+    assert min(summary["by_hour"]) >= 8  # the hall's local hours, from its opening at 08:30
