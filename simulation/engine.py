@@ -28,6 +28,12 @@ def minutes(value: float) -> dt.timedelta:
     return dt.timedelta(minutes=value)
 
 
+def current_service(ticket: Ticket) -> int:
+    """The service a ticket is at now: its current matter's, for a visit of several matters."""
+    matter = TicketMatter.objects.filter(ticket=ticket, state=MatterState.CURRENT)
+    return matter.values_list("service_id", flat=True).first() or ticket.service_id
+
+
 class Hallday:
     def __init__(self, hall: Hall, day: DayType, date: dt.date, seed: int):
         self.hall, self.day, self.date, self.draws = hall, day, date, Draws(seed)
@@ -252,11 +258,8 @@ class Hallday:
         self.at(now + minutes(took), self._end, number, ticket_id, resumed)
 
     def _handling(self, ticket: Ticket) -> float:
-        current = TicketMatter.objects.filter(ticket=ticket, state=MatterState.CURRENT).values_list(
-            "service__code", flat=True
-        )
-        code = current.first() or ticket.service.code
-        service = self.services[code]
+        service = Service.objects.get(pk=current_service(ticket))
+        code = service.code
         mean = self.day.handling.get(code, service.average_handling_minutes)
         persons = ticket.booking.persons if ticket.booking_id else 1
         return self.draws.handling_minutes(mean, self.day.handling_spread) * (1 + 0.6 * (persons - 1))
@@ -287,13 +290,7 @@ class Hallday:
                 self.at(now, self._start, number, ticket_id, False)  # the next matter, here
                 return
             if ticket.state == TicketState.WAITING:
-                self._wake(
-                    now,
-                    TicketMatter.objects.filter(ticket=ticket, state=MatterState.CURRENT)
-                    .values_list("service_id", flat=True)
-                    .first()
-                    or ticket.service_id,
-                )
+                self._wake(now, current_service(ticket))
         self._done(now, number)
 
     def _back(self, now: dt.datetime, number: int, ticket_id: int) -> None:
