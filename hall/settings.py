@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "postal",
     "reports",
     "consultations",
+    "simulation",
 ]
 
 MIDDLEWARE = [

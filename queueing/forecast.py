@@ -1,8 +1,10 @@
 """What the citizen and the clerk are told about the queue ahead: pure functions, no database."""
 
 import datetime as dt
+import heapq
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from queueing import order
 
@@ -49,3 +51,136 @@ def handling_minutes(started: dt.datetime | None, ended: dt.datetime | None) -> 
     if started is None or ended is None:
         return None
     return max(1, round((ended - started).total_seconds() / 60))
+
+
+# The live estimate (issue 19): what the hall is doing now, played forward. The counters open now call the
+# waiting tickets in the hall's own order (order.next_for_counter), each taking its service's recent
+# handling time, and the appointments due to arrive join the queue when they come; the ticket's wait is
+# the moment a counter would call it. The spread of the recent handling times gives the range.
+
+PRIOR_WEIGHT = 3  # the configured average counts as this many observed handling times
+RANGE_FROM = 6  # minutes between low and high from which a range is shown rather than one figure
+MAX_STEPS = 2000  # calls played forward at most (a queue that long is not estimated call by call)
+
+
+@dataclass(frozen=True)
+class Handling:
+    """A service's handling time at a counter now (minutes): mean, spread, and how many it rests on."""
+
+    mean: float
+    sd: float
+    observed: int = 0
+
+
+@dataclass(frozen=True)
+class OpenCounter:
+    services: tuple[int, ...]  # in its order of preference
+    busy_for: float = 0.0  # minutes until its current ticket is likely done
+    calls_since_walk_in: int = 0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Minutes until a ticket is likely called; `minutes` None: no basis yet (no counter open for it)."""
+
+    minutes: int | None
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not None and self.high is not None and self.high > self.low
+
+
+NO_BASIS = Estimate(None)
+
+
+def handling_from(recent: Sequence[float], configured: float) -> Handling:
+    """Recent handling times weighed with the configured average, which counts as PRIOR_WEIGHT
+    observations, so that a first quick ticket does not halve every estimate. The spread likewise."""
+    n = len(recent)
+    mean = (PRIOR_WEIGHT * configured + sum(recent)) / (PRIOR_WEIGHT + n)
+    prior_var = (configured * 0.5) ** 2
+    observed_var = sum((x - mean) ** 2 for x in recent)
+    sd = math.sqrt((PRIOR_WEIGHT * prior_var + observed_var) / (PRIOR_WEIGHT + n))
+    return Handling(mean, sd, n)
+
+
+def time_left(elapsed: float, handling: Handling) -> float:
+    """Minutes a ticket at a counter for `elapsed` minutes will likely still take: the mean less what has
+    passed, but a long one is not about to end the moment it passes the mean."""
+    return max(handling.mean - elapsed, 0.25 * handling.mean)
+
+
+def _range(wait: float, variance: float) -> Estimate:
+    if wait <= 0:
+        return Estimate(0, 0, 0)
+    spread = math.sqrt(variance)
+    minutes = max(1, round(wait))
+    low, high = max(1, math.floor(wait - spread)), math.ceil(wait + spread)
+    if high - low < RANGE_FROM:
+        return Estimate(minutes, minutes, minutes)
+    if minutes >= 15:  # a range in whole five minutes reads as the estimate it is
+        low, high = max(5, 5 * math.floor(low / 5)), 5 * math.ceil(high / 5)
+    return Estimate(minutes, low, high)
+
+
+def live_estimate(
+    ticket_id: int,
+    waiting: Iterable[order.Waiting],
+    *,
+    counters: Sequence[OpenCounter],
+    handling: dict[int, Handling],
+    now: dt.datetime,
+    arriving: Iterable[order.Waiting] = (),
+    appointments_per_walk_in: int = 2,
+) -> Estimate:
+    """The wait of a waiting ticket, playing the open counters forward over the queue (see above).
+    `arriving`: tickets expected to join (booked appointments not yet checked in), each from its
+    `issued_at`. Every ticket of a service takes handling[service].mean; the variances of the handling
+    times before the call add up on the counter that calls it."""
+    queue = list(waiting)
+    target = next((w for w in queue if w.id == ticket_id), None)
+    if target is None or not any(target.service_id in c.services for c in counters):
+        return NO_BASIS
+    pending = sorted(arriving, key=lambda w: w.issued_at)
+    free = [(c.busy_for, i, _busy_variance(c, handling)) for i, c in enumerate(counters)]
+    streaks = [c.calls_since_walk_in for c in counters]
+    heapq.heapify(free)
+    for _step in range(MAX_STEPS):
+        if not free:
+            return NO_BASIS
+        at, index, variance = heapq.heappop(free)
+        moment = now + dt.timedelta(minutes=at)
+        while pending and pending[0].issued_at <= moment:
+            queue.append(pending.pop(0))
+        services = counters[index].services
+        nxt = order.next_for_counter(
+            queue,
+            services=services,
+            now=moment,
+            appointments_per_walk_in=appointments_per_walk_in,
+            calls_since_walk_in=streaks[index],
+        )
+        if nxt is None:
+            later = next((w for w in pending if w.service_id in services), None)
+            if later is not None:  # idle until someone it serves arrives
+                idle = (later.issued_at - now).total_seconds() / 60
+                heapq.heappush(free, (idle, index, variance))
+            continue
+        if nxt.id == ticket_id:
+            return _range(at, variance)
+        queue.remove(nxt)
+        streaks[index] = 0 if nxt.kind == order.WALK_IN else streaks[index] + (not nxt.green)
+        took = handling_of(handling, nxt.service_id)
+        heapq.heappush(free, (at + took.mean, index, variance + took.sd**2))
+    return NO_BASIS
+
+
+def handling_of(handling: dict[int, Handling], service_id: int) -> Handling:
+    return handling.get(service_id) or Handling(10.0, 5.0)
+
+
+def _busy_variance(counter: OpenCounter, handling: dict[int, Handling]) -> float:
+    """What is left of a ticket at the counter is uncertain too (a quarter of a whole one's variance)."""
+    return handling_of(handling, counter.services[0]).sd ** 2 / 4 if counter.busy_for else 0.0

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from hall.models import Counter
-from queueing import forecast, order
+from queueing import estimates, forecast, order
 from queueing.models import CounterState, Ticket, TicketState
 from queueing.services import rules_for, waiting_items
 
@@ -14,23 +14,34 @@ from queueing.services import rules_for, waiting_items
 @dataclass(frozen=True)
 class Progress:
     people_ahead: int | None  # None once the ticket is no longer waiting
-    wait_minutes: int | None
+    wait_minutes: int | None  # the live estimate; None also when it has no basis yet (see `estimate`)
     open_counters: int
+    estimate: forecast.Estimate | None = None  # with its range; None once the ticket is no longer waiting
+    # Issue 19's baseline, for comparison: people ahead x the configured average / open counters.
+    old_wait_minutes: int | None = None
+
+    @property
+    def no_basis(self) -> bool:
+        """Waiting, but no counter is open for the service: nothing to reckon a wait from yet."""
+        return self.people_ahead is not None and self.estimate is not None and self.estimate.minutes is None
 
 
 def ticket_progress(ticket: Ticket, now: dt.datetime) -> Progress:
-    """People ahead and the estimated wait of a waiting ticket (three queries whatever the queue's size)."""
+    """People ahead and the estimated wait of a waiting ticket (a fixed number of queries whatever the
+    queue's size: queueing.estimates reads the hall once)."""
     open_counters = Counter.objects.serving(ticket.service).filter(session__state=CounterState.OPEN).count()
     if ticket.state != TicketState.WAITING:
         return Progress(None, None, open_counters)
     waiting = waiting_items(ticket.hall, ticket.date)
     if not any(w.id == ticket.pk for w in waiting):  # called since it was loaded
         return Progress(None, None, open_counters)
-    ahead = order.people_ahead(
-        waiting, ticket.pk, now=now, appointments_per_walk_in=rules_for(ticket.hall).appointments_per_walk_in
-    )
-    minutes = forecast.estimated_wait_minutes(ahead, ticket.service.average_handling_minutes, open_counters)
-    return Progress(ahead, minutes, open_counters)
+    per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
+    ahead = order.people_ahead(waiting, ticket.pk, now=now, appointments_per_walk_in=per_walk_in)
+    old = forecast.estimated_wait_minutes(ahead, ticket.service.average_handling_minutes, open_counters)
+    estimate = estimates.snapshot(ticket.hall, ticket.date, now, waiting, per_walk_in).estimate(ticket.pk)
+    if estimate.minutes is None and ahead == 0:
+        estimate = forecast.Estimate(0, 0, 0)  # next, whenever a counter opens
+    return Progress(ahead, estimate.minutes, open_counters, estimate, old)
 
 
 def matter_owner(ticket: Ticket) -> tuple[object, Ticket] | None:

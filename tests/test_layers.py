@@ -2,6 +2,7 @@
 document asks: an app imports only apps below it. Only the project's wiring imports every app.
 
     hall <- notifications <- appointments <- queueing <- homevisits, postal, consultations <- reports
+        <- simulation
 
 A module-level import, an import inside a function and a string given to import_module all count.
 """
@@ -21,6 +22,7 @@ LAYERS = {
     "postal": 4,
     "consultations": 4,
     "reports": 5,
+    "simulation": 6,
 }
 WIRING = {"hall/settings.py", "hall/urls.py", "hall/api_v1.py", "hall/asgi.py", "hall/wsgi.py"}
 

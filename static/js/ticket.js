@@ -57,6 +57,9 @@
     if (ticket.ahead === null || ticket.ahead === undefined) {
       return "–";
     }
+    if (ticket.estimated_wait_minutes === null) {
+      return data.noBasis;
+    }
     if (!ticket.estimated_wait_minutes) {
       return data.next;
     }

@@ -1,0 +1,157 @@
+"""Wait-estimate benchmark (issue 19): simulated days of the demo hall, the live estimate against the old one.
+
+    .venv/bin/python bench/simulate.py [--seeds 10] [--days quiet normal peak] [--jobs 3]
+
+Migrates a scratch SQLite database once (under a temporary directory, with an embedded Redis on a socket
+there), loads the demo halls, and plays each day type for seeds 1..N through simulation.api.simulate_day
+(every day rolled back). Day types run in parallel processes, each on its own copy of the database.
+Prints per day type the error of the estimate shown at issue (the kiosk slip) and at every later reading
+of the ticket page: the share within 5 minutes of the actual wait, the median and the p90 absolute error,
+for the old estimator (people ahead x configured average / open counters) and the new (live) one; then the
+days' waits, the share within the hall's target and the run time per day.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
+from bench.common import ROOT  # noqa: E402
+
+
+def environment(var: Path, redis: Path) -> dict:
+    return {
+        "DJANGO_SETTINGS_MODULE": "hall.settings",
+        "VAR_DIR": str(var),
+        "DATABASE_URL": f"sqlite:///{var / 'sim.sqlite3'}",
+        "REDIS_URL": f"unix://{redis}",
+    }
+
+
+def prepare(var: Path) -> None:
+    import django
+    from django.core.management import call_command
+
+    os.environ.update(environment(var, var / "redis.sock"))
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", "--quiet")
+    from django.db import connection
+
+    connection.close()  # SQLite folds its write-ahead log into the file the workers copy
+
+
+def play(args: tuple) -> dict:
+    """One day type over the seeds, in its own process and its own copy of the database."""
+    name, seeds, template, var = args
+    for path in template.glob("sim.sqlite3*"):
+        shutil.copy(path, var / path.name)
+    os.environ.update(environment(var, template / "redis.sock"))
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.INFO)
+    from hall.models import Hall
+    from simulation import measures
+    from simulation.api import simulate_day
+
+    hall = Hall.objects.get(slug="wangchuan")
+    logs = [simulate_day(hall, name, seed=seed) for seed in seeds]
+    return {
+        "day": name,
+        "at_issue": _table(measures.error_table(logs)),
+        "at_readings": _table(measures.error_table(logs, at_issue=False)),
+        "days": [
+            {k: v for k, v in measures.summary(log).items() if k not in ("by_hour", "by_service")}
+            for log in logs
+        ],
+    }
+
+
+def _table(table: dict) -> dict:
+    return {k: (v.__dict__ if hasattr(v, "__dict__") else v) for k, v in table.items()}
+
+
+def _row(label: str, errors: dict) -> str:
+    return (
+        f"  {label:<24} {errors['count']:>6} {100 * errors['within']:>8.1f}% {errors['median']:>8.1f} "
+        f"{errors['p90']:>8.1f}"
+    )
+
+
+def report(results: list[dict]) -> None:
+    for result in results:
+        days = result["days"]
+        print(f"\n{result['day']}: {len(days)} seeds")
+        print(f"  {'estimate':<24} {'n':>6} {'<=5 min':>9} {'median':>8} {'p90':>8}")
+        for when in ("at_issue", "at_readings"):
+            table = result[when]
+            print(_row(f"{when.replace('_', ' ')}, old", table["old"]))
+            print(_row(f"{when.replace('_', ' ')}, new", table["new"]))
+            if table["no_basis"]:
+                print(
+                    f"  {when.replace('_', ' ')}: {table['no_basis']} readings without a basis (not scored)"
+                )
+        within = [d["within_target"] for d in days]
+        print(
+            f"  tickets/day {statistics.mean(d['tickets'] for d in days):.0f}, "
+            f"within target {100 * statistics.mean(within):.0f}% (worst seed {100 * min(within):.0f}%), "
+            f"most inside {max(d['most_inside'] for d in days)} (cap {days[0]['cap_inside']}), "
+            f"sent outside/day {statistics.mean(d['sent_outside'] for d in days):.0f}"
+        )
+        print(
+            f"  run time per day: {statistics.mean(d['seconds'] for d in days):.0f} s wall, "
+            f"{statistics.mean(d['cpu_seconds'] for d in days):.0f} s CPU"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--days", nargs="+", default=["quiet", "normal", "peak"])
+    parser.add_argument("--jobs", type=int, default=3)
+    parser.add_argument("--json", help="also write the results to this file")
+    options = parser.parse_args()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="ck-sim-") as tmp:
+        base = Path(tmp)
+        template = base / "template"
+        template.mkdir()
+        redis = _redis(template)
+        try:
+            with multiprocessing.get_context("spawn").Pool(1) as pool:
+                pool.apply(prepare, (template,))
+            work = []
+            for name in options.days:
+                var = base / name
+                var.mkdir()
+                work.append((name, list(range(1, options.seeds + 1)), template, var))
+            with multiprocessing.get_context("spawn").Pool(options.jobs) as pool:
+                results = pool.map(play, work)
+        finally:
+            redis.terminate()
+    report(results)
+    print(f"\ntotal {time.monotonic() - started:.0f} s")
+    if options.json:
+        Path(options.json).write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+def _redis(var: Path):
+    sys.path.insert(0, str(ROOT))
+    from dev import start_embedded_redis
+
+    return start_embedded_redis(var / "redis.sock")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

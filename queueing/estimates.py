@@ -1,0 +1,145 @@
+"""The live wait estimate's reads (issue 19): what the hall is doing now, gathered in a few queries for
+forecast.live_estimate. See docs/simulation.md for how it was measured against simulated days."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from appointments.models import Booking, BookingState
+from hall.models import Counter, Hall, Service
+from queueing import forecast, hours, order
+from queueing.models import AT_COUNTER_STATES, CounterState, Ticket, TicketKind, TicketState
+
+RECENT = 10  # handling times per service that count as "what the hall is doing now"
+LOOK_BACK = dt.timedelta(hours=3)
+LOOK_AHEAD = dt.timedelta(hours=3)  # bookings and walk-ins expected to arrive within this time
+RATE_OVER = dt.timedelta(hours=1)  # walk-ins are expected at the rate of this last stretch
+FINISHED = (TicketState.DONE, TicketState.TRANSFERRED)
+
+
+def _minutes(delta: dt.timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def recent_handling(hall: Hall, date: dt.date, now: dt.datetime) -> dict[int, forecast.Handling]:
+    """Each service's recent handling times (from the call to the end: the time a counter is taken),
+    weighed with its configured average."""
+    rows = (
+        Ticket.objects.today(hall, date)
+        .filter(state__in=FINISHED, completed_at__gte=now - LOOK_BACK, completed_at__lte=now)
+        .exclude(called_at=None)
+        .order_by("-completed_at")
+        .values_list("service_id", "called_at", "completed_at")
+    )
+    recent: dict[int, list[float]] = {}
+    for service_id, called, completed in rows:
+        times = recent.setdefault(service_id, [])
+        if len(times) < RECENT:
+            times.append(_minutes(completed - called))
+    configured = Service.objects.filter(hall=hall).values_list("pk", "average_handling_minutes")
+    return {pk: forecast.handling_from(recent.get(pk, []), average) for pk, average in configured}
+
+
+def open_counters(
+    hall: Hall, date: dt.date, now: dt.datetime, handling: dict[int, forecast.Handling]
+) -> list[forecast.OpenCounter]:
+    """The counters open now, each with its services in its order of preference and the time left of the
+    ticket it has."""
+    sessions = dict(
+        Counter.objects.filter(hall=hall, active=True, session__state=CounterState.OPEN).values_list(
+            "pk", "session__calls_since_walk_in"
+        )
+    )
+    services: dict[int, list[int]] = {pk: [] for pk in sessions}
+    links = Counter.services.through.objects.filter(counter_id__in=sessions, service__active=True)
+    for counter_id, service_id in links.order_by("service__position", "service_id").values_list(
+        "counter_id", "service_id"
+    ):
+        services[counter_id].append(service_id)
+    at_counter = Ticket.objects.today(hall, date).filter(state__in=AT_COUNTER_STATES, counter_id__in=sessions)
+    busy = {
+        counter_id: forecast.time_left(_minutes(now - called), forecast.handling_of(handling, service_id))
+        for counter_id, service_id, called in at_counter.values_list("counter_id", "service_id", "called_at")
+        if called is not None
+    }
+    return [
+        forecast.OpenCounter(tuple(services[pk]), busy.get(pk, 0.0), sessions[pk] or 0)
+        for pk in sorted(sessions)
+        if services[pk]
+    ]
+
+
+def arriving(hall: Hall, date: dt.date, now: dt.datetime) -> list[order.Waiting]:
+    """Booked appointments not checked in yet whose window begins within LOOK_AHEAD (or has begun), as
+    tickets joining the queue at their window's start; thinned by today's share of bookings that came."""
+    bookings = Booking.objects.filter(hall=hall, slot__date=date)
+    came = bookings.filter(state__in=[BookingState.CHECKED_IN, BookingState.SERVED]).count()
+    missed = bookings.filter(state=BookingState.NO_SHOW).count()
+    share = (came + 4) / (came + missed + 5)  # a few bookings' worth of "most people come"
+    due = bookings.filter(state=BookingState.BOOKED, slot__start__lte=now + LOOK_AHEAD, slot__end__gt=now)
+    expected, weight = [], 0.0
+    for pk, service_id, start, green in due.order_by("slot__start", "pk").values_list(
+        "pk", "service_id", "slot__start", "green_channel"
+    ):
+        weight += share
+        if weight >= 1:
+            weight -= 1
+            arrives = max(now, start)
+            expected.append(order.Waiting(-pk, service_id, order.APPOINTMENT, arrives, start, bool(green)))
+    return expected
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The hall now, read once, for the estimates of any of its waiting tickets."""
+
+    waiting: list[order.Waiting]
+    counters: list[forecast.OpenCounter]
+    handling: dict[int, forecast.Handling]
+    arriving: list[order.Waiting]
+    now: dt.datetime
+    per_walk_in: int
+
+    def estimate(self, ticket_id: int) -> forecast.Estimate:
+        return forecast.live_estimate(
+            ticket_id,
+            self.waiting,
+            counters=self.counters,
+            handling=self.handling,
+            now=self.now,
+            arriving=self.arriving,
+            appointments_per_walk_in=self.per_walk_in,
+        )
+
+
+def walking_in(hall: Hall, date: dt.date, now: dt.datetime) -> list[order.Waiting]:
+    """Walk-ins expected before the door closes (within LOOK_AHEAD), at each service's rate of the last
+    hour: a counter that prefers another service calls those newcomers before an older ticket of its
+    later service, so they lengthen that ticket's wait."""
+    closing = hours.door(hours.schedule_from(hall, date), now).closing
+    if closing is None:
+        return []
+    horizon = min(closing, now + LOOK_AHEAD)
+    recent = (
+        Ticket.objects.today(hall, date)
+        .filter(
+            kind=TicketKind.WALK_IN, transferred_from=None, issued_at__gt=now - RATE_OVER, issued_at__lte=now
+        )
+        .values_list("service_id", flat=True)
+    )
+    rates: dict[int, int] = {}
+    for service_id in recent:
+        rates[service_id] = rates.get(service_id, 0) + 1
+    expected = []
+    for service_id, count in sorted(rates.items()):
+        gap = RATE_OVER / count
+        moment = now + gap
+        while moment < horizon:
+            expected.append(order.Waiting(-1_000_000 - len(expected), service_id, order.WALK_IN, moment))
+            moment += gap
+    return expected
+
+
+def snapshot(hall: Hall, date: dt.date, now: dt.datetime, waiting: list[order.Waiting], per_walk_in: int):
+    handling = recent_handling(hall, date, now)
+    coming = arriving(hall, date, now) + walking_in(hall, date, now)
+    return Snapshot(waiting, open_counters(hall, date, now, handling), handling, coming, now, per_walk_in)

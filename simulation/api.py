@@ -1,0 +1,52 @@
+"""The simulator's Python API: play a day, measure it.
+
+from simulation.api import simulate_day
+log = simulate_day(hall, "normal", seed=1)            # rolled back afterwards
+report = measures.summary(log)
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from hall.models import Hall
+from simulation import people
+from simulation.engine import Hallday
+from simulation.log import DayLog
+from simulation.scenario import DayType, day_type
+
+
+class _RollBack(Exception):
+    pass
+
+
+def next_open_day(hall: Hall, after: dt.date, weekday: int | None = 1) -> dt.date:
+    """The first day after `after` on which the hall opens (on `weekday` if given: Tuesday, a long day)."""
+    date = after + dt.timedelta(days=1)
+    for _n in range(400):
+        if (weekday is None or date.weekday() == weekday) and people.sessions(hall, date):
+            return date
+        date += dt.timedelta(days=1)
+    raise ValueError(f"{hall.slug} opens on no day within a year")
+
+
+def simulate_day(
+    hall: Hall, day: DayType | str, *, seed: int = 1, date: dt.date | None = None, keep: bool = False
+) -> DayLog:
+    """Play one day in `hall` and return what it recorded. The day's rows (bookings, tickets, extra
+    counters) are rolled back unless `keep`; `date` defaults to the hall's next Tuesday a year ahead,
+    clear of real bookings."""
+    if isinstance(day, str):
+        day = day_type(day)
+    if date is None:
+        date = next_open_day(hall, hall.local_date(timezone.now()) + dt.timedelta(days=365))
+    result = None
+    try:
+        with transaction.atomic():
+            result = Hallday(hall, day, date, seed).run()
+            if not keep:
+                raise _RollBack
+    except _RollBack:
+        pass
+    return result

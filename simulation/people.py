@@ -1,0 +1,91 @@
+"""The hall's side of a simulated day: its sessions, its counters (more added when the plan needs more than
+the hall has), and the day's bookings made through the booking service."""
+
+import datetime as dt
+
+import phonenumbers
+
+from appointments import services as booking
+from appointments.availability import sync_slots
+from appointments.models import Booking
+from hall import calendar
+from hall.models import Counter, Hall
+from hall.privacy import check_digit
+from reports.report import settings_for
+from simulation.scenario import BOOKED_SERVICES, DayType, Draws, Pause
+
+BOOKER = booking.Actor("staff")
+FIRST_BIRTHDAY = dt.date(1950, 1, 1)
+
+
+def local(hall: Hall, date: dt.date, clock: str | dt.time) -> dt.datetime:
+    if isinstance(clock, str):
+        clock = dt.time.fromisoformat(clock)
+    return dt.datetime.combine(date, clock, hall.tz)
+
+
+def sessions(hall: Hall, date: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    day = calendar.day_schedule(hall.schedule(), date)
+    return [(local(hall, date, s.start), local(hall, date, s.end)) for s in day.sessions]
+
+
+def within(hall: Hall, date: dt.date, pause: Pause, now: dt.datetime) -> bool:
+    start = local(hall, date, pause.start)
+    return start <= now < start + dt.timedelta(minutes=pause.minutes)
+
+
+def target_minutes(hall: Hall) -> int:
+    return settings_for(hall).target_wait_minutes
+
+
+def staff_counters(hall: Hall, wanted: int) -> dict[int, Counter]:
+    """The hall's active counters by number; when the plan needs more, comprehensive ones (every service)
+    are added, as a hall opens spare desks on a busy day."""
+    counters = {c.number: c for c in Counter.objects.filter(hall=hall, active=True).order_by("number")}
+    number = max(counters, default=0)
+    services = list(hall.services.filter(active=True))
+    while len(counters) < wanted:
+        number += 1
+        counter = Counter.objects.create(hall=hall, number=number, label=f"simulated {number}")
+        counter.services.set(services)
+        counters[number] = counter
+    return counters
+
+
+def citizen(serial: int) -> booking.Citizen:
+    birth = FIRST_BIRTHDAY + dt.timedelta(days=serial % 15000)
+    first17 = f"110105{birth:%Y%m%d}{serial % 1000:03d}"
+    phone = phonenumbers.parse(f"+86138{serial:08d}")
+    return booking.Citizen(f"市民{serial}", phone, id_number=first17 + check_digit(first17))
+
+
+def book_day(hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime) -> list[Booking]:
+    """Bookings filling `day.booking_fill` of each booked service's places, some for two persons and some
+    with a further service in the same window."""
+    rng = draws.rng("book")
+    services = {s.code: s for s in hall.services.filter(active=True, bookable=True, code__in=BOOKED_SERVICES)}
+    made, serial = [], 0
+    for code in sorted(services):
+        for slot in sync_slots(service=services[code], date=date):
+            places = slot.capacity * day.booking_fill
+            count = int(places) + (rng.random() < places - int(places))
+            for _n in range(count):
+                serial += 1
+                persons = 2 if rng.random() < day.two_persons_share else 1
+                also = []
+                if rng.random() < day.second_matter_share:
+                    also = [services[rng.choice([c for c in sorted(services) if c != code])]]
+                made += _book(slot, citizen(serial), persons, also, now)
+    return made
+
+
+def _book(slot, person: booking.Citizen, persons: int, also: list, now: dt.datetime) -> list[Booking]:
+    """One booking, made simpler when the place or the further service is not to be had."""
+    for size, further in ((persons, also), (1, also), (1, [])):
+        try:
+            return [
+                booking.book(slot=slot, citizen=person, persons=size, actor=BOOKER, now=now, also=further)
+            ]
+        except booking.BookingError:
+            continue
+    return []
