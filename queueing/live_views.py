@@ -19,7 +19,8 @@ def _snapshot(hall_id: int) -> dict:
     return board.snapshot(Hall.objects.get(pk=hall_id))
 
 
-hall_or_none = live.database_call(_hall_or_none)
+async def hall_or_none(slug: str) -> Hall | None:
+    return await live.database_call(_hall_or_none)(slug)
 
 
 def events_of(hall_id: int, last_event_id: str | None, seconds: float | None):
