@@ -131,6 +131,7 @@ def ticket_phrases() -> dict:
         "called": call_phrase(),
         "serving": _("Being served at window %(counter)s."),
         "minutes": _("about %(minutes)s minutes"),
+        "range": _("about %(low)s–%(high)s minutes"),
         "seat": _("Seat row %(row)s, no. %(number)s"),
     }
 

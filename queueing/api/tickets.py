@@ -42,6 +42,9 @@ MAX_TRANSFERS = 20
 router = Router(tags=["queue"])
 
 
+RANGE = "The estimate's range in minutes (low, high) when it is uncertain; both null otherwise."
+
+
 class PublicTicketOut(Schema):
     number: str
     service: str
@@ -50,6 +53,8 @@ class PublicTicketOut(Schema):
     position: int | None = Field(description="1 when the ticket is next; null once it is no longer waiting.")
     ahead: int | None = Field(description="People of the same service called before this ticket.")
     estimated_wait_minutes: int | None
+    estimated_wait_low: int | None = Field(None, description=RANGE)
+    estimated_wait_high: int | None = Field(None, description=RANGE)
     counter: int | None = Field(description="The window's number, once the ticket has been called.")
     seat: str
     inside: bool = Field(description="False: the citizen waits outside until asked in (by text message).")
@@ -65,6 +70,8 @@ class IssuedTicketOut(Schema):
     seat: str
     inside: bool
     estimated_wait_minutes: int | None
+    estimated_wait_low: int | None = Field(None, description=RANGE)
+    estimated_wait_high: int | None = Field(None, description=RANGE)
 
 
 class TicketIn(Schema):
@@ -81,11 +88,13 @@ def _place(ticket: Ticket) -> dict:
     """Where a ticket stands: position (1 = next), people ahead and the estimated wait."""
     now = timezone.now()
     standing = progress.ticket_progress(ticket, now)
-    ahead = standing.people_ahead
+    ahead, estimate = standing.people_ahead, standing.estimate
     return {
         "position": None if ahead is None else ahead + 1,
         "ahead": ahead,
         "estimated_wait_minutes": standing.wait_minutes,
+        "estimated_wait_low": estimate.low if estimate and estimate.is_range else None,
+        "estimated_wait_high": estimate.high if estimate and estimate.is_range else None,
     }
 
 

@@ -63,6 +63,9 @@
     if (!ticket.estimated_wait_minutes) {
       return data.next;
     }
+    if (ticket.estimated_wait_low !== null && ticket.estimated_wait_low !== undefined && ticket.estimated_wait_high > ticket.estimated_wait_low) {
+      return C.format(data.rangePhrase, { low: ticket.estimated_wait_low, high: ticket.estimated_wait_high });
+    }
     if (ticket.estimated_wait_minutes === 1) {
       return data.oneMinute;
     }

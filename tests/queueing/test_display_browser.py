@@ -343,3 +343,19 @@ def test_board_fits_a_1920_by_1080_screen_without_scrolling(context, hall, servi
     size = board.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
 
     assert size == [1920, 1080]
+
+
+def test_ticket_page_keeps_the_estimates_range_when_it_refreshes(context, hall, service, counter, clerk):
+    walk_in(service)
+    ticket = walk_in(service)
+    page = context.new_page()
+    page.goto(reverse("queueing:ticket", args=[ticket.token]))
+    root = page.locator("[data-live-ticket]")
+    expect(root).to_have_attribute("data-feed", "live")
+    wait = root.locator("[data-field='wait']")
+    expect(wait).to_have_text("约 5–15 分钟")  # as the server wrote it
+
+    with page.expect_response(lambda response: f"/api/v1/tickets/{ticket.token}" in response.url):
+        walk_in(service)  # the queue changed: the page asks the API again
+
+    expect(wait).to_have_text("约 5–15 分钟")  # and writes the same range, not "约 10 分钟"

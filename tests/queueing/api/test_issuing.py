@@ -43,6 +43,8 @@ def test_device_token_issues_walk_in_ticket(client, hall, service, opened, kiosk
         "seat": ticket.seat,
         "inside": True,
         "estimated_wait_minutes": 10,
+        "estimated_wait_low": 5,
+        "estimated_wait_high": 15,
     }
     event = TicketEvent.objects.get(ticket=ticket)
     assert (event.to_state, event.source, event.actor.username) == ("waiting", "api", "kiosk-north")
@@ -95,6 +97,8 @@ def test_check_in_booking_issues_ticket_and_again_answers_200_with_the_same(clie
             "seat": ticket.seat,
             "inside": True,
             "estimated_wait_minutes": 0,
+            "estimated_wait_low": None,
+            "estimated_wait_high": None,
         }
     )
     assert (ticket.kind, ticket.booking, ticket.booked_start) == ("appointment", booking, booking.slot.start)
