@@ -6,6 +6,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from appointments import lifecycle
 from appointments import services as appointments
 from appointments.models import ACTIVE_STATES, Booking
 from hall import calendar
@@ -67,7 +68,7 @@ def notify_closure(
                 now=now,
             )
             if notification is not None:
-                appointments.add_note(booking=booking, note=f"closure {key}: {reason}", actor=actor)
+                lifecycle.add_note(booking=booking, note=f"closure {key}: {reason}", actor=actor)
                 told += 1
     if told:
         log.info("closure of hall %s on %s: %s booking(s) told", hall.pk, date, told)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments import availability
+from appointments.lifecycle import end_matters
 from appointments.models import Booking, BookingEvent, BookingState, Channel, GreenChannel, Slot
 from appointments.services import (
     DUPLICATE_BOOKING,
@@ -28,7 +29,6 @@ from appointments.services import (
     _record,
     _take_places,
     _tell,
-    end_matters,
 )
 from hall.models import Service
 from notifications.models import Kind

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments import availability, limits, matters
+from appointments import availability, lifecycle, limits, matters
 from appointments.models import (
     BlockLift,
     Booking,
@@ -312,14 +312,6 @@ def _matters_note(slots: list[Slot]) -> str:
     return "also " + ", ".join(f"service {s.service_id} slot {s.pk}" for s in slots) if slots else ""
 
 
-def end_matters(booking_ids) -> None:
-    """A booking stopped being active (cancelled, served, no-show): its further matters no longer count
-    against the one-booking-per-service rule."""
-    BookingMatter.objects.filter(booking_id__in=booking_ids).exclude(active_id_hash=None).update(
-        active_id_hash=None
-    )
-
-
 def _take_places_after_release(slot: Slot, persons: int, held_back: bool, now: dt.datetime) -> bool:
     if held_back or not release_due_places(now=now, slot=slot):
         return False
@@ -398,7 +390,7 @@ def cancel_booking(*, booking: Booking, actor: Actor, now: dt.datetime | None = 
         for matter in further:
             _hold(matter.slot, booking.persons, matter.uses_held_back, HoldReason.CANCELLED, now)
         if further:
-            end_matters([booking.pk])
+            lifecycle.end_matters([booking.pk])
         _record(booking, BookingState.BOOKED, actor)
         _tell(
             booking,
@@ -608,16 +600,3 @@ def lift_block(
             lift.save()
     log.info("no-show block lifted at hall %s (%s mobile(s))", hall.pk, len(lifts))
     return lifts[-1]
-
-
-def add_note(*, booking: Booking, note: str, actor: Actor) -> None:
-    """Record something that happened to a booking without changing its state (e.g. a hall closure)."""
-    BookingEvent.objects.create(
-        booking=booking,
-        from_state=booking.state,
-        to_state=booking.state,
-        note=note[:200],
-        actor=actor.user if getattr(actor.user, "is_authenticated", False) else None,
-        source=actor.source,
-        ip=actor.ip,
-    )

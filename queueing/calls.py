@@ -7,8 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments.models import Booking, BookingEvent, BookingState
-from appointments.services import end_matters
+from appointments import lifecycle
 from hall.models import Counter, Service
 from notifications import services as notify
 from notifications.models import Kind
@@ -248,7 +247,7 @@ def mark_no_show(
         )
         partly_served = matters.end_unserved(ticket, now)
         if ticket.booking_id:
-            _finish_booking(ticket, BookingState.SERVED if partly_served else BookingState.NO_SHOW, actor)
+            _finish_booking(ticket, partly_served, actor)
     return ticket
 
 
@@ -410,7 +409,7 @@ def complete(
             Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
         if nxt is None:
             if ticket.booking_id:
-                _finish_booking(ticket, BookingState.SERVED, actor)
+                _finish_booking(ticket, True, actor)
             if ticket.outcome == Outcome.DONE:
                 notify.request_rating(ticket=ticket, now=now)
     return ticket
@@ -453,17 +452,14 @@ def missing_text(ticket: Ticket, lacking=None, missing_note=None, service_id=Non
     )
 
 
-def _finish_booking(ticket: Ticket, state: str, actor: Actor) -> None:
-    if Booking.objects.filter(pk=ticket.booking_id, state=BookingState.CHECKED_IN).update(state=state):
-        end_matters([ticket.booking_id])
-        BookingEvent.objects.create(
-            booking_id=ticket.booking_id,
-            from_state=BookingState.CHECKED_IN,
-            to_state=state,
-            source=actor.source,
-            actor=user_of(actor),
-            note=ticket.number,
-        )
+def _finish_booking(ticket: Ticket, served: bool, actor: Actor) -> None:
+    lifecycle.finish(
+        booking_id=ticket.booking_id,
+        served=served,
+        source=actor.source,
+        user=user_of(actor),
+        note=ticket.number,
+    )
 
 
 def open_counter(*, counter: Counter, actor: Actor, now: dt.datetime | None = None) -> CounterSession:

@@ -12,8 +12,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from appointments import noshow
-from appointments.models import Booking, BookingEvent, BookingState
+from appointments import lifecycle, noshow
+from appointments.models import Booking, BookingState
 from hall.models import Counter, Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
 from notifications import services as notify
@@ -221,10 +221,7 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         local = timezone.localtime(opens, hall.tz)
         raise QueueError("too_early", TOO_EARLY % {"time": local.strftime("%H:%M")})
     with transaction.atomic():
-        # of=("self",): locking the joined slot and service rows too made every FK check on the service
-        # (a walk-in's day sequence, a ticket) wait for this check-in, and deadlocked against them.
-        locking = Booking.objects.select_for_update(of=("self",))
-        booking = locking.select_related("slot", "service").get(pk=booking.pk)
+        booking = lifecycle.lock_for_check_in(booking)
         existing = booking.tickets.order_by("-id").first()
         if booking.state == BookingState.CHECKED_IN and existing:
             return existing
@@ -252,15 +249,7 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
             language=booking.language,
         )
         _carry_matters(ticket, booking, now)
-        Booking.objects.filter(pk=booking.pk).update(state=BookingState.CHECKED_IN)
-        BookingEvent.objects.create(
-            booking=booking,
-            from_state=BookingState.BOOKED,
-            to_state=BookingState.CHECKED_IN,
-            source=actor.source,
-            actor=user_of(actor),
-            note=ticket.number,
-        )
+        lifecycle.check_in(booking=booking, source=actor.source, user=user_of(actor), note=ticket.number)
     log.info("booking %s checked in as ticket %s", booking.pk, ticket.pk)
     return ticket
 
