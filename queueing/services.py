@@ -7,18 +7,18 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from appointments import lifecycle, noshow
 from appointments.models import Booking, BookingState
-from hall.models import Counter, Hall, Service
+from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
 from notifications import services as notify
 from notifications.models import Kind
 from queueing import events, hours, order, spacing
+from queueing.heads import waiting_items
 from queueing.models import (
     DaySequence,
     MatterState,
@@ -343,38 +343,6 @@ def issue_walk_in(
             phone_hash=phone_hash,
             language=language,
         )
-
-
-def waiting_items(
-    hall: Hall, date: dt.date, services=None, counter: Counter | None = None
-) -> list[order.Waiting]:
-    qs = Ticket.objects.today(hall, date).waiting()
-    if services is not None:
-        qs = qs.filter(service__in=services)
-    if counter is not None:
-        qs = qs.filter(Q(for_counter__isnull=True) | Q(for_counter=counter))
-    return [
-        order.Waiting(
-            id=t["id"],
-            service_id=t["service_id"],
-            kind=t["kind"],
-            issued_at=t["issued_at"],
-            booked_start=t["booked_start"],
-            green=bool(t["green_channel"]),
-            # A ticket back in the queue for its next matter keeps its place at the head, like a transfer.
-            transferred=t["transferred_from_id"] is not None or t["requeued_at"] is not None,
-        )
-        for t in qs.values(
-            "id",
-            "service_id",
-            "kind",
-            "issued_at",
-            "booked_start",
-            "green_channel",
-            "transferred_from_id",
-            "requeued_at",
-        )
-    ]
 
 
 def come_in_text(ticket: Ticket, ahead: int) -> str:
