@@ -15,10 +15,8 @@ from appointments import lifecycle, noshow
 from appointments.models import Booking, BookingState
 from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
-from notifications import services as notify
-from notifications.models import Kind
-from queueing import events, hours, order, spacing
-from queueing.heads import waiting_items
+from queueing import events, hours, spacing
+from queueing.heads import waiting_items as waiting_items  # where views and tests find it
 from queueing.models import (
     DaySequence,
     MatterState,
@@ -142,19 +140,12 @@ def lock_seats(hall: Hall, date: dt.date) -> None:
     """Seats and the room inside belong to the whole hall, whatever the service: two kiosks issuing
     tickets of different services, or a call moving someone inside, must not pick the same free seat at the
     same moment. A PostgreSQL advisory lock, held to commit; SQLite's IMMEDIATE transactions already let one
-    writer in at a time. Whoever holds it must not wait for another ticket's row lock (see `_unlocked`)."""
+    writer in at a time. Whoever holds it must not wait for another ticket's row lock
+    (see `queueing.inside._unlocked`)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             key = f"seats:{hall.pk}:{date.isoformat()}"
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
-
-
-def _unlocked(ticket_id: int):
-    """The ticket, unless another transaction holds its row (a counter calling it right now): updating it
-    then would wait for that transaction while holding the seats lock it may be waiting for."""
-    return Ticket.objects.filter(
-        pk__in=Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket_id).values("pk")
-    )
 
 
 def place(hall: Hall, date: dt.date) -> tuple[bool, str]:
@@ -343,70 +334,3 @@ def issue_walk_in(
             phone_hash=phone_hash,
             language=language,
         )
-
-
-def come_in_text(ticket: Ticket, ahead: int) -> str:
-    return str(
-        _("[%(hall)s] Ticket %(number)s: %(ahead)s people are ahead of you. Please come into the hall now.")
-        % {"hall": ticket.hall.name, "number": ticket.number, "ahead": ahead}
-    )
-
-
-def ask_to_come_in(hall: Hall, date: dt.date, now: dt.datetime, outside: list[Ticket] | None = None) -> None:
-    """Citizens waiting outside are asked in when only a few are ahead of them (once each). `outside`: the
-    tickets waiting outside, when the caller has just read them."""
-    if outside is None:
-        outside = list(Ticket.objects.today(hall, date).waiting().filter(inside=False))
-    outside = {t.pk: t for t in outside if not t.inside and not t.come_in_sent}
-    if not outside:
-        return
-    rules = rules_for(hall)
-    waiting = waiting_items(hall, date)
-    for ticket_id, ticket in outside.items():
-        ahead = order.people_ahead(
-            waiting, ticket_id, now=now, appointments_per_walk_in=rules.appointments_per_walk_in
-        )
-        if ahead > rules.come_in_at:
-            continue
-        _come_in(ticket, ahead)
-
-
-def _come_in(ticket: Ticket, ahead: int) -> None:
-    if ticket.come_in_sent:
-        return
-    if not _unlocked(ticket.pk).update(come_in_sent=True):
-        return  # being called right now: no need to ask them in
-    ticket.come_in_sent = True
-    if ticket.phone:
-        notify.record(
-            hall=ticket.hall,
-            kind=Kind.COME_IN,
-            subject_type="ticket",
-            subject_id=ticket.pk,
-            phone=ticket.phone,
-            language=ticket.language,
-            render=lambda: come_in_text(ticket, ahead),
-        )
-
-
-def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> list[Ticket]:
-    """Seats freed by calls go to the tickets waiting outside, in queue order. Returns the tickets still
-    waiting outside (as `ask_to_come_in` wants them), so that a call reads them once."""
-    outside = {t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False)}
-    if not outside:
-        return []
-    rules = rules_for(hall)
-    ordered = order.order(
-        [w for w in waiting_items(hall, date) if w.id in outside],
-        now=now,
-        appointments_per_walk_in=rules.appointments_per_walk_in,
-    )
-    for item in ordered:
-        inside, seat = place(hall, date)
-        if not inside:
-            break
-        ticket = outside[item.id]
-        if _unlocked(item.id).filter(state=TicketState.WAITING).update(inside=True, seat=seat):
-            ticket.inside, ticket.seat = True, seat
-            _come_in(ticket, order.people_ahead(ordered, item.id, now=now))
-    return list(outside.values())
