@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from appointments import lifecycle
 from appointments import services as appointments
+from appointments.messages import manage_url
 from appointments.models import ACTIVE_STATES, Booking
 from hall import calendar
 from hall.models import Hall
@@ -62,7 +63,7 @@ def notify_closure(
                     start=start,
                     end=end,
                     reason=reason,
-                    url=appointments.manage_url(booking),
+                    url=manage_url(booking),
                 ),
                 urgent=urgent,
                 now=now,

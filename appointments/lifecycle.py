@@ -57,14 +57,19 @@ def mark_no_show(booking: Booking) -> bool:
     return _move(booking.pk, BookingState.BOOKED, BookingState.NO_SHOW, source="system")
 
 
-def add_note(*, booking: Booking, note: str, actor) -> None:
-    """Record something that happened to a booking without changing its state (e.g. a hall closure)."""
+def record(booking: Booking, from_state: str, actor, note: str = "") -> None:
+    """Record a change of the booking (made already) and who made it, from where."""
     BookingEvent.objects.create(
         booking=booking,
-        from_state=booking.state,
+        from_state=from_state,
         to_state=booking.state,
-        note=note[:200],
+        note=note,
         actor=actor.user if getattr(actor.user, "is_authenticated", False) else None,
         source=actor.source,
         ip=actor.ip,
     )
+
+
+def add_note(*, booking: Booking, note: str, actor) -> None:
+    """Record something that happened to a booking without changing its state (e.g. a hall closure)."""
+    record(booking, booking.state, actor, note[:200])

@@ -11,8 +11,8 @@ import logging
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
+from appointments.messages import manage_url, service_names
 from appointments.models import Booking, BookingState
-from appointments.services import manage_url, service_names
 from hall.models import Hall
 from notifications import messages, services
 from notifications.models import REMINDER_KINDS, Kind, Notification
