@@ -15,9 +15,10 @@ def manage_url(booking: Booking) -> str:
     return settings.SITE_URL + reverse("appointments:manage", args=[booking.manage_token])
 
 
-def tell(booking: Booking, kind: str, render, key: str = "") -> None:
-    """Record a message to the citizen about their booking, in their language, with this transaction."""
-    notify.record(
+def tell(booking: Booking, kind: str, render, key: str = "", **options):
+    """Record a message to the citizen about their booking, in their language, with this transaction
+    (`options`: notifications.services.record's own, e.g. `enqueue`)."""
+    return notify.record(
         hall=booking.hall,
         kind=kind,
         subject_type="booking",
@@ -26,6 +27,7 @@ def tell(booking: Booking, kind: str, render, key: str = "") -> None:
         phone=booking.phone,
         language=booking.language,
         render=render,
+        **options,
     )
 
 
