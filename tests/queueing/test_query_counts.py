@@ -11,7 +11,6 @@ its hall and service), so that only the service's own queries are counted.
 """
 
 import datetime as dt
-import secrets
 import zoneinfo
 
 import phonenumbers
@@ -23,9 +22,10 @@ from appointments.models import Booking, BookingState, Slot
 from hall import services as hall_services
 from hall.models import Counter, Hall
 from queueing import calls, services
-from queueing.models import DaySequence, Ticket, TicketKind, TicketState
+from queueing.models import Ticket, TicketState
 from queueing.services import Actor
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
+from tests.queueing.helpers import book, waiting_walk_ins
 
 pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db]
 
@@ -76,43 +76,9 @@ def as_requested(counter: Counter) -> Counter:
     )
 
 
-def waiting(hall, service, n) -> None:
-    DaySequence.objects.create(hall=hall, service=service, date=NOW.date(), last=n)
-    Ticket.objects.bulk_create(
-        Ticket(
-            hall=hall,
-            service=service,
-            date=NOW.date(),
-            sequence=i,
-            number=f"{service.prefix}{i:03d}",
-            token=secrets.token_urlsafe(24),
-            kind=TicketKind.WALK_IN,
-            issued_at=NOW - dt.timedelta(minutes=20) + dt.timedelta(seconds=i),
-        )
-        for i in range(1, n + 1)
-    )
-
-
-def booking(service, n=1, start=NOW) -> Booking:
-    slot = Slot.objects.create(
-        hall=service.hall,
-        service=service,
-        date=start.date(),
-        start=start,
-        end=start + dt.timedelta(minutes=30),
-        capacity=5,
-    )
-    citizen = booking_services.Citizen(
-        name="王五", phone=phonenumbers.parse(f"1390000{n:04d}", "CN"), id_number=make_id_number(n)
-    )
-    return booking_services.book(
-        slot=slot, citizen=citizen, actor=booking_services.Actor("web"), now=start - dt.timedelta(days=1)
-    )
-
-
 @pytest.mark.parametrize("tickets", [1, 3])
 def test_call_next_queries(hall, service, counter, actor, tickets, django_assert_max_num_queries):
-    waiting(hall, service, tickets)
+    waiting_walk_ins(hall, service, tickets, NOW)
     counter = as_requested(counter)
 
     with django_assert_max_num_queries(CALL_NEXT):
@@ -122,7 +88,7 @@ def test_call_next_queries(hall, service, counter, actor, tickets, django_assert
 
 
 def test_complete_queries(hall, service, counter, actor, django_assert_max_num_queries):
-    ticket = services.check_in(hall=hall, code=booking(service).code, actor=actor, now=NOW)
+    ticket = services.check_in(hall=hall, code=book(service, NOW, date=NOW.date()).code, actor=actor, now=NOW)
     calls.call_next(counter=as_requested(counter), actor=actor, now=NOW)
     ticket = Ticket.objects.select_related("hall", "service").get(pk=ticket.pk)
 
@@ -134,7 +100,7 @@ def test_complete_queries(hall, service, counter, actor, django_assert_max_num_q
 
 
 def test_check_in_queries(hall, service, actor, django_assert_max_num_queries):
-    code = booking(service).code
+    code = book(service, NOW, date=NOW.date()).code
     hall = Hall.objects.get(pk=hall.pk)
 
     with django_assert_max_num_queries(CHECK_IN):
