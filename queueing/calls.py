@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hall.models import Counter
-from notifications import services as notify
 from notifications.models import Kind
 from queueing import heads, matters, order
 from queueing.counters import (
@@ -32,6 +31,7 @@ from queueing.services import (
     QueueError,
     record_event,
     rules_for,
+    tell,
 )
 from queueing.serving import complete, lock_ticket, mark_no_show, missing_text, no_show, park, start_serving
 
@@ -115,16 +115,8 @@ def _after_call(
     record_event(ticket, from_state, actor, now)
     outside = move_inside(ticket.hall, ticket.date, now)
     ask_to_come_in(ticket.hall, ticket.date, now, outside)
-    if not ticket.inside and ticket.phone:
-        notify.record(
-            hall=ticket.hall,
-            kind=Kind.CALLED,
-            subject_type="ticket",
-            subject_id=ticket.pk,
-            phone=ticket.phone,
-            language=ticket.language,
-            render=lambda: called_text(ticket),
-        )
+    if not ticket.inside:
+        tell(ticket, Kind.CALLED, lambda: called_text(ticket))
 
 
 def called_text(ticket: Ticket) -> str:

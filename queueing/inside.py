@@ -6,12 +6,11 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 
 from hall.models import Hall
-from notifications import services as notify
 from notifications.models import Kind
 from queueing import order
 from queueing.heads import waiting_items
 from queueing.models import Ticket, TicketState
-from queueing.services import place, rules_for
+from queueing.services import place, rules_for, tell
 
 
 def _unlocked(ticket_id: int):
@@ -60,16 +59,7 @@ def _come_in(ticket: Ticket, ahead: int) -> None:
     if not _unlocked(ticket.pk).update(come_in_sent=True):
         return  # being called right now: no need to ask them in
     ticket.come_in_sent = True
-    if ticket.phone:
-        notify.record(
-            hall=ticket.hall,
-            kind=Kind.COME_IN,
-            subject_type="ticket",
-            subject_id=ticket.pk,
-            phone=ticket.phone,
-            language=ticket.language,
-            render=lambda: come_in_text(ticket, ahead),
-        )
+    tell(ticket, Kind.COME_IN, lambda: come_in_text(ticket, ahead))
 
 
 def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> list[Ticket]:

@@ -15,6 +15,7 @@ from appointments import lifecycle, noshow
 from appointments.models import Booking, BookingState
 from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
+from notifications import services as notify
 from queueing import events, hours, spacing
 from queueing.heads import waiting_items as waiting_items  # where views and tests find it
 from queueing.models import (
@@ -125,6 +126,22 @@ def record_event(
     if ticket.state == TicketState.WAITING and from_state:
         kind = events.QUEUE_CHANGED  # back in the queue, not newly issued
     events.publish(ticket.hall_id, kind, events.ticket_data(ticket))
+
+
+def tell(ticket: Ticket, kind: str, render, key: str = "") -> None:
+    """Record a message to the ticket's holder, if they gave a mobile, in their language, with this
+    transaction."""
+    if ticket.phone:
+        notify.record(
+            hall=ticket.hall,
+            kind=kind,
+            subject_type="ticket",
+            subject_id=ticket.pk,
+            phone=ticket.phone,
+            language=ticket.language,
+            key=key,
+            render=render,
+        )
 
 
 def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:

@@ -14,7 +14,7 @@ from notifications.models import Kind
 from queueing import matters
 from queueing.inside import seat_if_inside
 from queueing.models import Outcome, Ticket, TicketState
-from queueing.services import NOT_AT_COUNTER, WRONG_STATE, Actor, QueueError, record_event, user_of
+from queueing.services import NOT_AT_COUNTER, WRONG_STATE, Actor, QueueError, record_event, tell, user_of
 
 
 def lock_ticket(ticket: Ticket, allowed: tuple, at_counter: Counter | None) -> Ticket:
@@ -155,17 +155,13 @@ def complete(
                 ticket.missing.set(lacking)
             else:
                 ticket.missing.add(*lacking)
-            if ticket.phone:
-                notify.record(
-                    hall=ticket.hall,
-                    kind=Kind.MATERIALS_MISSING,
-                    subject_type="ticket",
-                    subject_id=ticket.pk,
-                    phone=ticket.phone,
-                    language=ticket.language,
-                    key=str(service_id) if matter else "",
-                    render=lambda: missing_text(ticket, lacking, missing_note, service_id),
-                )
+            key = str(service_id) if matter else ""
+            tell(
+                ticket,
+                Kind.MATERIALS_MISSING,
+                lambda: missing_text(ticket, lacking, missing_note, service_id),
+                key,
+            )
         if ticket.owner_id is None and user_of(actor):
             Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
         if nxt is None:
