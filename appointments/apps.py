@@ -7,7 +7,7 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self):
-        from appointments import closures, housekeeping, reminders, services
+        from appointments import closures, holds, housekeeping, reminders
         from hall.services import holiday_schedule_entered
         from notifications import registry
 
@@ -15,7 +15,7 @@ class AppointmentsConfig(AppConfig):
         # enqueued in the same sweep (notifications/registry.py).
         registry.periodic("reminders", reminders.record_due, before_enqueue=True)
         registry.periodic("no_shows", housekeeping.mark_no_shows)
-        registry.periodic("released", services.release_due_places)
+        registry.periodic("released", holds.release_due_places)
         registry.still_applies("booking", reminders.still_applies)
         holiday_schedule_entered.connect(
             closures.on_holiday_schedule_entered, dispatch_uid="holiday_closures"

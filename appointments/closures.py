@@ -6,7 +6,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from appointments import lifecycle
 from appointments import services as appointments
+from appointments.messages import manage_url
 from appointments.models import ACTIVE_STATES, Booking
 from hall import calendar
 from hall.models import Hall
@@ -61,13 +63,13 @@ def notify_closure(
                     start=start,
                     end=end,
                     reason=reason,
-                    url=appointments.manage_url(booking),
+                    url=manage_url(booking),
                 ),
                 urgent=urgent,
                 now=now,
             )
             if notification is not None:
-                appointments.add_note(booking=booking, note=f"closure {key}: {reason}", actor=actor)
+                lifecycle.add_note(booking=booking, note=f"closure {key}: {reason}", actor=actor)
                 told += 1
     if told:
         log.info("closure of hall %s on %s: %s booking(s) told", hall.pk, date, told)

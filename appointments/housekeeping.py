@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from appointments import noshow
+from appointments import lifecycle, noshow
 from appointments.availability import rules_for
 from appointments.models import (
     ACTIVE_STATES,
@@ -47,14 +47,7 @@ def mark_no_shows(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         due = Booking.objects.select_for_update(skip_locked=True).filter(_due(now), state=BookingState.BOOKED)
         for booking in due:
-            Booking.objects.filter(pk=booking.pk).update(state=BookingState.NO_SHOW)
-            BookingEvent.objects.create(
-                booking=booking,
-                from_state=BookingState.BOOKED,
-                to_state=BookingState.NO_SHOW,
-                source="system",
-            )
-            marked += 1
+            marked += lifecycle.mark_no_show(booking)
         # Further matters of every booking that is no longer active stop counting (a sweep, so that any
         # path that ended a booking is covered).
         BookingMatter.objects.exclude(active_id_hash=None).exclude(booking__state__in=ACTIVE_STATES).update(

@@ -6,12 +6,13 @@ import logging
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from appointments import noshow
 from appointments.models import BlockLift, Booking, BookingRules, BookingState
+from hall.privacy import hash_id_number, validate_id_number
 
 log = logging.getLogger(__name__)
 
@@ -154,3 +155,43 @@ def hit_rate_limit(scope: str, key: str, limit: int, seconds: int = 3600) -> boo
         # minutes of the outage; the per-person limits are in PostgreSQL and still hold (docs/faults.md).
         log.warning("rate limit %s not counted: %s", scope, type(error).__name__)
         return False
+
+
+def lift_block(
+    *, hall, user, reason: str, id_number: str = "", id_hash: str = "", phone_hash: str | None = None
+) -> BlockLift:
+    """A supervisor lifts a no-show block: earlier no-shows of bookings made with the mobile stop counting.
+
+    The person is named by ID number (or its hash, from the supervisor's lookup page) and, since blocks
+    follow the mobile a booker proved, by the mobile `phone_hash`; without one, every mobile this ID number
+    booked with at the hall is lifted. One BlockLift row per mobile: the audit page lists them."""
+    id_hash = hash_id_number(validate_id_number(id_number)) if id_number else id_hash
+    if phone_hash is None:
+        phones = set(
+            Booking.objects.filter(hall=hall, id_hash=id_hash)
+            .exclude(phone_hash="")
+            .values_list("phone_hash", flat=True)
+        )
+    else:
+        phones = {phone_hash}
+    lifts = [
+        BlockLift(hall=hall, id_hash=id_hash, phone_hash=phone, lifted_by=user, reason=reason[:200])
+        for phone in sorted(phones) or [""]
+    ]
+    with transaction.atomic():
+        for lift in lifts:
+            lift.save()
+    log.info("no-show block lifted at hall %s (%s mobile(s))", hall.pk, len(lifts))
+    return lifts[-1]
+
+
+def holds_active_booking(id_hash: str, service_ids: list[int]) -> bool:
+    """One active booking per ID number and service, whether the service is a booking's first matter or a
+    further one. Run under the person's lock; the partial unique indexes back it up."""
+    # One statement: an active booking of this person whose first or a further service is one of these.
+    return (
+        Booking.objects.active()
+        .filter(id_hash=id_hash)
+        .filter(Q(service__in=service_ids) | Q(matters__service__in=service_ids))
+        .exists()
+    )

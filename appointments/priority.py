@@ -16,19 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments import availability
+from appointments import availability, holds, lifecycle, messages
 from appointments.models import Booking, BookingEvent, BookingState, Channel, GreenChannel, Slot
 from appointments.services import (
     DUPLICATE_BOOKING,
     Actor,
     BookingError,
-    _confirmation_text,
-    _give_back,
     _new_code,
-    _record,
     _take_places,
-    _tell,
-    end_matters,
 )
 from hall.models import Service
 from notifications.models import Kind
@@ -90,8 +85,8 @@ def book_priority(
                 )
         except IntegrityError:
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
-        _record(booking, "", actor, note=note[:300])
-        _tell(booking, Kind.BOOKING_CONFIRMED, lambda: _confirmation_text(booking))
+        lifecycle.record(booking, "", actor, note=note[:300])
+        messages.tell(booking, Kind.BOOKING_CONFIRMED, lambda: messages.confirmation_text(booking))
     log.info("priority booking %s for service %s on %s", booking.pk, service.pk, date)
     return booking
 
@@ -110,10 +105,10 @@ def _end_replaced(booking: Booking, actor: Actor, now: dt.datetime) -> None:
     from_state = booking.state
     if not ended.update(state=BookingState.CANCELLED, cancelled_at=now):
         return
-    _give_back(booking.slot_id, booking.persons, booking.uses_held_back)
+    holds.give_back(booking.slot_id, booking.persons, booking.uses_held_back)
     for matter in booking.matters.all():
-        _give_back(matter.slot_id, booking.persons, matter.uses_held_back)
-    end_matters([booking.pk])
+        holds.give_back(matter.slot_id, booking.persons, matter.uses_held_back)
+    lifecycle.end_matters([booking.pk])
     BookingEvent.objects.create(
         booking=booking,
         from_state=from_state,

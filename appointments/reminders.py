@@ -11,10 +11,10 @@ import logging
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
+from appointments.messages import manage_url, service_names, tell
 from appointments.models import Booking, BookingState
-from appointments.services import manage_url, service_names
 from hall.models import Hall
-from notifications import messages, services
+from notifications import messages
 from notifications.models import REMINDER_KINDS, Kind, Notification
 from notifications.timing import day_before_reminder_at
 
@@ -59,14 +59,10 @@ def _record(bookings, kind: str, now: dt.datetime) -> list[int]:
         key = slot_key(booking.slot.start)
         if (booking.pk, key) in done:
             continue
-        notification = services.record(
-            hall=booking.hall,
-            kind=kind,
-            subject_type="booking",
-            subject_id=booking.pk,
+        notification = tell(
+            booking,
+            kind,
             key=key,
-            phone=booking.phone,
-            language=booking.language,
             render=lambda booking=booking: messages.reminder_text(
                 booking,
                 url=manage_url(booking),

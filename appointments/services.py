@@ -4,20 +4,22 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.urls import reverse
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from appointments import availability, limits, matters
+from appointments import availability, holds, lifecycle, limits, matters, messages
+from appointments.citizens import SYSTEM as SYSTEM
+from appointments.citizens import Actor as Actor
+from appointments.citizens import Citizen as Citizen
+from appointments.holds import release_due_places as release_due_places
+from appointments.limits import lift_block as lift_block
+from appointments.messages import manage_url as manage_url
+from appointments.messages import service_names as service_names
 from appointments.models import (
-    BlockLift,
     Booking,
-    BookingEvent,
     BookingMatter,
     BookingState,
     Channel,
@@ -28,8 +30,7 @@ from appointments.models import (
     WaitlistState,
 )
 from hall.errors import DomainError
-from hall.privacy import hash_id_number, hash_phone, mask_id_number, validate_id_number
-from notifications import services as notify
+from hall.privacy import hash_phone
 from notifications.models import Kind
 
 log = logging.getLogger(__name__)
@@ -58,62 +59,6 @@ class BookingError(DomainError):
     api_status = {"not_bookable": 400, "not_allowed": 403, "too_many_services": 422, "rate_limited": 429}
 
 
-@dataclass(frozen=True)
-class Citizen:
-    """Who books. The API, staff and the waiting-list offer give the ID number in full; the web booking's
-    draft keeps no clear number between its steps and gives the number's hash and masked form instead
-    (`Citizen.hashed`), computed from a number checked at the details step."""
-
-    name: str
-    phone: object  # phonenumbers.PhoneNumber
-    id_number: str = ""
-    language: str = "zh-hans"
-    id_hash: str = ""
-    id_masked: str = ""
-
-    @classmethod
-    def hashed(cls, *, name: str, phone, id_hash: str, id_masked: str, language: str = "zh-hans"):
-        if not (len(id_hash) == 64 and len(id_masked) == 18 and id_masked[3:14] == "*" * 11):
-            raise ValueError("a hashed identity needs an ID number's HMAC and its masked form")
-        return cls(name, phone, language=language, id_hash=id_hash, id_masked=id_masked)
-
-    def identity(self, today: dt.date) -> tuple[str, str]:
-        """(HMAC, masked form) of the ID number; a number in full is checked (GB 11643) first and raises
-        ValidationError when wrong."""
-        if self.id_number or not self.id_hash:
-            number = validate_id_number(self.id_number, today=today)
-            return hash_id_number(number), mask_id_number(number)
-        return self.id_hash, self.id_masked
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change, and from where (for the audit trail)."""
-
-    source: str  # web, api, staff, system
-    user: object = None
-    ip: str | None = None
-
-
-SYSTEM = Actor("system")
-
-
-def _record(booking: Booking, from_state: str, actor: Actor, note: str = "") -> None:
-    BookingEvent.objects.create(
-        booking=booking,
-        from_state=from_state,
-        to_state=booking.state,
-        note=note,
-        actor=actor.user if getattr(actor.user, "is_authenticated", False) else None,
-        source=actor.source,
-        ip=actor.ip,
-    )
-
-
-def manage_url(booking: Booking) -> str:
-    return settings.SITE_URL + reverse("appointments:manage", args=[booking.manage_token])
-
-
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
@@ -131,47 +76,6 @@ def _take_places(slot: Slot, persons: int, held_back: bool) -> bool:
             taken=F("taken") + persons
         )
     )
-
-
-def _give_back(slot_id: int, persons: int, held_back: bool) -> None:
-    if held_back:
-        Slot.objects.filter(pk=slot_id).update(taken_held_back=F("taken_held_back") - persons)
-    else:
-        Slot.objects.filter(pk=slot_id).update(taken=F("taken") - persons)
-
-
-def _tell(booking: Booking, kind: str, render, key: str = "") -> None:
-    """Record a message to the citizen about their booking, in their language, with this transaction."""
-    notify.record(
-        hall=booking.hall,
-        kind=kind,
-        subject_type="booking",
-        subject_id=booking.pk,
-        key=key,
-        phone=booking.phone,
-        language=booking.language,
-        render=render,
-    )
-
-
-def service_names(booking: Booking) -> str:
-    """The booking's services in order, for messages: 'ID card renewal + Household certificate'."""
-    return " + ".join(str(m.service.name) for m in matters.matters_of(booking))
-
-
-def _confirmation_text(booking: Booking):
-    slot = booking.slot
-    start = timezone.localtime(slot.start, booking.hall.tz)
-    end = timezone.localtime(slot.end, booking.hall.tz)
-    return _("[%(hall)s] Booked %(service)s %(date)s %(start)s-%(end)s, code %(code)s. Change: %(url)s") % {
-        "hall": booking.hall.name,
-        "service": service_names(booking),
-        "date": start.date().isoformat(),
-        "start": start.strftime("%H:%M"),
-        "end": end.strftime("%H:%M"),
-        "code": booking.code,
-        "url": manage_url(booking),
-    }
 
 
 def _check_person(rules, id_hash: str, phone_hash: str, green_channel: str, now: dt.datetime) -> None:
@@ -218,7 +122,7 @@ def book(
 
     with transaction.atomic():
         limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
-        if _holds_active_booking(id_hash, [slot.service_id, *(s.service_id for s in further)]):
+        if limits.holds_active_booking(id_hash, [slot.service_id, *(s.service_id for s in further)]):
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
         if not staff_booking:
             _check_person(rules, id_hash, phone_hash, green_channel, now)
@@ -238,8 +142,8 @@ def book(
                 _add_matters(booking, further, id_hash, use_held_back)
         except IntegrityError:
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
-        _record(booking, "", actor, note=_matters_note(further))
-        _tell(booking, Kind.BOOKING_CONFIRMED, lambda: _confirmation_text(booking))
+        lifecycle.record(booking, "", actor, note=_matters_note(further))
+        messages.tell(booking, Kind.BOOKING_CONFIRMED, lambda: messages.confirmation_text(booking))
     log.info("booking %s created in slot %s via %s", booking.pk, slot.pk, actor.source)
     return booking
 
@@ -261,18 +165,6 @@ def _further_slots(first: Slot, also: Sequence, rules, now: dt.datetime, staff_b
             raise BookingError("not_bookable", SERVICE_NOT_THEN % {"service": service.name}, field="services")
         slots.append(slot)
     return slots
-
-
-def _holds_active_booking(id_hash: str, service_ids: list[int]) -> bool:
-    """One active booking per ID number and service, whether the service is a booking's first matter or a
-    further one. Run under the person's lock; the partial unique indexes back it up."""
-    # One statement: an active booking of this person whose first or a further service is one of these.
-    return (
-        Booking.objects.active()
-        .filter(id_hash=id_hash)
-        .filter(Q(service__in=service_ids) | Q(matters__service__in=service_ids))
-        .exists()
-    )
 
 
 def _take_all(slots: list[Slot], persons: int, held_back: bool, now: dt.datetime) -> None:
@@ -309,16 +201,8 @@ def _matters_note(slots: list[Slot]) -> str:
     return "also " + ", ".join(f"service {s.service_id} slot {s.pk}" for s in slots) if slots else ""
 
 
-def end_matters(booking_ids) -> None:
-    """A booking stopped being active (cancelled, served, no-show): its further matters no longer count
-    against the one-booking-per-service rule."""
-    BookingMatter.objects.filter(booking_id__in=booking_ids).exclude(active_id_hash=None).update(
-        active_id_hash=None
-    )
-
-
 def _take_places_after_release(slot: Slot, persons: int, held_back: bool, now: dt.datetime) -> bool:
-    if held_back or not release_due_places(now=now, slot=slot):
+    if held_back or not holds.release_due_places(now=now, slot=slot):
         return False
     return _take_places(slot, persons, held_back)
 
@@ -395,9 +279,9 @@ def cancel_booking(*, booking: Booking, actor: Actor, now: dt.datetime | None = 
         for matter in further:
             _hold(matter.slot, booking.persons, matter.uses_held_back, HoldReason.CANCELLED, now)
         if further:
-            end_matters([booking.pk])
-        _record(booking, BookingState.BOOKED, actor)
-        _tell(
+            lifecycle.end_matters([booking.pk])
+        lifecycle.record(booking, BookingState.BOOKED, actor)
+        messages.tell(
             booking,
             Kind.BOOKING_CANCELLED,
             lambda: (
@@ -439,84 +323,14 @@ def reschedule_booking(
             _hold(matter.slot, booking.persons, matter.uses_held_back, HoldReason.MOVED, now)
             matter.slot, matter.uses_held_back = new, False
             matter.save(update_fields=["slot", "uses_held_back"])
-        _record(booking, BookingState.BOOKED, actor, note=f"slot {old_slot.pk} -> {slot.pk}")
-        _tell(
-            booking, Kind.BOOKING_RESCHEDULED, lambda: _confirmation_text(booking), key=slot.start.isoformat()
+        lifecycle.record(booking, BookingState.BOOKED, actor, note=f"slot {old_slot.pk} -> {slot.pk}")
+        messages.tell(
+            booking,
+            Kind.BOOKING_RESCHEDULED,
+            lambda: messages.confirmation_text(booking),
+            key=slot.start.isoformat(),
         )
     return booking
-
-
-def release_due_places(*, now: dt.datetime | None = None, slot: Slot | None = None) -> int:
-    """Return to sale the places whose hold has ended, offering each freed place to the first citizen on
-    that day's waiting list first. Returns the number of places put back on sale."""
-    now = now or timezone.now()
-    released = 0
-    with transaction.atomic():
-        # Lock the holds only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join.
-        due = PlaceHold.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
-            "slot", "waitlist_entry"
-        )
-        due = due.filter(release_at__lte=now)
-        if slot is not None:
-            due = due.filter(slot=slot)
-        for hold in due:
-            if hold.waitlist_entry_id:
-                WaitlistEntry.objects.filter(pk=hold.waitlist_entry_id, state=WaitlistState.OFFERED).update(
-                    state=WaitlistState.EXPIRED
-                )
-            hold.delete()
-            persons = hold.persons
-            if not hold.held_back:
-                persons -= _offer_to_waitlist(hold.slot, persons, now)
-            if persons:
-                _give_back(hold.slot_id, persons, hold.held_back)
-                released += persons
-    return released
-
-
-WAITLIST_OFFER_TEXT = _(
-    "[%(hall)s] Place held for you until %(until)s: %(service)s %(date)s %(start)s. Book: %(url)s"
-)
-
-
-def _offer_to_waitlist(slot: Slot, places: int, now: dt.datetime) -> int:
-    """Offer freed places, one each, to the first waiting citizens. Returns the places offered."""
-    rules = availability.rules_for(slot.hall)
-    if slot.closed or not availability.bookable_slot(rules, slot, now):
-        return 0
-    entries = list(
-        WaitlistEntry.objects.select_for_update(skip_locked=True)
-        .filter(service=slot.service_id, date=slot.date, state=WaitlistState.WAITING)
-        .order_by("created_at", "id")[:places]
-    )
-    until = now + dt.timedelta(minutes=rules.waitlist_hold_minutes)
-    for entry in entries:
-        entry.state, entry.offered_slot = WaitlistState.OFFERED, slot
-        entry.save(update_fields=["state", "offered_slot"])
-        PlaceHold.objects.create(
-            slot=slot, persons=1, reason=HoldReason.OFFER, release_at=until, waitlist_entry=entry
-        )
-        notify.record(
-            hall=slot.hall,
-            kind=Kind.WAITLIST_OFFER,
-            subject_type="waitlist",
-            subject_id=entry.pk,
-            key=str(slot.pk),
-            phone=entry.phone,
-            language=entry.language,
-            render=lambda entry=entry: (
-                WAITLIST_OFFER_TEXT
-                % {
-                    "hall": slot.hall.name,
-                    "service": slot.service.name,
-                    "date": slot.date.isoformat(),
-                    "start": timezone.localtime(slot.start, slot.hall.tz).strftime("%H:%M"),
-                    "until": timezone.localtime(until, slot.hall.tz).strftime("%H:%M"),
-                    "url": settings.SITE_URL + reverse("appointments:waitlist_offer", args=[entry.token]),
-                }
-            ),
-        )
-    return len(entries)
 
 
 ALREADY_WAITING = _("You are already on the waiting list for this day.")
@@ -554,7 +368,7 @@ def accept_offer(
             raise BookingError("offer_gone", OFFER_GONE)
         limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
         slot = hold.slot
-        if _holds_active_booking(id_hash, [slot.service_id]):
+        if limits.holds_active_booking(id_hash, [slot.service_id]):
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
         _check_person(availability.rules_for(slot.hall), id_hash, phone_hash, "", now)
         hold.delete()
@@ -574,47 +388,6 @@ def accept_offer(
             raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
         entry.state, entry.booking = WaitlistState.ACCEPTED, booking
         entry.save(update_fields=["state", "booking"])
-        _record(booking, "", actor, note="waiting list")
-        _tell(booking, Kind.BOOKING_CONFIRMED, lambda: _confirmation_text(booking))
+        lifecycle.record(booking, "", actor, note="waiting list")
+        messages.tell(booking, Kind.BOOKING_CONFIRMED, lambda: messages.confirmation_text(booking))
     return booking
-
-
-def lift_block(
-    *, hall, user, reason: str, id_number: str = "", id_hash: str = "", phone_hash: str | None = None
-) -> BlockLift:
-    """A supervisor lifts a no-show block: earlier no-shows of bookings made with the mobile stop counting.
-
-    The person is named by ID number (or its hash, from the supervisor's lookup page) and, since blocks
-    follow the mobile a booker proved, by the mobile `phone_hash`; without one, every mobile this ID number
-    booked with at the hall is lifted. One BlockLift row per mobile: the audit page lists them."""
-    id_hash = hash_id_number(validate_id_number(id_number)) if id_number else id_hash
-    if phone_hash is None:
-        phones = set(
-            Booking.objects.filter(hall=hall, id_hash=id_hash)
-            .exclude(phone_hash="")
-            .values_list("phone_hash", flat=True)
-        )
-    else:
-        phones = {phone_hash}
-    lifts = [
-        BlockLift(hall=hall, id_hash=id_hash, phone_hash=phone, lifted_by=user, reason=reason[:200])
-        for phone in sorted(phones) or [""]
-    ]
-    with transaction.atomic():
-        for lift in lifts:
-            lift.save()
-    log.info("no-show block lifted at hall %s (%s mobile(s))", hall.pk, len(lifts))
-    return lifts[-1]
-
-
-def add_note(*, booking: Booking, note: str, actor: Actor) -> None:
-    """Record something that happened to a booking without changing its state (e.g. a hall closure)."""
-    BookingEvent.objects.create(
-        booking=booking,
-        from_state=booking.state,
-        to_state=booking.state,
-        note=note[:200],
-        actor=actor.user if getattr(actor.user, "is_authenticated", False) else None,
-        source=actor.source,
-        ip=actor.ip,
-    )

@@ -1,10 +1,11 @@
-"""The waiting tickets that can be next at a counter, read without reading the whole queue.
+"""Waiting tickets read for the queue's order (queueing/order.py), which ranks them; nothing here ranks.
 
-`order.next_for_counter` only ever looks at the head of each line: the green channel, transferred tickets,
-and per service the appointments and the walk-ins. So call-next reads the first few of each line (one
-query on PostgreSQL) instead of every waiting ticket of the day: with 1,000 tickets waiting that was most of
-call-next's time. A line is read `limit` deep because counters calling at the same moment skip the tickets
-the others are claiming; when a full line runs out, the caller reads again.
+`waiting_items` reads the whole queue (the live page, the come-in messages). Call-next needs less:
+`order.next_for_counter` only ever looks at the head of each of order.py's lines, so `waiting_heads` reads
+the first `limit` tickets of each line, in order.py's order, in one statement, instead of every waiting
+ticket of the day (with 1,000 tickets waiting that was most of call-next's time). A line is read `limit`
+deep because counters calling at the same moment skip the tickets the others are claiming; when a full line
+runs out, the caller reads again.
 """
 
 import datetime as dt
@@ -12,7 +13,6 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 
 from hall.models import Counter, Hall
 from queueing import order
@@ -32,6 +32,7 @@ FIELDS = (
 
 
 def item(row: dict) -> order.Waiting:
+    """A ticket's row as the queue's order sees it: the one conversion."""
     return order.Waiting(
         id=row["id"],
         service_id=row["service_id"],
@@ -44,25 +45,45 @@ def item(row: dict) -> order.Waiting:
     )
 
 
-def _lines(hall: Hall, date: dt.date, services: Sequence[int], counter: Counter, skip: Sequence[int]):
-    waiting = (
-        Ticket.objects.today(hall, date)
-        .waiting()
-        .filter(service__in=services)
-        .filter(Q(for_counter__isnull=True) | Q(for_counter=counter))
-        .exclude(pk__in=skip)
+def waiting_items(
+    hall: Hall, date: dt.date, services=None, counter: Counter | None = None
+) -> list[order.Waiting]:
+    """Every waiting ticket (of `services`, that `counter` may call)."""
+    qs = Ticket.objects.today(hall, date).waiting()
+    if services is not None:
+        qs = qs.filter(service__in=services)
+    if counter is not None:
+        qs = qs.filter(Q(for_counter__isnull=True) | Q(for_counter=counter))
+    return [item(row) for row in qs.values(*FIELDS)]
+
+
+# The tickets in each of order.py's lines, as `item` reads the row, and the columns of its fields.
+_REGULAR = "green_channel = '' AND transferred_from_id IS NULL AND requeued_at IS NULL"
+_IN_LINE = {
+    order.GREEN: "green_channel <> ''",
+    order.TRANSFERRED: "green_channel = '' AND (transferred_from_id IS NOT NULL OR requeued_at IS NOT NULL)",
+    order.APPOINTMENTS: f"{_REGULAR} AND kind = '{TicketKind.APPOINTMENT}'",
+    order.WALK_INS: f"{_REGULAR} AND kind = '{TicketKind.WALK_IN}'",
+}
+_COLUMN = {"id": "id", "issued_at": "issued_at", "booked": "COALESCE(booked_start, issued_at)"}
+
+
+def _in(values: Sequence) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+_HEAD = "SELECT {fields} FROM queueing_ticket WHERE {where} AND {line}{service} ORDER BY {by} LIMIT %s"
+
+
+def _head(line: str, where: str, per_service: bool) -> str:
+    """The statement reading the first tickets of `line`, in order.py's order."""
+    return _HEAD.format(
+        fields=", ".join(FIELDS),
+        where=where,
+        line=_IN_LINE[line],
+        service=" AND service_id = %s" if per_service else "",
+        by=", ".join(_COLUMN[field] for field in order.LINES[line]),
     )
-    by_issue = ("issued_at", "id")
-    yield waiting.exclude(green_channel="").order_by(*by_issue)
-    regular = waiting.filter(green_channel="")
-    yield regular.filter(Q(transferred_from__isnull=False) | Q(requeued_at__isnull=False)).order_by(*by_issue)
-    regular = regular.filter(transferred_from__isnull=True, requeued_at__isnull=True)
-    for service_id in services:
-        mine = regular.filter(service_id=service_id)
-        yield mine.filter(kind=TicketKind.APPOINTMENT).order_by(
-            Coalesce("booked_start", "issued_at"), *by_issue
-        )
-        yield mine.filter(kind=TicketKind.WALK_IN).order_by(*by_issue)
 
 
 def waiting_heads(
@@ -74,47 +95,33 @@ def waiting_heads(
     skip: Sequence[int] = (),
     limit: int = LIMIT,
 ) -> tuple[list[order.Waiting], bool]:
-    """(the first `limit` waiting tickets of each line this counter calls from, whether a line was cut)."""
-    if connection.vendor == "postgresql":
-        rows = _read_postgresql(hall, date, services, counter, skip, limit)
-        return [item(row) for row in rows], len(rows) >= limit  # cheap, safe: a cut line has `limit` rows
-    rows, cut = [], False  # SQLite (the embedded default, one small hall): one query per line
-    for line in _lines(hall, date, services, counter, skip):
-        found = list(line.values(*FIELDS)[:limit])
-        rows += found
-        cut = cut or len(found) == limit
-    return [item(row) for row in rows], cut
+    """(the first `limit` waiting tickets of each line this counter calls from, whether a line was cut).
 
-
-_WAITING = (
-    "SELECT id, service_id, kind, issued_at, booked_start, green_channel, transferred_from_id, requeued_at"
-    " FROM queueing_ticket WHERE hall_id = %s AND date = %s AND state = %s AND service_id = ANY(%s)"
-    " AND (for_counter_id IS NULL OR for_counter_id = %s) AND NOT (id = ANY(%s))"
-)
-_GREEN = _WAITING + " AND green_channel <> '' ORDER BY issued_at, id LIMIT %s"
-_TRANSFERRED = (
-    _WAITING
-    + " AND green_channel = '' AND (transferred_from_id IS NOT NULL OR requeued_at IS NOT NULL)"
-    + " ORDER BY issued_at, id LIMIT %s"
-)
-_REGULAR = (
-    _WAITING
-    + " AND green_channel = '' AND transferred_from_id IS NULL AND requeued_at IS NULL"
-    + " AND service_id = %s AND kind = %s"
-)
-_APPOINTMENTS = _REGULAR + " ORDER BY COALESCE(booked_start, issued_at), issued_at, id LIMIT %s"
-_WALK_INS = _REGULAR + " ORDER BY issued_at, id LIMIT %s"
-
-
-def _read_postgresql(hall, date, services, counter, skip, limit) -> list[dict]:
-    """The lines of `_lines` in one UNION ALL statement, written out: building it with the ORM cost more
-    CPU (1.8 ms) than running it."""
-    common = [hall.pk, date, TicketState.WAITING, list(services), counter.pk, list(skip)]
-    parts = [(_GREEN, [*common, limit]), (_TRANSFERRED, [*common, limit])]
+    Written out rather than built with the ORM: building it cost more CPU (1.8 ms) than running it."""
+    if not services:
+        return [], False
+    where = f"hall_id = %s AND date = %s AND state = %s AND service_id IN ({_in(services)})"
+    where += " AND (for_counter_id IS NULL OR for_counter_id = %s)"
+    common = [hall.pk, date, TicketState.WAITING, *services, counter.pk]
+    if skip:
+        where += f" AND id NOT IN ({_in(skip)})"
+        common += skip
+    parts = [(_head(line, where, False), [*common, limit]) for line in order.SHARED]
     for service_id in services:
-        parts.append((_APPOINTMENTS, [*common, service_id, TicketKind.APPOINTMENT, limit]))
-        parts.append((_WALK_INS, [*common, service_id, TicketKind.WALK_IN, limit]))
-    sql = " UNION ALL ".join(f"({part})" for part, _params in parts)
+        parts += [(_head(line, where, True), [*common, service_id, limit]) for line in order.PER_SERVICE]
+    # SELECT * FROM (...): a UNION of ordered, limited parts that PostgreSQL and SQLite both read. Only
+    # the constant fragments above go into the text; every value is a parameter.
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part}) AS line{n}" for n, (part, _p) in enumerate(parts))  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for _part, params in parts for value in params])
-        return [dict(zip(FIELDS, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(FIELDS, row, strict=True)) for row in cursor.fetchall()]
+    return [item(_aware(row)) for row in rows], len(rows) >= limit  # cheap, safe: a cut line has `limit` rows
+
+
+def _aware(row: dict) -> dict:
+    """SQLite gives times as text, as the ORM would have read them; PostgreSQL gives them ready."""
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)
+    if convert is not None:
+        for field in ("issued_at", "booked_start"):
+            row[field] = convert(row[field], None, connection)
+    return row

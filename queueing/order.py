@@ -16,6 +16,20 @@ from dataclasses import dataclass
 APPOINTMENT = "appointment"
 WALK_IN = "walk_in"
 
+# The lines of a queue. Each is called from its head, in the order of these fields (`booked`: the booked
+# start, or the time of issue without one); so whoever reads the queue needs only the first few tickets of
+# each line (queueing/heads.py reads them in this order). The shared lines come first, across a counter's
+# services, green before transferred; the others are one per service.
+GREEN, TRANSFERRED, APPOINTMENTS, WALK_INS = "green", "transferred", "appointments", "walk_ins"
+LINES = {
+    GREEN: ("issued_at", "id"),
+    TRANSFERRED: ("issued_at", "id"),
+    APPOINTMENTS: ("booked", "issued_at", "id"),
+    WALK_INS: ("issued_at", "id"),
+}
+SHARED = (GREEN, TRANSFERRED)
+PER_SERVICE = (APPOINTMENTS, WALK_INS)
+
 
 @dataclass(frozen=True)
 class Waiting:
@@ -27,21 +41,32 @@ class Waiting:
     green: bool = False
     transferred: bool = False
 
+    @property
+    def booked(self) -> dt.datetime:
+        return self.booked_start or self.issued_at
 
-def _priority(item: Waiting) -> tuple:
+
+def line_of(item: Waiting) -> str | None:
     if item.green:
-        return (0, item.issued_at, item.id)
+        return GREEN
     if item.transferred:
-        return (1, item.issued_at, item.id)
-    return (2,)
+        return TRANSFERRED
+    return {APPOINTMENT: APPOINTMENTS, WALK_IN: WALK_INS}.get(item.kind)
 
 
-def _appointment_key(item: Waiting) -> tuple:
-    return (item.booked_start or item.issued_at, item.issued_at, item.id)
+def _key(item: Waiting) -> tuple:
+    """The item's place in its line."""
+    return tuple(getattr(item, field) for field in LINES[line_of(item)])
 
 
-def _walk_in_key(item: Waiting) -> tuple:
-    return (item.issued_at, item.id)
+def _urgent(items: Iterable[Waiting]) -> list[Waiting]:
+    """The items of the shared lines, in the order they are called."""
+    shared = (i for i in items if line_of(i) in SHARED)
+    return sorted(shared, key=lambda i: (SHARED.index(line_of(i)), *_key(i)))
+
+
+def _line(items: Iterable[Waiting], line: str) -> list[Waiting]:
+    return sorted((i for i in items if line_of(i) == line), key=_key)
 
 
 def order(
@@ -53,11 +78,8 @@ def order(
 ) -> list[Waiting]:
     """The order in which these tickets will be called, if nobody else arrives."""
     items = list(waiting)
-    urgent = sorted((i for i in items if i.green or i.transferred), key=_priority)
-    appointments = sorted((i for i in items if _is_regular(i, APPOINTMENT)), key=_appointment_key)
-    walk_ins = sorted((i for i in items if _is_regular(i, WALK_IN)), key=_walk_in_key)
-
-    result = list(urgent)
+    appointments, walk_ins = _line(items, APPOINTMENTS), _line(items, WALK_INS)
+    result = _urgent(items)
     streak = calls_since_walk_in
     while appointments or walk_ins:
         due_appointment = bool(appointments) and (appointments[0].booked_start or now) <= now
@@ -71,10 +93,6 @@ def order(
     return result
 
 
-def _is_regular(item: Waiting, kind: str) -> bool:
-    return item.kind == kind and not item.green and not item.transferred
-
-
 def next_for_counter(
     waiting: Iterable[Waiting],
     *,
@@ -85,7 +103,7 @@ def next_for_counter(
 ) -> Waiting | None:
     """The ticket a counter serving `services` (in order of preference) should call next."""
     mine = [i for i in waiting if i.service_id in services]
-    urgent = sorted((i for i in mine if i.green or i.transferred), key=_priority)
+    urgent = _urgent(mine)
     if urgent:
         return urgent[0]
     for service_id in services:

@@ -7,19 +7,18 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from appointments import noshow
-from appointments.models import Booking, BookingEvent, BookingState
+from appointments import lifecycle, noshow
+from appointments.models import Booking, BookingState
 from hall.errors import DomainError
-from hall.models import Counter, Hall, Service
+from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
 from notifications import services as notify
-from notifications.models import Kind
-from queueing import events, hours, order, spacing
+from queueing import events, hours, spacing
+from queueing.heads import waiting_items as waiting_items  # where views and tests find it
 from queueing.models import (
     DaySequence,
     MatterState,
@@ -130,6 +129,22 @@ def record_event(
     events.publish(ticket.hall_id, kind, events.ticket_data(ticket))
 
 
+def tell(ticket: Ticket, kind: str, render, key: str = "") -> None:
+    """Record a message to the ticket's holder, if they gave a mobile, in their language, with this
+    transaction."""
+    if ticket.phone:
+        notify.record(
+            hall=ticket.hall,
+            kind=kind,
+            subject_type="ticket",
+            subject_id=ticket.pk,
+            phone=ticket.phone,
+            language=ticket.language,
+            key=key,
+            render=render,
+        )
+
+
 def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:
     """Lock the day's counter for this service; held until the ticket's transaction commits, so a failed
     request leaves no gap and concurrent requests get consecutive numbers."""
@@ -143,19 +158,12 @@ def lock_seats(hall: Hall, date: dt.date) -> None:
     """Seats and the room inside belong to the whole hall, whatever the service: two kiosks issuing
     tickets of different services, or a call moving someone inside, must not pick the same free seat at the
     same moment. A PostgreSQL advisory lock, held to commit; SQLite's IMMEDIATE transactions already let one
-    writer in at a time. Whoever holds it must not wait for another ticket's row lock (see `_unlocked`)."""
+    writer in at a time. Whoever holds it must not wait for another ticket's row lock
+    (see `queueing.inside._unlocked`)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             key = f"seats:{hall.pk}:{date.isoformat()}"
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
-
-
-def _unlocked(ticket_id: int):
-    """The ticket, unless another transaction holds its row (a counter calling it right now): updating it
-    then would wait for that transaction while holding the seats lock it may be waiting for."""
-    return Ticket.objects.filter(
-        pk__in=Ticket.objects.select_for_update(skip_locked=True).filter(pk=ticket_id).values("pk")
-    )
 
 
 def place(hall: Hall, date: dt.date) -> tuple[bool, str]:
@@ -222,10 +230,7 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         local = timezone.localtime(opens, hall.tz)
         raise QueueError("too_early", TOO_EARLY % {"time": local.strftime("%H:%M")})
     with transaction.atomic():
-        # of=("self",): locking the joined slot and service rows too made every FK check on the service
-        # (a walk-in's day sequence, a ticket) wait for this check-in, and deadlocked against them.
-        locking = Booking.objects.select_for_update(of=("self",))
-        booking = locking.select_related("slot", "service").get(pk=booking.pk)
+        booking = lifecycle.lock_for_check_in(booking)
         existing = booking.tickets.order_by("-id").first()
         if booking.state == BookingState.CHECKED_IN and existing:
             return existing
@@ -253,15 +258,7 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
             language=booking.language,
         )
         _carry_matters(ticket, booking, now)
-        Booking.objects.filter(pk=booking.pk).update(state=BookingState.CHECKED_IN)
-        BookingEvent.objects.create(
-            booking=booking,
-            from_state=BookingState.BOOKED,
-            to_state=BookingState.CHECKED_IN,
-            source=actor.source,
-            actor=user_of(actor),
-            note=ticket.number,
-        )
+        lifecycle.check_in(booking=booking, source=actor.source, user=user_of(actor), note=ticket.number)
     log.info("booking %s checked in as ticket %s", booking.pk, ticket.pk)
     return ticket
 
@@ -355,102 +352,3 @@ def issue_walk_in(
             phone_hash=phone_hash,
             language=language,
         )
-
-
-def waiting_items(
-    hall: Hall, date: dt.date, services=None, counter: Counter | None = None
-) -> list[order.Waiting]:
-    qs = Ticket.objects.today(hall, date).waiting()
-    if services is not None:
-        qs = qs.filter(service__in=services)
-    if counter is not None:
-        qs = qs.filter(Q(for_counter__isnull=True) | Q(for_counter=counter))
-    return [
-        order.Waiting(
-            id=t["id"],
-            service_id=t["service_id"],
-            kind=t["kind"],
-            issued_at=t["issued_at"],
-            booked_start=t["booked_start"],
-            green=bool(t["green_channel"]),
-            # A ticket back in the queue for its next matter keeps its place at the head, like a transfer.
-            transferred=t["transferred_from_id"] is not None or t["requeued_at"] is not None,
-        )
-        for t in qs.values(
-            "id",
-            "service_id",
-            "kind",
-            "issued_at",
-            "booked_start",
-            "green_channel",
-            "transferred_from_id",
-            "requeued_at",
-        )
-    ]
-
-
-def come_in_text(ticket: Ticket, ahead: int) -> str:
-    return str(
-        _("[%(hall)s] Ticket %(number)s: %(ahead)s people are ahead of you. Please come into the hall now.")
-        % {"hall": ticket.hall.name, "number": ticket.number, "ahead": ahead}
-    )
-
-
-def ask_to_come_in(hall: Hall, date: dt.date, now: dt.datetime, outside: list[Ticket] | None = None) -> None:
-    """Citizens waiting outside are asked in when only a few are ahead of them (once each). `outside`: the
-    tickets waiting outside, when the caller has just read them."""
-    if outside is None:
-        outside = list(Ticket.objects.today(hall, date).waiting().filter(inside=False))
-    outside = {t.pk: t for t in outside if not t.inside and not t.come_in_sent}
-    if not outside:
-        return
-    rules = rules_for(hall)
-    waiting = waiting_items(hall, date)
-    for ticket_id, ticket in outside.items():
-        ahead = order.people_ahead(
-            waiting, ticket_id, now=now, appointments_per_walk_in=rules.appointments_per_walk_in
-        )
-        if ahead > rules.come_in_at:
-            continue
-        _come_in(ticket, ahead)
-
-
-def _come_in(ticket: Ticket, ahead: int) -> None:
-    if ticket.come_in_sent:
-        return
-    if not _unlocked(ticket.pk).update(come_in_sent=True):
-        return  # being called right now: no need to ask them in
-    ticket.come_in_sent = True
-    if ticket.phone:
-        notify.record(
-            hall=ticket.hall,
-            kind=Kind.COME_IN,
-            subject_type="ticket",
-            subject_id=ticket.pk,
-            phone=ticket.phone,
-            language=ticket.language,
-            render=lambda: come_in_text(ticket, ahead),
-        )
-
-
-def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> list[Ticket]:
-    """Seats freed by calls go to the tickets waiting outside, in queue order. Returns the tickets still
-    waiting outside (as `ask_to_come_in` wants them), so that a call reads them once."""
-    outside = {t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False)}
-    if not outside:
-        return []
-    rules = rules_for(hall)
-    ordered = order.order(
-        [w for w in waiting_items(hall, date) if w.id in outside],
-        now=now,
-        appointments_per_walk_in=rules.appointments_per_walk_in,
-    )
-    for item in ordered:
-        inside, seat = place(hall, date)
-        if not inside:
-            break
-        ticket = outside[item.id]
-        if _unlocked(item.id).filter(state=TicketState.WAITING).update(inside=True, seat=seat):
-            ticket.inside, ticket.seat = True, seat
-            _come_in(ticket, order.people_ahead(ordered, item.id, now=now))
-    return list(outside.values())

@@ -12,7 +12,7 @@ from appointments import availability, housekeeping, services
 from appointments.models import Booking, BookingRules, BookingState, GreenChannel, Slot
 from appointments.services import Actor, BookingError, Citizen
 from hall.models import Closure
-from hall.privacy import hash_phone
+from hall.privacy import hash_id_number, hash_phone
 from notifications.models import Notification
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff, make_weekday_hours
 
@@ -223,7 +223,7 @@ def _no_show(service, n, start):
         name="李四",
         phone="+8613800138000",
         phone_hash=hash_phone("+8613800138000"),  # blocks follow the mobile the booker proved
-        id_hash=services.hash_id_number(make_id_number(1)),
+        id_hash=hash_id_number(make_id_number(1)),
         id_masked="",
         state=BookingState.NO_SHOW,
         created_at=start - dt.timedelta(days=1),

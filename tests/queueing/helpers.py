@@ -1,6 +1,7 @@
 """Test data for the queue's pages, which run on the real clock."""
 
 import datetime as dt
+import secrets
 
 import phonenumbers
 from django.utils import timezone
@@ -8,7 +9,7 @@ from django.utils import timezone
 from appointments import services as booking_services
 from appointments.models import Slot
 from hall.models import ExtraSession
-from queueing.models import QueueRules
+from queueing.models import DaySequence, QueueRules, Ticket, TicketKind
 from tests.makers import make_hall, make_id_number
 
 
@@ -29,14 +30,14 @@ def make_hall_open_today(**fields):
     return hall
 
 
-def book(service, start, n=1):
-    """A booking whose arrival window begins at `start` (dated today), made the day before. The window
-    is made here rather than taken from the schedule, so that a test can book "five minutes ago" or
+def book(service, start, n=1, date=None):
+    """A booking whose arrival window begins at `start` (dated today, or `date`), made the day before. The
+    window is made here rather than taken from the schedule, so that a test can book "five minutes ago" or
     "in three hours" at any time of day."""
     slot = Slot.objects.create(
         hall=service.hall,
         service=service,
-        date=timezone.localdate(),
+        date=date or timezone.localdate(),
         start=start,
         end=start + dt.timedelta(minutes=30),
         capacity=5,
@@ -47,3 +48,23 @@ def book(service, start, n=1):
     return booking_services.book(
         slot=slot, citizen=citizen, actor=booking_services.Actor("web"), now=start - dt.timedelta(days=1)
     )
+
+
+def waiting_walk_ins(hall, service, n, now) -> list[int]:
+    """n walk-in tickets waiting in order of issue, issued in the 25 minutes before `now` (test data written
+    directly, not a service call)."""
+    DaySequence.objects.create(hall=hall, service=service, date=now.date(), last=n)
+    tickets = Ticket.objects.bulk_create(
+        Ticket(
+            hall=hall,
+            service=service,
+            date=now.date(),
+            sequence=i,
+            number=f"{service.prefix}{i:03d}",
+            token=secrets.token_urlsafe(24),
+            kind=TicketKind.WALK_IN,
+            issued_at=now - dt.timedelta(minutes=25) + dt.timedelta(seconds=i),
+        )
+        for i in range(1, n + 1)
+    )
+    return [t.pk for t in tickets]

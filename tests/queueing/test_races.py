@@ -18,7 +18,6 @@ degenerated into one request at a time cannot pass unnoticed.
 """
 
 import datetime as dt
-import secrets
 import threading
 import time
 import zoneinfo
@@ -40,13 +39,13 @@ from queueing.models import (
     QueueRules,
     Ticket,
     TicketEvent,
-    TicketKind,
     TicketState,
     WalkInQuota,
 )
 from queueing.services import Actor, QueueError
 from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
+from tests.queueing.helpers import waiting_walk_ins
 from tests.races import all_at_once, wait_until_blocked_by_me_or_done
 
 pytestmark = [
@@ -103,22 +102,7 @@ def open_counters(hall, service, n) -> list[tuple[int, Actor]]:
 
 
 def waiting_tickets(hall, service, n) -> list[int]:
-    """n walk-in tickets waiting in order of issue (test data written directly, not a service call)."""
-    DaySequence.objects.create(hall=hall, service=service, date=NOW.date(), last=n)
-    tickets = Ticket.objects.bulk_create(
-        Ticket(
-            hall=hall,
-            service=service,
-            date=NOW.date(),
-            sequence=i,
-            number=f"{service.prefix}{i:03d}",
-            token=secrets.token_urlsafe(24),
-            kind=TicketKind.WALK_IN,
-            issued_at=NOW - dt.timedelta(minutes=25) + dt.timedelta(seconds=i),  # after opening at 08:30
-        )
-        for i in range(1, n + 1)
-    )
-    return [t.pk for t in tickets]
+    return waiting_walk_ins(hall, service, n, NOW)
 
 
 def counter_of(counter_id: int):

@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from appointments import services as booking_services
 from appointments.models import Slot
-from queueing import services
+from queueing import inside, services
 from queueing.models import QueueRules, Ticket, WalkInQuota
 from queueing.services import Actor
 from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
@@ -168,10 +168,10 @@ def test_a_call_moving_someone_inside_skips_a_ticket_another_counter_is_calling(
     locked.wait(10)
     try:
         with transaction.atomic():
-            skipped = services._unlocked(ticket.pk).update(come_in_sent=True)
+            skipped = inside._unlocked(ticket.pk).update(come_in_sent=True)
     finally:
         release.set()
         holder.join()
     assert skipped == 0
     with transaction.atomic():
-        assert services._unlocked(ticket.pk).update(come_in_sent=True) == 1
+        assert inside._unlocked(ticket.pk).update(come_in_sent=True) == 1
