@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "postal",
     "reports",
     "consultations",
+    "webhooks",
     "simulation",
 ]
 
@@ -390,6 +391,15 @@ SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID", "")
 SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY", "")
 SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID", "")
 SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+# Webhooks (docs/webhooks.md): a failed try is retried after each of these many minutes in turn (picked up
+# by the sweep, every NOTIFY_SWEEP_INTERVAL seconds); after the last, the delivery is dead. A try claims its
+# row for WEBHOOK_LEASE seconds; keep WEBHOOK_HTTP_TIMEOUT < WEBHOOK_JOB_TIMEOUT < WEBHOOK_LEASE.
+WEBHOOK_RETRY_MINUTES = [int(m) for m in env_list("WEBHOOK_RETRY_MINUTES", ["1", "5", "25", "125", "625"])]
+WEBHOOK_HTTP_TIMEOUT = env_int("WEBHOOK_HTTP_TIMEOUT", 10)
+WEBHOOK_JOB_TIMEOUT = env_int("WEBHOOK_JOB_TIMEOUT", 30)
+WEBHOOK_LEASE = env_int("WEBHOOK_LEASE", 120)
+if not WEBHOOK_HTTP_TIMEOUT < WEBHOOK_JOB_TIMEOUT < WEBHOOK_LEASE:
+    raise ImproperlyConfigured("need WEBHOOK_HTTP_TIMEOUT < WEBHOOK_JOB_TIMEOUT < WEBHOOK_LEASE")
 # Workers run jobs in their own process (no fork per job): the jobs are short database and HTTP calls, and
 # a fork per job (with a new database connection) cut throughput by about 3.5 (bench/RESULTS.md). RQ's
 # death penalty still ends a job after its timeout.

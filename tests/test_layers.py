@@ -1,8 +1,8 @@
 """The apps' import order (docs/architecture.md), checked on every module's imports, as pretalx's structure
 document asks: an app imports only apps below it. Only the project's wiring imports every app.
 
-    hall <- notifications <- appointments <- queueing <- homevisits, postal, consultations <- reports
-        <- simulation
+    hall <- notifications <- appointments <- queueing <- homevisits, postal, consultations, webhooks
+        <- reports <- simulation
 
 A module-level import, an import inside a function and a string given to import_module all count.
 """
@@ -21,6 +21,7 @@ LAYERS = {
     "homevisits": 4,
     "postal": 4,
     "consultations": 4,
+    "webhooks": 4,
     "reports": 5,
     "simulation": 6,
 }

@@ -1,0 +1,62 @@
+"""A real HTTP receiver on loopback for the webhooks tests: it checks each delivery with the documented
+example (webhooks/receiver_example.py), refuses a bad signature with 401, and records what it accepted."""
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from webhooks.receiver_example import verify
+
+
+class Receiver:
+    def __init__(self, secret: str = "", port: int = 0):
+        self.secret = secret
+        self.status = 200  # what it answers a well-signed delivery
+        self.location = ""  # with a 3xx status: where it points
+        self.accepted: list[tuple[dict, dict]] = []  # (headers, body) of signed deliveries answered 2xx
+        self.requests = 0
+        self.port = port or free_port()
+        self.server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests += 1
+                status = receiver.status if verify(receiver.secret, self.headers, body) else 401
+                if 200 <= status < 300:
+                    receiver.accepted.append((dict(self.headers), json.loads(body)))
+                self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def events(self) -> list[str]:
+        return [headers["X-Chuangkou-Event"] for headers, _body in self.accepted]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

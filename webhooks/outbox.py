@@ -1,0 +1,122 @@
+"""The webhooks' outbox: one Delivery row per (subscriber, event), written in the transaction of the change,
+and a delivery job enqueued once that transaction commits (nothing if it rolls back).
+
+PostgreSQL is the record of what must be sent; a job is only a nudge. Retries after a failure, jobs Redis
+refused and tries cut short by a dead worker are all found by `enqueue_due`, which the notifications'
+periodic sweep runs (notifications/registry.py). A duplicate job is harmless: delivery claims its row
+first (webhooks/delivery.py).
+"""
+
+import contextlib
+import datetime as dt
+import logging
+from functools import partial
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import dispatch
+from webhooks import payloads
+from webhooks.models import Delivery, DeliveryState, Subscriber
+
+log = logging.getLogger(__name__)
+
+DELIVER_JOB = "webhooks.jobs.deliver"
+ANY_KEY = "webhooks:any-subscriber"
+ANY_TTL = 60
+BATCH = 500
+
+
+def any_subscriber() -> bool:
+    """Whether any hall has an enabled subscriber: asked on every booking and ticket change, so answered
+    from the cache (forgotten when subscribers change, else stale for at most ANY_TTL seconds)."""
+    try:
+        known = cache.get(ANY_KEY)
+    except redis.RedisError:
+        known = None
+    if known is None:
+        known = Subscriber.objects.filter(enabled=True).exists()
+        with contextlib.suppress(redis.RedisError):
+            cache.set(ANY_KEY, known, ANY_TTL)
+    return known
+
+
+def forget_subscribers() -> None:
+    try:
+        cache.delete(ANY_KEY)
+    except redis.RedisError:
+        log.warning("webhooks: could not forget the cached subscriber flag; it expires in %ss", ANY_TTL)
+
+
+def record(hall, event: str, data: dict, personal: dict, *, at: dt.datetime) -> list[int]:
+    """Write one delivery per subscriber of the hall that wants `event`; enqueue them after commit."""
+    rows = [
+        Delivery(
+            subscriber=subscriber,
+            event=event,
+            payload=payloads.build(event, hall, at, data, subscriber.fields, **personal),
+            next_try_at=timezone.now(),
+        )
+        for subscriber in Subscriber.objects.filter(hall=hall, enabled=True)
+        if subscriber.wants(event)
+    ]
+    if not rows:
+        return []
+    ids = [row.pk for row in Delivery.objects.bulk_create(rows)]
+    enqueue_on_commit(ids)
+    return ids
+
+
+def enqueue(ids: list[int]) -> bool:
+    """One delivery job per row; False when Redis refused (the sweep enqueues them later)."""
+    if not ids:
+        return True
+    try:
+        dispatch.queue().enqueue_many(
+            [
+                dispatch.Queue.prepare_data(
+                    DELIVER_JOB,
+                    args=(pk,),
+                    timeout=settings.WEBHOOK_JOB_TIMEOUT,
+                    result_ttl=dispatch.RESULT_TTL,
+                    failure_ttl=dispatch.FAILURE_TTL,
+                )
+                for pk in ids
+            ]
+        )
+    except (redis.RedisError, OSError) as error:
+        log.warning("could not enqueue %s webhook deliveries, first %s: %s", len(ids), ids[0], error)
+        return False
+    return True
+
+
+def enqueue_on_commit(ids: list[int]) -> None:
+    """Explicit rather than django-rq's commit mode, which the sweep's plain Queue does not have."""
+    transaction.on_commit(partial(enqueue, list(ids)))
+
+
+def enqueue_due(now: dt.datetime | None = None) -> int:
+    """Enqueue deliveries that are due: retries, and rows whose job was lost or whose try was cut short."""
+    now = now or timezone.now()
+    ids = list(Delivery.objects.due(now).order_by("next_try_at").values_list("pk", flat=True)[:BATCH])
+    enqueue(ids)
+    return len(ids)
+
+
+def send_again(*, delivery_ids, now: dt.datetime | None = None) -> int:
+    """A failed or dead delivery goes out again with a fresh set of tries (the admin's action)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.filter(
+                pk__in=delivery_ids, state__in=(DeliveryState.FAILED, DeliveryState.DEAD)
+            ).values_list("pk", flat=True)
+        )
+        Delivery.objects.filter(pk__in=ids).update(
+            state=DeliveryState.PENDING, attempts=0, next_try_at=now, last_error=""
+        )
+        enqueue_on_commit(ids)
+    return len(ids)
