@@ -13,7 +13,8 @@ from tests.webhooks.receiver import Receiver
 from webhooks import delivery
 from webhooks.models import Delivery, DeliveryState, EventType
 
-pytestmark = pytest.mark.django_db
+# Committed for real: the worker runs jobs as it would in production, after the change commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def one_booking(hall, service, receiver, capture):

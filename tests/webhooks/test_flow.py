@@ -15,7 +15,8 @@ from tests.makers import make_id_number
 from tests.webhooks.conftest import KIOSK, NOW, TZ, book, run_jobs, subscribe
 from webhooks.models import Delivery, DeliveryState, EventType, PersonalField
 
-pytestmark = pytest.mark.django_db
+# Committed for real: the worker runs jobs as it would in production, after the change commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 CONSOLE = services.Actor("console")
 
 
