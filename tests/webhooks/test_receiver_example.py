@@ -49,3 +49,21 @@ def test_the_signature_is_the_documented_hmac():
     expected = hmac.new(b"s3cret", b"1800000000." + BODY, hashlib.sha256).hexdigest()
 
     assert signed()["X-Chuangkou-Signature"] == f"sha256={expected}"
+
+
+def test_the_documented_check_is_the_tested_one():
+    import inspect
+    import re
+    from pathlib import Path
+
+    from webhooks import receiver_example
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    [block] = re.findall(r"```python\n(.*?)```", doc, re.S)
+
+    assert (
+        inspect.getsource(receiver_example.verify).replace(
+            '    """True if the body was signed with `secret` at a time within `tolerance` of `now`."""\n', ""
+        )
+        in block
+    )
