@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from webhooks import outbox
 from webhooks.models import Delivery, EventType, PersonalField, Subscriber, new_secret
@@ -113,9 +112,6 @@ class DeliveryAdmin(admin.ModelAdmin):
         count = outbox.send_again(delivery_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,
-            ngettext(
-                "%(count)s delivery will be sent again.", "%(count)s deliveries will be sent again.", count
-            )
-            % {"count": count},
+            _("Deliveries to be sent again: %(count)s") % {"count": count},
             messages.SUCCESS,
         )
