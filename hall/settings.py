@@ -103,6 +103,7 @@ PERSONAL_DATA_ERASERS = [
     "postal.housekeeping.erase_expired_personal_data",
     "consultations.housekeeping.erase_expired_personal_data",
     "reports.housekeeping.erase_expired_personal_data",
+    "webhooks.housekeeping.erase_expired_personal_data",
 ]
 
 # Addresses (or networks, 10.0.0.0/8) of our own reverse proxies (nginx on each web node): only they may

@@ -26,7 +26,7 @@ def erase_b():
 
 def test_every_app_that_keeps_personal_data_is_erased_nightly():
     apps = {path.split(".")[0] for path in settings.PERSONAL_DATA_ERASERS}
-    assert apps == {"hall", "appointments", "homevisits", "postal", "consultations", "reports"}
+    assert apps == {"hall", "appointments", "homevisits", "postal", "consultations", "reports", "webhooks"}
     assert all(callable(import_string(path)) for path in settings.PERSONAL_DATA_ERASERS)
 
 
