@@ -1,6 +1,7 @@
 """Subscribers (systems outside the hall told of its bookings and tickets) and the outbox of deliveries to
 them (docs/webhooks.md)."""
 
+import datetime as dt
 import secrets
 
 from django.db import models
@@ -74,6 +75,14 @@ DUE_STATES = (DeliveryState.PENDING, DeliveryState.FAILED)
 class DeliveryQuerySet(models.QuerySet):
     def due(self, now):
         return self.filter(state__in=DUE_STATES, next_try_at__lte=now)
+
+    def to_sweep(self, now, grace: dt.timedelta):
+        """Due rows that no job is known to be coming for: retries, and rows not yet tried whose job
+        should have run `grace` ago (Redis refused it, it was lost, or its worker died mid-try)."""
+        return self.filter(
+            models.Q(state=DeliveryState.FAILED, next_try_at__lte=now)
+            | models.Q(state=DeliveryState.PENDING, next_try_at__lte=now - grace)
+        )
 
 
 class Delivery(models.Model):

@@ -99,9 +99,13 @@ def enqueue_on_commit(ids: list[int]) -> None:
 
 
 def enqueue_due(now: dt.datetime | None = None) -> int:
-    """Enqueue deliveries that are due: retries, and rows whose job was lost or whose try was cut short."""
+    """Enqueue deliveries that are due: retries, and rows whose job was lost or whose try was cut short.
+    A row not yet tried waits WEBHOOK_LEASE first, so that a busy queue does not get a second job for it
+    every sweep."""
     now = now or timezone.now()
-    ids = list(Delivery.objects.due(now).order_by("next_try_at").values_list("pk", flat=True)[:BATCH])
+    grace = dt.timedelta(seconds=settings.WEBHOOK_LEASE)
+    due = Delivery.objects.to_sweep(now, grace).order_by("next_try_at")
+    ids = list(due.values_list("pk", flat=True)[:BATCH])
     enqueue(ids)
     return len(ids)
 

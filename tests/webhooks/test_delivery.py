@@ -77,6 +77,19 @@ def test_the_sweep_leaves_a_failed_delivery_alone_until_its_back_off_ends(
     )
 
 
+def test_a_new_delivery_whose_job_is_queued_is_not_enqueued_again_until_it_is_late(
+    hall, service, receiver, rq_queue, django_capture_on_commit_callbacks, settings
+):
+    one_booking(hall, service, receiver, django_capture_on_commit_callbacks)
+    queued = len(rq_queue)
+    lease = dt.timedelta(seconds=settings.WEBHOOK_LEASE)
+
+    at_once = sweeper.sweep()
+    late = sweeper.sweep(now=timezone.now() + lease)
+
+    assert (queued, at_once["webhooks"], late["webhooks"]) == (2, 0, 1)  # the SMS confirmation's job and ours
+
+
 def test_dead_after_the_last_try_and_sent_again_from_the_admin(
     hall, service, receiver, rq_queue, settings, client, django_capture_on_commit_callbacks
 ):
@@ -128,12 +141,12 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
 ):
     row = one_booking(hall, service, receiver, django_capture_on_commit_callbacks)
     rq_queue.empty()
-    now = timezone.now()
-    delivery.claim(row.pk, now)  # the worker took the row, then died before it could post or record
+    delivery.claim(row.pk, timezone.now())  # the worker took the row, then died before posting
 
-    before_lease_ends = sweeper.sweep(now=now + dt.timedelta(seconds=settings.WEBHOOK_LEASE - 1))
     row.refresh_from_db()
-    after_lease_ends = sweeper.sweep(now=row.next_try_at)
+    lease = dt.timedelta(seconds=settings.WEBHOOK_LEASE)  # and, for a first try, as long again
+    before_lease_ends = sweeper.sweep(now=row.next_try_at + lease - dt.timedelta(seconds=1))
+    after_lease_ends = sweeper.sweep(now=row.next_try_at + lease)
     later(row, minutes=settings.WEBHOOK_LEASE / 60)
     run_jobs(rq_queue)
 
