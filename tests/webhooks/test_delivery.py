@@ -189,3 +189,28 @@ def test_a_wrong_secret_is_refused_by_the_example_receiver(
 
     row.refresh_from_db()
     assert (state, row.last_status, receiver.accepted) == (DeliveryState.FAILED, 401, [])
+
+
+def test_with_redis_down_the_change_is_made_and_its_deliveries_wait_for_the_sweep(
+    hall, service, receiver, rq_queue, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    import redis
+    from django.core.cache import cache
+
+    from notifications import dispatch
+
+    subscribe(hall, receiver, events=[EventType.BOOKING_CREATED])
+
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("Redis is down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "get", down)
+        patch.setattr(dispatch, "queue", down)
+        with django_capture_on_commit_callbacks(execute=True):
+            booking = book(service)
+    swept = sweeper.sweep(now=timezone.now() + dt.timedelta(seconds=settings.WEBHOOK_LEASE))
+    run_jobs(rq_queue)
+
+    assert swept["webhooks"] == 1
+    assert [body["booking"]["code"] for _h, body in receiver.accepted] == [booking.code]
