@@ -18,6 +18,9 @@ class Receiver:
         self.requests = 0
         self.port = port or free_port()
         self.server = None
+        self.arrived = threading.Event()  # a request came in
+        self.release = threading.Event()  # answer requests (clear it to hold them, like a hung receiver)
+        self.release.set()
 
     @property
     def url(self) -> str:
@@ -30,6 +33,8 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests += 1
+                receiver.arrived.set()
+                receiver.release.wait(timeout=30)
                 status = receiver.status if verify(receiver.secret, self.headers, body) else 401
                 if 200 <= status < 300:
                     receiver.accepted.append((dict(self.headers), json.loads(body)))
