@@ -79,3 +79,16 @@ def test_the_deliveries_list_filters_by_state(admin_client):
     response = admin_client.get(reverse("admin:webhooks_delivery_changelist"), {"state": DeliveryState.DEAD})
 
     assert list(response.context["cl"].result_list) == [dead]
+
+
+def test_the_admin_pages_are_in_chinese(client):
+    client.force_login(User.objects.create(username="admin", is_staff=True, is_superuser=True))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    subscriber = Subscriber.objects.create(hall=make_hall(), name="dw", url="https://dw.example/", events=[])
+    Delivery.objects.create(subscriber=subscriber, event="ticket.called", payload={}, state="dead")
+
+    add = client.get(ADD).content.decode()
+    deliveries = client.get(reverse("admin:webhooks_delivery_changelist")).content.decode()
+
+    assert ("签名密钥" not in add, "叫号" in add, "身份证号一律不推送" in add) == (True, True, True)
+    assert [text in deliveries for text in ("推送记录", "重新推送", "已放弃（不再重试）")] == [True] * 3
