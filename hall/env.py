@@ -80,3 +80,19 @@ def env_networks(name: str) -> list[str]:
     except ValueError as error:
         raise ImproperlyConfigured(f"{name}: {error}") from error
     return entries
+
+
+def env_mapping(name: str) -> dict[str, str]:
+    """NAME="a=1,b=2" → {"a": "1", "b": "2"}."""
+    pairs = [item.partition("=") for item in env_list(name, [])]
+    if any(not sep or not key.strip() or not value.strip() for key, sep, value in pairs):
+        raise ImproperlyConfigured(f"{name} must look like key=value,key=value")
+    return {key.strip(): value.strip() for key, _sep, value in pairs}
+
+
+def ascending(settings: dict, *names: str) -> None:
+    """Stop the server unless the settings `names`, in this order, each stay below the next (time-outs that
+    must nest: an HTTP call inside a job inside a lease)."""
+    values = [settings[name] for name in names]
+    if any(low >= high for low, high in zip(values, values[1:], strict=False)):
+        raise ImproperlyConfigured("need " + " < ".join(names))

@@ -8,7 +8,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hall.env import env_bool, env_header, env_int, env_list, env_networks, env_secret, env_str, local_secret
+from hall import env
+from hall.env import env_bool, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -22,7 +23,7 @@ PRODUCTION = DEPLOYMENT == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 
 
-SECRET_KEY = env_secret("SECRET_KEY", required=PRODUCTION) or local_secret(VAR_DIR / "secret_key")
+SECRET_KEY = env.env_secret("SECRET_KEY", required=PRODUCTION) or env.local_secret(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -108,7 +109,7 @@ PERSONAL_DATA_ERASERS = [
 
 # Addresses (or networks, 10.0.0.0/8) of our own reverse proxies (nginx on each web node): only they may
 # name the client's address in X-Forwarded-For (hall/net.py). Empty: the connection's address is the client.
-TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+TRUSTED_PROXIES = env.env_networks("TRUSTED_PROXIES")
 
 ROOT_URLCONF = "hall.urls"
 ASGI_APPLICATION = "hall.asgi.application"
@@ -325,7 +326,9 @@ LOGGING = {
 
 
 # Resident ID numbers are kept only as an HMAC under this key (and a masked form for display).
-ID_NUMBER_HMAC_KEY = env_secret("ID_NUMBER_HMAC_KEY", required=PRODUCTION) or "development-only:" + SECRET_KEY
+ID_NUMBER_HMAC_KEY = (
+    env.env_secret("ID_NUMBER_HMAC_KEY", required=PRODUCTION) or "development-only:" + SECRET_KEY
+)
 
 # Anti-abuse switches; load tests on loopback turn both off (see README).
 RATE_LIMITS = env_bool("RATE_LIMITS", True)
@@ -349,14 +352,6 @@ POSTAL_DELIVERY_WORKING_DAYS = env_int("POSTAL_DELIVERY_WORKING_DAYS", 5)
 PICKUP_FOLLOW_UP_DAYS = env_int("PICKUP_FOLLOW_UP_DAYS", 14)
 
 
-def _mapping(name: str) -> dict[str, str]:
-    """NAME="a=1,b=2" → {"a": "1", "b": "2"}."""
-    pairs = [item.partition("=") for item in env_list(name, [])]
-    if any(not sep or not key.strip() or not value.strip() for key, sep, value in pairs):
-        raise ImproperlyConfigured(f"{name} must look like key=value,key=value")
-    return {key.strip(): value.strip() for key, _sep, value in pairs}
-
-
 # Notifications (docs/notifications.md). A dead worker is noticed in NOTIFY_SENDING_TIMEOUT: an HTTP call
 # gives up after SMS_HTTP_TIMEOUT, RQ kills a send job after NOTIFY_JOB_TIMEOUT, and only then may the
 # sweeper send a row again; keep SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT.
@@ -364,8 +359,7 @@ NOTIFY_QUEUE = "default"
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 NOTIFY_JOB_TIMEOUT = env_int("NOTIFY_JOB_TIMEOUT", 60)
 NOTIFY_SENDING_TIMEOUT = env_int("NOTIFY_SENDING_TIMEOUT", 120)
-if not SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT:
-    raise ImproperlyConfigured("need SMS_HTTP_TIMEOUT < NOTIFY_JOB_TIMEOUT < NOTIFY_SENDING_TIMEOUT")
+env.ascending(globals(), "SMS_HTTP_TIMEOUT", "NOTIFY_JOB_TIMEOUT", "NOTIFY_SENDING_TIMEOUT")
 # A due row whose job has not run this long after it was enqueued is enqueued again (the claim makes the
 # extra job harmless).
 # A row whose worker died mid-send is sent again only if the gateway says it did not take it; when the
@@ -382,7 +376,7 @@ NOTIFY_QUIET_HOURS = env_str("NOTIFY_QUIET_HOURS", "21:00-08:00")
 NOTIFY_REMINDER_DAY_BEFORE_AT = env_str("NOTIFY_REMINDER_DAY_BEFORE_AT", "18:00")
 NOTIFY_REMINDER_SOON_MINUTES = env_int("NOTIFY_REMINDER_SOON_MINUTES", 120)
 # Gateways (SMS_BACKEND=aliyun or tencent): one approved template per message kind, or a "default".
-SMS_TEMPLATES = _mapping("SMS_TEMPLATES")
+SMS_TEMPLATES = env.env_mapping("SMS_TEMPLATES")
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
 SMS_ALIYUN_URL = env_str("SMS_ALIYUN_URL", "https://dysmsapi.aliyuncs.com/")
 SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
@@ -399,8 +393,7 @@ WEBHOOK_RETRY_MINUTES = [int(m) for m in env_list("WEBHOOK_RETRY_MINUTES", ["1",
 WEBHOOK_HTTP_TIMEOUT = env_int("WEBHOOK_HTTP_TIMEOUT", 10)
 WEBHOOK_JOB_TIMEOUT = env_int("WEBHOOK_JOB_TIMEOUT", 30)
 WEBHOOK_LEASE = env_int("WEBHOOK_LEASE", 120)
-if not WEBHOOK_HTTP_TIMEOUT < WEBHOOK_JOB_TIMEOUT < WEBHOOK_LEASE:
-    raise ImproperlyConfigured("need WEBHOOK_HTTP_TIMEOUT < WEBHOOK_JOB_TIMEOUT < WEBHOOK_LEASE")
+env.ascending(globals(), "WEBHOOK_HTTP_TIMEOUT", "WEBHOOK_JOB_TIMEOUT", "WEBHOOK_LEASE")
 # Workers run jobs in their own process (no fork per job): the jobs are short database and HTTP calls, and
 # a fork per job (with a new database connection) cut throughput by about 3.5 (bench/RESULTS.md). RQ's
 # death penalty still ends a job after its timeout.
