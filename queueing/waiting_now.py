@@ -1,0 +1,91 @@
+"""What a citizen deciding whether to set out is told (issue 19): for each service of the hall, the people
+waiting now and the wait of a walk-in who took a ticket now, as the live estimate reckons it
+(queueing.estimates); the hall's public page and GET /api/v1/halls/{hall}/waiting show it, as ZMS publishes
+its waiting times."""
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hall.models import Hall, Service
+from queueing import estimates, forecast, hours, order
+from queueing.heads import waiting_items
+from queueing.models import WalkInQuota
+from queueing.services import rules_for, walk_in_possible
+
+NEWCOMER = -3_000_000  # the id of the walk-in taking a ticket now (the estimates' expected tickets are above)
+
+NO_BASIS = _("No estimate now: no window for this service is open")
+NO_WAIT = _("No wait now")
+NO_WALK_INS = _("No walk-in tickets now")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceWait:
+    service: Service
+    waiting: int
+    estimate: forecast.Estimate  # minutes None: no basis (no window open for the service)
+    walk_ins: bool  # a walk-in ticket can be had now
+
+    @property
+    def no_basis(self) -> bool:
+        return self.estimate.minutes is None
+
+
+def walk_in_estimate(snapshot: estimates.Snapshot, service_id: int) -> forecast.Estimate:
+    """The wait of a walk-in ticket of the service issued at the snapshot's moment: one more ticket at the
+    end of the service's walk-in line, played forward with everyone else."""
+    newcomer = order.Waiting(NEWCOMER, service_id, order.WALK_IN, snapshot.now)
+    return dataclasses.replace(snapshot, waiting=[*snapshot.waiting, newcomer]).estimate(NEWCOMER)
+
+
+def _takes_walk_ins(hall: Hall, service: Service, now: dt.datetime, open_door: bool) -> bool:
+    """The kiosk's own rules (queueing.hours, the quotas): whether it would issue a ticket now."""
+    if not open_door:
+        return False
+    quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
+    refusal = hours.walk_in_refusal(hall=hall, service=service, now=now, rules=rules_for(hall), quota=quota)
+    return refusal is None and walk_in_possible(service=service, now=now)
+
+
+def hall_waiting(hall: Hall, now: dt.datetime | None = None) -> list[ServiceWait]:
+    """Each active service of the hall in its order, with the people waiting and a walk-in's wait now."""
+    now = now or timezone.now()
+    today = hall.local_date(now)
+    waiting = waiting_items(hall, today)
+    snapshot = estimates.snapshot(hall, today, now, waiting, rules_for(hall).appointments_per_walk_in)
+    counts = Counter(w.service_id for w in waiting)
+    open_door = hours.door(hours.schedule_from(hall, today), now).is_open
+    return [
+        ServiceWait(
+            service,
+            counts[service.pk],
+            walk_in_estimate(snapshot, service.pk),
+            _takes_walk_ins(hall, service, now, open_door),
+        )
+        for service in hall.services.active()
+    ]
+
+
+def phrases() -> dict:
+    """What static/js/waiting.js writes when the figures change, in the page's language."""
+    return {
+        "minutes": _("about %(minutes)s minutes"),
+        "range": _("about %(low)s–%(high)s minutes"),
+        "one_minute": _("about 1 minute"),
+        "no_basis": NO_BASIS,
+        "no_wait": NO_WAIT,
+        "no_walk_ins": NO_WALK_INS,
+    }
+
+
+def home_section(request, hall: Hall) -> str:
+    """The "Waiting now" section of the hall's public page (hall.home_sections)."""
+    now = timezone.now()
+    at = timezone.localtime(now, hall.tz).strftime("%H:%M")
+    context = {"hall": hall, "rows": hall_waiting(hall, now), "phrases": phrases(), "at": at}
+    return render_to_string("queueing/_waiting_now.html", context, request)
