@@ -7,10 +7,12 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from hall.cache import cached
 from hall.models import Hall, Service
 from queueing import estimates, forecast, hours, order
 from queueing.heads import waiting_items
@@ -71,6 +73,36 @@ def hall_waiting(hall: Hall, now: dt.datetime | None = None) -> list[ServiceWait
     ]
 
 
+def figures(hall: Hall, now: dt.datetime | None = None) -> dict:
+    """The hall's waiting figures as the API gives them, in the active language."""
+    now = now or timezone.now()
+    return {
+        "hall": hall.slug,
+        "at": timezone.localtime(now, hall.tz),
+        "services": [_service_out(row) for row in hall_waiting(hall, now)],
+    }
+
+
+def kept_figures(hall: Hall) -> dict:
+    """figures(), kept for WAITING_CACHE_SECONDS (two in production) like the board: every phone watching
+    the hall asks again after each ticket. Without Redis each read computes its answer (hall.cache)."""
+    key = f"waiting:{hall.slug}:{translation.get_language()}"
+    return cached(key, settings.WAITING_CACHE_SECONDS, lambda: figures(hall))
+
+
+def _service_out(row: ServiceWait) -> dict:
+    return {
+        "code": row.service.code,
+        "name": row.service.name,
+        "waiting": row.waiting,
+        "estimated_wait_minutes": row.estimate.minutes,
+        "estimated_wait_low": row.estimate.low,
+        "estimated_wait_high": row.estimate.high,
+        "no_basis": row.no_basis,
+        "walk_ins_now": row.walk_ins,
+    }
+
+
 def phrases() -> dict:
     """What static/js/waiting.js writes when the figures change, in the page's language."""
     return {
@@ -84,8 +116,8 @@ def phrases() -> dict:
 
 
 def home_section(request, hall: Hall) -> str:
-    """The "Waiting now" section of the hall's public page (hall.home_sections)."""
-    now = timezone.now()
-    at = timezone.localtime(now, hall.tz).strftime("%H:%M")
-    context = {"hall": hall, "rows": hall_waiting(hall, now), "phrases": phrases(), "at": at}
+    """The "Waiting now" section of the hall's public page (hall.home_sections): the same figures as the
+    API, so that the page and the phones polling it cost one computation per moment."""
+    shown = kept_figures(hall)
+    context = {"hall": hall, "figures": shown, "at": shown["at"].strftime("%H:%M"), "phrases": phrases()}
     return render_to_string("queueing/_waiting_now.html", context, request)

@@ -3,13 +3,10 @@ deciding whether to set out (queueing.waiting_now)."""
 
 import datetime as dt
 
-from django.conf import settings
-from django.utils import timezone, translation
 from ninja import Field, Router, Schema
 
 from appointments.api.throttles import READS
 from hall.api import ErrorOut, get_hall
-from hall.cache import cached
 from queueing import waiting_now
 
 router = Router(tags=["queue"])
@@ -42,30 +39,5 @@ class HallWaitingOut(Schema):
 )
 def hall_waiting(request, hall: str):
     """Per service: the people waiting now, and how long a walk-in taking a ticket now would likely wait
-    (the live estimate, with its range). Kept for WAITING_CACHE_SECONDS (two in production), like the board:
-    every phone watching the hall asks again after each ticket."""
-    key = f"waiting:{hall}:{translation.get_language()}"
-    return cached(key, settings.WAITING_CACHE_SECONDS, lambda: _waiting(hall))
-
-
-def _waiting(slug: str) -> dict:
-    hall = get_hall(slug)
-    now = timezone.now()
-    return {
-        "hall": hall.slug,
-        "at": timezone.localtime(now, hall.tz),
-        "services": [_service_out(row) for row in waiting_now.hall_waiting(hall, now)],
-    }
-
-
-def _service_out(row: waiting_now.ServiceWait) -> dict:
-    return {
-        "code": row.service.code,
-        "name": row.service.name,
-        "waiting": row.waiting,
-        "estimated_wait_minutes": row.estimate.minutes,
-        "estimated_wait_low": row.estimate.low,
-        "estimated_wait_high": row.estimate.high,
-        "no_basis": row.no_basis,
-        "walk_ins_now": row.walk_ins,
-    }
+    (the live estimate, with its range). Kept briefly: queueing.waiting_now.kept_figures."""
+    return waiting_now.kept_figures(get_hall(hall))

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def _rows(page: str) -> list[tuple[str, str, str]]:
     """(service, people waiting, wait) of each row of the table, as text."""
-    table = page.split('class="waiting-table"', 1)[1].split("</table>", 1)[0]
+    table = page.split('waiting-table"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr data-service=[^>]*>(.*?)</tr>", table, re.S)
     return [
         tuple(
