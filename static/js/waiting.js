@@ -45,6 +45,7 @@
   }
 
   function apply(body) {
+    root.setAttribute("data-read-at", body.at);
     body.services.forEach(function (row) {
       var line = root.querySelector("tr[data-service='" + row.code + "']");
       if (line) {

@@ -4,6 +4,7 @@ through the hall's event stream, and the page re-reads GET /api/v1/halls/{hall}/
 The page is public: no pairing."""
 
 import os
+import re
 
 import pytest
 from django.urls import reverse
@@ -44,6 +45,7 @@ def test_hall_page_waiting_figures_follow_a_new_walk_in_without_reload(browser, 
     expect(section).to_have_attribute("data-feed", "live")
     expect(row.locator("[data-field='waiting']")).to_have_text("0")
     expect(row.locator("[data-field='wait']")).to_have_text("现在无需等待")
+    expect(section).to_have_attribute("data-read-at", re.compile(".+"))  # the read on connecting is done
     page.evaluate("document.querySelector('[data-waiting-now]').dataset.loadedOnce = 'yes'")
 
     for _ in range(2):
