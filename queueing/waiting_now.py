@@ -45,13 +45,22 @@ def walk_in_estimate(snapshot: estimates.Snapshot, service_id: int) -> forecast.
     return dataclasses.replace(snapshot, waiting=[*snapshot.waiting, newcomer]).estimate(NEWCOMER)
 
 
-def _takes_walk_ins(hall: Hall, service: Service, now: dt.datetime, open_door: bool) -> bool:
-    """The kiosk's own rules (queueing.hours, the quotas): whether it would issue a ticket now."""
-    if not open_door:
-        return False
-    quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
-    refusal = hours.walk_in_refusal(hall=hall, service=service, now=now, rules=rules_for(hall), quota=quota)
-    return refusal is None and walk_in_possible(service=service, now=now)
+def _walk_ins(hall: Hall, services: list[Service], now: dt.datetime) -> dict[int, bool]:
+    """Whether the kiosk would issue a walk-in ticket of each service now: its own checks (queueing.hours,
+    the quotas), with the hall's schedule, rules and quotas read once."""
+    schedule = hours.schedule_from(hall, hall.local_date(now))
+    if not hours.door(schedule, now).is_open:
+        return dict.fromkeys((s.pk for s in services), False)
+    rules = rules_for(hall)
+    quotas = {q.service_id: q for q in WalkInQuota.objects.filter(service__in=services)}
+    result = {}
+    for service in services:
+        quota = quotas.get(service.pk) or WalkInQuota(service=service)
+        refusal = hours.walk_in_refusal(
+            hall=hall, service=service, now=now, rules=rules, quota=quota, schedule=schedule
+        )
+        result[service.pk] = refusal is None and walk_in_possible(service=service, now=now, quota=quota)
+    return result
 
 
 def hall_waiting(hall: Hall, now: dt.datetime | None = None) -> list[ServiceWait]:
@@ -61,15 +70,11 @@ def hall_waiting(hall: Hall, now: dt.datetime | None = None) -> list[ServiceWait
     waiting = waiting_items(hall, today)
     snapshot = estimates.snapshot(hall, today, now, waiting, rules_for(hall).appointments_per_walk_in)
     counts = Counter(w.service_id for w in waiting)
-    open_door = hours.door(hours.schedule_from(hall, today), now).is_open
+    services = list(hall.services.active())
+    walk_ins = _walk_ins(hall, services, now)
     return [
-        ServiceWait(
-            service,
-            counts[service.pk],
-            walk_in_estimate(snapshot, service.pk),
-            _takes_walk_ins(hall, service, now, open_door),
-        )
-        for service in hall.services.active()
+        ServiceWait(service, counts[service.pk], walk_in_estimate(snapshot, service.pk), walk_ins[service.pk])
+        for service in services
     ]
 
 

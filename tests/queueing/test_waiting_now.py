@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from queueing import calls
+from queueing import calls, waiting_now
 from queueing.services import Actor
 from tests.makers import make_counter, make_hall, make_service, make_staff
 from tests.queueing.api.helpers import walk_in
@@ -63,3 +63,21 @@ def test_hall_page_says_no_wait_and_closed_in_english(client):
     assert _rows(_page(client, "south", language="en")) == [
         ("ID card renewal", "0", "No walk-in tickets now")
     ]
+
+
+def _queries(django_assert_max_num_queries, services: int) -> int:
+    hall = make_hall_open_today(slug=f"hall-{services}")
+    made = [make_service(hall, code=f"s{i}", prefix="ABC"[i]) for i in range(services)]
+    make_counter(hall, 1, made)
+    walk_in(hall, made[0])
+    with django_assert_max_num_queries(100) as captured:
+        waiting_now.figures(hall)
+    return len(captured)
+
+
+def test_queries_grow_only_by_the_quota_counts_per_service(django_assert_max_num_queries):
+    one, three = (_queries(django_assert_max_num_queries, n) for n in (1, 3))
+
+    # The queue, the estimate's reads and the hall's hours once; per service only the two counts of
+    # its walk-in quotas (today, this hour) that issuing itself makes.
+    assert (one, three - one) == (18, 4)
