@@ -23,6 +23,11 @@ pytestmark = [
 ]
 
 
+WIDER_THAN_THE_SCREEN = """() => Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .map((e) => e.tagName + "." + e.className + " " + (e.textContent || "").trim().slice(0, 30))"""
+
+
 @pytest.fixture
 def server():
     started = Server()
@@ -62,4 +67,14 @@ def test_hall_page_waiting_figures_follow_a_new_walk_in_without_reload(browser, 
     assert width <= 390  # nothing wider than the phone
     if path := os.environ.get("WAITING_SCREENSHOT"):  # to read the page as a citizen would
         page.screenshot(path=path, full_page=True)
+
+    # English in large text, the longest words at the largest size, still fits the phone.
+    page.locator(".preferences button[name='language']").click()
+    page.locator(".preferences button[aria-pressed]").click()
+    expect(page.locator("html")).to_have_class("large-text")
+    expect(row.locator("[data-field='wait']")).to_have_text("about 10–30 minutes")
+    if path := os.environ.get("WAITING_SCREENSHOT"):
+        page.screenshot(path=path.replace(".png", "_en_large.png"), full_page=True)
+    wide = page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert wide == []
     context.close()
