@@ -6,8 +6,11 @@ import socket
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from hall.api_v1 import api
+from queueing import progress
+from queueing.models import WalkInQuota
 from tests.makers import make_hall, make_service
 from tests.queueing.api.helpers import call, walk_in
 
@@ -136,3 +139,25 @@ def test_schema_pins_the_operation_id():
     operation = api.get_openapi_schema()["paths"]["/api/v1/halls/{hall}/waiting"]["get"]
 
     assert operation["operationId"] == "queueing_api_hall_waiting"
+
+
+def test_the_wait_shown_is_the_wait_of_the_ticket_then_taken(client, hall, service, opened):
+    walk_in(hall, service)
+    walk_in(hall, service)
+    shown = _services(client)["id-renewal"]
+
+    ticket = walk_in(hall, service)
+
+    estimate = progress.ticket_progress(ticket, timezone.now()).estimate
+    assert (estimate.minutes, estimate.low, estimate.high) == (
+        shown["estimated_wait_minutes"],
+        shown["estimated_wait_low"],
+        shown["estimated_wait_high"],
+    )
+
+
+def test_a_used_up_quota_takes_no_walk_ins_while_the_hall_is_open(client, hall, service, opened):
+    WalkInQuota.objects.create(service=service, per_day=1, per_hour=10)
+    walk_in(hall, service)
+
+    assert _services(client)["id-renewal"]["walk_ins_now"] is False
