@@ -11,13 +11,7 @@
     return;
   }
 
-  var BACKOFF_MS = 30 * 1000; // after a 429 from the API's rate limit
-  var JITTER_MS = 2500; // every phone on the page should not ask in the same millisecond
   var data = root.dataset;
-  var pausedUntil = 0;
-  var fetching = false;
-  var again = false;
-  var timer = null;
 
   function waitText(row) {
     if (!row.walk_ins_now) {
@@ -60,41 +54,10 @@
     }
   }
 
-  function refresh() {
-    clearTimeout(timer);
-    timer = null;
-    if (Date.now() < pausedUntil) {
-      return;
-    }
-    if (fetching) {
-      again = true;
-      return;
-    }
-    fetching = true;
-    C.getJSON(data.url)
-      .then(function (body) {
-        if (body) {
-          apply(body);
-        }
-      })
-      .catch(function (error) {
-        if (error && error.status === 429) {
-          pausedUntil = Date.now() + BACKOFF_MS;
-        }
-      })
-      .then(function () {
-        fetching = false;
-        if (again) {
-          again = false;
-          refresh();
-        }
-      });
-  }
+  var reader = new C.Refresher(data.url, apply);
 
   function refreshSoon() {
-    if (!timer) {
-      timer = setTimeout(refresh, 200 + Math.random() * JITTER_MS);
-    }
+    reader.soon();
   }
 
   root.querySelector("[data-live-on]").hidden = false;
@@ -106,7 +69,9 @@
   new C.HallFeed({
     eventsUrl: data.eventsUrl,
     pollSeconds: 30,
-    poll: refresh,
+    poll: function () {
+      reader.refresh();
+    },
     onSnapshot: refreshSoon,
     onEvent: refreshSoon,
     onState: function (feedState) {
