@@ -89,6 +89,8 @@ SMS_CODES_PER_HALL_DAY = env_int("SMS_CODES_PER_HALL_DAY", 1000)
 # Seconds an availability read is kept (appointments/api/availability.py): a release-time rush reloads the
 # same day hundreds of times a second. Off in development so that a booking shows at once.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 2 if PRODUCTION else 0)
+# The public waiting figures per service (GET /api/v1/halls/{hall}/waiting, queueing/api/waiting.py).
+WAITING_CACHE_SECONDS = env_int("WAITING_CACHE_SECONDS", 2 if PRODUCTION else 0)
 
 # A citizen's booking draft (name, mobile, the ID number's HMAC and masked form between the steps)
 # expires this long after the last step; expired sessions are erased nightly

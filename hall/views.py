@@ -9,7 +9,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hall import audit, calendar, services
+from hall import audit, calendar, home_sections, services
 from hall.context_processors import LARGE_TEXT_COOKIE
 from hall.forms import HolidayScheduleForm
 from hall.models import Hall, HolidaySchedule, Notice, Service, Staff
@@ -41,6 +41,7 @@ def home(request, slug):
             "open_now": calendar.is_open_at(hall_schedule, timezone.now()),
             "services": hall.services.active(),
             "notices": hall.notices.current(timezone.now()).prefetch_related("services"),
+            "sections": home_sections.render(request, hall),
         },
     )
 

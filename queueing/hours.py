@@ -127,11 +127,18 @@ def last_ticket_message(last: dt.datetime, opening: dt.datetime | None, tz: zone
 
 
 def walk_in_refusal(
-    *, hall: Hall, service: Service, now: dt.datetime, rules: QueueRules, quota: WalkInQuota
+    *,
+    hall: Hall,
+    service: Service,
+    now: dt.datetime,
+    rules: QueueRules,
+    quota: WalkInQuota,
+    schedule: calendar.Schedule | None = None,
 ) -> tuple[str, str] | None:
     """(code, message) when a walk-in ticket for `service` may not be issued at `now`, else None. Call it
-    while holding the service's day sequence, so that the estimate counts the tickets issued before."""
-    schedule = schedule_from(hall, hall.local_date(now))
+    while holding the service's day sequence, so that the estimate counts the tickets issued before.
+    `schedule`: the hall's (schedule_from), when the caller asks for several services."""
+    schedule = schedule or schedule_from(hall, hall.local_date(now))
     at_door = door(schedule, now)
     if not at_door.is_open:
         return "hall_closed", closed_message(at_door, hall.tz)

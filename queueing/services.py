@@ -55,13 +55,16 @@ def day_with_weekday(day: dt.date) -> str:
     return formats.date_format(day, pgettext("a date with its weekday, as in 12月7日（星期一）", "l j F"))
 
 
-def walk_in_possible(*, service: Service, now: dt.datetime | None = None) -> bool:
-    """Whether a walk-in ticket for `service` can be had now (active, quotas not used up): worth offering."""
+def walk_in_possible(
+    *, service: Service, now: dt.datetime | None = None, quota: WalkInQuota | None = None
+) -> bool:
+    """Whether a walk-in ticket for `service` can be had now (active, quotas not used up): worth offering.
+    `quota`: the service's, when the caller has read it already."""
     now = now or timezone.now()
     if not service.active:
         return False
     hall = service.hall
-    quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
+    quota = quota or WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
     today = hall.local_date(now)
     walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
     return (

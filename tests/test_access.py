@@ -622,6 +622,7 @@ API_RULES: dict[str, Rule] = {
         api("/api/v1/tickets/{ticket_id}/complete"), API_STAFF, "POST", data=lambda w, p: {"outcome": "done"}
     ),
     "GET /api/v1/halls/{hall}/queue": Rule(api("/api/v1/halls/{hall}/queue"), API_STAFF),
+    "GET /api/v1/halls/{hall}/waiting": Rule(api("/api/v1/halls/{hall}/waiting"), API_PUBLIC),
     "GET /api/v1/halls/{hall}/stats": Rule(api("/api/v1/halls/{hall}/stats"), API_SUPERVISOR),
 }
 

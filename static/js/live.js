@@ -277,7 +277,65 @@
     });
   };
 
+  // Re-reads one JSON resource of a page that follows the hall's events (the ticket page, the hall page's
+  // "Waiting now"): refresh() asks now, one request at a time (a refresh during one asks again after it);
+  // soon() asks after a random delay, so that the hundreds of phones on a hall do not all ask in the same
+  // millisecond. After a 429 from the API's rate limit it rests for BACKOFF_MS.
+  var BACKOFF_MS = 30 * 1000;
+  var JITTER_MS = 2500;
+
+  function Refresher(url, apply) {
+    this.url = url;
+    this.apply = apply;
+    this.pausedUntil = 0;
+    this.fetching = false;
+    this.again = false;
+    this.timer = null;
+  }
+
+  Refresher.prototype.refresh = function () {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (Date.now() < this.pausedUntil) {
+      return;
+    }
+    if (this.fetching) {
+      this.again = true;
+      return;
+    }
+    this.fetching = true;
+    getJSON(this.url)
+      .then(function (body) {
+        if (body) {
+          self.apply(body);
+        }
+      })
+      .catch(function (error) {
+        if (error && error.status === 429) {
+          self.pausedUntil = Date.now() + BACKOFF_MS;
+        }
+      })
+      .then(function () {
+        self.fetching = false;
+        if (self.again) {
+          self.again = false;
+          self.refresh();
+        }
+      });
+  };
+
+  Refresher.prototype.soon = function () {
+    var self = this;
+    if (!this.timer) {
+      this.timer = setTimeout(function () {
+        self.refresh();
+      }, 200 + Math.random() * JITTER_MS);
+    }
+  };
+
   window.Chuangkou = {
+    Refresher: Refresher,
     HallFeed: HallFeed,
     Chime: Chime,
     format: format,

@@ -12,8 +12,6 @@
     return;
   }
 
-  var BACKOFF_MS = 30 * 1000; // after a 429 from the API's rate limit
-  var JITTER_MS = 2500; // two hundred phones should not all ask in the same millisecond
   var data = root.dataset;
   var number = data.number;
   var service = data.service;
@@ -25,10 +23,6 @@
   var alertedCalls = state === "called" ? 1 : 0;
   var comeInShown = !root.querySelector("[data-come-in]").hidden;
   var inside = !wasOutside;
-  var pausedUntil = 0;
-  var fetching = false;
-  var again = false;
-  var timer = null;
 
   function field(name) {
     return root.querySelector("[data-field='" + name + "']");
@@ -125,41 +119,14 @@
     }
   }
 
+  var reader = new C.Refresher(data.statusUrl, apply);
+
   function refresh() {
-    clearTimeout(timer);
-    timer = null;
-    if (Date.now() < pausedUntil) {
-      return;
-    }
-    if (fetching) {
-      again = true;
-      return;
-    }
-    fetching = true;
-    C.getJSON(data.statusUrl)
-      .then(function (ticket) {
-        if (ticket) {
-          apply(ticket);
-        }
-      })
-      .catch(function (error) {
-        if (error && error.status === 429) {
-          pausedUntil = Date.now() + BACKOFF_MS;
-        }
-      })
-      .then(function () {
-        fetching = false;
-        if (again) {
-          again = false;
-          refresh();
-        }
-      });
+    reader.refresh();
   }
 
   function refreshSoon() {
-    if (!timer) {
-      timer = setTimeout(refresh, 200 + Math.random() * JITTER_MS);
-    }
+    reader.soon();
   }
 
   function onEvent(type, event) {
