@@ -23,7 +23,7 @@ PRODUCTION = DEPLOYMENT == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 
 
-SECRET_KEY = env.env_secret("SECRET_KEY", required=PRODUCTION) or env.local_secret(VAR_DIR / "secret_key")
+SECRET_KEY = env.env_secret("SECRET_KEY", PRODUCTION) or env.local_secret(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -86,10 +86,10 @@ PERMISSIONS_POLICY = env_str(
 # against SMS pumping; the supervisor's dashboard warns at 80 %.
 SMS_CODES_PER_HALL_DAY = env_int("SMS_CODES_PER_HALL_DAY", 1000)
 
-# Seconds an availability read is kept (appointments/api/availability.py): a release-time rush reloads the
-# same day hundreds of times a second. Off in development so that a booking shows at once.
+# Seconds an availability read (appointments/api/availability.py) and the waiting figures per service
+# (queueing/waiting_now.py) are kept: a release-time rush reloads the same day hundreds of times a second.
+# Off in development so that a booking or a ticket shows at once.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 2 if PRODUCTION else 0)
-# The public waiting figures per service (GET /api/v1/halls/{hall}/waiting, queueing/api/waiting.py).
 WAITING_CACHE_SECONDS = env_int("WAITING_CACHE_SECONDS", 2 if PRODUCTION else 0)
 
 # A citizen's booking draft (name, mobile, the ID number's HMAC and masked form between the steps)
@@ -328,9 +328,7 @@ LOGGING = {
 
 
 # Resident ID numbers are kept only as an HMAC under this key (and a masked form for display).
-ID_NUMBER_HMAC_KEY = (
-    env.env_secret("ID_NUMBER_HMAC_KEY", required=PRODUCTION) or "development-only:" + SECRET_KEY
-)
+ID_NUMBER_HMAC_KEY = env.env_secret("ID_NUMBER_HMAC_KEY", PRODUCTION) or "development-only:" + SECRET_KEY
 
 # Anti-abuse switches; load tests on loopback turn both off (see README).
 RATE_LIMITS = env_bool("RATE_LIMITS", True)
