@@ -309,8 +309,7 @@ STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
 # The RQ dashboard lives at /admin/django-rq/ for superusers only; no second entry in the admin's index.
 RQ_SHOW_ADMIN_LINK = False
 
-# Outgoing SMS: a dotted path to a backend class, like Django's EMAIL_BACKEND.
-SMS_BACKEND = env_str("SMS_BACKEND", "console")
+SMS_BACKEND = env_str("SMS_BACKEND", "console")  # outgoing SMS: a backend's dotted path, like EMAIL_BACKEND
 
 LOGGING = {
     "version": 1,
