@@ -156,7 +156,9 @@ def test_openapi_schema_lists_the_paths(client):
     queue_and_reports = {
         p for p in schema["paths"] if p.startswith(("/api/v1/counters/", "/api/v1/tickets/"))
     }
-    queue_and_reports |= {f"/api/v1/halls/{{hall}}/{name}" for name in ("queue", "tickets", "stats")}
+    queue_and_reports |= {
+        f"/api/v1/halls/{{hall}}/{name}" for name in ("queue", "tickets", "waiting", "stats")
+    }
     assert sorted(set(schema["paths"]) - queue_and_reports) == [
         "/api/v1/bookings",
         "/api/v1/bookings/{code}",

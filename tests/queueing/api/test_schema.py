@@ -18,6 +18,7 @@ def test_openapi_schema_lists_the_queue_paths():
         "/api/v1/tickets/{token}": ["get"],
         "/api/v1/halls/{hall}/tickets": ["post"],
         "/api/v1/halls/{hall}/queue": ["get"],
+        "/api/v1/halls/{hall}/waiting": ["get"],
         **{
             f"/api/v1/counters/{{counter_id}}/{a}": ["post"]
             for a in ("open", "close", "pause", "resume", "call-next")
