@@ -18,6 +18,8 @@ class Receiver:
         self.requests = 0
         self.port = port or free_port()
         self.server = None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
         self.arrived = threading.Event()  # a request came in
         self.release = threading.Event()  # answer requests (clear it to hold them, like a hung receiver)
         self.release.set()
@@ -48,14 +50,27 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, args=(self.server,), daemon=True)
+        self.thread.start()
         return self
 
+    def _serve(self, server) -> None:
+        try:
+            server.serve_forever(poll_interval=0.1)
+        except BaseException as error:  # noqa: BLE001 - kept for the test to report
+            self.error = error
+            raise
+
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        """Stop serving; never waits for ever (shutdown() would, were the serving thread gone)."""
+        if self.server is None:
+            return
+        if self.thread.is_alive():
+            stopper = threading.Thread(target=self.server.shutdown, daemon=True)
+            stopper.start()
+            stopper.join(timeout=5)
+        self.server.server_close()
+        self.server = None
 
     def events(self) -> list[str]:
         return [headers["X-Chuangkou-Event"] for headers, _body in self.accepted]
