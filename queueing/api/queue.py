@@ -7,7 +7,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from hall.api import AUTH_ERRORS, DEVICE_AUTH, get_hall_for_staff
-from hall.models import Counter, Service
+from hall.models import Counter, Service, TokenScope
 from queueing import access
 from queueing.api.schemas import CounterOut, TicketOut, counter_out, ticket_out
 from queueing.models import AT_COUNTER_STATES, Ticket, TicketState
@@ -71,6 +71,8 @@ def hall_queue(request, hall: str):
         .prefetch_related(Prefetch("services", queryset=Service.objects.order_by("position", "id")))
     )
     empty = {"waiting": 0, "outside": 0, "parked": 0}
+    # A kiosk or display (a device token) has no need of who staffs each window: names are for staff.
+    names = not (request.auth.token and request.auth.token.scope == TokenScope.DEVICE)
     return {
         "hall": hall_obj.slug,
         "date": today,
@@ -85,7 +87,7 @@ def hall_queue(request, hall: str):
         ],
         "counters": [
             {
-                **counter_out(c, access.counter_session(c)),
+                **counter_out(c, access.counter_session(c), names=names),
                 "services": [s.code for s in c.services.all()],  # in the counter's order of preference
                 "ticket": ticket_out(at_counters[c.pk]) if c.pk in at_counters else None,
             }

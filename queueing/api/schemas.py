@@ -52,7 +52,9 @@ class CounterOut(Schema):
     id: int
     number: int
     state: str
-    staffed_by: str | None = Field(description="The username of the staff member working there.")
+    staffed_by: str | None = Field(
+        description="The username of the staff member working there; null to a device token (kiosk, display)."
+    )
 
 
 def counter_route(router: Router, path: str, responses: dict):
@@ -107,10 +109,11 @@ def ticket_out(ticket: Ticket, hall: Hall | None = None) -> dict:
     }
 
 
-def counter_out(counter: Counter, session: CounterSession | None) -> dict:
+def counter_out(counter: Counter, session: CounterSession | None, *, names: bool = True) -> dict:
+    """A window's state; `names`: whether the caller may see who staffs it (not a device token)."""
     return {
         "id": counter.pk,
         "number": counter.number,
         "state": session.state if session else CounterState.CLOSED,
-        "staffed_by": session.user.get_username() if session and session.user_id else None,
+        "staffed_by": session.user.get_username() if names and session and session.user_id else None,
     }

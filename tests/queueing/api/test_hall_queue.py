@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from hall.models import ApiToken, TokenScope
 from queueing import calls
 from queueing.services import (
     Actor,
@@ -115,3 +116,14 @@ def test_hall_queue_of_another_hall_is_404_and_without_token_401(client, hall, o
 
     assert (other.status_code, other.json()["error"]) == (404, "not_found")
     assert (anonymous.status_code, anonymous.json()) == (401, UNAUTHORIZED)
+
+
+def test_hall_queue_names_staff_to_staff_only(client, hall, service, opened, clerk, key):
+    """A kiosk or display reads the queue with a device token: each window's state, not who staffs it."""
+    device_key = ApiToken.objects.issue(user=clerk, hall=hall, name="kiosk 1", scope=TokenScope.DEVICE)[1]
+
+    as_device = call(client, "get", "/api/v1/halls/north/queue", device_key)
+    as_counter = call(client, "get", "/api/v1/halls/north/queue", key)
+
+    assert [(c["state"], c["staffed_by"]) for c in as_device.json()["counters"]] == [("open", None)]
+    assert [(c["state"], c["staffed_by"]) for c in as_counter.json()["counters"]] == [("open", "clerk")]
