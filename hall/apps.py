@@ -10,7 +10,7 @@ class HallConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import signals as auth_signals
 
-        from hall import audit, lookups, security, services, signin_throttle  # noqa: F401 - lookups registers
+        from hall import audit, checks, lookups, security, services, signin_throttle  # noqa: F401 - registers
 
         post_migrate.connect(services.ensure_role_groups, sender=self)
         auth_signals.user_logged_in.connect(audit.on_signed_in, dispatch_uid="audit_signed_in")

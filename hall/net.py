@@ -15,12 +15,16 @@ PostgreSQL's inet type refuse the row.
 """
 
 import ipaddress
+import logging
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 NO_ADDRESS = ""
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -75,4 +79,24 @@ def client_ip(request) -> str:
         return NO_ADDRESS
     meta = request.META
     trusted = trusted_networks(tuple(settings.TRUSTED_PROXIES))
-    return client_address(meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR"), trusted)
+    remote, forwarded = meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR")
+    if forwarded:
+        warn_untrusted_proxy(normal_address(remote), trusted)
+    return client_address(remote, forwarded, trusted)
+
+
+def warn_untrusted_proxy(peer: str, trusted: tuple[Network, ...]) -> None:
+    """Log once per process and peer when a proxy on our own network (a loopback or private address)
+    forwards a client but is not in TRUSTED_PROXIES: every client then has the proxy's address, and the
+    per-address limits of one busy citizen fall on everyone behind it."""
+    if not peer or peer in _warned or is_trusted(peer, trusted):
+        return
+    ip = ipaddress.ip_address(peer)
+    if ip.is_loopback or ip.is_private:
+        _warned.add(peer)
+        log.warning(
+            "X-Forwarded-For from %s, which is not in TRUSTED_PROXIES: every client behind it counts as %s "
+            "for per-address limits (docs/production.md)",
+            peer,
+            peer,
+        )

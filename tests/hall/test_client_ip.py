@@ -120,3 +120,29 @@ def test_a_request_without_an_address_is_recorded_without_one():
 
     assert response.status_code == 302
     assert list(AuditEntry.objects.values_list("action", "ip")) == [("signed_in", None)]
+
+
+def test_an_untrusted_proxy_on_our_network_is_named_in_the_log_once(settings, caplog):
+    """nginx on the same host but TRUSTED_PROXIES unset: every citizen would share its address. The log says
+    so once, naming the proxy; a public peer's header (a client's own) is no cause for a warning."""
+    from hall import net
+
+    settings.TRUSTED_PROXIES = []
+    net._warned.clear()
+    factory = RequestFactory()
+    with caplog.at_level("WARNING", logger="hall.net"):
+        for _ in range(3):
+            client_ip(factory.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"))
+        client_ip(factory.get("/", REMOTE_ADDR="114.114.114.114", HTTP_X_FORWARDED_FOR="203.0.113.7"))
+    warnings = [r.getMessage() for r in caplog.records if r.name == "hall.net"]
+    assert len(warnings) == 1 and "127.0.0.1" in warnings[0] and "TRUSTED_PROXIES" in warnings[0]
+
+
+def test_production_without_trusted_proxies_fails_the_deploy_check(settings):
+    from django.core.checks import run_checks
+
+    settings.PRODUCTION = True
+    settings.TRUSTED_PROXIES = []
+    assert "hall.W001" in [m.id for m in run_checks(include_deployment_checks=True)]
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    assert "hall.W001" not in [m.id for m in run_checks(include_deployment_checks=True)]
