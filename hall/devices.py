@@ -260,6 +260,14 @@ def take_ticket(*, device: Device, now: dt.datetime) -> bool:
     return _count(f"device-tickets:{device.pk}:{_minute(now)}") <= device.hall.kiosk_tickets_per_minute
 
 
+def take_token_ticket(*, token_id: int, hall: Hall, now: dt.datetime) -> bool:
+    """Count a ticket issued with a device API token (a kiosk of another vendor, a ticket printer): the
+    same per-minute limit as a paired kiosk, so that a leaked token cannot print the day's numbers away."""
+    if not settings.RATE_LIMITS:
+        return True
+    return _count(f"token-tickets:{token_id}:{_minute(now)}") <= hall.kiosk_tickets_per_minute
+
+
 def _pause_key(device: Device) -> str:
     return f"device-code-pause:{device.pk}"
 

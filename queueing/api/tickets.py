@@ -13,7 +13,9 @@ from appointments.api.availability import active_service
 from appointments.api.bookings import request_language
 from appointments.api.throttles import PerIpRateLimit
 from appointments.models import GreenChannel
+from hall import devices
 from hall.api import DEVICE_AUTH, ApiError, ErrorOut, IdNumber, Mobile, Principal, get_hall_for_staff
+from hall.models import TokenScope
 from queueing import access, progress, services
 from queueing.api.schemas import STAFF_ERRORS, Code, actor
 from queueing.models import Ticket, TicketState
@@ -156,6 +158,11 @@ def _issue_refusal(exc: QueueError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, {field: exc.message} if field else {})
 
 
+TOO_MANY_TICKETS = _(
+    "This machine has given out many tickets in the last minute. Please wait a moment and try again."
+)
+
+
 def _check_ticket_request(principal: Principal, data: TicketIn) -> None:
     if bool(data.booking_code) == bool(data.service):
         raise ApiError(422, "invalid", BOOKING_OR_SERVICE, {"service": BOOKING_OR_SERVICE})
@@ -170,7 +177,7 @@ def _check_ticket_request(principal: Principal, data: TicketIn) -> None:
 
 @router.post(
     "/halls/{hall}/tickets",
-    response={200: IssuedTicketOut, 201: IssuedTicketOut, **STAFF_ERRORS},
+    response={200: IssuedTicketOut, 201: IssuedTicketOut, **STAFF_ERRORS, 429: ErrorOut},
     auth=DEVICE_AUTH,
     tags=["kiosk"],
     operation_id="queueing_api_issue_ticket",
@@ -182,6 +189,10 @@ def issue_ticket(request, hall: str, data: TicketIn):
     hall_obj = get_hall_for_staff(principal, hall)
     _check_ticket_request(principal, data)
     now = timezone.now()
+    token = principal.token
+    device = token is not None and token.scope == TokenScope.DEVICE
+    if device and not devices.take_token_ticket(token_id=token.pk, hall=hall_obj, now=now):
+        raise ApiError(429, "rate_limited", TOO_MANY_TICKETS)
     try:
         if data.booking_code:
             ticket = services.check_in(hall=hall_obj, code=data.booking_code, actor=actor(request), now=now)

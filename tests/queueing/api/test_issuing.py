@@ -200,3 +200,24 @@ def test_issuing_for_another_hall_is_404_and_without_token_401(client, hall, ser
     assert (other.status_code, other.json()["error"]) == (404, "not_found")
     assert (anonymous.status_code, anonymous.json()) == (401, UNAUTHORIZED)
     assert Ticket.objects.count() == 0
+
+
+def test_device_token_prints_no_more_than_the_halls_tickets_a_minute(
+    client, hall, service, opened, kiosk_key, key, settings
+):
+    """A leaked kiosk token cannot print the day's numbers away: like a paired kiosk, it issues at most the
+    hall's tickets a minute, then 429 in the caller's language; a counter's token (导办 staff) is not held."""
+    settings.RATE_LIMITS = True
+    hall.kiosk_tickets_per_minute = 3
+    hall.save()
+    body = {"service": "id-renewal"}
+
+    url = "/api/v1/halls/north/tickets"
+    statuses = [call(client, "post", url, kiosk_key, body).status_code for _ in range(4)]
+    refused = call(client, "post", url, kiosk_key, body, language="zh-hans").json()
+    staff = call(client, "post", url, key, body)
+
+    assert statuses == [201, 201, 201, 429]
+    assert refused == {"error": "rate_limited", "message": "本机一分钟内出号过多，请稍候再试。", "fields": {}}
+    assert staff.status_code == 201
+    assert Ticket.objects.filter(hall=hall).count() == 4
