@@ -1,4 +1,4 @@
-"""Sending a hard question up the hall's chain and bringing the answer back to whoever took it first (首问责任).
+"""Sending a hard question up the hall's chain; the answer comes back to whoever took it first (首问责任).
 
 A question is escalated from its call-back (which holds the citizen's mobile): to the first level above the
 window, then, if that level cannot answer, to the next. Each step has a named owner (a person or a unit
@@ -37,7 +37,12 @@ log = logging.getLogger(__name__)
 # own gets these the first time it needs them; the admin edits names and days per hall.
 DEFAULT_LEVELS = [
     {"rank": 1, "name_zh_hans": "治安大队", "name_en": "Public order brigade", "working_days": 2},
-    {"rank": 2, "name_zh_hans": "市局治安支队", "name_en": "City bureau, public order division", "working_days": 5},
+    {
+        "rank": 2,
+        "name_zh_hans": "市局治安支队",
+        "name_en": "City bureau, public order division",
+        "working_days": 5,
+    },
 ]
 
 NOT_OPEN_CALL_BACK = _("Only an open call-back can be escalated; this one is %(state)s.")
@@ -61,7 +66,9 @@ def levels(hall: Hall) -> list[EscalationLevel]:
         return found
     try:
         with transaction.atomic():
-            EscalationLevel.objects.bulk_create(EscalationLevel(hall=hall, **level) for level in DEFAULT_LEVELS)
+            EscalationLevel.objects.bulk_create(
+                EscalationLevel(hall=hall, **level) for level in DEFAULT_LEVELS
+            )
     except IntegrityError:  # another request created them first
         pass
     return list(EscalationLevel.objects.filter(hall=hall).order_by("rank"))
@@ -213,7 +220,11 @@ def record_answer(*, escalation: Escalation, user, answer: str, now: dt.datetime
         raise ConsultationError("not_waiting", NOT_WAITING % {"state": escalation.get_state_display()})
     if not answer.strip():
         raise ConsultationError("answer_required", ANSWER_REQUIRED, field="answer")
-    escalation.state, escalation.answer, escalation.answered_at = EscalationState.ANSWERED, answer.strip(), now
+    escalation.state, escalation.answer, escalation.answered_at = (
+        EscalationState.ANSWERED,
+        answer.strip(),
+        now,
+    )
     escalation.save(update_fields=["state", "answer", "answered_at"])
     _event(escalation, user=user, now=now, from_state=EscalationState.OPEN)
     return escalation

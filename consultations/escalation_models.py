@@ -68,7 +68,9 @@ class Escalation(models.Model):
     """A question sent up the chain: the level it waits at, that level's named owner and deadline, and the
     answer once recorded. `first_taker` is who took the question first: the answer comes back to them."""
 
-    hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("hall"))
+    hall = models.ForeignKey(
+        Hall, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("hall")
+    )
     # What was escalated: one nullable link per kind of matter (a video matter adds its own).
     consultation = models.OneToOneField(
         "consultations.Consultation",
