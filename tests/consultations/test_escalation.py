@@ -85,8 +85,8 @@ def test_escalate_escalate_again_answer_back_to_first_taker(hall, clerk, colleag
     assert (call_back.due_at, call_back.deadline) == (local(24, 8, 30), local(24, 17, 30))
     text = Notification.objects.get(kind=chain.KIND_ESCALATED)
     assert text.text == (
-        "【北区户政大厅】您的咨询（编号{}）已转交治安大队答复，我们将于9月24日（周三）08:30至17:30之间告知您答复结果。"
-    ).format(call_back.pk)
+        f"【北区户政大厅】您的咨询（编号{call_back.pk}）已转交治安大队答复，我们将于9月24日（周三）08:30至17:30之间告知您答复结果。"
+    )
     assert "13800138000" not in text.text
 
     # The brigade cannot answer: only the first taker (or a supervisor) sends the question further up.
