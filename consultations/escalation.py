@@ -54,6 +54,7 @@ NOT_FIRST_TAKER = _("Only the staff member who took the question first, or a sup
 NO_MOBILE = _("The citizen's mobile is no longer kept: pass the answer on by phone if you have it.")
 OWNER_REQUIRED = _("Enter who answers at this level: a person or a unit.")
 ANSWER_REQUIRED = _("Enter the answer.")
+MOVED_ON = _("This question is already at %(level)s.")
 
 KIND_ESCALATED = "escalation_sent"
 KIND_ANSWER = "escalation_answer"
@@ -182,16 +183,24 @@ def escalate(
 
 @transaction.atomic
 def escalate_further(
-    *, escalation: Escalation, user, owner_name: str, now: dt.datetime | None = None
+    *,
+    escalation: Escalation,
+    user,
+    owner_name: str,
+    to_rank: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Escalation:
     """The level holding the question cannot answer it: send it to the next level with a new owner and a
-    new deadline."""
+    new deadline. `to_rank` is the level the person meant (the page's button): a second click, or a
+    colleague who was quicker, must not send the question two levels up."""
     now = now or timezone.now()
     escalation = _locked_escalation(escalation)
     if escalation.state != EscalationState.OPEN:
         raise ConsultationError("not_waiting", NOT_WAITING % {"state": escalation.get_state_display()})
     _require_first_taker_or_supervisor(escalation, user)
     level = next_level(escalation)
+    if to_rank is not None and to_rank <= escalation.level.rank:
+        raise ConsultationError("moved_on", MOVED_ON % {"level": escalation.level.name})
     if level is None:
         raise ConsultationError("top_of_chain", TOP_OF_CHAIN % {"level": escalation.level.name})
     if not owner_name.strip():

@@ -36,6 +36,8 @@ class EscalateForm(forms.Form):
 
 class FurtherForm(forms.Form):
     owner_name = _owner_field()
+    # The level the button named: a second click must not send the question up twice.
+    to_rank = forms.IntegerField(required=False, min_value=1, max_value=100, widget=forms.HiddenInput)
 
 
 class AnswerForm(forms.Form):

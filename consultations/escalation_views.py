@@ -97,7 +97,9 @@ def _act(request, slug, escalation_id, form_class, name, action, done_message):
 @require_POST
 def escalate_further(request, slug, escalation_id):
     def further(escalation, data):
-        chain.escalate_further(escalation=escalation, user=request.user, owner_name=data["owner_name"])
+        chain.escalate_further(
+            escalation=escalation, user=request.user, owner_name=data["owner_name"], to_rank=data["to_rank"]
+        )
 
     return _act(request, slug, escalation_id, FurtherForm, "further_form", further, _("Escalated further."))
 

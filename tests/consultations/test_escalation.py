@@ -225,3 +225,21 @@ def test_the_audit_page_lists_escalation_changes(hall, clerk, call_back):
         ("escalation changed", str(escalation.pk), "— → waiting for the answer", clerk),
     ]
     assert EscalationState.OPEN == "open"
+
+
+def test_a_second_click_does_not_send_the_question_two_levels_up(hall, clerk, call_back):
+    for rank, name in ((1, "派出所"), (2, "治安大队"), (3, "市局治安支队")):
+        EscalationLevel.objects.create(
+            hall=hall, rank=rank, name_zh_hans=name, name_en=name, working_days=rank
+        )
+    escalation = chain.escalate(call_back=call_back, user=clerk, owner_name="李所长", now=FRIDAY)
+    chain.escalate_further(escalation=escalation, user=clerk, owner_name="王", to_rank=2, now=FRIDAY)
+
+    with pytest.raises(ConsultationError) as refused:
+        chain.escalate_further(escalation=escalation, user=clerk, owner_name="王", to_rank=2, now=FRIDAY)
+
+    assert (refused.value.code, refused.value.message) == (
+        "moved_on",
+        "This question is already at 治安大队.",
+    )
+    assert Escalation.objects.get().level.rank == 2
