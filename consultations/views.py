@@ -63,7 +63,9 @@ def _rows(call_backs, hall, now):
 
 
 def _listed(queryset):
-    return queryset.select_related("owner", "consultation__service").in_order()
+    return queryset.select_related(
+        "owner", "consultation__service", "consultation__escalation__level"
+    ).in_order()
 
 
 @login_required

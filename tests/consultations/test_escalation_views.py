@@ -47,6 +47,8 @@ def test_the_clerk_escalates_from_the_call_back_page(hall, clerk, call_back):
     page = text(client.get(response["Location"]))
     assert "已上报治安大队" in page
     assert "治安大队 王副大队长" in page and "外省迁入的材料" in page
+    mine = text(client.get(reverse("consultations:mine", args=[hall.slug])))
+    assert "已上报：治安大队" in mine
 
 
 @pytest.mark.parametrize(
