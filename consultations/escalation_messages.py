@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy
 from consultations.messages import call_time
 
 ESCALATED = gettext_lazy(
-    "[%(hall)s] Your question (ref. %(ref)s) has been passed to %(level)s. We will tell you the answer "
-    "%(when)s."
+    "[%(hall)s] Your question (ref. %(ref)s) is now with: %(level)s. We will tell you the answer %(when)s."
 )
 ANSWER = gettext_lazy("[%(hall)s] The answer to your question (ref. %(ref)s): %(answer)s")
 
