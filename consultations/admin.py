@@ -1,6 +1,15 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
-from consultations.models import CallAttempt, CallBack, CallBackEvent, Consultation
+from consultations.models import (
+    CallAttempt,
+    CallBack,
+    CallBackEvent,
+    Consultation,
+    Escalation,
+    EscalationEvent,
+    EscalationLevel,
+)
 
 
 @admin.register(Consultation)
@@ -52,6 +61,41 @@ class CallBackAdmin(admin.ModelAdmin):
         "unreachable_at",
     ]
     inlines = [CallAttemptInline, CallBackEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EscalationLevel)
+class EscalationLevelAdmin(TranslationAdmin):
+    """A hall's chain above the window: names in both languages and working days to answer (a hall without
+    levels gets the default chain the first time a question is escalated, consultations.escalation)."""
+
+    list_display = ["hall", "rank", "name", "working_days"]
+    list_filter = ["hall"]
+    ordering = ["hall", "rank"]
+
+
+class EscalationEventInline(admin.TabularInline):
+    model = EscalationEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "actor", "from_state", "to_state", "level", "owner_name", "deadline", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Read-only: changes go through consultations.escalation (the staff pages), which records them."""
+
+    list_display = ["pk", "hall", "level", "owner_name", "state", "deadline", "first_taker"]
+    list_filter = ["hall", "state"]
+    inlines = [EscalationEventInline]
 
     def has_add_permission(self, request):
         return False

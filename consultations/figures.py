@@ -1,6 +1,7 @@
 """The supervisor's consultation figures for a day or a range of days (the hall's local dates, both
 included): consultations by channel, service and result, and the call-backs due in the period, made on time
-or late."""
+or late; and, as of now, the escalations still waiting for a level's answer (how many past their deadline)
+and the answers not yet passed on."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from consultations.models import CallBack, CallBackState, Channel, Consultation, Result
+from consultations.models import CallBack, CallBackState, Channel, Consultation, Escalation, Result
 from hall.models import Hall
 
 GENERAL = _("General question")
@@ -25,6 +26,13 @@ class CallBackFigures:
 
 
 @dataclass
+class EscalationFigures:
+    open: int = 0  # waiting for a level's answer now
+    overdue: int = 0  # of those, past the level's deadline
+    to_pass_on: int = 0  # answered, the citizen not told yet
+
+
+@dataclass
 class Figures:
     first: dt.date
     last: dt.date
@@ -33,6 +41,7 @@ class Figures:
     by_service: list[tuple[str, int]] = field(default_factory=list)
     by_result: list[tuple[str, int]] = field(default_factory=list)
     call_backs: CallBackFigures = field(default_factory=CallBackFigures)
+    escalations: EscalationFigures = field(default_factory=EscalationFigures)
 
 
 def _bounds(hall: Hall, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -64,7 +73,17 @@ def build(hall: Hall, first: dt.date, last: dt.date, now: dt.datetime) -> Figure
     figures.call_backs = _call_backs(
         CallBack.objects.filter(hall=hall, due_at__gte=start, due_at__lt=end), now
     )
+    figures.escalations = escalations_now(hall, now)
     return figures
+
+
+def escalations_now(hall: Hall, now: dt.datetime) -> EscalationFigures:
+    escalations = Escalation.objects.filter(hall=hall)
+    return EscalationFigures(
+        open=escalations.open().count(),
+        overdue=escalations.overdue(now).count(),
+        to_pass_on=escalations.to_pass_on().count(),
+    )
 
 
 def _call_backs(call_backs, now: dt.datetime) -> CallBackFigures:

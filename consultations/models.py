@@ -8,6 +8,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from consultations.escalation_models import (  # noqa: F401 - re-exported: import models from here
+    Escalation,
+    EscalationEvent,
+    EscalationLevel,
+    EscalationState,
+    PassedOnBy,
+)
 from hall.models import Hall, Service
 from hall.privacy import mask_name, mask_phone
 

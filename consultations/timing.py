@@ -113,3 +113,12 @@ def half_days(
         if len(found) >= count:
             break
     return found[:count]
+
+
+def answer_deadline(
+    schedule: Schedule, after: dt.datetime, *, working_days: int, day_info: DayInfoSource = None
+) -> dt.datetime:
+    """When a level of the escalation chain must answer a question sent up at `after`: the end of the
+    regular hours of its `working_days`-th working day, counted from the next working morning (the same
+    working days as a call-back's)."""
+    return call_back_due(schedule, after, working_days=working_days, day_info=day_info).deadline

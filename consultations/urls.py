@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consultations import ask_views, views
+from consultations import ask_views, escalation_views, views
 
 app_name = "consultations"
 urlpatterns = [
@@ -17,4 +17,20 @@ urlpatterns = [
     ),
     path("h/<slug:slug>/call-backs/<int:call_back_id>/close/", views.close_call_back, name="close"),
     path("h/<slug:slug>/call-backs/<int:call_back_id>/reassign/", views.reassign_call_back, name="reassign"),
+    path("h/<slug:slug>/call-backs/<int:call_back_id>/escalate/", escalation_views.escalate, name="escalate"),
+    path("h/<slug:slug>/escalations/", escalation_views.hall_escalations, name="escalations"),
+    path(
+        "h/<slug:slug>/escalations/<int:escalation_id>/",
+        escalation_views.escalation_detail,
+        name="escalation",
+    ),
+    path(
+        "h/<slug:slug>/escalations/<int:escalation_id>/further/",
+        escalation_views.escalate_further,
+        name="escalate_further",
+    ),
+    path(
+        "h/<slug:slug>/escalations/<int:escalation_id>/answer/", escalation_views.record_answer, name="answer"
+    ),
+    path("h/<slug:slug>/escalations/<int:escalation_id>/pass-on/", escalation_views.pass_on, name="pass_on"),
 ]

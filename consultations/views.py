@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 
 from consultations import services
 from consultations.access import access_call_back
+from consultations.escalation import levels as escalation_levels
+from consultations.escalation_forms import EscalateForm
 from consultations.forms import AttemptForm, ConsultationForm, ReassignForm
-from consultations.models import CallBack, CallBackState
+from consultations.models import CallBack, CallBackState, Escalation
 from hall import access, audit
 from hall.models import AuditAction
 from hall.redirects import path_on_this_site
@@ -61,7 +63,9 @@ def _rows(call_backs, hall, now):
 
 
 def _listed(queryset):
-    return queryset.select_related("owner", "consultation__service").in_order()
+    return queryset.select_related(
+        "owner", "consultation__service", "consultation__escalation__level"
+    ).in_order()
 
 
 @login_required
@@ -69,7 +73,14 @@ def my_call_backs(request, slug):
     staff = access.staff_in_hall(request.user, slug)
     now = timezone.now()
     call_backs = _listed(CallBack.objects.filter(hall=staff.hall).owned_by(request.user).open())
-    context = {"hall": staff.hall, "staff": staff, "rows": _rows(call_backs, staff.hall, now), "now": now}
+    to_pass_on = Escalation.objects.filter(hall=staff.hall, first_taker=request.user).to_pass_on()
+    context = {
+        "hall": staff.hall,
+        "staff": staff,
+        "rows": _rows(call_backs, staff.hall, now),
+        "now": now,
+        "to_pass_on": to_pass_on.select_related("level", "consultation").order_by("answered_at", "id"),
+    }
     return render(request, "consultations/my_call_backs.html", context)
 
 
@@ -94,7 +105,9 @@ def hall_call_backs(request, slug):
     return render(request, "consultations/hall_call_backs.html", context)
 
 
-def _detail(request, staff, call_back, *, revealed=False, status=200):
+def call_back_page(request, staff, call_back, *, revealed=False, status=200, escalate_form=None):
+    """One call-back with its actions; its escalation, or the form to escalate its question."""
+    escalation = Escalation.objects.filter(consultation_id=call_back.consultation_id).first()
     context = {
         "hall": staff.hall,
         "staff": staff,
@@ -106,6 +119,10 @@ def _detail(request, staff, call_back, *, revealed=False, status=200):
         "revealed": revealed,
         "attempt_form": AttemptForm(),
         "reassign_form": ReassignForm(hall=staff.hall) if staff.is_supervisor else None,
+        "escalation": escalation,
+        "escalate_form": escalate_form or EscalateForm(),
+        "form": escalate_form,  # for the error summary
+        "first_level": escalation_levels(staff.hall)[0] if escalation is None else None,
     }
     return render(request, "consultations/call_back.html", context, status=status)
 
@@ -113,7 +130,7 @@ def _detail(request, staff, call_back, *, revealed=False, status=200):
 @login_required
 def call_back_detail(request, slug, call_back_id):
     staff, call_back = access_call_back(request.user, slug, call_back_id)
-    return _detail(request, staff, call_back)
+    return call_back_page(request, staff, call_back)
 
 
 @login_required
@@ -130,7 +147,7 @@ def reveal_mobile(request, slug, call_back_id):
         messages.error(request, refusal)
         return redirect("consultations:call_back", slug, call_back.pk)
     audit.record_request(request, action=AuditAction.PHONE_REVEALED, hall=staff.hall, obj=call_back)
-    return _detail(request, staff, call_back, revealed=True)
+    return call_back_page(request, staff, call_back, revealed=True)
 
 
 def _act(request, slug, call_back_id, action, done_message):

@@ -23,6 +23,7 @@ from queueing.models import TicketEvent, TicketState
 
 BOOKING, TICKET, BLOCK_LIFT = "booking", "ticket", "block_lift"
 HOME_VISIT, POSTAL_ITEM, PICKUP = "home_visit", "postal_item", "pickup"
+ESCALATION = "escalation"
 ACTIONS = {
     **dict(AuditAction.choices),
     BOOKING: _("booking changed"),
@@ -171,6 +172,16 @@ if apps.is_installed("postal"):
         _state_changes(PickupEvent, PICKUP, "postal.pickup", "pickup__code"),
         "actor_id",
         lambda action: action == PICKUP,
+    )
+if apps.is_installed("consultations"):
+    from consultations.models import EscalationEvent, EscalationState
+
+    ACTIONS[ESCALATION] = _("escalation changed")
+    STATES[ESCALATION] = dict(EscalationState.choices)
+    SOURCES["escalations"] = (
+        _state_changes(EscalationEvent, ESCALATION, "consultations.escalation", "escalation__id"),
+        "actor_id",
+        lambda action: action == ESCALATION,
     )
 
 

@@ -275,6 +275,15 @@ class World:
         )
         return consultation.call_back
 
+    @cached_property
+    def escalation(self):
+        """The clerk's call-back, escalated to the brigade."""
+        from consultations import escalation
+
+        return escalation.escalate(
+            call_back=self.call_back, user=self.clerk, owner_name="治安大队 王副大队长"
+        )
+
 
 def url(name: str, *args):
     """An address of the hall's pages; args are callables of (world, persona) or plain values."""
@@ -339,6 +348,10 @@ def pickup_id(w, persona):
 
 def call_back_id(w, persona):
     return w.call_back.pk
+
+
+def escalation_id(w, persona):
+    return w.escalation.pk
 
 
 def api(path: str):
@@ -541,6 +554,16 @@ RULES: dict[str, Rule] = {
     # Window staff pass the access check; the service then refuses them a hand-over, with a message.
     "consultations:reassign": Rule(url("consultations:reassign", slug, call_back_id), STAFF, method="POST"),
     "reports:consultations": Rule(url("reports:consultations", slug), SUPERVISOR),
+    # Escalations: any staff of the hall opens one and records the level's answer; the service refuses
+    # anyone but the first taker or a supervisor the decisions (further up, passed on), with a message.
+    "consultations:escalate": Rule(url("consultations:escalate", slug, call_back_id), STAFF, method="POST"),
+    "consultations:escalations": Rule(url("consultations:escalations", slug), STAFF),
+    "consultations:escalation": Rule(url("consultations:escalation", slug, escalation_id), STAFF),
+    "consultations:escalate_further": Rule(
+        url("consultations:escalate_further", slug, escalation_id), STAFF, method="POST"
+    ),
+    "consultations:answer": Rule(url("consultations:answer", slug, escalation_id), STAFF, method="POST"),
+    "consultations:pass_on": Rule(url("consultations:pass_on", slug, escalation_id), STAFF, method="POST"),
     "otp_verify": Rule(url("otp_verify"), SIGNED_IN),
     "otp_enrol": Rule(url("otp_enrol"), SIGNED_IN),
     "(unnamed) admin/login/": Rule(lambda w, p: "/admin/login/", TO_STAFF_SIGN_IN),

@@ -610,6 +610,10 @@ NOT_FORMS = {
         f"consultations:{name}": "fuzzed in tests/consultations/test_fuzz.py (needs a call-back)"
         for name in ("reveal", "attempt", "close", "reassign", "unreachable")
     },
+    **{
+        f"consultations:{name}": "fuzzed in tests/consultations/test_escalation_fuzz.py (needs an escalation)"
+        for name in ("escalate", "escalate_further", "answer", "pass_on")
+    },
 }
 
 
