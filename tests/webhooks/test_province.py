@@ -155,7 +155,7 @@ def test_a_platform_that_is_down_gets_the_record_when_it_comes_back_and_the_page
         [f"north-R{rated.pk}"],
     )
     assert 'id="province-sent">1<' in sent and 'id="province-pending">0<' in sent
-    assert "上报期限" in sent  # the page in Chinese
+    assert "已上报" in sent and "待上报" in sent  # the page in Chinese
 
 
 def test_webhook_subscribers_get_the_rating_without_personal_data(
