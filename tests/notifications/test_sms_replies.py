@@ -232,3 +232,17 @@ def test_a_bad_item_does_not_refuse_the_rest_of_an_aliyun_batch(client, service)
 )
 def test_what_a_reply_means(text, means):
     assert meaning(text) == means
+
+
+def test_the_reply_offer_costs_the_day_before_reminder_one_part_more_and_the_other_nothing():
+    """docs/sms-replies.md: with replies set up, the day-before reminder takes 3 parts in Chinese (2
+    without) and 2 in English (1 without); the reminder two hours before still takes one."""
+    from notifications.timing import segments
+    from tests.notifications.test_sms_length import EN, SMS, ZH
+
+    zh_hint, en_hint = " 回复1确认，2取消。", " Reply 1 to confirm, 2 to cancel."
+    day_before = next(e for e in SMS if e.msgid.startswith("[%(hall)s] Reminder: %(service)s"))
+    soon = next(e for e in SMS if e.msgid.startswith("[%(hall)s] Today %(start)s"))
+
+    assert (segments(day_before.msgstr % ZH + zh_hint), segments(day_before.msgid % EN + en_hint)) == (3, 2)
+    assert (segments(soon.msgstr % ZH + zh_hint), segments(soon.msgid % EN + en_hint)) == (1, 1)
