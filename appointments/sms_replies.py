@@ -90,6 +90,9 @@ def handle(reply: Reply, *, now: dt.datetime) -> str:
     if booking.state != BookingState.BOOKED:
         log.info("SMS reply from %s ignored: booking %s is %s", masked, booking.pk, booking.state)
         return "not_changeable"
+    if booking.slot.end <= now:  # a "2" after the window must not turn a no-show into a cancellation
+        log.info("SMS reply from %s ignored: booking %s's window has ended", masked, booking.pk)
+        return "past"
     outcome = _confirm(booking, reminder, now) if action == CONFIRM else _cancel(booking, now)
     log.info("SMS reply via %s from %s: booking %s %s", reply.gateway, masked, booking.pk, outcome)
     return outcome
@@ -98,6 +101,7 @@ def handle(reply: Reply, *, now: dt.datetime) -> str:
 def _confirm(booking: Booking, reminder: Notification, now: dt.datetime) -> str:
     note = CONFIRMED_NOTE.format(reminder.pk)
     with transaction.atomic():
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()  # one confirmation at a time
         if BookingEvent.objects.filter(booking=booking, note=note).exists():
             return "already"  # the gateway sent the reply again
         lifecycle.record(booking, BookingState.BOOKED, SMS, note)

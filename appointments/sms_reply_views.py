@@ -89,6 +89,11 @@ def parse_tencent(body) -> list[Reply]:
 PARSERS = {"aliyun": parse_aliyun, "tencent": parse_tencent}
 
 
+def clock() -> dt.datetime:
+    """The endpoint's time (a function, so that tests can set the evening a reminder went out)."""
+    return timezone.now()
+
+
 @csrf_exempt
 @require_POST
 def sms_reply(request, gateway: str, token: str):
@@ -104,7 +109,7 @@ def sms_reply(request, gateway: str, token: str):
     except (ValueError, UnicodeDecodeError) as error:  # BadCallback and JSONDecodeError are ValueErrors
         log.warning("SMS reply callback for %s refused: %s", gateway, error)
         return JsonResponse(refused, status=400)
-    now = timezone.now()
+    now = clock()
     for reply in replies:
         handle(reply, now=now)
     return JsonResponse(accepted, json_dumps_params={"ensure_ascii": False})

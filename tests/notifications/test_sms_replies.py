@@ -5,12 +5,11 @@ texts are ignored."""
 import datetime as dt
 import json
 import logging
-import time
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from appointments import reminders
+from appointments import reminders, sms_reply_views
 from appointments.booking_rules import BookingRules
 from appointments.models import BookingEvent, BookingState, PlaceHold
 from appointments.sms_replies import meaning
@@ -25,13 +24,17 @@ GATEWAYS = ["aliyun", "tencent"]
 ACCEPTED = {"aliyun": {"code": 0, "msg": "接收成功"}, "tencent": {"result": 0, "errmsg": "OK"}}
 
 
+MONDAY_20 = dt.datetime(2026, 11, 23, 20, 0, tzinfo=TZ)  # the evening the day-before reminders went out
+
+
 @pytest.fixture(autouse=True)
-def _reply_tokens(settings):
+def _reply_tokens(settings, monkeypatch):
     settings.SMS_REPLY_TOKENS = dict(TOKENS)
+    monkeypatch.setattr(sms_reply_views, "clock", lambda: MONDAY_20)
 
 
 def reminded(service, phone="13800138000", n=1, slot=None, sent_ago=dt.timedelta(hours=1)):
-    """A booking whose day-before reminder was sent `sent_ago` by the real clock (the endpoint reads it)."""
+    """A booking whose day-before reminder was sent `sent_ago` before Monday 20:00 (the endpoint's time)."""
     booking = book(service, n=n, phone=phone, slot=slot)
     told = Notification.objects.filter(subject_id=booking.pk, kind=Kind.BOOKING_CONFIRMED)
     eve = dt.datetime.combine(booking.slot.date - dt.timedelta(days=1), dt.time(18), tzinfo=TZ)
@@ -39,14 +42,14 @@ def reminded(service, phone="13800138000", n=1, slot=None, sent_ago=dt.timedelta
     reminders.record_due(now=eve)
     row = Notification.objects.get(kind=Kind.REMINDER_DAY_BEFORE, subject_id=booking.pk)
     assert delivery.deliver(row.pk, now=eve) == State.SENT
-    Notification.objects.filter(pk=row.pk).update(sent_at=timezone.now() - sent_ago)
+    Notification.objects.filter(pk=row.pk).update(sent_at=MONDAY_20 - sent_ago)
     return booking, row
 
 
 def sample(gateway: str, text: str, phone="13800138000"):
     """The gateways' own documented shapes: Aliyun's SmsUp batch push, Tencent Cloud's reply callback."""
     if gateway == "aliyun":
-        sent = timezone.localtime(timezone.now(), TZ).strftime("%Y-%m-%d %H:%M:%S")
+        sent = MONDAY_20.strftime("%Y-%m-%d %H:%M:%S")
         return [
             {
                 "phone_number": phone,
@@ -63,7 +66,7 @@ def sample(gateway: str, text: str, phone="13800138000"):
         "nationcode": "86",
         "sign": "北区政务服务中心",
         "text": text,
-        "time": int(time.time()),
+        "time": int(MONDAY_20.timestamp()),
     }
 
 
@@ -185,6 +188,16 @@ def test_a_reply_from_a_mobile_with_no_reminder_is_ignored(client, service, gate
 
     booking.refresh_from_db()
     assert (answer.status_code, booking.state, state_of_everything()) == (200, BookingState.BOOKED, before)
+
+
+def test_a_reply_after_the_window_does_not_cancel_a_missed_booking(client, service, monkeypatch):
+    booking, _reminder = reminded(service)
+    monkeypatch.setattr(sms_reply_views, "clock", lambda: booking.slot.end + dt.timedelta(minutes=1))
+
+    reply(client, "tencent", "2")
+
+    booking.refresh_from_db()
+    assert booking.state == BookingState.BOOKED  # the no-show rule still sees it
 
 
 def test_a_reply_to_an_old_reminder_is_ignored(client, service):
