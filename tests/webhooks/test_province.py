@@ -150,6 +150,8 @@ def test_a_platform_that_is_down_gets_the_record_when_it_comes_back_and_the_page
         receiver.stop()
     row.refresh_from_db()
     sent = client.get("/h/north/reports/ranking/").content.decode()
+    case_page = client.get(f"/h/north/reports/follow-ups/{rated.follow_up.pk}/").content.decode()
+    assert rated.follow_up.number in case_page  # the number the platform was told
     assert (row.state, [b["recordId"] for _h, b in receiver.accepted]) == (
         DeliveryState.SENT,
         [f"north-R{rated.pk}"],
