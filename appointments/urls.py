@@ -1,11 +1,12 @@
 from django.urls import path
 
-from appointments import details_views, manage_views, people_views, staff_views, views
+from appointments import details_views, manage_views, people_views, sms_reply_views, staff_views, views
 
 app_name = "appointments"
 # One arrival window of one service on one day: the booking's question pages hang below it.
 SLOT = "h/<slug:slug>/book/<slug:code>/<str:date>/<int:slot_id>/"
 urlpatterns = [
+    path("sms/replies/<slug:gateway>/<str:token>/", sms_reply_views.sms_reply, name="sms_reply"),
     path("h/<slug:slug>/book/<slug:code>/", views.choose_date, name="choose_date"),
     path("h/<slug:slug>/book/<slug:code>/<str:date>/", views.choose_time, name="choose_time"),
     path(SLOT, details_views.details, name="details"),

@@ -21,6 +21,8 @@ REMINDER_DAY_BEFORE = _(
 REMINDER_SOON = _(
     "[%(hall)s] Today %(start)s-%(end)s: %(service)s, code %(code)s. Please bring the materials in the guide."
 )
+# Appended to reminders while a gateway's reply callback is set up (SMS_REPLY_TOKENS; docs/sms-replies.md).
+REPLY_HINT = _("Reply 1 to confirm, 2 to cancel.")
 CLOSURE_DAY = _("[%(hall)s] Closed %(date)s (%(reason)s): please rebook %(code)s: %(url)s")
 CLOSURE_HOURS = _("[%(hall)s] Closed %(date)s %(start)s-%(end)s (%(reason)s): rebook %(code)s: %(url)s")
 RATING_REQUEST = _(
@@ -41,15 +43,20 @@ def reminder_text(booking, *, url: str, soon: bool, service: str = "") -> str:
     """`service`: every service of the visit when it has several (appointments.services.service_names)."""
     slot, tz = booking.slot, booking.hall.tz
     template = REMINDER_SOON if soon else REMINDER_DAY_BEFORE
-    return template % {
-        "hall": booking.hall.name,
-        "service": service or booking.service.name,
-        "date": slot.date.isoformat(),
-        "start": _hhmm(slot.start, tz),
-        "end": _hhmm(slot.end, tz),
-        "code": booking.code,
-        "url": url,
-    }
+    hint = f" {REPLY_HINT}" if settings.SMS_REPLY_TOKENS else ""
+    return (
+        template
+        % {
+            "hall": booking.hall.name,
+            "service": service or booking.service.name,
+            "date": slot.date.isoformat(),
+            "start": _hhmm(slot.start, tz),
+            "end": _hhmm(slot.end, tz),
+            "code": booking.code,
+            "url": url,
+        }
+        + hint
+    )
 
 
 def closure_text(booking, *, date: dt.date, start, end, reason: str, url: str) -> str:

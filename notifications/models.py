@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     CLOSURE = "closure", _("hall closure")
     RATING_REQUEST = "rating_request", _("rating request")
     HOME_VISIT = "home_visit", _("home visit")
+    REPLY_CONFIRMED = "reply_confirmed", _("confirmation of an SMS reply")
 
 
 # Sent at any hour: answers to what the citizen just did, and messages that are useless a few hours later
@@ -40,6 +41,7 @@ URGENT_KINDS = frozenset(
         Kind.COME_IN,
         Kind.CALLED,
         Kind.MATERIALS_MISSING,
+        Kind.REPLY_CONFIRMED,
     }
 )
 REMINDER_KINDS = frozenset({Kind.REMINDER_DAY_BEFORE, Kind.REMINDER_SOON})

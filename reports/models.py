@@ -34,6 +34,20 @@ class ReportSettings(models.Model):
         default=6,
         validators=[MinValueValidator(4), MaxValueValidator(8)],
     )
+    # A poor rating's case (差评回访整改): the national rules ask for a call back within one working day and
+    # a resolution within 15; a hall may set shorter (or, where its province allows, longer) deadlines.
+    call_back_working_days = models.PositiveSmallIntegerField(
+        _("call back within (working days)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(15)],
+        help_text=_("A poor rating's citizen is called back within this many working days."),
+    )
+    resolve_working_days = models.PositiveSmallIntegerField(
+        _("resolve within (working days)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("A poor rating's case is resolved within this many working days."),
+    )
 
     class Meta:
         verbose_name = _("report settings")
@@ -163,6 +177,11 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.rating_id} {self.state}"
+
+    @property
+    def number(self) -> str:
+        """The case number the province's platform and the citizen are told: HC, opening date, id."""
+        return f"HC{self.opened_at:%Y%m%d}{self.pk:05d}"
 
     def is_call_back_late(self, today) -> bool:
         return self.state == CaseState.OPEN and today > self.call_back_by

@@ -26,6 +26,7 @@ from reports.forms import ModerationForm, NoteForm, RatingForm, WrittenCommentFo
 from reports.models import FollowUp, Rating, WrittenComment
 from reports.periods import PeriodError, month_of, parse_month
 from reports.services import RatingError
+from webhooks import province
 
 PAGE_SIZE = 50
 # The comment book's form for anyone: enough for a family, too few to flood the supervisor's page.
@@ -92,6 +93,7 @@ def ranking(request, slug):
         "error": error,
         "month_before": month_of(first - dt.timedelta(days=1))[0],
         "month_after": month_of(last + dt.timedelta(days=1))[0],
+        "province": province.report_status(hall, timezone.now()),
     }
     return render(request, "reports/ranking.html", context)
 

@@ -9,13 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from hall.errors import DomainError
 from queueing.models import Ticket, TicketState
-from reports import workdays
-from reports.models import CaseState, FollowUp, FollowUpNote, Rating, Score, WrittenComment
+from reports import publishing, workdays
+from reports.models import CaseState, FollowUp, FollowUpNote, Rating, ReportSettings, Score, WrittenComment
 
 log = logging.getLogger(__name__)
 
-CALL_BACK_WORKING_DAYS = 1
-RESOLVE_WORKING_DAYS = 15
 COMMENT_MAX = 500
 
 NOT_SERVED = _("You can rate the service once your ticket is finished at the window.")
@@ -61,8 +59,8 @@ def rate_ticket(ticket: Ticket, score: int, comment: str = "", *, now: dt.dateti
                 comment=comment,
                 created_at=now,
             )
-            if rating.needs_follow_up:
-                open_follow_up(rating=rating, now=now)
+            case = open_follow_up(rating=rating, now=now) if rating.needs_follow_up else None
+            publishing.rating_given(rating, case, at=now)
     except IntegrityError:
         raise RatingError("already_rated", ALREADY_RATED) from None
     log.info("ticket %s rated %s", ticket.pk, score)
@@ -70,15 +68,21 @@ def rate_ticket(ticket: Ticket, score: int, comment: str = "", *, now: dt.dateti
 
 
 def open_follow_up(*, rating: Rating, now: dt.datetime) -> FollowUp:
+    """The rating's case, with the deadlines the hall set (ReportSettings), in its working days; a rating
+    that has its case already is linked to it, not given a second."""
+    existing = FollowUp.objects.filter(rating=rating).first()
+    if existing is not None:
+        return existing
     hall = rating.hall
+    rules = ReportSettings.objects.filter(hall=hall).first() or ReportSettings(hall=hall)
     schedule = hall.schedule()
     today = hall.local_date(now)
     return FollowUp.objects.create(
         rating=rating,
         hall=hall,
         opened_at=now,
-        call_back_by=workdays.add_working_days(schedule, today, CALL_BACK_WORKING_DAYS),
-        resolve_by=workdays.add_working_days(schedule, today, RESOLVE_WORKING_DAYS),
+        call_back_by=workdays.add_working_days(schedule, today, rules.call_back_working_days),
+        resolve_by=workdays.add_working_days(schedule, today, rules.resolve_working_days),
     )
 
 
@@ -99,6 +103,8 @@ def advance_case(*, case: FollowUp, user, note: str, now: dt.datetime | None = N
         FollowUpNote.objects.create(
             case=locked, author=user, from_state=from_state, to_state=locked.state, text=note, at=now
         )
+        if locked.state == CaseState.CLOSED:
+            publishing.follow_up_closed(locked, note, at=now)
     return locked
 
 

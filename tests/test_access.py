@@ -405,6 +405,10 @@ RULES: dict[str, Rule] = {
     "appointments:also": Rule(url("appointments:also", slug, service_code, day, slot_id), PUBLIC),
     "appointments:join_waitlist": Rule(url("appointments:join_waitlist", slug, service_code, day), PUBLIC),
     "appointments:find": Rule(url("appointments:find"), PUBLIC),
+    # A gateway's reply callback: a secret token in the address (none set here, so no endpoint at all).
+    "appointments:sms_reply": Rule(
+        url("appointments:sms_reply", "aliyun", NOT_THE_LINK), policy(*[E404] * 6), method="POST"
+    ),
     "appointments:manage": Rule(url("appointments:manage", manage_token), LINK),
     "appointments:booked": Rule(url("appointments:booked", manage_token), LINK),
     "appointments:cancel": Rule(url("appointments:cancel", manage_token), LINK),

@@ -606,6 +606,7 @@ NOT_FORMS = {
     "logout": "Django's own; no fields",
     "queueing:kiosk_printer": "kiosk.js's report (204), no form; tests/queueing/test_kiosk_devices.py",
     "appointments:waitlist_offer": "fuzzed in test_waitlist_offer_form (needs an offered place)",
+    "appointments:sms_reply": "a gateway's JSON callback, no form; tests/notifications/test_sms_replies.py",
     **{
         f"consultations:{name}": "fuzzed in tests/consultations/test_fuzz.py (needs a call-back)"
         for name in ("reveal", "attempt", "close", "reassign", "unreachable")

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from webhooks import outbox
-from webhooks.models import Delivery, EventType, PersonalField, Subscriber, new_secret
+from webhooks.models import Delivery, EventType, PersonalField, Subscriber, SubscriberKind, new_secret
 
 SECRET_SHOWN_ONCE = _(
     "The secret of “%(name)s” is %(secret)s. Copy it now into the receiving system: it is not shown again."
@@ -18,7 +18,11 @@ class SubscriberForm(forms.ModelForm):
         help_text=_("http or https; redirects are not followed."),
     )
     events = forms.MultipleChoiceField(
-        label=_("events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
+        label=_("events"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("A province platform gets ratings and closed follow-up cases, whatever is ticked."),
     )
     fields = forms.MultipleChoiceField(
         label=_("personal data sent"),
@@ -30,7 +34,19 @@ class SubscriberForm(forms.ModelForm):
 
     class Meta:
         model = Subscriber
-        fields = ["hall", "name", "url", "events", "fields", "enabled"]
+        fields = [
+            "hall",
+            "name",
+            "kind",
+            "url",
+            "events",
+            "fields",
+            "enabled",
+            "app_id",
+            "hall_code",
+            "service_codes",
+            "report_within_hours",
+        ]
 
     def clean_url(self):
         url = self.cleaned_data["url"]
@@ -38,12 +54,20 @@ class SubscriberForm(forms.ModelForm):
             raise forms.ValidationError(_("Enter an http or https address."))
         return url
 
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") != SubscriberKind.PROVINCE and not data.get("events"):
+            self.add_error("events", _("Choose at least one event."))
+        if not isinstance(data.get("service_codes") or {}, dict):
+            self.add_error("service_codes", _("Enter the codes as a JSON object."))
+        return data
+
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     form = SubscriberForm
-    list_display = ["name", "hall", "url", "enabled", "created_at"]
-    list_filter = ["enabled", "hall"]
+    list_display = ["name", "hall", "kind", "url", "enabled", "created_at"]
+    list_filter = ["enabled", "kind", "hall"]
     actions = ["new_secrets"]
 
     def save_model(self, request, obj, form, change):

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from webhooks import signing
-from webhooks.models import Delivery, DeliveryState
+from webhooks import province, signing
+from webhooks.models import Delivery, DeliveryState, SubscriberKind
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +88,24 @@ def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str | None:
     if not delivery.subscriber.enabled:
         answer = Answer(None, "the subscriber is disabled")
     else:
-        answer = post(
-            delivery.subscriber.url,
-            body,
-            signing.headers(
-                secret=delivery.subscriber.secret,
-                event=delivery.event,
-                delivery_id=delivery.pk,
-                timestamp=int(time.time()),
-                body=body,
-            ),
-        )
+        answer = post(delivery.subscriber.url, body, headers_for(delivery, body))
     return settle(delivery, answer, now)
+
+
+def headers_for(delivery: Delivery, body: bytes) -> dict[str, str]:
+    """A province platform is signed its own way (webhooks/province.py); every other subscriber ours."""
+    subscriber, timestamp = delivery.subscriber, int(time.time())
+    if subscriber.kind == SubscriberKind.PROVINCE:
+        return province.headers(
+            subscriber=subscriber, delivery_id=delivery.pk, timestamp=timestamp, body=body
+        )
+    return signing.headers(
+        secret=subscriber.secret,
+        event=delivery.event,
+        delivery_id=delivery.pk,
+        timestamp=timestamp,
+        body=body,
+    )
 
 
 def settle(delivery: Delivery, answer: Answer, now: dt.datetime) -> str:

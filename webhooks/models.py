@@ -22,6 +22,17 @@ class EventType(models.TextChoices):
     TICKET_CALLED = "ticket.called", _("ticket called")
     TICKET_SERVED = "ticket.served", _("ticket served")
     TICKET_NOT_SERVED = "ticket.not_served", _("ticket not served")
+    RATING_GIVEN = "rating.given", _("rating given")
+    FOLLOW_UP_CLOSED = "follow_up.closed", _("follow-up case closed")
+
+
+class SubscriberKind(models.TextChoices):
+    WEBHOOK = "webhook", _("webhook (signed JSON of every event chosen)")
+    PROVINCE = "province", _("province's 好差评 platform (ratings and closed cases as its records)")
+
+
+# What a province platform is sent, whatever events are ticked (docs/integrations.md).
+PROVINCE_EVENTS = (EventType.RATING_GIVEN, EventType.FOLLOW_UP_CLOSED)
 
 
 class PersonalField(models.TextChoices):
@@ -48,6 +59,26 @@ class Subscriber(models.Model):
     fields = models.JSONField(_("personal data sent"), default=list, blank=True)
     secret = models.CharField(_("secret"), max_length=100, default=new_secret, editable=False)
     enabled = models.BooleanField(_("enabled"), default=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=SubscriberKind.choices, default="webhook")
+    # A province platform's own identifiers and rules (docs/integrations.md); unused by plain webhooks.
+    app_id = models.CharField(_("platform app id"), max_length=64, blank=True)
+    hall_code = models.CharField(
+        _("hall code on the platform"),
+        max_length=64,
+        blank=True,
+        help_text=_("The platform's code of this hall."),
+    )
+    service_codes = models.JSONField(
+        _("service codes on the platform"),
+        default=dict,
+        blank=True,
+        help_text=_('The platform’s item code of each service, as JSON: {"id-renewal": "11370100MB…"}.'),
+    )
+    report_within_hours = models.PositiveSmallIntegerField(
+        _("report within (hours)"),
+        default=24,
+        help_text=_("How long the province's rules allow between a rating and its report."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -59,6 +90,8 @@ class Subscriber(models.Model):
         return self.name
 
     def wants(self, event: str) -> bool:
+        if self.kind == SubscriberKind.PROVINCE:
+            return self.enabled and event in PROVINCE_EVENTS
         return self.enabled and event in self.events
 
 

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications import dispatch
-from webhooks import payloads
-from webhooks.models import Delivery, DeliveryState, Subscriber
+from webhooks import payloads, province
+from webhooks.models import Delivery, DeliveryState, Subscriber, SubscriberKind
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +51,27 @@ def forget_subscribers() -> None:
         log.warning("webhooks: could not forget the cached subscriber flag; it expires in %ss", ANY_TTL)
 
 
+def publish(hall, event: str, data: dict, *, at: dt.datetime) -> list[int]:
+    """For the apps above this one (reports' ratings and follow-up cases): record an event without personal
+    data, in the caller's transaction; nothing at all while no hall has a subscriber."""
+    if not any_subscriber():
+        return []
+    return record(hall, event, data, {"name": "", "phone": None}, at=at)
+
+
+def _payload(subscriber: Subscriber, event: str, hall, at, data: dict, personal: dict) -> dict:
+    if subscriber.kind == SubscriberKind.PROVINCE:
+        return province.record(event, hall, payloads.iso(at, hall), data, subscriber)
+    return payloads.build(event, hall, at, data, subscriber.fields, **personal)
+
+
 def record(hall, event: str, data: dict, personal: dict, *, at: dt.datetime) -> list[int]:
     """Write one delivery per subscriber of the hall that wants `event`; enqueue them after commit."""
     rows = [
         Delivery(
             subscriber=subscriber,
             event=event,
-            payload=payloads.build(event, hall, at, data, subscriber.fields, **personal),
+            payload=_payload(subscriber, event, hall, at, data, personal),
             next_try_at=timezone.now(),
         )
         for subscriber in Subscriber.objects.filter(hall=hall, enabled=True)

@@ -16,7 +16,7 @@ def build(event: str, hall, at, data: dict, fields: list[str], *, name: str, pho
     subject = next(iter(data))
     return {
         "event": event,
-        "occurred_at": _iso(at, hall),
+        "occurred_at": iso(at, hall),
         "hall": hall.slug,
         subject: {**data[subject], **personal(fields, name, phone)},
     }
@@ -33,7 +33,7 @@ def personal(fields: list[str], name: str, phone) -> dict:
     return data
 
 
-def _iso(moment, hall):
+def iso(moment, hall):
     """In the hall's own time zone, with its offset (2026-11-24T09:00:00+08:00)."""
     return moment.astimezone(zoneinfo.ZoneInfo(hall.timezone)).isoformat() if moment else None
 
@@ -45,8 +45,8 @@ def booking_payload(booking: Booking) -> tuple[dict, dict]:
         "state": booking.state,
         "service": booking.service.code,
         "date": booking.slot.date.isoformat(),
-        "start": _iso(booking.slot.start, booking.hall),
-        "end": _iso(booking.slot.end, booking.hall),
+        "start": iso(booking.slot.start, booking.hall),
+        "end": iso(booking.slot.end, booking.hall),
         "persons": booking.persons,
         "channel": booking.channel,
     }

@@ -26,6 +26,9 @@ def form(hall, **fields):
         "url": "https://hotline.example/hook",
         "events": ["booking.created", "ticket.called"],
         "enabled": "on",
+        "kind": "webhook",
+        "service_codes": "{}",
+        "report_within_hours": "24",
         **fields,
     }
 
@@ -45,6 +48,25 @@ def test_a_new_subscriber_is_shown_its_secret_once(admin_client):
     assert [m.message for m in get_messages(response.wsgi_request) if subscriber.secret in m.message] != []
     assert subscriber.secret in response.content.decode()
     assert subscriber.secret not in again.content.decode()
+
+
+def test_a_province_platform_needs_no_events_but_a_webhook_does(admin_client):
+    hall = make_hall()
+
+    webhook = admin_client.post(ADD, form(hall, events=[]))
+    platform = admin_client.post(
+        ADD,
+        form(hall, kind="province", events=[], app_id="ck-1", service_codes='{"id-renewal": "1137"}'),
+    )
+
+    assert webhook.context["adminform"].form.errors["events"] == ["Choose at least one event."]
+    subscriber = Subscriber.objects.get()
+    assert (platform.status_code, subscriber.kind, subscriber.service_codes) == (
+        302,
+        "province",
+        {"id-renewal": "1137"},
+    )
+    assert subscriber.wants("rating.given") and not subscriber.wants("booking.created")
 
 
 def test_an_address_that_is_not_http_is_refused_with_a_message(admin_client):

@@ -12,6 +12,8 @@ from appointments import services as booking_services
 from appointments.models import BookingState
 from hall.privacy import mask_id_number
 from queueing import calls, services
+from queueing.models import Ticket
+from reports import services as rating_services
 from tests.makers import make_id_number
 from tests.webhooks.conftest import KIOSK, NOW, TZ, book, run_jobs, subscribe
 from webhooks.models import Delivery, DeliveryState, EventType, PersonalField
@@ -23,7 +25,7 @@ CONSOLE = services.Actor("console")
 
 def a_day_of_changes(service, counter):
     """One of each event: bookings made, moved, cancelled, checked in, served and not kept; tickets issued,
-    called, served and not served."""
+    called, served and not served; a poor rating, and its follow-up case closed."""
     moved = book(service, n=1)
     later = availability.day_availability(service=service, date=NOW.date(), now=NOW - dt.timedelta(days=1))
     booking_services.reschedule_booking(
@@ -40,6 +42,14 @@ def a_day_of_changes(service, counter):
     services.check_in(hall=service.hall, code=book(service, n=5).code, actor=KIOSK, now=NOW)
     missed = calls.call_next(counter=counter, actor=CONSOLE, now=NOW + dt.timedelta(minutes=6))
     calls.mark_no_show(ticket=missed, actor=CONSOLE, now=NOW + dt.timedelta(minutes=9))
+    rated = rating_services.rate_ticket(
+        Ticket.objects.get(pk=served.pk), 1, "等了很久，电话13900000004", now=NOW + dt.timedelta(minutes=10)
+    )
+    case = rated.follow_up
+    for step, note in enumerate(["called back", "explained the wait", "closed: citizen satisfied"]):
+        case = rating_services.advance_case(
+            case=case, user=None, note=note, now=NOW + dt.timedelta(hours=step + 1)
+        )
 
 
 def test_every_event_type_arrives_once_signed_after_commit(
@@ -60,7 +70,7 @@ def test_every_event_type_arrives_once_signed_after_commit(
         "ticket.issued": 2,
         "ticket.called": 2,
     }
-    assert receiver.requests == len(receiver.accepted) == len(deliveries) == 18  # signed, each once
+    assert receiver.requests == len(receiver.accepted) == len(deliveries) == 20  # signed, each once
     assert sorted(int(h["X-Chuangkou-Delivery"]) for h, _body in receiver.accepted) == [
         d.pk for d in deliveries
     ]
