@@ -64,12 +64,11 @@ def test_hostile_escalation_forms(hall, clerk, call_back, chinese_client, name):
             chain.record_answer(escalation=escalation, user=clerk, answer="可以。")
 
     @FUZZ
-    @given(owner_name=field("市局 张科长"), answer=field("可以。"), how=field("sms"))
-    def post(owner_name, answer, how):
+    @given(owner_name=field("市局 张科长"), answer=field("可以。"), how=field("sms"), to_rank=field("2"))
+    def post(owner_name, answer, how, to_rank):
         start_over()
-        response = chinese_client.post(
-            url, post_data({"owner_name": owner_name, "answer": answer, "how": how})
-        )
+        data = {"owner_name": owner_name, "answer": answer, "how": how, "to_rank": to_rank}
+        response = chinese_client.post(url, post_data(data))
         assert_sound(response)
 
     post()
