@@ -377,9 +377,7 @@ NOTIFY_REMINDER_SOON_MINUTES = env_int("NOTIFY_REMINDER_SOON_MINUTES", 120)
 # Gateways (SMS_BACKEND=aliyun or tencent): one approved template per message kind, or a "default".
 SMS_TEMPLATES = env.env_mapping("SMS_TEMPLATES")
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "")
-SMS_REPLY_TOKENS = env.env_mapping(
-    "SMS_REPLY_TOKENS"
-)  # gateway=token of its reply callback (docs/sms-replies.md)
+SMS_REPLY_TOKENS = env.env_mapping("SMS_REPLY_TOKENS")  # gateway=token of its reply callback (sms-replies.md)
 SMS_ALIYUN_URL = env_str("SMS_ALIYUN_URL", "https://dysmsapi.aliyuncs.com/")
 SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID", "")
 SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
