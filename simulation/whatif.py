@@ -122,9 +122,9 @@ def _p90(values: list[float]) -> float:
 
 
 def result_of(log_: DayLog, counters: dict[int, int]) -> dict:
-    """Per clock hour (the hours of `counters`, the supervisor's, and any with arrivals): counters, tickets issued, mean and 90th-percentile wait, share within the target,
-    most people inside and outside; and the day's totals. Plain numbers (JSON), rounded: the same day
-    gives the same result."""
+    """Per clock hour (the supervisor's hours, and any with arrivals): counters, tickets issued, mean
+    and 90th-percentile wait, share within the target, most people inside and outside; and the day's
+    totals. Plain numbers (JSON), rounded: the same day gives the same result."""
     local = log_.tz
     waits, inside, outside = defaultdict(list), defaultdict(int), defaultdict(int)
     issued = defaultdict(int)

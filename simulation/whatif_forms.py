@@ -128,4 +128,6 @@ class WhatIfForm(forms.Form):
 
     def inputs(self) -> whatif.Inputs:
         data = self.cleaned_data
-        return whatif.Inputs(data["date"], data["day"], data["walk_in_percent"], data["seed"], data["counters"])
+        return whatif.Inputs(
+            data["date"], data["day"], data["walk_in_percent"], data["seed"], data["counters"]
+        )

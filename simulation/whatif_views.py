@@ -79,7 +79,9 @@ def what_if(request, slug):
         return _page(request, hall, start=start, form=form, plan=plan, date=date, day=day, status=400)
     initial = {"date": date, "day": day, **{f"c{hour}": count for hour, count in plan.items()}}
     form = WhatIfForm(initial=initial, **kwargs)
-    return _page(request, hall, start=start, form=form, plan=plan, date=date, day=day, status=200 if valid else 400)
+    return _page(
+        request, hall, start=start, form=form, plan=plan, date=date, day=day, status=200 if valid else 400
+    )
 
 
 def _access_run(request, slug: str, run_id: int) -> WhatIfRun:
@@ -88,9 +90,11 @@ def _access_run(request, slug: str, run_id: int) -> WhatIfRun:
     )
 
 
-def run_charts(result: dict, target: int) -> list[charts.Chart]:
+def run_charts(run: WhatIfRun) -> list[charts.Chart]:
+    result = run.result
     hours = result["hours"]
     labels = [f"{h['hour']:02d}" for h in hours]
+    served = [h for h in hours if h["within_target"] is not None]  # hours in which someone arrived
     return [
         charts.bar_chart(
             _("Predicted wait per hour of arrival (minutes)"),
@@ -111,19 +115,18 @@ def run_charts(result: dict, target: int) -> list[charts.Chart]:
             whole=True,
         ),
         charts.bar_chart(
-            _("Called within %(target)s minutes (%% of those who arrived in the hour)") % {"target": target},
-            labels,
-            [
-                (
-                    str(_("within the target")),
-                    [round(100 * h["within_target"]) if h["within_target"] is not None else 0 for h in hours],
-                )
-            ],
+            _("Called within %(target)s minutes (%% of those who arrived in the hour)")
+            % {"target": result["target_minutes"]},
+            [f"{h['hour']:02d}" for h in served],
+            [(str(_("within the target")), [round(100 * h["within_target"]) for h in served])],
         ),
         charts.bar_chart(
             _("Counters per hour"),
             labels,
-            [(str(_("what-if")), [h["counters"] for h in hours])],
+            [
+                (str(_("Plan")), [run.plan_counters.get(str(h["hour"]), 0) for h in hours]),
+                (str(_("what-if")), [h["counters"] for h in hours]),
+            ],
             whole=True,
         ),
     ]
@@ -149,9 +152,11 @@ def run_page(request, slug, run_id):
         "day_label": DAY_TYPE_LABELS.get(run.day_type, run.day_type),
         "percent": percent or 0,
         "progress_label": _progress_label(run, percent),
-        "failure": FAILURES.get(run.error, FAILURES[whatif.CRASHED]) if run.state == RunState.FAILED else None,
+        "failure": FAILURES.get(run.error, FAILURES[whatif.CRASHED])
+        if run.state == RunState.FAILED
+        else None,
         "result": result,
-        "charts": run_charts(result, result["target_minutes"]) if result else [],
+        "charts": run_charts(run) if result else [],
         "status_url": reverse("whatif:status", args=[run.hall.slug, run.pk]),
         "poll": POLL_SECONDS,
         "refresh": REFRESH_SECONDS,
