@@ -13,7 +13,7 @@ from rq.job import Job
 
 from appointments.models import Booking
 from hall.models import Counter, Hall
-from queueing.models import Ticket
+from queueing.models import CounterSession, Ticket
 from simulation import scenario, whatif
 from simulation.scenario import Pause
 from simulation.whatif_models import RunState, WhatIfRun
@@ -83,9 +83,13 @@ def inputs(hall, **changes) -> whatif.Inputs:
     return whatif.Inputs(**{**fields, **changes})
 
 
-def test_the_job_keeps_the_result_with_the_plan_and_leaves_no_rows(
+def test_the_job_keeps_the_result_with_the_plan_and_leaves_no_rows_while_the_hall_works(
     demo_hall, supervisor, small_day, rq_queue, django_capture_on_commit_callbacks
 ):
+    # A clerk works at counter 1 now: the what-if's day must neither need nor touch that counter.
+    clerk = make_staff(demo_hall, "clerk")
+    counter_one = Counter.objects.get(hall=demo_hall, number=1)
+    CounterSession.objects.update_or_create(counter=counter_one, defaults={"state": "open", "user": clerk})
     before = (Ticket.objects.count(), Booking.objects.count(), Counter.objects.count())
     asked = inputs(demo_hall, counters={**inputs(demo_hall).counters, 9: 1, 10: 1})
     planned = whatif.planned_counters(demo_hall, asked.date, "quiet")
@@ -110,6 +114,7 @@ def test_the_job_keeps_the_result_with_the_plan_and_leaves_no_rows(
     assert Job.fetch(run.job_id, connection=rq_queue.connection).meta["progress"] == 100
     assert whatif.progress_of(run) == 100
     assert (Ticket.objects.count(), Booking.objects.count(), Counter.objects.count()) == before
+    assert CounterSession.objects.filter(counter=counter_one, state="open", user=clerk).exists()
 
 
 def test_the_inputs_decide_the_result_and_the_same_inputs_give_the_same_one(demo_hall, small_day):
