@@ -130,8 +130,9 @@ class World:
 
     @cached_property
     def what_if_run(self):
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)  # the day the what-if page opens on
         return WhatIfRun.objects.create(
-            hall=self.hall, date=self.day, day_type="quiet", counters={"9": 1}, job_id="access-test"
+            hall=self.hall, date=tomorrow, day_type="quiet", counters={"9": 1}, job_id="access-test"
         )
 
     @cached_property

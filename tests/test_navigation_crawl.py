@@ -31,6 +31,7 @@ EXEMPT = {
     "password_change_done": "shown after the password form is submitted (POST)",
     "homevisits:outcome": "offered on a visit once it is scheduled; the world's visit is a new request",
     "(unnamed) admin/login/": "the admin's sign-in, met by opening /admin/ before signing in",
+    "whatif:status": "the progress (JSON) that a what-if run's page polls by script, not a page",
 }
 # The same, for one role only.
 EXEMPT_FOR = {
