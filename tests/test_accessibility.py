@@ -272,7 +272,6 @@ def test_kiosk_pages_have_no_serious_violations(page, live_server, axe_source, w
     assert len(audit.pages) == 12
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
 def done_what_if(hall) -> WhatIfRun:
     """A finished what-if run with the result of a short day (the simulation has its own tests)."""
     hour = {
@@ -301,6 +300,7 @@ def done_what_if(hall) -> WhatIfRun:
     )
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, world, language):
     w = world
     audit = Audit(page, axe_source)

@@ -131,9 +131,9 @@ def world(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.RATE_LIMITS = False
     w = World()
-    # The objects that the lists lead to: a call-back, a home visit, a postal item, a pickup, a follow-up,
-    # a ticket completed with materials missing (its slip), and a ticket now called to window 1.
-    for made in ("call_back", "home_visit", "postal_item", "pickup", "case", "booking"):
+    # The objects that the lists lead to: a call-back, a home visit, a postal item, a pickup, a follow-up, a
+    # what-if run, a ticket completed with materials missing (its slip), and a ticket now called to window 1.
+    for made in ("call_back", "home_visit", "postal_item", "pickup", "case", "booking", "what_if_run"):
         getattr(w, made)
     waiting = services.issue_walk_in(hall=w.hall, service=w.service, actor=Actor("kiosk"))
     calls.call_ticket(counter=w.counter, ticket=waiting, actor=Actor("console", user=w.clerk))
