@@ -4,8 +4,9 @@ within the target; in Chinese and in English, on a desktop screen and on a phone
 wider than the screen.
 
 The worker: on PostgreSQL `manage.py rqworker --burst` in its own process while the page polls for the
-progress and reloads itself when the run is done; on SQLite (an in-memory database only this process can
-open) a burst worker in this process while the browser is away, then the page's refresh link."""
+progress (seen changing from waiting to simulating) and reloads itself when the run is done; on SQLite (an
+in-memory database only this process can open) a burst worker in this process while the browser is away,
+then the page's refresh link."""
 
 import datetime as dt
 import re
@@ -73,10 +74,13 @@ def run_the_job(page, rq_queue, tmp_path, settings) -> None:
     if connection.vendor == "postgresql":
         workers = Workers(tmp_path, settings.RQ_QUEUES["default"]["URL"])
         try:
-            workers.burst()
+            worker = workers.start("--burst")
+            # The page, polling, shows the job's progress, then reloads itself with the result.
+            expect(page.locator("#progress-label")).to_contain_text("正在模拟这一天", timeout=60_000)
+            assert worker.wait(timeout=180) == 0, (tmp_path / "worker-0.log").read_text()
         finally:
             workers.stop_all()
-        return  # the page, polling, reloads itself with the result
+        return
     refresh = page.get_by_role("link", name="立即刷新")  # the page's refresh without script
     expect(refresh).to_be_visible()
     address = refresh.evaluate("link => link.href")
