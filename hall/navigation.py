@@ -53,6 +53,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("reports:live", _("Live view"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("queueing:closing", _("Closing time"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:staffing", _("Staffing plan"), (SUPERVISOR,), SUPERVISION, hall=True),
+    Entry("whatif:start", _("What-if"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:ranking", _("Ranking"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:follow_ups", _("Ratings and follow-ups"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:comments", _("Comments"), (SUPERVISOR,), SUPERVISION, hall=True),

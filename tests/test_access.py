@@ -40,6 +40,7 @@ from queueing import services as queue_services
 from queueing.models import Outcome
 from queueing.services import Actor
 from reports import services as report_services
+from simulation.whatif_models import WhatIfRun
 from tests.makers import make_counter, make_id_number, make_service, make_staff
 from tests.queueing.helpers import make_hall_open_today
 
@@ -126,6 +127,13 @@ class World:
             hall=self.hall, date=day, start=dt.time(9), end=dt.time(17), reason="预约"
         )
         return day
+
+    @cached_property
+    def what_if_run(self):
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)  # the day the what-if page opens on
+        return WhatIfRun.objects.create(
+            hall=self.hall, date=tomorrow, day_type="quiet", counters={"9": 1}, job_id="access-test"
+        )
 
     @cached_property
     def device(self):
@@ -467,6 +475,9 @@ RULES: dict[str, Rule] = {
     "reports:export_xlsx": Rule(url("reports:export_xlsx", slug), SUPERVISOR),
     "reports:staffing": Rule(url("reports:staffing", slug), SUPERVISOR),
     "reports:live": Rule(url("reports:live", slug), SUPERVISOR),
+    "whatif:start": Rule(url("whatif:start", slug), SUPERVISOR),
+    "whatif:run": Rule(url("whatif:run", slug, lambda w, p: w.what_if_run.pk), SUPERVISOR),
+    "whatif:status": Rule(url("whatif:status", slug, lambda w, p: w.what_if_run.pk), SUPERVISOR),
     "queueing:closing": Rule(url("queueing:closing", slug), SUPERVISOR),
     "queueing:extend_closing": Rule(
         url("queueing:extend_closing", slug), SUPERVISOR, method="POST", data=lambda w, p: {"until": "23:59"}

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from hall import enrolment_codes
 from hall.models import Closure, DeviceKind, ExtraSession
 from notifications.models import Kind, Notification
+from simulation.whatif_models import RunState, WhatIfRun
 from tests.conftest import IN_CI
 from tests.makers import make_hall, make_id_number, make_staff, pair_browser
 from tests.test_access import World
@@ -271,6 +272,34 @@ def test_kiosk_pages_have_no_serious_violations(page, live_server, axe_source, w
     assert len(audit.pages) == 12
 
 
+def done_what_if(hall) -> WhatIfRun:
+    """A finished what-if run with the result of a short day (the simulation has its own tests)."""
+    hour = {
+        "counters": 2,
+        "tickets": 6,
+        "called": 6,
+        "mean_wait": 4.5,
+        "p90_wait": 12.0,
+        "within_target": 0.83,
+    }
+    hours = [{**hour, "hour": h, "inside": h - 7, "outside": max(0, h - 10)} for h in range(8, 13)]
+    result = {
+        "hours": hours,
+        **{"tickets": 30, "called": 30, "not_called": 0, "within_target": 0.83, "target_minutes": 15},
+        **{"mean_wait": 4.5, "most_inside": 5, "cap_inside": 4, "sent_outside": 3, "most_outside": 2},
+        **{"refused": 0, "bookings": 0, "counter_hours": 10},
+    }
+    return WhatIfRun.objects.create(
+        hall=hall,
+        date=timezone.localdate(),
+        day_type="normal",
+        counters={str(h): 2 for h in range(8, 13)},
+        plan_counters={str(h): 3 for h in range(8, 13)},
+        state=RunState.DONE,
+        result=result,
+    )
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, world, language):
     w = world
@@ -323,8 +352,10 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
         ("consultations:hall", "consultations: the hall's call-backs"),
         ("homevisits:list", "home visits: list"),
         ("appointments:person_lookup", "no-show blocks"),
+        ("whatif:start", "what-if"),
     ]:
         audit.visit(reverse(name, args=[slug]), label)
+    audit.visit(reverse("whatif:run", args=[slug, done_what_if(w.hall).pk]), "what-if: a result")
     audit.visit(reverse("hall:holiday_schedule", args=[2027]), "holiday schedule")
     audit.visit(reverse("reports:follow_up", args=[slug, w.case.pk]), "reports: a follow-up")
     visit = w.home_visit.pk
@@ -340,7 +371,7 @@ def test_staff_pages_have_no_serious_violations(page, live_server, axe_source, w
     audit.visit(reverse("otp_enrol"), "second factor: set up")
 
     audit.assert_clean()
-    assert len(audit.pages) == 40
+    assert len(audit.pages) == 42
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

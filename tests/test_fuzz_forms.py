@@ -478,6 +478,18 @@ FORMS = [
         lambda w: {"note": "已电话回访", "action": "advance"},
     ),
     Target(
+        "whatif:start",
+        "supervisor",
+        lambda w: reverse("whatif:start", args=[w.hall.slug]),
+        lambda w: {
+            "date": w.day.isoformat(),
+            "day": "quiet",
+            "walk_in_percent": "100",
+            "seed": "1",
+            **{f"c{hour}": "1" for hour in range(8, 20)},
+        },
+    ),
+    Target(
         "reports:device_add",
         "supervisor",
         lambda w: reverse("reports:device_add", args=[w.hall.slug]),

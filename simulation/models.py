@@ -1,0 +1,1 @@
+from simulation.whatif_models import RunState, WhatIfRun  # noqa: F401 - the app's models

@@ -1,0 +1,285 @@
+"""What-if for supervisors (issue 19, item 5): the staffing plan's counters per hour, changed by the
+supervisor, and the walk-in level, played through the simulator in a background job (RQ), never in the web
+request. The day is rolled back; what stays is the run's row with its result (simulation.whatif_models).
+
+The simulated day is the plan day's weekday 52 weeks later (clear of real bookings and tickets), with the
+day type's bookings, breaks and events; the counters per hour are the supervisor's (hours they did not
+give keep the day type's), the walk-ins the day type's times the walk-in level. The same inputs and seed
+give the same result. See docs/simulation.md ("What-if").
+"""
+
+import datetime as dt
+import logging
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from functools import cache, partial
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from rq import Queue, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from hall.models import Counter, Hall
+from reports.plan import build_plan
+from simulation.api import next_open_day
+from simulation.engine import Hallday
+from simulation.log import DayLog
+from simulation.scenario import DAY_TYPES, day_type
+from simulation.whatif_models import RunState, WhatIfRun
+
+log = logging.getLogger(__name__)
+
+JOB = "simulation.whatif.run_job"
+QUEUE = "default"
+JOB_TIMEOUT = 15 * 60  # a busy day runs in about a minute; a loaded worker may take longer
+RESULT_TTL = 3600  # the row keeps the result; RQ's copy (and the progress in its meta) need not outlive it
+WALK_IN_PERCENT = (0, 300)
+COUNTERS_PER_HALL_COUNTER = 3  # at most this many counters per hour for each of the hall's own counters
+# Why a run failed (WhatIfRun.error), shown in the user's language by simulation.whatif_views.
+NO_WORKER, STOPPED, CLOSED, CRASHED = "no_worker", "stopped", "closed", "crashed"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    date: dt.date
+    day_type: str
+    walk_in_percent: int
+    seed: int
+    counters: dict[int, int]  # clock hour -> counters open
+
+
+def most_counters(hall: Hall) -> int:
+    return COUNTERS_PER_HALL_COUNTER * max(1, hall.counters.active().count())
+
+
+def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:
+    """The counters per open hour that the staffing plan recommends for `date`; where the plan expects
+    nobody (no history, no bookings) the day type's counters instead."""
+    plan = build_plan(hall, date)
+    hours = {h.hour: h.needed for h in plan.hours if h.open_minutes}
+    if not any(hours.values()):
+        base = DAY_TYPES[day].counters
+        hours = {hour: base.get(hour, 0) for hour in hours}
+    return hours
+
+
+def simulated_date(hall: Hall, date: dt.date) -> dt.date:
+    """The same weekday 52 weeks on (or the next open one on that weekday): clear of real rows, and fixed
+    by the inputs, so a re-run plays the same day."""
+    return next_open_day(hall, date + dt.timedelta(days=363), weekday=date.weekday())
+
+
+def scenario(inputs: Inputs):
+    base = day_type(inputs.day_type)
+    counters = {**base.counters, **inputs.counters}
+    walk_ins = round(base.walk_ins * inputs.walk_in_percent / 100)
+    return replace(base, counters=counters, walk_ins=walk_ins)
+
+
+class _Reporting(Hallday):
+    """The simulator's day, telling `progress` how far through the opening hours it is (in %), on stand-ins
+    for the hall's own counters: a what-if runs while the hall works, and must neither lock the sessions
+    of the counters clerks are using nor find them open (or busy) with today's real tickets."""
+
+    def __init__(self, hall: Hall, *args, progress):
+        own = set(Counter.objects.filter(hall=hall).values_list("pk", flat=True))
+        super().__init__(hall, *args)
+        self.progress, self.done = progress, -1
+        top = Counter.objects.filter(hall=hall).aggregate(top=Max("number"))["top"] or 0
+        for number, counter in sorted(self.counters.items()):
+            if counter.pk in own:
+                stand_in = Counter.objects.create(hall=hall, number=top + number, label=f"what-if {number}")
+                stand_in.services.set(counter.services.all())
+                self.counters[number] = stand_in
+        self.serves = {n: set(c.services.values_list("pk", flat=True)) for n, c in self.counters.items()}
+        self.opening, self.closing = self.sessions[0][0], self.sessions[-1][1]
+
+    def _read_all(self, now: dt.datetime) -> None:
+        super()._read_all(now)
+        share = (now - self.opening) / max(self.closing - self.opening, dt.timedelta(minutes=1))
+        percent = max(0, min(99, int(100 * share)))
+        if percent > self.done:
+            self.done = percent
+            self.progress(percent)
+
+
+class _RollBack(Exception):
+    pass
+
+
+def simulate(hall: Hall, inputs: Inputs, progress=lambda percent: None) -> dict:
+    """Play the what-if day and return its result; every row the day wrote is rolled back."""
+    day = scenario(inputs)
+    date = simulated_date(hall, inputs.date)
+    found = None
+    try:
+        with transaction.atomic():
+            found = _Reporting(hall, day, date, inputs.seed, progress=progress).run()
+            raise _RollBack
+    except _RollBack:
+        pass
+    return result_of(found, {hour: day.counters.get(hour, 0) for hour in inputs.counters})
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def result_of(log_: DayLog, counters: dict[int, int]) -> dict:
+    """Per clock hour (the supervisor's hours, and any with arrivals): counters, tickets issued, mean
+    and 90th-percentile wait, share within the target, most people inside and outside; and the day's
+    totals. Plain numbers (JSON), rounded: the same day gives the same result."""
+    local = log_.tz
+    waits, inside, outside = defaultdict(list), defaultdict(int), defaultdict(int)
+    issued = defaultdict(int)
+    for ticket in log_.tickets.values():
+        hour = ticket.issued_at.astimezone(local).hour
+        issued[hour] += 1
+        if ticket.called_at is not None:
+            waits[hour].append(ticket.wait())
+    for reading in log_.occupancy:
+        hour = reading.at.astimezone(local).hour
+        inside[hour] = max(inside[hour], reading.inside)
+        outside[hour] = max(outside[hour], reading.outside)
+    target = log_.target_minutes
+    hours = []
+    for hour in sorted(set(counters) | set(issued)):
+        called = waits[hour]
+        hours.append(
+            {
+                "hour": hour,
+                "counters": counters.get(hour, 0),
+                "tickets": issued[hour],
+                "called": len(called),
+                "mean_wait": round(sum(called) / len(called), 1) if called else None,
+                "p90_wait": round(_p90(called), 1) if called else None,
+                "within_target": round(sum(w <= target for w in called) / len(called), 3) if called else None,
+                "inside": inside[hour],
+                "outside": outside[hour],
+            }
+        )
+    called = [w for values in waits.values() for w in values]
+    return {
+        "hours": hours,
+        "tickets": len(log_.tickets),
+        "called": len(called),
+        "not_called": len(log_.tickets) - len(called),
+        "within_target": round(sum(w <= target for w in called) / len(called), 3) if called else None,
+        "target_minutes": target,
+        "mean_wait": round(sum(called) / len(called), 1) if called else None,
+        "most_inside": max(inside.values(), default=0),
+        "cap_inside": log_.cap_inside,
+        "sent_outside": sum(not t.inside for t in log_.tickets.values()),
+        "most_outside": max(outside.values(), default=0),
+        "refused": sum(log_.refused.values()),
+        "bookings": log_.bookings,
+        "counter_hours": sum(counters.values()),
+    }
+
+
+# The background job
+
+
+def inputs_of(run: WhatIfRun) -> Inputs:
+    counters = {int(hour): int(count) for hour, count in run.counters.items()}
+    return Inputs(run.date, run.day_type, run.walk_in_percent, run.seed, counters)
+
+
+def _save_progress(job, percent: int) -> None:
+    if job is not None:
+        job.meta["progress"] = percent
+        job.save_meta()
+
+
+def run_job(run_id: int) -> None:
+    """The RQ job: simulate the run's day and keep the result on its row. A second delivery of a finished
+    run does nothing."""
+    run = WhatIfRun.objects.select_related("hall").filter(pk=run_id).first()
+    if run is None or run.finished:
+        return
+    job = get_current_job()
+    WhatIfRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING, started_at=timezone.now())
+    _save_progress(job, 0)
+    try:
+        result = simulate(run.hall, inputs_of(run), partial(_save_progress, job))
+    except ValueError:  # the hall opens on no such day (its hours changed since the run was asked for)
+        log.warning("what-if %s: no open day to simulate", run.pk)
+        _finish(run.pk, RunState.FAILED, error=CLOSED)
+        return
+    except Exception:
+        _finish(run.pk, RunState.FAILED, error=CRASHED)
+        raise
+    _save_progress(job, 100)
+    _finish(run.pk, RunState.DONE, result=result)
+
+
+def _finish(run_id: int, state: str, **fields) -> None:
+    WhatIfRun.objects.filter(pk=run_id).update(state=state, finished_at=timezone.now(), **fields)
+
+
+# Enqueuing, and the job's progress as the page reads it
+
+
+@cache
+def _connection(url: str) -> redis.Redis:
+    # Short timeouts: the supervisor's page must not hang on a Redis that is down.
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+
+
+def queue() -> Queue:
+    return Queue(QUEUE, connection=_connection(settings.RQ_QUEUES[QUEUE]["URL"]))
+
+
+def _enqueue(run_id: int, job_id: str) -> None:
+    try:
+        queue().enqueue(
+            JOB, run_id, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL
+        )
+    except (redis.RedisError, OSError) as error:
+        log.warning("what-if %s: could not enqueue: %s", run_id, error)
+        _finish(run_id, RunState.FAILED, error=NO_WORKER)
+
+
+def start(*, hall: Hall, user, inputs: Inputs, plan_counters: dict[int, int]) -> WhatIfRun:
+    """Record the run and enqueue its job once the transaction commits (so the worker finds the row)."""
+    run = WhatIfRun.objects.create(
+        hall=hall,
+        created_by=user,
+        date=inputs.date,
+        day_type=inputs.day_type,
+        walk_in_percent=inputs.walk_in_percent,
+        seed=inputs.seed,
+        plan_counters={str(h): n for h, n in sorted(plan_counters.items())},
+        counters={str(h): n for h, n in sorted(inputs.counters.items())},
+        job_id=uuid.uuid4().hex,
+    )
+    transaction.on_commit(partial(_enqueue, run.pk, run.job_id))
+    return run
+
+
+def progress_of(run: WhatIfRun) -> int | None:
+    """The run's progress in % (100 when done); None when Redis cannot say. A job RQ no longer runs
+    (failed, stopped, expired) fails the run, so that the page does not wait for ever."""
+    if run.finished:
+        return 100 if run.state == RunState.DONE else None
+    try:
+        job = Job.fetch(run.job_id, connection=queue().connection)
+        status = job.get_status()
+    except NoSuchJobError:
+        job, status = None, None
+    except (redis.RedisError, OSError):
+        return None
+    if job is None or status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        run.refresh_from_db()
+        if not run.finished:  # the job did not get to record why
+            _finish(run.pk, RunState.FAILED, error=STOPPED)
+            run.refresh_from_db()
+        return 100 if run.state == RunState.DONE else None
+    return int(job.meta.get("progress", 0))
