@@ -48,6 +48,8 @@ def test_a_busy_server_makes_the_booking_page_wait_and_retry_by_itself(page, hal
         else:
             route.continue_()
 
+    page.set_default_timeout(60_000)  # a shared CI machine: the page may take its time, the test waits
+    page.set_default_navigation_timeout(60_000)
     page.route("**/confirm/", first_confirmation_waited_too_long)
     page.goto(f"/h/{hall.slug}/book/id-renewal/")
     page.locator(".day-link").first.click()
