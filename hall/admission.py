@@ -18,15 +18,20 @@ two hosts apart) count as no wait, and waits beyond ADMISSION_IMPLAUSIBLE_S as a
 refuses anything.
 """
 
+import json
 import logging
 import random
 import time
+from functools import lru_cache
+from http.cookies import SimpleCookie
 
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.decorators import sync_and_async_middleware
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
@@ -98,6 +103,80 @@ def refusal(request) -> HttpResponse | None:
         return None
     log.debug("busy: %s %s waited %.0f ms for a worker", request.method, request.path_info, wait)
     return busy_response(request, retry_after())
+
+
+@lru_cache(maxsize=64)
+def _busy_page(language: str, seconds: int, retry: bool) -> str:
+    """The busy page, rendered once per language, wait and kind (a page that reloads itself, or a form):
+    refusals must stay cheap. RETRY_URL stands for the address, put in per request."""
+    with translation.override(language):
+        return render_to_string(TEMPLATE, {"busy_seconds": seconds, "retry_url": RETRY_URL if retry else ""})
+
+
+RETRY_URL = "/__retry_url__"
+
+
+def wsgi(application):
+    """The same refusal at the WSGI entry (hall/wsgi.py), before Django builds the request or runs any
+    middleware: in a rush most requests are refused, and each refusal takes a worker's time from the
+    bookings, so it must cost as little as it can (the middleware above stays for the ASGI server)."""
+
+    def app(environ, start_response):
+        limit = settings.ADMISSION_MAX_WAIT_MS
+        path = environ.get("PATH_INFO", "")
+        if not limit or "HTTP_AUTHORIZATION" in environ or "/staff/" in path or path.startswith(EXEMPT):
+            return application(environ, start_response)
+        wait = waited_ms(environ, time.time())
+        if wait is None or wait <= limit:
+            return application(environ, start_response)
+        seconds = retry_after()
+        language = _language(environ)
+        headers = [
+            ("Retry-After", str(seconds)),
+            ("Cache-Control", "no-store"),
+            ("Content-Language", language),
+        ]
+        headers.append(("Vary", "Accept-Language, Cookie"))
+        if path.startswith("/api/"):
+            with translation.override(language):
+                message = str(BUSY % {"seconds": seconds})
+            body = json.dumps({"error": "busy", "message": message, "fields": {}}, ensure_ascii=False)
+            headers.append(("Content-Type", "application/json; charset=utf-8"))
+        else:
+            retry = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            body = _busy_page(language, seconds, retry)
+            if retry:
+                query = environ.get("QUERY_STRING", "")
+                address = escape(environ.get("SCRIPT_NAME", "") + path + (f"?{query}" if query else ""))
+                body = body.replace(RETRY_URL, address)
+            headers.append(("Content-Type", "text/html; charset=utf-8"))
+        data = body.encode()
+        headers.append(("Content-Length", str(len(data))))
+        start_response("503 Service Unavailable", headers)
+        return [data]
+
+    return app
+
+
+def _language(environ) -> str:
+    """The request's language as LocaleMiddleware would choose it (the language cookie, then
+    Accept-Language), without building a request."""
+    from django.utils.translation import trans_real
+
+    cookie = SimpleCookie(environ.get("HTTP_COOKIE", "")).get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie is not None:
+        try:
+            return trans_real.get_supported_language_variant(cookie.value)
+        except LookupError:
+            pass
+    for code, _quality in trans_real.parse_accept_lang_header(environ.get("HTTP_ACCEPT_LANGUAGE", "")):
+        if code == "*":
+            break
+        try:
+            return trans_real.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 @sync_and_async_middleware

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.test import RequestFactory
 
 from appointments.models import Booking
 from hall import admission
@@ -161,3 +162,51 @@ def test_many_at_once_are_refused_or_served_by_their_wait_alone(live_server, slo
 def test_nginx_stamps_each_request_with_its_arrival():
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     assert 'proxy_set_header X-Request-Start "t=${msec}";' in conf
+
+
+def wsgi_call(environ) -> tuple[str, dict, bytes]:
+    """hall/wsgi.py's application, as gunicorn calls it."""
+    from hall.wsgi import application
+
+    answered = {}
+
+    def start_response(status, headers, exc_info=None):
+        answered.update(status=status, headers=dict(headers))
+
+    body = b"".join(application(environ, start_response))
+    return answered["status"], answered["headers"], body
+
+
+def test_the_wsgi_entry_refuses_before_django_in_the_requests_language(slots):
+    """gunicorn's entry refuses before any middleware (a refusal must cost a worker as little as it can)."""
+    factory = RequestFactory()
+    body = json.dumps(booking_body(slots[0]))
+    late = factory.post(
+        "/api/v1/bookings", body, "application/json", HTTP_ACCEPT_LANGUAGE="en", **stamp(2000)
+    )
+
+    status, headers, content = wsgi_call(late.environ)
+
+    assert status.startswith("503")
+    seconds = int(headers["Retry-After"])
+    message = f"The service is busy. Please try again in {seconds} seconds."
+    assert json.loads(content) == {"error": "busy", "message": message, "fields": {}}
+    assert not Booking.objects.exists()
+    fresh = factory.post("/api/v1/bookings", body, "application/json", **stamp(50))
+    assert wsgi_call(fresh.environ)[0].startswith("201")
+    assert Booking.objects.count() == 1
+
+
+def test_the_wsgi_entry_answers_a_page_in_chinese_that_reloads_itself(hall):
+    late = RequestFactory().get(
+        f"/h/{hall.slug}/", {"from": "qr"}, HTTP_ACCEPT_LANGUAGE="zh-CN", **stamp(2000)
+    )
+
+    status, headers, content = wsgi_call(late.environ)
+
+    seconds = headers["Retry-After"]
+    page = content.decode()
+    assert status.startswith("503")
+    assert f"当前预约人数较多，请 {seconds} 秒后重试。" in page
+    assert f'<meta http-equiv="refresh" content="{seconds}">' in page
+    assert f'<a href="/h/{hall.slug}/?from=qr">立即重试</a>' in page

@@ -6,13 +6,15 @@ The first confirmation is refused for real: the request leaves the browser with 
 five seconds old, as nginx would have stamped a request that waited that long in the queue."""
 
 import datetime as dt
+import re
 import time
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from appointments.models import Booking
+from appointments.models import Booking, Slot
 from hall.models import ExtraSession
 from tests.makers import make_counter, make_hall, make_id_number, make_service
 
@@ -73,3 +75,27 @@ def test_a_busy_server_makes_the_booking_page_wait_and_retry_by_itself(page, hal
     expect(page.get_by_role("heading", level=1)).to_have_text("预约成功")  # by itself, after the wait
     booking = Booking.objects.get()
     expect(page.locator(".booking-code")).to_have_text(booking.code)
+
+
+def test_a_refusal_after_the_wait_shows_on_the_page_as_without_javascript(page, hall):
+    """The form sent by fetch: an answer that is not "busy" (here: the time filled up meanwhile) replaces the
+    page as a normal submit would, with its error summary."""
+    page.set_default_timeout(60_000)
+    page.goto(f"/h/{hall.slug}/book/id-renewal/")
+    page.locator(".day-link").first.click()
+    page.locator(".slot-link").first.click()
+    page.get_by_label("姓名").fill("张三丰")
+    page.get_by_label("手机号码").fill("13800138000")
+    page.get_by_role("button", name="继续").click()
+    page.get_by_label("居民身份证号码").fill(make_id_number(1))
+    page.get_by_role("button", name="继续").click()
+    page.get_by_role("button", name="继续").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("核对预约信息")
+    Slot.objects.update(taken=F("capacity"))  # someone else took the last place
+
+    page.get_by_role("button", name="确认预约").click()
+
+    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator(".error-summary")).to_be_focused()  # booking.js ran on the new page too
+    expect(page).to_have_title(re.compile("^错误："))
+    assert not Booking.objects.exists()
