@@ -4,7 +4,8 @@ seconds" (HTTP 503 with Retry-After) at once, instead of being worked on after i
 Where requests queue: gunicorn's sync workers take one request each; the others wait in the listening
 socket's backlog, where no code of ours can count them. So the bound is on the time a request waited, not
 on a count. nginx stamps each request as it arrives (`proxy_set_header X-Request-Start "t=${msec}"`,
-deploy/nginx.conf); when a worker takes it, this middleware compares the stamp with the clock. A request
+deploy/nginx.conf); when a worker takes it, `wsgi` (gunicorn's entry, hall/wsgi.py) or the middleware
+`admission` (the ASGI server, and the test client) compares the stamp with the clock. A request
 that waited more than ADMISSION_MAX_WAIT_MS is refused before it touches the session or the database (a
 refusal costs about a millisecond); one that waited less is served as usual. Under a rush the queue
 therefore never holds more than ADMISSION_MAX_WAIT_MS of work: the workers keep booking at full rate, and
