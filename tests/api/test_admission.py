@@ -13,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 from django.test import RequestFactory
 
 from appointments.models import Booking
@@ -173,7 +175,16 @@ def wsgi_call(environ) -> tuple[str, dict, bytes]:
     def start_response(status, headers, exc_info=None):
         answered.update(status=status, headers=dict(headers))
 
-    body = b"".join(application(environ, start_response))
+    # As Django's test client does: the handler must not close the test's connection (PostgreSQL).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        response = application(environ, start_response)
+        body = b"".join(response)
+        getattr(response, "close", lambda: None)()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return answered["status"], answered["headers"], body
 
 
