@@ -22,7 +22,6 @@ PRODUCTION = DEPLOYMENT == "production"
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 
-
 SECRET_KEY = env.env_secret("SECRET_KEY", PRODUCTION) or env.local_secret(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -62,6 +61,7 @@ MIDDLEWARE = [
     "hall.middleware.static_files",  # WhiteNoise, only for static paths under ASGI
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "hall.admission.admission",  # "busy, try again in N s" when a request waited too long for a worker
     "hall.middleware.reject_nul_bytes",  # 400 for a NUL byte in the address, before any lookup
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,15 +86,15 @@ PERMISSIONS_POLICY = env_str(
 # against SMS pumping; the supervisor's dashboard warns at 80 %.
 SMS_CODES_PER_HALL_DAY = env_int("SMS_CODES_PER_HALL_DAY", 1000)
 
-# Seconds an availability read (appointments/api/availability.py) and the waiting figures per service
-# (queueing/waiting_now.py) are kept: a release-time rush reloads the same day hundreds of times a second.
-# Off in development so that a booking or a ticket shows at once.
+# A release-time rush (放号): availability and waiting figures are kept for seconds (off in development); a
+# request that waited over ADMISSION_MAX_WAIT_MS for a worker gets 503 "busy" at once (hall/admission.py).
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 2 if PRODUCTION else 0)
 WAITING_CACHE_SECONDS = env_int("WAITING_CACHE_SECONDS", 2 if PRODUCTION else 0)
+ADMISSION_MAX_WAIT_MS = env_int("ADMISSION_MAX_WAIT_MS", 500)
+ADMISSION_RETRY_AFTER = env_int("ADMISSION_RETRY_AFTER", 5)
 
-# A citizen's booking draft (name, mobile, the ID number's HMAC and masked form between the steps)
-# expires this long after the last step; expired sessions are erased nightly
-# (hall.housekeeping.erase_expired_sessions).
+# A citizen's booking draft (name, mobile, the ID number's HMAC and masked form between the steps) expires
+# this long after the last step; hall.housekeeping.erase_expired_sessions erases expired sessions nightly.
 BOOKING_DRAFT_MINUTES = env_int("BOOKING_DRAFT_MINUTES", 30)
 
 # The nightly job (notifications.jobs.erase_personal_data) runs each app's erasure of personal data past
