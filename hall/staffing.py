@@ -63,6 +63,7 @@ class AuditAction(models.TextChoices):
     ENROLMENT_REFUSED = "enrolment_refused", _("enrolment code refused")
     OTHER_HALL_REFUSED = "other_hall_refused", _("refused: another hall")
     HOURS_EXTENDED = "hours_extended", _("closing time extended")
+    VIDEO_IDENTITY_CHECKED = "video_identity_checked", _("identity checked by video")
 
 
 class AuditEntry(models.Model):

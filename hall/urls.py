@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("queueing.urls")),
     path("", include("homevisits.urls")),
     path("", include("postal.urls")),
+    path("", include("video.urls")),
     path("", include("reports.urls")),
     path("", include("consultations.urls")),
     path("api/v1/halls/<slug:slug>/events", api_errors(live_views.hall_events), name="hall_events"),
