@@ -31,6 +31,7 @@ EXEMPT = {
     "password_change_done": "shown after the password form is submitted (POST)",
     "homevisits:outcome": "offered on a visit once it is scheduled; the world's visit is a new request",
     "(unnamed) admin/login/": "the admin's sign-in, met by opening /admin/ before signing in",
+    "video:clerk_signal": "the call page's signalling endpoint (JSON, polled by its script), not a page",
 }
 # The same, for one role only.
 EXEMPT_FOR = {
@@ -132,7 +133,7 @@ def world(settings):
     w = World()
     # The objects that the lists lead to: a call-back, a home visit, a postal item, a pickup, a follow-up,
     # a ticket completed with materials missing (its slip), and a ticket now called to window 1.
-    for made in ("call_back", "home_visit", "postal_item", "pickup", "case", "booking"):
+    for made in ("call_back", "home_visit", "postal_item", "pickup", "case", "booking", "video_booking"):
         getattr(w, made)
     waiting = services.issue_walk_in(hall=w.hall, service=w.service, actor=Actor("kiosk"))
     calls.call_ticket(counter=w.counter, ticket=waiting, actor=Actor("console", user=w.clerk))

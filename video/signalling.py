@@ -38,10 +38,15 @@ def post(*, booking, sender: str, kind: str, body, now: dt.datetime | None = Non
     text = json.dumps(body, separators=(",", ":")) if body is not None else ""
     if len(text) > MAX_BODY:
         raise SignalError("bad_signal", "message too long")
-    Signal.objects.filter(created_at__lt=_since(now)).delete()
+    purge(now=now)
     if Signal.objects.filter(booking=booking).count() >= MAX_LIVE:
         raise SignalError("too_many", "too many messages")
     return Signal.objects.create(booking=booking, sender=sender, kind=kind, body=text, created_at=now).pk
+
+
+def purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the messages older than VIDEO_SIGNAL_SECONDS (on every post, and by the outbox's sweep)."""
+    return Signal.objects.filter(created_at__lt=_since(now or timezone.now())).delete()[0]
 
 
 def fetch(*, booking, reader: str, after: int, now: dt.datetime | None = None) -> list[dict]:
