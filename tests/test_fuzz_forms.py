@@ -607,6 +607,10 @@ NOT_FORMS = {
     "queueing:kiosk_printer": "kiosk.js's report (204), no form; tests/queueing/test_kiosk_devices.py",
     "appointments:waitlist_offer": "fuzzed in test_waitlist_offer_form (needs an offered place)",
     **{
+        f"video:{name}": "fuzzed in tests/video/test_fuzz.py (needs a video booking in its window)"
+        for name in ("identity", "complete", "citizen_signal", "clerk_signal")
+    },
+    **{
         f"consultations:{name}": "fuzzed in tests/consultations/test_fuzz.py (needs a call-back)"
         for name in ("reveal", "attempt", "close", "reassign", "unreachable")
     },

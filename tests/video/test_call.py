@@ -209,3 +209,17 @@ def test_the_clerks_list_shows_todays_video_bookings(client, setup):
     page = client.get(reverse("video:today")).content.decode()
 
     assert reverse("video:call", args=[booking.pk]) in page and booking.code in page
+
+
+def test_a_video_booking_gets_no_ticket_at_the_kiosk(setup):
+    from queueing import services as queue_services
+
+    hall, service, _clerk = setup
+    booking = video_booking(service)
+
+    with pytest.raises(queue_services.QueueError) as refusal:
+        queue_services.check_in(hall=hall, code=booking.code, actor=queue_services.Actor("kiosk"))
+
+    assert refusal.value.code == "by_video"
+    booking.refresh_from_db()
+    assert booking.state == BookingState.BOOKED
