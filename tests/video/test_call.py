@@ -207,8 +207,10 @@ def test_the_clerks_list_shows_todays_video_bookings(client, setup):
     client.force_login(clerk)
 
     page = client.get(reverse("video:today")).content.decode()
+    console = client.get(reverse("queueing:console")).content.decode()
 
     assert reverse("video:call", args=[booking.pk]) in page and booking.code in page
+    assert f'class="online-room-link" href="{reverse("video:today")}"' in console
 
 
 def test_a_video_booking_gets_no_ticket_at_the_kiosk(setup):
