@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from appointments import slots as slot_maths
-from appointments.models import BookingRules, CapacityOverride, Slot
+from appointments.models import BookingRules, CapacityOverride, Mode, Slot
 from hall import calendar
 from hall.models import Counter, CounterAbsence, Service
 
@@ -27,11 +27,24 @@ def _absences(counter_ids: list[int], hall, date: dt.date) -> tuple[slot_maths.A
     return tuple(slot_maths.Absence(a.counter_id, a.start, a.end) for a in rows)
 
 
-def slot_config(service: Service, date: dt.date, rules: BookingRules) -> slot_maths.SlotConfig:
-    override = (
-        CapacityOverride.objects.filter(service=service, date=date).values_list("capacity", flat=True).first()
-    )
-    counter_ids = list(Counter.objects.serving(service).values_list("pk", flat=True))
+def slot_config(
+    service: Service, date: dt.date, rules: BookingRules, mode: str = Mode.HALL
+) -> slot_maths.SlotConfig:
+    """The capacity inputs of a service's hall slots (its windows) or video slots (its online rooms, and
+    only while the service is offered by video). A day's capacity override is for the hall."""
+    override = None
+    if mode == Mode.HALL:
+        override = (
+            CapacityOverride.objects.filter(service=service, date=date)
+            .values_list("capacity", flat=True)
+            .first()
+        )
+        counters = Counter.objects.serving(service)
+    elif service.by_video:
+        counters = Counter.objects.online_rooms(service)
+    else:
+        counters = Counter.objects.none()
+    counter_ids = list(counters.values_list("pk", flat=True))
     return slot_maths.SlotConfig(
         counters=len(counter_ids),
         absences=_absences(counter_ids, service.hall, date) if counter_ids else (),
@@ -53,15 +66,17 @@ def _current(slot: Slot) -> tuple:
     return (slot.end, slot.capacity, slot.held_back, slot.closed)
 
 
-def sync_slots(*, service: Service, date: dt.date, schedule: calendar.Schedule | None = None) -> list[Slot]:
-    """Make the stored slots of a service and date match the hours and capacity; write only on change.
+def sync_slots(
+    *, service: Service, date: dt.date, schedule: calendar.Schedule | None = None, mode: str = Mode.HALL
+) -> list[Slot]:
+    """Make the stored slots of a service, date and mode match the hours and capacity; write only on change.
 
     A slot that is no longer in the hours is closed, never deleted: its bookings stay visible. Capacity is
     never lowered below the places already taken.
     """
     schedule = schedule or service.hall.schedule()
-    wanted = _wanted(service, date, schedule)
-    existing = {s.start: s for s in Slot.objects.on(service, date)}
+    wanted = _wanted(service, date, schedule, mode)
+    existing = {s.start: s for s in Slot.objects.on(service, date, mode)}
     missing = [w for start, w in wanted.items() if start not in existing]
     stale = [s.pk for s in existing.values() if _current(s) != _target(s, wanted.get(s.start))]
     if not missing and not stale:
@@ -78,6 +93,7 @@ def sync_slots(*, service: Service, date: dt.date, schedule: calendar.Schedule |
                     end=w.end,
                     capacity=w.capacity,
                     held_back=w.held_back,
+                    mode=mode,
                 )
                 for w in missing
             ],
@@ -87,15 +103,15 @@ def sync_slots(*, service: Service, date: dt.date, schedule: calendar.Schedule |
         if locked:
             # Read the hours and counters again under the locks: a home visit scheduled meanwhile lowered
             # these slots, and capacity read before it committed must not be written back.
-            wanted = _wanted(service, date, schedule)
+            wanted = _wanted(service, date, schedule, mode)
         for slot in locked:
             slot.end, slot.capacity, slot.held_back, slot.closed = _target(slot, wanted.get(slot.start))
             slot.save(update_fields=["end", "capacity", "held_back", "closed"])
-    return list(Slot.objects.on(service, date))
+    return list(Slot.objects.on(service, date, mode))
 
 
-def _wanted(service: Service, date: dt.date, schedule: calendar.Schedule) -> dict:
-    config = slot_config(service, date, rules_for(service.hall))
+def _wanted(service: Service, date: dt.date, schedule: calendar.Schedule, mode: str = Mode.HALL) -> dict:
+    config = slot_config(service, date, rules_for(service.hall), mode)
     return {w.start: w for w in slot_maths.windows(schedule, date, config)}
 
 
@@ -128,7 +144,8 @@ def take_counters_away(
     schedule = hall.schedule()
     for service in services:  # make sure every slot exists with its present capacity before it is lowered
         for date in dates:
-            sync_slots(service=service, date=date, schedule=schedule)
+            for mode in Mode.values:
+                sync_slots(service=service, date=date, schedule=schedule, mode=mode)
     absences = CounterAbsence.objects.bulk_create(
         [CounterAbsence(hall=hall, counter=c, start=start, end=end, reason=reason[:200]) for c in counters]
     )
@@ -140,10 +157,10 @@ def take_counters_away(
         .select_related("service")
         .order_by("pk")
     )
-    wanted = {(s.pk, d): _wanted(s, d, schedule) for s in services for d in dates}
+    wanted = {(s.pk, d, m): _wanted(s, d, schedule, m) for s in services for d in dates for m in Mode.values}
     conflicts, changes = [], []
     for slot in affected:
-        window = wanted[(slot.service_id, slot.date)].get(slot.start)
+        window = wanted[(slot.service_id, slot.date, slot.mode)].get(slot.start)
         capacity, held_back = (window.capacity, window.held_back) if window else (0, 0)
         if slot.taken > capacity or slot.taken_held_back > held_back:
             conflicts.append(slot)
@@ -167,7 +184,8 @@ def bring_counters_back(*, absences: list[CounterAbsence]) -> None:
     schedule = hall.schedule()
     for service in Service.objects.active().filter(counters__in=counters).distinct().select_related("hall"):
         for date in _local_dates(hall, start, end):
-            sync_slots(service=service, date=date, schedule=schedule)
+            for mode in Mode.values:
+                sync_slots(service=service, date=date, schedule=schedule, mode=mode)
 
 
 NOT_YET_OPEN = _("Booking for this day opens at %(time)s on %(date)s.")
@@ -207,7 +225,9 @@ def bookable_slot(rules: BookingRules, slot: Slot, now: dt.datetime) -> bool:
     return not slot.closed and slot.start - now >= dt.timedelta(minutes=rules.min_notice_minutes)
 
 
-def day_availability(*, service: Service, date: dt.date, now: dt.datetime) -> DayAvailability:
+def day_availability(
+    *, service: Service, date: dt.date, now: dt.datetime, mode: str = Mode.HALL
+) -> DayAvailability:
     hall = service.hall
     rules = rules_for(hall)
     schedule = hall.schedule()
@@ -219,16 +239,18 @@ def day_availability(*, service: Service, date: dt.date, now: dt.datetime) -> Da
     if refusal:
         return DayAvailability(date, True, False, refusal, [], provisional)
     slots = [
-        s for s in sync_slots(service=service, date=date, schedule=schedule) if bookable_slot(rules, s, now)
+        s
+        for s in sync_slots(service=service, date=date, schedule=schedule, mode=mode)
+        if bookable_slot(rules, s, now)
     ]
     return DayAvailability(date, True, True, day.reason, slots, provisional)
 
 
-def upcoming_days(*, service: Service, now: dt.datetime) -> list[DayAvailability]:
+def upcoming_days(*, service: Service, now: dt.datetime, mode: str = Mode.HALL) -> list[DayAvailability]:
     """Every date from today to the horizon, with why a closed or unreleased day cannot be booked."""
     rules = rules_for(service.hall)
     today = now.astimezone(service.hall.tz).date()
     return [
-        day_availability(service=service, date=today + dt.timedelta(days=n), now=now)
+        day_availability(service=service, date=today + dt.timedelta(days=n), now=now, mode=mode)
         for n in range(rules.horizon_days + 1)
     ]

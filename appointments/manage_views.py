@@ -76,9 +76,11 @@ def reschedule(request, token):
         date = parse_date(request.GET["date"]) if request.GET.get("date") else None
     context = {**booking_context(booking), "error": error}
     if date:
-        context["day"] = availability.day_availability(service=booking.service, date=date, now=now)
+        context["day"] = availability.day_availability(
+            service=booking.service, date=date, now=now, mode=booking.mode
+        )
     else:
-        context["days"] = availability.upcoming_days(service=booking.service, now=now)
+        context["days"] = availability.upcoming_days(service=booking.service, now=now, mode=booking.mode)
     return render(request, "appointments/reschedule.html", context)
 
 

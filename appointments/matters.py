@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from appointments import availability
-from appointments.models import MAX_MATTERS, Booking, Slot
+from appointments.models import MAX_MATTERS, Booking, Mode, Slot
 from hall.models import Service
 
 
@@ -28,24 +28,25 @@ def matters_of(booking: Booking) -> list[Matter]:
 
 
 def slot_for(service: Service, first: Slot) -> Slot | None:
-    """The open slot of `service` whose window contains the first matter's arrival time."""
-    availability.sync_slots(service=service, date=first.date)
+    """The open slot of `service` whose window contains the first matter's arrival time, in its mode (a
+    video visit's further matters are done in the same call)."""
+    availability.sync_slots(service=service, date=first.date, mode=first.mode)
     return (
         Slot.objects.select_related("hall", "service")
-        .filter(service=service, date=first.date, start__lte=first.start, end__gt=first.start, closed=False)
+        .filter(service=service, date=first.date, mode=first.mode, closed=False)
+        .filter(start__lte=first.start, end__gt=first.start)
         .order_by("-start")
         .first()
     )
 
 
 def candidates(first: Slot):
-    """Other bookable services of the hall, which a citizen might add to a visit booked in `first`."""
-    return (
-        Service.objects.bookable()
-        .filter(hall_id=first.hall_id)
-        .exclude(pk=first.service_id)
-        .select_related("hall")
-    )
+    """Other bookable services of the hall, which a citizen might add to a visit booked in `first` (to a
+    video call: those offered by video)."""
+    found = Service.objects.bookable().filter(hall_id=first.hall_id).exclude(pk=first.service_id)
+    if first.mode == Mode.VIDEO:
+        found = found.filter(by_video=True)
+    return found.select_related("hall")
 
 
 def available_extras(first: Slot, persons: int, now: dt.datetime) -> list[Matter]:

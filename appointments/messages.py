@@ -31,9 +31,14 @@ def tell(booking: Booking, kind: str, render, key: str = "", **options):
     )
 
 
+BY_VIDEO = _("%(services)s (video call: open the link at your time)")
+
+
 def service_names(booking: Booking) -> str:
-    """The booking's services in order, for messages: 'ID card renewal + Household certificate'."""
-    return " + ".join(str(m.service.name) for m in matters.matters_of(booking))
+    """The booking's services in order, for messages: 'ID card renewal + Household certificate', and that
+    the visit is a video call when it is one."""
+    names = " + ".join(str(m.service.name) for m in matters.matters_of(booking))
+    return str(BY_VIDEO % {"services": names}) if booking.by_video else names
 
 
 def confirmation_text(booking: Booking):

@@ -12,9 +12,16 @@ from hall.models import Hall, Service
 from hall.privacy import mask_name, mask_phone
 
 
+class Mode(models.TextChoices):
+    """How the citizen is served: at the hall, or by video with the online room (网上户籍室)."""
+
+    HALL = "hall", _("at the hall")
+    VIDEO = "video", _("by video")
+
+
 class SlotQuerySet(models.QuerySet):
-    def on(self, service, date):
-        return self.filter(service=service, date=date).order_by("start")
+    def on(self, service, date, mode=Mode.HALL):
+        return self.filter(service=service, date=date, mode=mode).order_by("start")
 
 
 class Slot(models.Model):
@@ -33,6 +40,8 @@ class Slot(models.Model):
     taken = models.PositiveIntegerField(_("places taken"), default=0)
     taken_held_back = models.PositiveIntegerField(_("held-back places taken"), default=0)
     closed = models.BooleanField(_("closed"), default=False)
+    # Video slots count the service's online-room counters, hall slots its windows (availability.py).
+    mode = models.CharField(_("how"), max_length=5, choices=Mode.choices, default=Mode.HALL)
 
     objects = SlotQuerySet.as_manager()
 
@@ -41,7 +50,7 @@ class Slot(models.Model):
         verbose_name_plural = _("slots")
         ordering = ["start"]
         constraints = [
-            models.UniqueConstraint(fields=["service", "start"], name="slot_unique_start"),
+            models.UniqueConstraint(fields=["service", "mode", "start"], name="slot_unique_mode_start"),
             models.CheckConstraint(condition=Q(taken__lte=F("capacity")), name="slot_never_overbooked"),
             models.CheckConstraint(
                 condition=Q(taken_held_back__lte=F("held_back")), name="slot_held_back_limit"
@@ -50,7 +59,8 @@ class Slot(models.Model):
         indexes = [models.Index(fields=["service", "date"], name="slot_service_date")]
 
     def __str__(self):
-        return f"{self.service} {self.start:%Y-%m-%d %H:%M}"
+        video = " video" if self.mode == Mode.VIDEO else ""
+        return f"{self.service} {self.start:%Y-%m-%d %H:%M}{video}"
 
     @property
     def remaining(self) -> int:
@@ -119,6 +129,7 @@ class Booking(models.Model):
     green_note = models.CharField(_("green channel note"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    mode = models.CharField(_("how"), max_length=5, choices=Mode.choices, default=Mode.HALL)  # its slot's
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -158,6 +169,10 @@ class Booking(models.Model):
     @property
     def can_change(self) -> bool:
         return self.state == BookingState.BOOKED
+
+    @property
+    def by_video(self) -> bool:
+        return self.mode == Mode.VIDEO
 
     @property
     def name_masked(self) -> str:

@@ -238,6 +238,7 @@ def _create_booking(
                     green_note=green[1],
                     language=citizen.language,
                     channel={"staff": Channel.STAFF, "api": Channel.API}.get(actor.source, Channel.ONLINE),
+                    mode=slot.mode,
                     created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
                     created_at=now,
                 )
@@ -299,7 +300,7 @@ def reschedule_booking(
     new window. The old places are kept until all the new ones are taken, and return to sale after the
     cancel delay."""
     now = now or timezone.now()
-    if slot.service_id != booking.service_id:
+    if slot.service_id != booking.service_id or slot.mode != booking.mode:
         raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
     rules = availability.rules_for(booking.hall)
     if availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now):

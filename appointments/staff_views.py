@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from appointments import availability, services
 from appointments.access import access_bookable_service
 from appointments.forms import StaffBookingForm
-from appointments.models import Slot
+from appointments.models import Mode, Slot
 from appointments.services import Actor, BookingError, Citizen
 from hall import access, calendar
 from hall.models import Service
@@ -31,11 +31,11 @@ def _days(service: Service, today: dt.date) -> list[calendar.DaySchedule]:
     return calendar.week(service.hall.schedule(), today, days=horizon + 1)
 
 
-def _slots(service: Service, date: dt.date | None, now: dt.datetime):
+def _slots(service: Service, date: dt.date | None, now: dt.datetime, mode: str = Mode.HALL):
     if date is None:
         return Slot.objects.none()
-    availability.sync_slots(service=service, date=date)
-    return Slot.objects.on(service, date).filter(closed=False, end__gt=now).select_related("hall")
+    availability.sync_slots(service=service, date=date, mode=mode)
+    return Slot.objects.on(service, date, mode).filter(closed=False, end__gt=now).select_related("hall")
 
 
 def _chosen_date(request, days) -> dt.date | None:
@@ -50,10 +50,13 @@ def staff_book_service(request, slug, code):
     now = timezone.now()
     days = _days(service, service.hall.local_date(now))
     date = _chosen_date(request, days)
+    # A video appointment with the online room (网上户籍室), e.g. booked for a citizen who phoned.
+    video = (request.POST.get("by") or request.GET.get("by")) == Mode.VIDEO and service.by_video
+    others = service.hall.services.bookable().exclude(pk=service.pk)
     form = StaffBookingForm(
         request.POST if request.method == "POST" and date else None,
-        slots=_slots(service, date, now),
-        others=service.hall.services.bookable().exclude(pk=service.pk),
+        slots=_slots(service, date, now, Mode.VIDEO if video else Mode.HALL),
+        others=others.filter(by_video=True) if video else others,
         initial={"language": get_language(), "persons": 1},
     )
     error = None
@@ -65,7 +68,9 @@ def staff_book_service(request, slug, code):
         else:
             return redirect("appointments:booked", booking.manage_token)
     context = {"hall": service.hall, "service": service, "days": days, "date": date, "form": form}
-    return render(request, "appointments/staff_book_service.html", {**context, "error": error})
+    return render(
+        request, "appointments/staff_book_service.html", {**context, "error": error, "video": video}
+    )
 
 
 def _book(request, data: dict, now: dt.datetime):

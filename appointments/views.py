@@ -18,7 +18,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from appointments import availability, limits, matters, services
 from appointments.drafts import BOOKED, DRAFT, draft_for, missing_step, needs_phone_code, restart
 from appointments.forms import AlsoForm, CitizenForm, PartyForm, WaitlistForm
-from appointments.models import Booking, PlaceHold, Slot, WaitlistEntry, WaitlistState
+from appointments.models import Booking, Mode, PlaceHold, Slot, WaitlistEntry, WaitlistState
 from appointments.services import Actor, BookingError, Citizen
 from hall.models import Service
 from hall.net import client_ip
@@ -76,8 +76,14 @@ def booking_context(booking: Booking) -> dict:
     }
 
 
+def chosen_mode(request, service: Service) -> str:
+    """`?by=video` books the online room, where the service offers it; anything else books the hall."""
+    return Mode.VIDEO if request.GET.get("by") == Mode.VIDEO and service.by_video else Mode.HALL
+
+
 def choose_date(request, slug, code):
     service = _bookable_service(slug, code)
+    mode = chosen_mode(request, service)
     return render(
         request,
         "appointments/choose_date.html",
@@ -85,17 +91,18 @@ def choose_date(request, slug, code):
             "hall": service.hall,
             "service": service,
             "materials": service.materials.all(),
-            "days": availability.upcoming_days(service=service, now=timezone.now()),
+            "days": availability.upcoming_days(service=service, now=timezone.now(), mode=mode),
+            "video": mode == Mode.VIDEO,
         },
     )
 
 
 def choose_time(request, slug, code, date):
     service = _bookable_service(slug, code)
-    day = availability.day_availability(service=service, date=parse_date(date), now=timezone.now())
-    return render(
-        request, "appointments/choose_time.html", {"hall": service.hall, "service": service, "day": day}
-    )
+    mode = chosen_mode(request, service)
+    day = availability.day_availability(service=service, date=parse_date(date), now=timezone.now(), mode=mode)
+    context = {"hall": service.hall, "service": service, "day": day, "video": mode == Mode.VIDEO}
+    return render(request, "appointments/choose_time.html", context)
 
 
 def slot_refusal(slot: Slot) -> str | None:

@@ -75,16 +75,16 @@ class MaterialInline(TranslationTabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(OwnHallAdmin, TranslationAdmin):
-    list_display = ["prefix", "name", "hall", "average_handling_minutes", "bookable", "active"]
-    list_filter = ["hall", "bookable", "active"]
+    list_display = ["prefix", "name", "hall", "average_handling_minutes", "bookable", "by_video", "active"]
+    list_filter = ["hall", "bookable", "by_video", "active"]
     search_fields = ["name_zh_hans", "name_en", "code"]
     inlines = [MaterialInline]
 
 
 @admin.register(Counter)
 class CounterAdmin(OwnHallAdmin, TranslationAdmin):
-    list_display = ["number", "label", "hall", "active"]
-    list_filter = ["hall", "active"]
+    list_display = ["number", "label", "hall", "kind", "active"]
+    list_filter = ["hall", "kind", "active"]
     filter_horizontal = ["services"]
 
 

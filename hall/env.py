@@ -96,3 +96,33 @@ def ascending(settings: dict, *names: str) -> None:
     values = [settings[name] for name in names]
     if any(low >= high for low, high in zip(values, values[1:], strict=False)):
         raise ImproperlyConfigured("need " + " < ".join(names))
+
+
+def video_settings() -> dict:
+    """Video appointments (video/): the browsers' STUN and TURN servers and the call's timings.
+
+    VIDEO_STUN_URLS and VIDEO_TURN_URLS are comma-separated (stun:host:3478, turn:host:3478?transport=udp,
+    turns:host:5349); the TURN server's user name and password are VIDEO_TURN_USERNAME and
+    VIDEO_TURN_PASSWORD (coturn's static user: deploy/coturn/turnserver.conf). No STUN or TURN at all: only
+    browsers that reach each other directly (the same network) can talk."""
+    servers = []
+    stun = env_list("VIDEO_STUN_URLS", [])
+    if stun:
+        servers.append({"urls": stun})
+    turn = env_list("VIDEO_TURN_URLS", [])
+    if turn:
+        user, password = env_str("VIDEO_TURN_USERNAME", ""), env_str("VIDEO_TURN_PASSWORD", "")
+        if not (user and password):
+            raise ImproperlyConfigured("VIDEO_TURN_URLS needs VIDEO_TURN_USERNAME and VIDEO_TURN_PASSWORD")
+        servers.append({"urls": turn, "username": user, "credential": password})
+    values = {
+        "ICE_SERVERS": servers,
+        # Signalling messages are deleted after this many seconds (video/signalling.py).
+        "SIGNAL_SECONDS": env_int("VIDEO_SIGNAL_SECONDS", 600),
+        # The citizen may join from this long before the booked time until this long after its end.
+        "JOIN_EARLY_MINUTES": env_int("VIDEO_JOIN_EARLY_MINUTES", 15),
+        "JOIN_LATE_MINUTES": env_int("VIDEO_JOIN_LATE_MINUTES", 60),
+    }
+    if min(values["SIGNAL_SECONDS"], values["JOIN_EARLY_MINUTES"], values["JOIN_LATE_MINUTES"]) < 0:
+        raise ImproperlyConfigured("VIDEO_* timings must not be negative")
+    return values

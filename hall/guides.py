@@ -58,6 +58,21 @@ class Service(models.Model):
     online_url = models.URLField(_("online application link"), blank=True)
     by_post = models.BooleanField(_("can be finished by post"), default=False)
     home_visit = models.BooleanField(_("home visits possible"), default=False)
+    by_video = models.BooleanField(
+        _("can be done by video"),
+        default=False,
+        help_text=_("The citizen may book a video appointment with the online room instead of coming."),
+    )
+    video_needs = models.TextField(
+        _("what to have at hand for the video call"),
+        blank=True,
+        help_text=_("One item per line, e.g. your resident ID card to hold up to the camera."),
+    )
+    video_questions = models.TextField(
+        _("questions the clerk asks on the video call"),
+        blank=True,
+        help_text=_("One per line: shown on the clerk's identity checklist."),
+    )
 
     objects = ServiceQuerySet.as_manager()
 
@@ -76,6 +91,14 @@ class Service(models.Model):
     @property
     def step_list(self) -> list[str]:
         return [line.strip() for line in self.steps.splitlines() if line.strip()]
+
+    @property
+    def video_needs_list(self) -> list[str]:
+        return [line.strip() for line in self.video_needs.splitlines() if line.strip()]
+
+    @property
+    def video_question_list(self) -> list[str]:
+        return [line.strip() for line in self.video_questions.splitlines() if line.strip()]
 
 
 class Material(models.Model):

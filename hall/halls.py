@@ -96,12 +96,22 @@ class Hall(models.Model):
         )
 
 
+class CounterKind(models.TextChoices):
+    WINDOW = "window", _("window in the hall")
+    ONLINE_ROOM = "online_room", _("online room (video appointments)")
+
+
 class CounterQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
     def serving(self, service):
-        return self.active().filter(services=service)
+        """The hall's windows serving the service: what arrival windows and the queue count."""
+        return self.active().filter(services=service, kind=CounterKind.WINDOW)
+
+    def online_rooms(self, service):
+        """The online-room counters serving the service by video (网上户籍室): what video slots count."""
+        return self.active().filter(services=service, kind=CounterKind.ONLINE_ROOM)
 
 
 class Counter(models.Model):
@@ -112,6 +122,13 @@ class Counter(models.Model):
         "hall.Service", related_name="counters", blank=True, verbose_name=_("services")
     )
     active = models.BooleanField(_("active"), default=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=CounterKind.choices,
+        default=CounterKind.WINDOW,
+        help_text=_("An online room's clerks serve video appointments; it takes no walk-in tickets."),
+    )
 
     objects = CounterQuerySet.as_manager()
 

@@ -49,6 +49,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("queueing:register", _("The day's register"), STAFF, hall=True),
     Entry("homevisits:list", _("Home visits"), STAFF, hall=True),
     Entry("postal:staff_items", _("Postal items"), STAFF),
+    Entry("video:today", _("Video appointments"), STAFF),
     Entry("reports:dashboard", _("Today's report"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("reports:live", _("Live view"), (SUPERVISOR,), SUPERVISION, hall=True),
     Entry("queueing:closing", _("Closing time"), (SUPERVISOR,), SUPERVISION, hall=True),

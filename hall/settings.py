@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "queueing",
     "homevisits",
     "postal",
+    "video",
     "reports",
     "consultations",
     "webhooks",
@@ -325,7 +326,6 @@ LOGGING = {
     },
 }
 
-
 # Resident ID numbers are kept only as an HMAC under this key (and a masked form for display).
 ID_NUMBER_HMAC_KEY = env.env_secret("ID_NUMBER_HMAC_KEY", PRODUCTION) or "development-only:" + SECRET_KEY
 
@@ -349,7 +349,7 @@ POSTAL_PROCESS_WORKING_DAYS = env_int("POSTAL_PROCESS_WORKING_DAYS", 5)
 POSTAL_SEND_WORKING_DAYS = env_int("POSTAL_SEND_WORKING_DAYS", 2)
 POSTAL_DELIVERY_WORKING_DAYS = env_int("POSTAL_DELIVERY_WORKING_DAYS", 5)
 PICKUP_FOLLOW_UP_DAYS = env_int("PICKUP_FOLLOW_UP_DAYS", 14)
-
+VIDEO = env.video_settings()  # video appointments: STUN/TURN servers, join window (docs/production.md)
 
 # Notifications (docs/notifications.md). A dead worker is noticed in NOTIFY_SENDING_TIMEOUT: an HTTP call
 # gives up after SMS_HTTP_TIMEOUT, RQ kills a send job after NOTIFY_JOB_TIMEOUT, and only then may the

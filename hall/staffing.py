@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     OTHER_HALL_REFUSED = "other_hall_refused", _("refused: another hall")
     HOURS_EXTENDED = "hours_extended", _("closing time extended")
     SMS_REPLY = "sms_reply", _("booking answered by SMS reply")
+    VIDEO_IDENTITY_CHECKED = "video_identity_checked", _("identity checked by video")
 
 
 class AuditEntry(models.Model):

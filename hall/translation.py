@@ -12,7 +12,17 @@ class HallTranslation(TranslationOptions):
 
 @register(Service)
 class ServiceTranslation(TranslationOptions):
-    fields = ("name", "summary", "eligibility", "fees", "time_limit", "steps", "notes")
+    fields = (
+        "name",
+        "summary",
+        "eligibility",
+        "fees",
+        "time_limit",
+        "steps",
+        "notes",
+        "video_needs",
+        "video_questions",
+    )
 
 
 @register(Material)

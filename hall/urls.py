@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("queueing.urls")),
     path("", include("homevisits.urls")),
     path("", include("postal.urls")),
+    path("", include("video.urls")),
     path("", include("reports.urls")),
     path("", include("consultations.urls")),
     path("", include("simulation.whatif_urls")),

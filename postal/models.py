@@ -42,6 +42,7 @@ class PostalOrigin(models.TextChoices):
     ONLINE = "online", _("applied online")
     COUNTER = "counter", _("chosen at the counter")
     PICKUP = "pickup", _("pickup posted on request")
+    VIDEO = "video", _("done by video, sent by post")
 
 
 class PostalItemQuerySet(models.QuerySet):

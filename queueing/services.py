@@ -38,6 +38,7 @@ BOOKING_NOT_TODAY = _("Your booking is for %(date)s, not today. Please come on t
 TOO_EARLY = _("You are early. Check-in for your booking opens at %(time)s.")
 TOO_LATE = _("Your booked time has passed. You can take a walk-in ticket instead.")
 BOOKING_CANCELLED = _("This booking was cancelled.")
+BOOKING_BY_VIDEO = _("This booking is a video appointment: join it from your booking page, not at the hall.")
 QUOTA_EXHAUSTED = _("All tickets for this service have been given out today.")
 HOUR_QUOTA_EXHAUSTED = _("All tickets for this hour have been given out. Please try again after %(time)s.")
 DUPLICATE_TICKET = _("You already hold a ticket for this service: %(number)s.")
@@ -226,6 +227,8 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         raise QueueError("not_found", BOOKING_NOT_FOUND)
     if booking.state == BookingState.CANCELLED:
         raise QueueError("cancelled", BOOKING_CANCELLED)
+    if booking.by_video:
+        raise QueueError("by_video", BOOKING_BY_VIDEO)
     if booking.slot.date != today:
         raise QueueError("not_today", BOOKING_NOT_TODAY % {"date": day_with_weekday(booking.slot.date)})
     opens = booking.slot.start - dt.timedelta(minutes=rules.early_minutes)

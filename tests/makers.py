@@ -45,8 +45,8 @@ def make_service(hall, code="id-renewal", prefix="A", **fields) -> Service:
     return service
 
 
-def make_counter(hall, number=1, services=()) -> Counter:
-    counter = Counter.objects.create(hall=hall, number=number)
+def make_counter(hall, number=1, services=(), **fields) -> Counter:
+    counter = Counter.objects.create(hall=hall, number=number, **fields)
     counter.services.set(services)
     return counter
 

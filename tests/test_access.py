@@ -159,6 +159,15 @@ class World:
         return booking_services.book(slot=self.slot, citizen=citizen, actor=booking_services.Actor("web"))
 
     @cached_property
+    def video_booking(self):
+        """A video booking whose time began five minutes ago (the waiting room is open)."""
+        from tests.video.helpers import video_booking
+
+        self.service.by_video = True
+        self.service.save(update_fields=["by_video"])
+        return video_booking(self.service)
+
+    @cached_property
     def waitlist_entry(self):
         return WaitlistEntry.objects.create(
             token="waitlist-token-for-tests",
@@ -344,6 +353,14 @@ def called_ticket_id(w, persona):
 
 def visit_id(w, persona):
     return w.home_visit.pk
+
+
+def video_token(w, persona):
+    return w.link(persona, w.video_booking.manage_token)
+
+
+def video_id(w, persona):
+    return w.video_booking.pk
 
 
 def item_id(w, persona):
@@ -532,6 +549,14 @@ RULES: dict[str, Rule] = {
     "homevisits:reveal_mobile": Rule(
         url("homevisits:reveal_mobile", slug, visit_id), VISIT_STAFF, method="POST"
     ),
+    # Video appointments: the citizen's booking link; the call pages of staff of the booking's hall.
+    "video:waiting_room": Rule(url("video:waiting_room", video_token), LINK),
+    "video:citizen_signal": Rule(url("video:citizen_signal", video_token), LINK),
+    "video:today": Rule(url("video:today"), ANY_STAFF),
+    "video:call": Rule(url("video:call", video_id), STAFF),
+    "video:clerk_signal": Rule(url("video:clerk_signal", video_id), STAFF),
+    "video:identity": Rule(url("video:identity", video_id), STAFF, method="POST"),
+    "video:complete": Rule(url("video:complete", video_id), STAFF, method="POST"),
     # By post: the citizen's tracking and pickup links; staff pages without a hall in the address.
     "postal:apply": Rule(url("postal:apply", lambda w, p: w.by_post_and_home.hall.slug), PUBLIC),
     "postal:track": Rule(url("postal:track", lambda w, p: w.link(p, w.postal_item.token)), LINK),

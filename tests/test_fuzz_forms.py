@@ -620,6 +620,10 @@ NOT_FORMS = {
     "appointments:waitlist_offer": "fuzzed in test_waitlist_offer_form (needs an offered place)",
     "appointments:sms_reply": "a gateway's JSON callback, no form; tests/notifications/test_sms_replies.py",
     **{
+        f"video:{name}": "fuzzed in tests/video/test_fuzz.py (needs a video booking in its window)"
+        for name in ("identity", "complete", "citizen_signal", "clerk_signal")
+    },
+    **{
         f"consultations:{name}": "fuzzed in tests/consultations/test_fuzz.py (needs a call-back)"
         for name in ("reveal", "attempt", "close", "reassign", "unreachable")
     },

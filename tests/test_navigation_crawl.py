@@ -32,6 +32,7 @@ EXEMPT = {
     "homevisits:outcome": "offered on a visit once it is scheduled; the world's visit is a new request",
     "(unnamed) admin/login/": "the admin's sign-in, met by opening /admin/ before signing in",
     "whatif:status": "the progress (JSON) that a what-if run's page polls by script, not a page",
+    "video:clerk_signal": "the call page's signalling endpoint (JSON, polled by its script), not a page",
 }
 # The same, for one role only.
 EXEMPT_FOR = {
@@ -132,10 +133,10 @@ def world(settings):
     settings.RATE_LIMITS = False
     w = World()
     # The objects that the lists lead to: a call-back (escalated), a home visit, a postal item, a pickup, a
-    # follow-up, a what-if run, a ticket completed with materials missing (its slip), and a ticket now called
-    # to window 1.
+    # follow-up, a what-if run, a video booking, a ticket completed with materials missing (its slip), and a
+    # ticket now called to window 1.
     made_objects = ("call_back", "escalation", "home_visit", "postal_item", "pickup", "case", "booking")
-    for made in (*made_objects, "what_if_run"):
+    for made in (*made_objects, "what_if_run", "video_booking"):
         getattr(w, made)
     waiting = services.issue_walk_in(hall=w.hall, service=w.service, actor=Actor("kiosk"))
     calls.call_ticket(counter=w.counter, ticket=waiting, actor=Actor("console", user=w.clerk))

@@ -129,6 +129,7 @@ def test_clerks_header_lists_window_pages_name_hall_and_sign_out(hall, clerk):
         reverse("queueing:register", args=[hall.slug]),
         reverse("homevisits:list", args=[hall.slug]),
         reverse("postal:staff_items"),
+        reverse("video:today"),
     ]
     assert f'<strong class="staff-name">陈晓燕</strong> · window staff · {hall.name}' in page
     assert f'<form method="post" action="{reverse("logout")}"' in page
