@@ -36,9 +36,6 @@ class ServiceWait:
         return self.estimate.minutes is None
 
 
-walk_in_estimate = estimates.walk_in_estimate  # where the hall's figures found it first
-
-
 def _walk_ins(
     hall: Hall,
     services: list[Service],
@@ -77,7 +74,7 @@ def hall_waiting(hall: Hall, now: dt.datetime | None = None) -> list[ServiceWait
     snapshot = estimates.hall_now(hall, today, now, rules_for(hall).appointments_per_walk_in, schedule)
     counts = Counter(w.service_id for w in snapshot.waiting)
     services = list(hall.services.active())
-    waits = {service.pk: walk_in_estimate(snapshot, service.pk) for service in services}
+    waits = {service.pk: estimates.walk_in_estimate(snapshot, service.pk) for service in services}
     walk_ins = _walk_ins(hall, services, now, schedule, waits)
     return [
         ServiceWait(service, counts[service.pk], waits[service.pk], walk_ins[service.pk])
