@@ -1,12 +1,15 @@
 """The live wait estimate's reads (issue 19): what the hall is doing now, gathered in a few queries for
 forecast.live_estimate. See docs/simulation.md for how it was measured against simulated days."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from appointments.models import Booking, BookingState
+from hall import calendar
 from hall.models import Counter, Hall, Service
 from queueing import forecast, hours, order
+from queueing.heads import waiting_items
 from queueing.models import AT_COUNTER_STATES, CounterState, Ticket, TicketKind, TicketState
 
 RECENT = 10  # handling times per service that count as "what the hall is doing now"
@@ -14,6 +17,7 @@ LOOK_BACK = dt.timedelta(hours=3)
 LOOK_AHEAD = dt.timedelta(hours=3)  # bookings and walk-ins expected to arrive within this time
 RATE_OVER = dt.timedelta(hours=1)  # walk-ins are expected at the rate of this last stretch
 FINISHED = (TicketState.DONE, TicketState.TRANSFERRED)
+NEWCOMER = -3_000_000  # the id of the walk-in taking a ticket now (the expected tickets are above)
 
 
 def _minutes(delta: dt.timedelta) -> float:
@@ -111,11 +115,14 @@ class Snapshot:
         )
 
 
-def walking_in(hall: Hall, date: dt.date, now: dt.datetime) -> list[order.Waiting]:
+def walking_in(
+    hall: Hall, date: dt.date, now: dt.datetime, schedule: calendar.Schedule | None = None
+) -> list[order.Waiting]:
     """Walk-ins expected before the door closes (within LOOK_AHEAD), at each service's rate of the last
     hour: a counter that prefers another service calls those newcomers before an older ticket of its
-    later service, so they lengthen that ticket's wait."""
-    closing = hours.door(hours.schedule_from(hall, date), now).closing
+    later service, so they lengthen that ticket's wait. `schedule`: the hall's (hours.schedule_from), when
+    the caller has read it already."""
+    closing = hours.door(schedule or hours.schedule_from(hall, date), now).closing
     if closing is None:
         return []
     horizon = min(closing, now + LOOK_AHEAD)
@@ -139,7 +146,29 @@ def walking_in(hall: Hall, date: dt.date, now: dt.datetime) -> list[order.Waitin
     return expected
 
 
-def snapshot(hall: Hall, date: dt.date, now: dt.datetime, waiting: list[order.Waiting], per_walk_in: int):
+def snapshot(
+    hall: Hall,
+    date: dt.date,
+    now: dt.datetime,
+    waiting: list[order.Waiting],
+    per_walk_in: int,
+    schedule: calendar.Schedule | None = None,
+) -> Snapshot:
     handling = recent_handling(hall, date, now)
-    coming = arriving(hall, date, now) + walking_in(hall, date, now)
+    coming = arriving(hall, date, now) + walking_in(hall, date, now, schedule)
     return Snapshot(waiting, open_counters(hall, date, now, handling), handling, coming, now, per_walk_in)
+
+
+def hall_now(
+    hall: Hall, date: dt.date, now: dt.datetime, per_walk_in: int, schedule: calendar.Schedule | None = None
+) -> Snapshot:
+    """The snapshot with the whole queue read (waiting_items): what a walk-in's estimate needs."""
+    return snapshot(hall, date, now, waiting_items(hall, date), per_walk_in, schedule)
+
+
+def walk_in_estimate(snapshot: Snapshot, service_id: int) -> forecast.Estimate:
+    """The wait of a walk-in ticket of the service issued at the snapshot's moment: one more ticket at the
+    end of the service's walk-in line, played forward with everyone else. The hall's "Waiting now" shows
+    it, and the walk-in cut-off by estimate (queueing.hours) stops tickets by it."""
+    newcomer = order.Waiting(NEWCOMER, service_id, order.WALK_IN, snapshot.now)
+    return dataclasses.replace(snapshot, waiting=[*snapshot.waiting, newcomer]).estimate(NEWCOMER)

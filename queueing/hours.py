@@ -4,21 +4,23 @@ service, and when the hall opens next. Built on hall.calendar's day schedules, i
 A walk-in ticket is issued only while the hall is open, and only until the service's last-ticket time: the
 earlier of a fixed cut-off before closing (QueueRules.last_ticket_minutes, WalkInQuota.last_ticket_minutes
 per service) and the moment the live estimate says a new ticket would no longer be called before closing
-(closing minus the estimated wait; QueueRules.stop_by_estimate). "Closing" is the end of the open stretch
+(closing minus the wait of a walk-in taking a ticket now, queueing.estimates.walk_in_estimate, which the
+caller passes in; QueueRules.stop_by_estimate). "Closing" is the end of the open stretch
 the instant falls in: sessions that touch (regular hours, then an extension) count as one stretch.
 """
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from hall import calendar
-from hall.models import Counter, Hall, Service
+from hall.models import Hall, Service
 from queueing import forecast
-from queueing.models import CounterState, QueueRules, Ticket, WalkInQuota
+from queueing.models import QueueRules, WalkInQuota
 
 HALL_CLOSED = _("The hall is closed now. It opens again on %(when)s. You can also book a time online.")
 HALL_CLOSED_NO_DATE = _("The hall is closed now. Please see the opening hours on the hall's page.")
@@ -133,23 +135,21 @@ def walk_in_refusal(
     now: dt.datetime,
     rules: QueueRules,
     quota: WalkInQuota,
+    estimate: Callable[[], forecast.Estimate],
     schedule: calendar.Schedule | None = None,
 ) -> tuple[str, str] | None:
-    """(code, message) when a walk-in ticket for `service` may not be issued at `now`, else None. Call it
-    while holding the service's day sequence, so that the estimate counts the tickets issued before.
-    `schedule`: the hall's (schedule_from), when the caller asks for several services."""
+    """(code, message) when a walk-in ticket for `service` may not be issued at `now`, else None.
+    `estimate`: the wait of a walk-in ticket of the service taken now (estimates.walk_in_estimate), asked
+    only while the hall is open and stops walk-ins by the estimate; its central figure counts, and with no
+    basis (no counter open for the service) only the fixed cut-off does. The kiosk asks while holding the
+    service's day sequence, so that the estimate counts the tickets issued before.
+    `schedule`: the hall's (schedule_from), when the caller has read it already."""
     schedule = schedule or schedule_from(hall, hall.local_date(now))
     at_door = door(schedule, now)
     if not at_door.is_open:
         return "hall_closed", closed_message(at_door, hall.tz)
     cut_off = rules.last_ticket_minutes if quota.last_ticket_minutes is None else quota.last_ticket_minutes
-    wait = None
-    if rules.stop_by_estimate:
-        ahead = (
-            Ticket.objects.today(hall, local_date(schedule, now)).waiting().filter(service=service).count()
-        )
-        counters = Counter.objects.serving(service).filter(session__state=CounterState.OPEN).count()
-        wait = forecast.estimated_wait_minutes(ahead, service.average_handling_minutes, counters)
+    wait = estimate().minutes if rules.stop_by_estimate else None
     last = last_ticket(at_door.closing, cut_off, wait)
     if now < last:
         return None

@@ -17,7 +17,7 @@ from hall.errors import DomainError
 from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
 from notifications import services as notify
-from queueing import events, hours, spacing
+from queueing import estimates, events, hours, spacing
 from queueing.heads import waiting_items as waiting_items  # where views and tests find it
 from queueing.models import (
     DaySequence,
@@ -321,10 +321,24 @@ def issue_walk_in(
     phone_hash = hash_phone(phone) if phone else ""
     today = hall.local_date(now)
     quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
+    rules = rules_for(hall)
+    schedule = hours.schedule_from(hall, today)  # read before the lock: issuing does not change it
+
+    def estimate():
+        return estimates.walk_in_estimate(
+            estimates.hall_now(hall, today, now, rules.appointments_per_walk_in, schedule), service.pk
+        )
+
     with transaction.atomic():
         sequence = next_sequence(hall, service, today)  # serialises this service's issuing
         refusal = hours.walk_in_refusal(
-            hall=hall, service=service, now=now, rules=rules_for(hall), quota=quota
+            hall=hall,
+            service=service,
+            now=now,
+            rules=rules,
+            quota=quota,
+            estimate=estimate,
+            schedule=schedule,
         )
         if refusal:
             raise QueueError(*refusal)

@@ -12,14 +12,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from hall import calendar
 from hall.cache import cached
 from hall.models import Hall, Service
-from queueing import estimates, forecast, hours, order
-from queueing.heads import waiting_items
+from queueing import estimates, forecast, hours
 from queueing.models import WalkInQuota
 from queueing.services import rules_for, walk_in_possible
-
-NEWCOMER = -3_000_000  # the id of the walk-in taking a ticket now (the estimates' expected tickets are above)
 
 NO_BASIS = _("No estimate now: no window for this service is open")
 NO_WAIT = _("No wait now")
@@ -38,17 +36,15 @@ class ServiceWait:
         return self.estimate.minutes is None
 
 
-def walk_in_estimate(snapshot: estimates.Snapshot, service_id: int) -> forecast.Estimate:
-    """The wait of a walk-in ticket of the service issued at the snapshot's moment: one more ticket at the
-    end of the service's walk-in line, played forward with everyone else."""
-    newcomer = order.Waiting(NEWCOMER, service_id, order.WALK_IN, snapshot.now)
-    return dataclasses.replace(snapshot, waiting=[*snapshot.waiting, newcomer]).estimate(NEWCOMER)
-
-
-def _walk_ins(hall: Hall, services: list[Service], now: dt.datetime) -> dict[int, bool]:
-    """Whether the kiosk would issue a walk-in ticket of each service now: its own checks (queueing.hours,
-    the quotas), with the hall's schedule, rules and quotas read once."""
-    schedule = hours.schedule_from(hall, hall.local_date(now))
+def _walk_ins(
+    hall: Hall,
+    services: list[Service],
+    now: dt.datetime,
+    schedule: calendar.Schedule,
+    waits: dict[int, forecast.Estimate],
+) -> dict[int, bool]:
+    """Whether the kiosk would issue a walk-in ticket of each service now: its own checks (queueing.hours
+    with the same walk-in estimate, the quotas), with the hall's schedule, rules and quotas read once."""
     if not hours.door(schedule, now).is_open:
         return dict.fromkeys((s.pk for s in services), False)
     rules = rules_for(hall)
@@ -57,23 +53,31 @@ def _walk_ins(hall: Hall, services: list[Service], now: dt.datetime) -> dict[int
     for service in services:
         quota = quotas.get(service.pk) or WalkInQuota(service=service)
         refusal = hours.walk_in_refusal(
-            hall=hall, service=service, now=now, rules=rules, quota=quota, schedule=schedule
+            hall=hall,
+            service=service,
+            now=now,
+            rules=rules,
+            quota=quota,
+            estimate=lambda pk=service.pk: waits[pk],
+            schedule=schedule,
         )
         result[service.pk] = refusal is None and walk_in_possible(service=service, now=now, quota=quota)
     return result
 
 
 def hall_waiting(hall: Hall, now: dt.datetime | None = None) -> list[ServiceWait]:
-    """Each active service of the hall in its order, with the people waiting and a walk-in's wait now."""
+    """Each active service of the hall in its order, with the people waiting and a walk-in's wait now:
+    one reading of the hall (estimates.hall_now) for every service's figures and cut-off."""
     now = now or timezone.now()
     today = hall.local_date(now)
-    waiting = waiting_items(hall, today)
-    snapshot = estimates.snapshot(hall, today, now, waiting, rules_for(hall).appointments_per_walk_in)
-    counts = Counter(w.service_id for w in waiting)
+    schedule = hours.schedule_from(hall, today)
+    snapshot = estimates.hall_now(hall, today, now, rules_for(hall).appointments_per_walk_in, schedule)
+    counts = Counter(w.service_id for w in snapshot.waiting)
     services = list(hall.services.active())
-    walk_ins = _walk_ins(hall, services, now)
+    waits = {service.pk: estimates.walk_in_estimate(snapshot, service.pk) for service in services}
+    walk_ins = _walk_ins(hall, services, now, schedule, waits)
     return [
-        ServiceWait(service, counts[service.pk], walk_in_estimate(snapshot, service.pk), walk_ins[service.pk])
+        ServiceWait(service, counts[service.pk], waits[service.pk], walk_ins[service.pk])
         for service in services
     ]
 

@@ -7,6 +7,10 @@ Measured on main before issue 18 moved the booking transitions into `appointment
 - check-in of a booking: 18, before and after;
 - a booking: 20, before and after;
 - transfer to another service: 16 before, 13 after (the ticket's row is locked once, not twice).
+A walk-in ticket (issue 19, item 3): 16 queries with the cut-off by estimate off. With it on, 26: the live
+estimate reads the queue (1), the recent handling times (2), the open counters and their tickets (3), the
+bookings due (3) and the last hour's walk-ins (1), while the service's day sequence is held; the old
+estimate read 2 counts (18 in all). The hall's hours are read once, before the lock, for both.
 The objects are loaded first as a request loads them (the counter with its hall and rules, the ticket with
 its hall and service), so that only the service's own queries are counted. The webhooks' "is there any
 subscriber?" flag is in the cache, as it is in a running hall (read from the database once a minute):
@@ -25,7 +29,7 @@ from appointments.models import Booking, BookingState, Slot
 from hall import services as hall_services
 from hall.models import Counter, Hall
 from queueing import calls, services
-from queueing.models import Ticket, TicketState
+from queueing.models import QueueRules, Ticket, TicketState
 from queueing.services import Actor
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
 from tests.queueing.helpers import book, waiting_walk_ins
@@ -41,6 +45,8 @@ COMPLETE = 13
 CHECK_IN = 18
 BOOK = 20
 TRANSFER = 13
+WALK_IN = 16
+WALK_IN_BY_ESTIMATE = 26
 
 
 @pytest.fixture(autouse=True)
@@ -154,3 +160,15 @@ def test_transfer_queries(hall, service, counter, actor, django_assert_max_num_q
         TicketState.WAITING,
         TicketState.TRANSFERRED,
     )
+
+
+@pytest.mark.parametrize("stop_by_estimate", [False, True])
+def test_walk_in_queries(hall, service, counter, stop_by_estimate, django_assert_max_num_queries):
+    QueueRules.objects.create(hall=hall, stop_by_estimate=stop_by_estimate)
+    waiting_walk_ins(hall, service, 3, NOW)
+    hall = Hall.objects.select_related("queue_rules").get(pk=hall.pk)
+
+    with django_assert_max_num_queries(WALK_IN_BY_ESTIMATE if stop_by_estimate else WALK_IN):
+        ticket = services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"), now=NOW)
+
+    assert (ticket.number, ticket.state) == ("A004", TicketState.WAITING)
