@@ -9,7 +9,6 @@ A ticket never called by the end of the simulated day counts as a miss."""
 
 import datetime as dt
 import logging
-from collections import Counter as Tally
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -36,7 +35,7 @@ class Trial:
     counters: Counters
     tickets: int
     within: int  # called within the target
-    misses: dict[int, int]  # hour of issue -> tickets over the target or never called
+    misses: dict[int, float]  # hour -> tickets over the target or never called (shared, see measure)
     seed_shares: tuple[float, ...]
     goal: float
 
@@ -96,8 +95,22 @@ class Check:
 Play = Callable[[Counters, int], DayLog]
 
 
+def _spread(misses: dict, start: dt.datetime, minutes: int, tz) -> None:
+    """One miss shared among the clock hours of [start, start + minutes] by the time in each."""
+    end = start + dt.timedelta(minutes=minutes)
+    moment = start
+    while moment < end:
+        local = moment.astimezone(tz)
+        following = local.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        upto = min(end, following)
+        misses[local.hour] = misses.get(local.hour, 0.0) + (upto - moment).total_seconds() / 60 / minutes
+        moment = upto
+
+
 def measure(counters: Counters, logs: Sequence[DayLog], goal: float) -> Trial:
-    misses, tickets, within, shares = Tally(), 0, 0, []
+    """The plan's share within the target over the days. Each miss is shared among the hours of its first
+    `target` minutes of waiting: a counter more in any of them would have called it in time."""
+    misses, tickets, within, shares = {}, 0, 0, []
     for log in logs:
         day_within = 0
         for ticket in log.tickets.values():
@@ -105,11 +118,11 @@ def measure(counters: Counters, logs: Sequence[DayLog], goal: float) -> Trial:
             if wait is not None and wait <= log.target_minutes:
                 day_within += 1
             else:
-                misses[ticket.issued_at.astimezone(log.tz).hour] += 1
+                _spread(misses, ticket.issued_at, log.target_minutes, log.tz)
         tickets += len(log.tickets)
         within += day_within
         shares.append(day_within / len(log.tickets) if log.tickets else 1.0)
-    return Trial(dict(counters), tickets, within, dict(misses), tuple(shares), goal)
+    return Trial(dict(counters), tickets, within, misses, tuple(shares), goal)
 
 
 class _Budget(Exception):
@@ -206,8 +219,15 @@ def check_plan(
     start: Counters,
     *,
     date: dt.date | None = None,
-    seeds: Sequence[int] = SEEDS,
+    seeds: Sequence[int] | None = None,
     goal: float = GOAL,
-    max_plans: int = MAX_PLANS,
+    max_plans: int | None = None,
 ) -> Check:
-    return search(player(hall, day, date), start, seeds=seeds, goal=goal, max_plans=max_plans)
+    """Search from `start` playing `day` in `hall` (rolled back); SEEDS and MAX_PLANS unless given."""
+    return search(
+        player(hall, day, date),
+        start,
+        seeds=SEEDS if seeds is None else seeds,
+        goal=goal,
+        max_plans=MAX_PLANS if max_plans is None else max_plans,
+    )

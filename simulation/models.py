@@ -1,0 +1,3 @@
+"""The simulation app's models, one module per concept."""
+
+from simulation.plan_check_models import PlanCheck, PlanCheckState  # noqa: F401
