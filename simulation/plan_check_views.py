@@ -83,7 +83,7 @@ def plan_section(request: HttpRequest, plan: Plan) -> SafeString:
 @require_POST
 def start(request: HttpRequest, slug: str):
     hall = access.supervisor_in_hall(request.user, slug).hall
-    staffing = reverse("staffing", args=[hall.slug])
+    staffing = reverse("reports:staffing", args=[hall.slug])
     try:
         date = dt.date.fromisoformat(request.POST.get("date", "").strip())
     except ValueError:
