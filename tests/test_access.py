@@ -449,6 +449,9 @@ RULES: dict[str, Rule] = {
     "reports:export_csv": Rule(url("reports:export_csv", slug), SUPERVISOR),
     "reports:export_xlsx": Rule(url("reports:export_xlsx", slug), SUPERVISOR),
     "reports:staffing": Rule(url("reports:staffing", slug), SUPERVISOR),
+    "plan_check:start": Rule(
+        url("plan_check:start", slug), SUPERVISOR, method="POST", data=lambda w, p: {"date": "2027-12-07"}
+    ),
     "reports:live": Rule(url("reports:live", slug), SUPERVISOR),
     "queueing:closing": Rule(url("queueing:closing", slug), SUPERVISOR),
     "queueing:extend_closing": Rule(

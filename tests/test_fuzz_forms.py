@@ -478,6 +478,12 @@ FORMS = [
         lambda w: {"note": "已电话回访", "action": "advance"},
     ),
     Target(
+        "plan_check:start",
+        "supervisor",
+        lambda w: reverse("plan_check:start", args=[w.hall.slug]),
+        lambda w: {"date": w.day.isoformat()},
+    ),
+    Target(
         "reports:device_add",
         "supervisor",
         lambda w: reverse("reports:device_add", args=[w.hall.slug]),
