@@ -51,7 +51,13 @@ def play(args: tuple) -> dict:
     date = next_open_day(hall, hall.local_date(timezone.now()) + dt.timedelta(days=365))
     erlang = plan_demand.erlang_counters(hall, day, date)
     started, cpu = time.monotonic(), time.process_time()
-    check = plan_check.check_plan(hall, day, erlang, date=date, seeds=seeds, max_plans=max_plans)
+
+    def progress(trial):
+        print(f"{name}: {trial.counter_hours} ch {100 * trial.share:.1f}% {trial.counters}", flush=True)
+
+    check = plan_check.check_plan(
+        hall, day, erlang, date=date, seeds=seeds, max_plans=max_plans, progress=progress
+    )
     config = settings_for(hall)
     return {
         "day": name,

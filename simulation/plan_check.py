@@ -130,8 +130,9 @@ class _Budget(Exception):
 
 
 class Search:
-    def __init__(self, play: Play, seeds: Sequence[int], goal: float, max_plans: int):
+    def __init__(self, play: Play, seeds: Sequence[int], goal: float, max_plans: int, progress=None):
         self.play, self.seeds, self.goal, self.max_plans = play, tuple(seeds), goal, max_plans
+        self.progress = progress  # called with each new Trial
         self.trials: dict[tuple, Trial] = {}
         self.order: list[Trial] = []
         self.simulations = 0
@@ -149,6 +150,8 @@ class Search:
         found = measure(counters, logs, self.goal)
         self.trials[key] = found
         self.order.append(found)
+        if self.progress:
+            self.progress(found)
         return found
 
     def add(self, trial: Trial) -> Trial:
@@ -186,10 +189,11 @@ def search(
     seeds: Sequence[int] = SEEDS,
     goal: float = GOAL,
     max_plans: int = MAX_PLANS,
+    progress: Callable[[Trial], None] | None = None,
 ) -> Check:
     """From `start` (Erlang C's counters per hour): add where it misses, then remove while it meets, at
     most `max_plans` plans of len(seeds) simulated days each."""
-    search_ = Search(play, seeds, goal, max_plans)
+    search_ = Search(play, seeds, goal, max_plans, progress)
     first = search_.trial(dict(start))
     exhausted = False
     try:
@@ -222,6 +226,7 @@ def check_plan(
     seeds: Sequence[int] | None = None,
     goal: float = GOAL,
     max_plans: int | None = None,
+    progress: Callable[[Trial], None] | None = None,
 ) -> Check:
     """Search from `start` playing `day` in `hall` (rolled back); SEEDS and MAX_PLANS unless given."""
     return search(
@@ -230,4 +235,5 @@ def check_plan(
         seeds=SEEDS if seeds is None else seeds,
         goal=goal,
         max_plans=MAX_PLANS if max_plans is None else max_plans,
+        progress=progress,
     )
