@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("consultations.urls")),
     path("", include("simulation.whatif_urls")),
+    path("", include("simulation.plan_check_urls")),
     path("api/v1/halls/<slug:slug>/events", api_errors(live_views.hall_events), name="hall_events"),
     path("api/v1/halls/<slug:slug>/board", api_errors(live_views.board_json), name="board_json"),
     path("api/v1/", api.urls),

@@ -14,7 +14,7 @@ from hall import access, audit, calendar
 from hall.models import AuditAction, Device, HolidaySchedule
 from queueing import closing
 from queueing.forms import ExtendClosingForm
-from reports import charts, exports, live, plan, report
+from reports import charts, exports, live, plan, plan_sections, report
 from reports.figures import Report
 from reports.periods import PeriodError, parse_period
 
@@ -138,10 +138,12 @@ def staffing(request, slug):
         date = parse_period(request.GET, today + dt.timedelta(days=1))[0]
     except PeriodError as refusal:
         date, error = today + dt.timedelta(days=1), refusal.message
+    day_plan = plan.build_plan(hall, date)
     context = {
         "hall": hall,
         "nav": "staffing",
-        "plan": plan.build_plan(hall, date),
+        "plan": day_plan,
+        "sections": plan_sections.render(request, day_plan),
         "error": error,
         "day_before": date - dt.timedelta(days=1),
         "day_after": date + dt.timedelta(days=1),

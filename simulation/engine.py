@@ -79,7 +79,9 @@ class Hallday:
             arrival = self.draws.arrival(self.day)
             if arrival.offset_minutes is not None:
                 self.at(booking.slot.start + minutes(arrival.offset_minutes), self._check_in, booking)
-        mix = {code: w for code, w in SERVICE_MIX.items() if code in self.services}
+        mix = {
+            code: w for code, w in (self.day.mix or SERVICE_MIX).items() if code in self.services and w > 0
+        }
         for moment in self.draws.walk_in_times(self.day, self.sessions):
             green = self.draws.chance("walk", self.day.green_share)
             self.at(moment, self._walk_in, self.draws.choice("walk", mix), green)

@@ -65,6 +65,8 @@ class DayType:
     park_rate: float = 0.03
     gone_rate: float = 0.03  # walk-ins who left before their call (recalled, then a no-show)
     reading_minutes: int = 10  # how often a waiting citizen looks at the ticket page
+    profile: dict[int, float] | None = None  # walk-ins' weight per clock hour (else WALK_IN_PROFILE)
+    mix: dict[str, float] | None = None  # walk-ins' share per service code (else SERVICE_MIX)
 
 
 def _hours(counters: int, first=8, last=19) -> dict[int, int]:
@@ -133,13 +135,14 @@ class Draws:
     ) -> list[dt.datetime]:
         """Walk-in arrival moments: the day's total shared among the open minutes by the hour profile."""
         rng = self.rng("walk")
+        profile = WALK_IN_PROFILE if day.profile is None else day.profile
         weights = []
         for start, end in sessions:
             moment = start
             while moment < end:
-                weights.append((moment, WALK_IN_PROFILE.get(moment.hour, 0.2)))
+                weights.append((moment, profile.get(moment.hour, 0.2 if day.profile is None else 0.0)))
                 moment += dt.timedelta(minutes=1)
-        if not weights:
+        if not weights or not any(w for _m, w in weights):
             return []
         moments = rng.choices([m for m, _ in weights], [w for _, w in weights], k=day.walk_ins)
         return sorted(m + dt.timedelta(seconds=rng.uniform(0, 59)) for m in moments)

@@ -491,6 +491,9 @@ RULES: dict[str, Rule] = {
     "reports:export_csv": Rule(url("reports:export_csv", slug), SUPERVISOR),
     "reports:export_xlsx": Rule(url("reports:export_xlsx", slug), SUPERVISOR),
     "reports:staffing": Rule(url("reports:staffing", slug), SUPERVISOR),
+    "plan_check:start": Rule(
+        url("plan_check:start", slug), SUPERVISOR, method="POST", data=lambda w, p: {"date": "2027-12-07"}
+    ),
     "reports:live": Rule(url("reports:live", slug), SUPERVISOR),
     "whatif:start": Rule(url("whatif:start", slug), SUPERVISOR),
     "whatif:run": Rule(url("whatif:run", slug, lambda w, p: w.what_if_run.pk), SUPERVISOR),

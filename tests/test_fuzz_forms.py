@@ -490,6 +490,12 @@ FORMS = [
         },
     ),
     Target(
+        "plan_check:start",
+        "supervisor",
+        lambda w: reverse("plan_check:start", args=[w.hall.slug]),
+        lambda w: {"date": w.day.isoformat()},
+    ),
+    Target(
         "reports:device_add",
         "supervisor",
         lambda w: reverse("reports:device_add", args=[w.hall.slug]),

@@ -1,0 +1,75 @@
+"""The plan check's RQ job: the plan page asks for a check (simulation/plan_check_views.py), the job
+rebuilds the day's plan, plays it and the plans the search tries (simulation/plan_check.py) and keeps the
+result in its PlanCheck row. A check takes minutes: at most MAX_PLANS plans of len(SEEDS) simulated days.
+
+Every simulated day runs in a transaction that is rolled back, on a date a year after the plan's, so no
+real booking or ticket is touched; but the day holds its locks (and on SQLite the database's write lock)
+while it plays, as `manage.py simulate_day` does."""
+
+import logging
+
+import django_rq
+import redis
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from reports.plan import build_plan
+from simulation import plan_check, plan_demand
+from simulation.plan_check_models import PlanCheck, PlanCheckState
+
+log = logging.getLogger(__name__)
+
+JOB = "simulation.plan_check_jobs.run"
+QUEUE = "default"
+JOB_TIMEOUT = 3 * 3600
+RESULT_TTL = 600
+
+
+def run(check_id: int) -> str:
+    close_old_connections()
+    try:
+        claimed = PlanCheck.objects.filter(pk=check_id, state=PlanCheckState.QUEUED).update(
+            state=PlanCheckState.RUNNING, started_at=timezone.now()
+        )
+        if not claimed:
+            return "not queued"
+        row = PlanCheck.objects.select_related("hall").get(pk=check_id)
+        try:
+            result = check(row)
+        except Exception as error:
+            log.exception("plan check %s failed", check_id)
+            PlanCheck.objects.filter(pk=check_id).update(
+                state=PlanCheckState.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
+            )
+            raise
+        PlanCheck.objects.filter(pk=check_id).update(
+            state=PlanCheckState.DONE, finished_at=timezone.now(), result=result
+        )
+        return "done"
+    finally:
+        close_old_connections()
+
+
+def check(row: PlanCheck) -> dict:
+    plan = build_plan(row.hall, row.date)
+    day, date = plan_demand.day_of_plan(plan)
+    found = plan_check.check_plan(row.hall, day, plan_demand.plan_counters(plan), date=date)
+    return {**found.as_dict(), "simulated_date": date.isoformat()}
+
+
+def enqueue(check_id: int) -> bool:
+    try:
+        django_rq.get_queue(QUEUE).enqueue(
+            JOB, check_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=7 * 24 * 3600
+        )
+    except (redis.RedisError, OSError) as error:
+        log.warning("could not enqueue plan check %s: %s", check_id, error)
+        PlanCheck.objects.filter(pk=check_id, state=PlanCheckState.QUEUED).update(
+            state=PlanCheckState.FAILED, finished_at=timezone.now(), error="the job queue is not reachable"
+        )
+        return False
+    return True
+
+
+def enqueue_on_commit(check_id: int) -> None:
+    transaction.on_commit(lambda: enqueue(check_id))

@@ -1,0 +1,97 @@
+"""The plan page's "Check this plan" button: the supervisor asks, the RQ job (run here in-process, as
+`manage.py rqworker --burst` would) plays the plan and the plans the search tries, and the page then says
+what the simulation found, in Chinese and in English."""
+
+import datetime as dt
+import re
+
+import django_rq
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from rq import SimpleWorker
+
+from reports.plan import build_plan
+from simulation import people, plan_check
+from simulation.api import next_open_day
+from simulation.plan_check_models import PlanCheck, PlanCheckState
+from simulation.scenario import Draws, day_type
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the job enqueued on commit; the job's own reads
+
+
+def run_jobs() -> None:
+    queue = django_rq.get_queue("default")
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+
+
+@pytest.fixture
+def booked_day(demo_hall):
+    """A Tuesday two weeks ahead with some bookings: the plan asks for counters."""
+    date = next_open_day(demo_hall, timezone.localdate() + dt.timedelta(days=14))
+    people.book_day(demo_hall, day_type("quiet", booking_fill=0.1), date, Draws(1), timezone.now())
+    return date
+
+
+@pytest.fixture
+def supervisor(client, demo_hall):
+    client.force_login(get_user_model().objects.get(username="wc_supervisor"))
+    return client
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_supervisor_checks_the_plan_and_reads_the_result_in_both_languages(
+    supervisor, demo_hall, booked_day, monkeypatch
+):
+    monkeypatch.setattr(plan_check, "SEEDS", (1,))
+    monkeypatch.setattr(plan_check, "MAX_PLANS", 2)
+    django_rq.get_queue("default").empty()
+    page = f"{reverse('reports:staffing', args=[demo_hall.slug])}?date={booked_day.isoformat()}"
+    erlang = sum(h.needed for h in build_plan(demo_hall, booked_day).hours)
+    assert erlang > 0
+    before = text(supervisor.get(page))
+    assert "检验此方案" in before and "模拟检验" in before
+
+    asked = supervisor.post(reverse("plan_check:start", args=[demo_hall.slug]), {"date": booked_day})
+
+    assert asked.status_code == 302 and asked["Location"].endswith("#plan-check")
+    row = PlanCheck.objects.get()
+    assert (row.hall, row.date, row.state) == (demo_hall, booked_day, PlanCheckState.QUEUED)
+    waiting = text(supervisor.get(page))
+    assert "检验等待开始" in waiting and "检验此方案" not in waiting  # one check at a time
+    run_jobs()
+    row.refresh_from_db()
+    assert row.state == PlanCheckState.DONE and row.result["seeds"] == [1]
+    assert row.result["start"]["counter_hours"] == erlang
+    zh = text(supervisor.get(page))
+    assert "Erlang C 方案（本页）" in zh and "窗口时数" in zh and "15 分钟内叫号" in zh
+    assert f'<th scope="row">Erlang C 方案（本页）</th><td class="num">{erlang}</td>' in zh
+    assert "共模拟 " in zh and "检验此方案" in zh  # and it can be checked again
+    en = text(supervisor.get(page, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Checked by simulation" in en and "Counter-hours" in en
+    assert f'<th scope="row">Erlang C (this page)</th><td class="num">{erlang}</td>' in en
+    assert "simulated days in all" in en
+    assert call_command("check_invariants") is None
+
+
+def test_a_bad_day_is_refused_in_the_users_language(supervisor, demo_hall):
+    response = supervisor.post(
+        reverse("plan_check:start", args=[demo_hall.slug]), {"date": "2026-13-45"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "请选择有效的日期" in text(response)
+    assert not PlanCheck.objects.exists()
+
+
+def test_window_staff_cannot_start_a_check(client, demo_hall):
+    client.force_login(get_user_model().objects.get(username="wc_clerk1"))
+
+    response = client.post(reverse("plan_check:start", args=[demo_hall.slug]), {"date": "2027-12-07"})
+
+    assert response.status_code == 403 and not PlanCheck.objects.exists()
