@@ -36,7 +36,8 @@ def simulate_day(
 ) -> DayLog:
     """Play one day in `hall` and return what it recorded. The day's rows (bookings, tickets, extra
     counters) are rolled back unless `keep`; `date` defaults to the hall's next Tuesday a year ahead,
-    clear of real bookings."""
+    clear of real bookings. A rolled-back day plays on stand-ins for the hall's counters, so that it may run
+    while the hall works (the staffing plan's check does); a kept day uses the hall's own."""
     if isinstance(day, str):
         day = day_type(day)
     if date is None:
@@ -44,7 +45,7 @@ def simulate_day(
     result = None
     try:
         with transaction.atomic():
-            result = Hallday(hall, day, date, seed).run()
+            result = Hallday(hall, day, date, seed, stand_ins=not keep).run()
             if not keep:
                 raise _RollBack
     except _RollBack:

@@ -35,13 +35,18 @@ def current_service(ticket: Ticket) -> int:
 
 
 class Hallday:
-    def __init__(self, hall: Hall, day: DayType, date: dt.date, seed: int):
+    def __init__(self, hall: Hall, day: DayType, date: dt.date, seed: int, *, stand_ins: bool = False):
+        """`stand_ins`: play on copies of the hall's counters (people.stand_in_counters), so that a day
+        simulated while the hall works neither locks the sessions of the counters clerks are using nor
+        finds them open with today's real tickets."""
         self.hall, self.day, self.date, self.draws = hall, day, date, Draws(seed)
         self.sessions = people.sessions(hall, date)
         if not self.sessions:
             raise ValueError(f"{hall.slug} is closed on {date}")
         self.services = {s.code: s for s in Service.objects.filter(hall=hall, active=True)}
         self.counters = people.staff_counters(hall, max(day.counters.values(), default=1))
+        if stand_ins:
+            self.counters = people.stand_in_counters(hall, self.counters)
         self.serves = {n: set(c.services.values_list("pk", flat=True)) for n, c in self.counters.items()}
         self.averages = {s.pk: s.average_handling_minutes for s in self.services.values()}
         self.busy: dict[int, int] = {}  # counter number -> ticket id at it

@@ -4,6 +4,7 @@ the hall has), and the day's bookings made through the booking service."""
 import datetime as dt
 
 import phonenumbers
+from django.db.models import Max
 
 from appointments import services as booking
 from appointments.availability import sync_slots
@@ -50,6 +51,18 @@ def staff_counters(hall: Hall, wanted: int) -> dict[int, Counter]:
         counter.services.set(services)
         counters[number] = counter
     return counters
+
+
+def stand_in_counters(hall: Hall, counters: dict[int, Counter]) -> dict[int, Counter]:
+    """`counters` each replaced by a new copy serving the same services, numbered above the hall's (rows of
+    the simulated day, rolled back with it)."""
+    top = Counter.objects.filter(hall=hall).aggregate(top=Max("number"))["top"] or 0
+    result = {}
+    for number, counter in sorted(counters.items()):
+        stand_in = Counter.objects.create(hall=hall, number=top + number, label=f"stand-in {number}")
+        stand_in.services.set(counter.services.all())
+        result[number] = stand_in
+    return result
 
 
 def citizen(serial: int) -> booking.Citizen:

@@ -19,13 +19,12 @@ from functools import cache, partial
 import redis
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from rq import Queue, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from hall.models import Counter, Hall
+from hall.models import Hall
 from reports.plan import build_plan
 from simulation.api import next_open_day
 from simulation.engine import Hallday
@@ -88,16 +87,8 @@ class _Reporting(Hallday):
     of the counters clerks are using nor find them open (or busy) with today's real tickets."""
 
     def __init__(self, hall: Hall, *args, progress):
-        own = set(Counter.objects.filter(hall=hall).values_list("pk", flat=True))
-        super().__init__(hall, *args)
+        super().__init__(hall, *args, stand_ins=True)
         self.progress, self.done = progress, -1
-        top = Counter.objects.filter(hall=hall).aggregate(top=Max("number"))["top"] or 0
-        for number, counter in sorted(self.counters.items()):
-            if counter.pk in own:
-                stand_in = Counter.objects.create(hall=hall, number=top + number, label=f"what-if {number}")
-                stand_in.services.set(counter.services.all())
-                self.counters[number] = stand_in
-        self.serves = {n: set(c.services.values_list("pk", flat=True)) for n, c in self.counters.items()}
         self.opening, self.closing = self.sessions[0][0], self.sessions[-1][1]
 
     def _read_all(self, now: dt.datetime) -> None:

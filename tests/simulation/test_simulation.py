@@ -1,6 +1,8 @@
 """A short simulated day in the demo hall: the same seed plays the same day, and the day leaves the data as
 every invariant wants it."""
 
+import datetime as dt
+
 import pytest
 
 from queueing import invariants
@@ -52,3 +54,32 @@ def test_each_called_ticket_has_its_estimate_at_issue_measured(short_day):
     )
     assert summary["called"] == len(called)
     assert min(summary["by_hour"]) >= 8  # the hall's local hours, from its opening at 08:30
+
+
+def test_a_rolled_back_day_plays_on_stand_ins_while_a_clerk_works(short_day, demo_hall):
+    """The staffing plan's check plays days while the hall works: a clerk open at counter 1 with a citizen
+    at the window must not make the simulated day fail (counter_taken) nor find its session changed."""
+    from hall.models import Counter
+    from queueing import calls, services
+    from queueing.models import CounterSession
+    from queueing.services import Actor
+    from tests.makers import make_staff
+
+    clerk = make_staff(demo_hall, "clerk")
+    counter_one = Counter.objects.get(hall=demo_hall, number=1)
+    monday = dt.date(2026, 12, 7)  # an ordinary Monday: the hall opens at 08:30
+    now = dt.datetime.combine(monday, dt.time(10), tzinfo=demo_hall.tz)
+    calls.open_counter(counter=counter_one, actor=Actor("console", clerk), now=now)
+    service = counter_one.services.first()
+    services.issue_walk_in(hall=demo_hall, service=service, actor=Actor("kiosk"), now=now)
+    called = calls.call_next(counter=counter_one, actor=Actor("console", clerk), now=now)
+    counters_before = Counter.objects.count()
+
+    log = short_day(7)
+
+    assert log.tickets and all(t.called_at for t in log.tickets.values())
+    session = CounterSession.objects.get(counter=counter_one)
+    assert (session.state, session.user) == ("open", clerk)
+    called.refresh_from_db()
+    assert (called.state, called.counter_id) == ("called", counter_one.pk)
+    assert Counter.objects.count() == counters_before
