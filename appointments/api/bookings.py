@@ -13,9 +13,10 @@ from phonenumber_field.phonenumber import PhoneNumber
 from pydantic import StringConstraints
 
 from appointments import matters, services, verification
+from appointments.api import slot_read
 from appointments.api.availability import Code, bookable_service
 from appointments.api.throttles import LOOKUPS, PHONE_CODES
-from appointments.models import Booking, BookingRules, GreenChannel, Slot
+from appointments.models import Booking, GreenChannel, Slot
 from appointments.services import Actor, Citizen
 from hall.api import MAX_ID, ApiError, ErrorOut, HallSlug, IdNumber, Mobile, get_hall
 from hall.net import client_ip
@@ -166,26 +167,13 @@ def _slot(service, slot_id: int) -> Slot:
     return slot
 
 
-# What a booking reads of its slot's hall, service and the hall's booking rules: not the guides' and notices'
-# long translated texts, which would make the select and its model instances several times wider.
-_NAMES = ["name", "name_zh_hans", "name_en"]  # modeltranslation: the active language's, and the fallback
-_HALL = ["slug", *_NAMES, "timezone", "consultation_phone", "supervision_phone"]
-_SERVICE = ["hall_id", "code", *_NAMES, "active", "bookable"]
-_SLOT_TO_BOOK = [
-    *(f.name for f in Slot._meta.concrete_fields),
-    *(f"hall__{name}" for name in _HALL),
-    *(f"service__{name}" for name in _SERVICE),
-    *(f"hall__booking_rules__{f.attname}" for f in BookingRules._meta.concrete_fields),
-]
-
-
 def _slot_to_book(data: BookingIn) -> Slot:
     """The slot to book, with its hall, service and the hall's booking rules, in one narrow read; where it
     is not the slot of a bookable service of that hall, the lookups one by one give the precise refusal."""
-    found = Slot.objects.select_related("hall__booking_rules", "service").only(*_SLOT_TO_BOOK)
-    for slot in found.filter(pk=data.slot, hall__slug=data.hall, service__code=data.service):
-        if slot.service.active and slot.service.bookable:
-            return slot
+    slot = slot_read.slot_to_book(data.slot)
+    named = slot is not None and slot.hall.slug == data.hall and slot.service.code == data.service
+    if named and slot.service.active and slot.service.bookable:
+        return slot
     return _slot(bookable_service(get_hall(data.hall), data.service), data.slot)
 
 
