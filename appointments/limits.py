@@ -2,16 +2,25 @@
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from appointments import noshow
-from appointments.models import BlockLift, Booking, BookingRules, BookingState
+from appointments.models import (
+    ACTIVE_STATES,
+    BlockLift,
+    Booking,
+    BookingMatter,
+    BookingRules,
+    BookingState,
+    Slot,
+)
 from hall.privacy import hash_id_number, validate_id_number
 
 log = logging.getLogger(__name__)
@@ -40,72 +49,150 @@ RATE_LIMITED = _("Too many attempts. Please wait a few minutes and try again.")
 def lock_person(*keys: str) -> None:
     """Serialise concurrent bookings by one person (PostgreSQL advisory locks, held to commit).
 
+    One statement takes every key's lock, in the keys' sorted order (PostgreSQL evaluates a select list
+    left to right), so that two bookings sharing a key never wait for each other in opposite orders.
     On SQLite the IMMEDIATE transaction already serialises every writer.
     """
     if connection.vendor != "postgresql":
         return
+    keys = sorted(keys)
+    locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
     with connection.cursor() as cursor:
-        for key in sorted(keys):
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+        cursor.execute(f"SELECT {locks}", keys)  # noqa: S608 - placeholders only
 
 
-def booking_limit_refusal(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> str | None:
-    """Bookings made with this verified mobile today, in the last 7 and in the last 30 days (calendar days
-    in the hall's time zone), cancelled ones included, so that booking and cancelling cannot be used to
-    hoard or trade places.
+@dataclass(frozen=True)
+class Standing:
+    """What one query tells of a person about to book: whether they already hold an active booking of one
+    of the services (`duplicate`), and the refusal of their limits or no-show block as (code, message)."""
 
-    Counted by what the booker proved, not by the ID number they typed: anyone can type another person's
-    ID number, so counting by it would let a stranger use up that person's bookings (docs/decisions.md).
-    `id_hash` counts only together with this mobile, which the mobile's count already includes."""
-    local = now.astimezone(rules.hall.tz)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    periods = (
+    duplicate: bool
+    refusal: tuple[str, str] | None = None
+
+
+def standing(
+    rules: BookingRules,
+    id_hash: str,
+    phone_hash: str,
+    service_ids: list[int],
+    now: dt.datetime,
+    *,
+    limits: bool = True,
+    no_shows: bool = True,
+) -> Standing:
+    """The duplicate check, the booking limits (`limits`) and the no-show block (`no_shows`) in one query
+    over the person's bookings: it runs inside every booking's transaction, under the person's lock. Only
+    someone with enough no-shows since the last lift to be blocked costs a second look (`no_show_refusal`).
+
+    One active booking per ID number and service, whether the service is a booking's first matter or a
+    further one (the partial unique indexes back it up).
+
+    The limits count the bookings made with this verified mobile today, in the last 7 and in the last 30
+    days (calendar days in the hall's time zone), cancelled ones included, so that booking and cancelling
+    cannot be used to hoard or trade places. Counted by what the booker proved, not by the ID number they
+    typed: anyone can type another person's ID number, so counting by it would let a stranger use up that
+    person's bookings (docs/decisions.md)."""
+    periods = _periods(rules) if limits else ()
+    found = _person_counts(rules, id_hash, phone_hash, service_ids, now, periods, no_shows)
+    if found["duplicate"]:
+        return Standing(duplicate=True)
+    for days, limit, message in periods:
+        if found[f"days_{days}"] >= limit:
+            return Standing(False, ("limit_reached", str(message % {"n": limit})))
+    if no_shows and found["no_shows"] >= rules.no_show_block_count:
+        refusal = no_show_refusal(rules, id_hash, phone_hash, now)
+        if refusal:
+            return Standing(False, ("blocked", refusal))
+    return Standing(False)
+
+
+def _person_counts(rules, id_hash, phone_hash, service_ids, now, periods, no_shows: bool) -> dict[str, int]:
+    """One statement over the bookings of this ID number or made with this mobile: their active bookings of
+    the services (as first or further matter), those made since the start of each period, and the no-shows
+    that could make a running block (lifts not subtracted: an over-count only costs the precise look of
+    `no_show_refusal`). Plain SQL: composing this aggregate with the ORM cost more CPU than all the rest
+    of a booking's statements."""
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    ids = ", ".join(["%s"] * len(service_ids))
+    # Table and column names and placeholders only: every value is a parameter.
+    columns = [
+        f"COUNT(CASE WHEN b.id_hash = %s AND b.state IN (%s, %s) AND (b.service_id IN ({ids}) OR EXISTS "  # noqa: S608
+        f"(SELECT 1 FROM {BookingMatter._meta.db_table} m WHERE m.booking_id = b.id AND m.service_id IN "
+        f"({ids}))) THEN 1 END)"
+    ]
+    params = [id_hash, *ACTIVE_STATES, *service_ids, *service_ids]
+    names = ["duplicate"]
+    since = _since(rules, now) if periods else {}
+    for days, _limit, _message in periods:
+        columns.append("COUNT(CASE WHEN b.phone_hash = %s AND b.created_at >= %s THEN 1 END)")
+        params += [phone_hash, adapt(since[days])]
+        names.append(f"days_{days}")
+    if no_shows:
+        columns.append(
+            f"COUNT(CASE WHEN b.phone_hash = %s AND b.hall_id = %s AND s.{quote('start')} >= %s AND "
+            f"(b.state = %s OR (b.state = %s AND s.{quote('end')} < %s)) THEN 1 END)"
+        )
+        past_rule = noshow.rule_of(rules).windows_ended_before(now)
+        params += [phone_hash, rules.hall_id, adapt(_block_span(rules, now))]
+        params += [BookingState.NO_SHOW, BookingState.BOOKED, adapt(past_rule)]
+        names.append("no_shows")
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {Booking._meta.db_table} b "  # noqa: S608
+        f"JOIN {Slot._meta.db_table} s ON s.id = b.slot_id WHERE b.id_hash = %s OR b.phone_hash = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, id_hash, phone_hash])
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def _periods(rules: BookingRules) -> tuple:
+    return (
         (1, rules.max_per_day, LIMIT_DAY),
         (7, rules.max_per_week, LIMIT_WEEK),
         (30, rules.max_per_month, LIMIT_MONTH),
     )
-    since = {days: midnight - dt.timedelta(days=days - 1) for days, _limit, _message in periods}
-    # The three counts in one query: this runs inside every booking's transaction.
-    made = (
-        Booking.objects.made_with(phone_hash)
-        .filter(created_at__gte=since[30])
-        .aggregate(
-            **{f"days_{d}": Count("pk", filter=Q(created_at__gte=start)) for d, start in since.items()}
-        )
+
+
+def _since(rules: BookingRules, now: dt.datetime) -> dict[int, dt.datetime]:
+    """The start of each period: today and the 6 and the 29 days before, in the hall's time zone."""
+    local = now.astimezone(rules.hall.tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {days: midnight - dt.timedelta(days=days - 1) for days in (1, 7, 30)}
+
+
+def _no_show(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datetime, now: dt.datetime) -> Q:
+    """A no-show since `since` of a booking made with this mobile at this hall, by the hall's no-show rule
+    (a booking past it counts before the sweep has marked it), unless the block on this mobile was lifted
+    at or after its time: only no-shows after the latest lift count."""
+    lifted = BlockLift.objects.filter(
+        Q(phone_hash=phone_hash) | Q(id_hash=id_hash, phone_hash=""),
+        hall=rules.hall,
+        at__gte=OuterRef("slot__start"),
     )
-    for days, limit, message in periods:
-        if made[f"days_{days}"] >= limit:
-            return str(message % {"n": limit})
-    return None
+    past_rule = noshow.rule_of(rules).windows_ended_before(now)
+    return (
+        Q(phone_hash=phone_hash, hall=rules.hall, slot__start__gte=since)
+        & (Q(state=BookingState.NO_SHOW) | Q(state=BookingState.BOOKED, slot__end__lt=past_rule))
+        & ~Q(Exists(lifted))
+    )
 
 
 def _no_shows(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datetime, now: dt.datetime):
-    """No-shows of bookings made with this mobile at this hall, by the hall's no-show rule (a booking past
-    it counts before the sweep has marked it), after the latest lift of the block on this mobile."""
-    lifts = BlockLift.objects.filter(
-        Q(phone_hash=phone_hash) | Q(id_hash=id_hash, phone_hash=""), hall=rules.hall
-    )
-    lifted = lifts.aggregate(m=Max("at"))["m"]
-    past_rule = noshow.rule_of(rules).windows_ended_before(now)
-    qs = Booking.objects.made_with(phone_hash).filter(
-        Q(state=BookingState.NO_SHOW) | Q(state=BookingState.BOOKED, slot__end__lt=past_rule),
-        hall=rules.hall,
-        slot__start__gte=since,
-    )
-    return qs.filter(slot__start__gt=lifted) if lifted else qs
+    return Booking.objects.filter(_no_show(rules, id_hash, phone_hash, since, now))
+
+
+def _block_span(rules: BookingRules, now: dt.datetime) -> dt.datetime:
+    """How far back a no-show can still make a block that runs now."""
+    return now - dt.timedelta(days=rules.block_days + rules.no_show_window_days)
 
 
 def blocked_until(rules: BookingRules, id_hash: str, phone_hash: str, now: dt.datetime) -> dt.datetime | None:
     """The end of the block `block_days` after the no-show that made `no_show_block_count` within the
     window, if it is still running."""
     starts = sorted(
-        _no_shows(
-            rules,
-            id_hash,
-            phone_hash,
-            now - dt.timedelta(days=rules.block_days + rules.no_show_window_days),
-            now,
-        ).values_list("slot__start", flat=True)
+        _no_shows(rules, id_hash, phone_hash, _block_span(rules, now), now).values_list(
+            "slot__start", flat=True
+        )
     )
     window = dt.timedelta(days=rules.no_show_window_days)
     n = rules.no_show_block_count
@@ -183,15 +270,3 @@ def lift_block(
             lift.save()
     log.info("no-show block lifted at hall %s (%s mobile(s))", hall.pk, len(lifts))
     return lifts[-1]
-
-
-def holds_active_booking(id_hash: str, service_ids: list[int]) -> bool:
-    """One active booking per ID number and service, whether the service is a booking's first matter or a
-    further one. Run under the person's lock; the partial unique indexes back it up."""
-    # One statement: an active booking of this person whose first or a further service is one of these.
-    return (
-        Booking.objects.active()
-        .filter(id_hash=id_hash)
-        .filter(Q(service__in=service_ids) | Q(matters__service__in=service_ids))
-        .exists()
-    )

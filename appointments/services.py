@@ -29,34 +29,19 @@ from appointments.models import (
     WaitlistEntry,
     WaitlistState,
 )
-from hall.errors import DomainError
+from appointments.refusals import DUPLICATE_BOOKING as DUPLICATE_BOOKING
+from appointments.refusals import HELD_BACK_STAFF_ONLY as HELD_BACK_STAFF_ONLY
+from appointments.refusals import NOT_CHANGEABLE as NOT_CHANGEABLE
+from appointments.refusals import SERVICE_FULL as SERVICE_FULL
+from appointments.refusals import SLOT_FULL as SLOT_FULL
+from appointments.refusals import SLOT_NOT_BOOKABLE as SLOT_NOT_BOOKABLE
+from appointments.refusals import BookingError as BookingError
 from hall.privacy import hash_phone
 from notifications.models import Kind
 
 log = logging.getLogger(__name__)
 
-SLOT_FULL = _("This time is fully booked. Please choose another time.")
-SLOT_NOT_BOOKABLE = _("This time can no longer be booked. Please choose another time.")
-DUPLICATE_BOOKING = _(
-    "You already have a booking for this service. Change or cancel it instead of booking again."
-)
-NOT_CHANGEABLE = _("This booking can no longer be changed.")
-HELD_BACK_STAFF_ONLY = _("Only staff can book the places held back for the green channel.")
-SERVICE_FULL = _(
-    "%(service)s is fully booked at this time. Leave it out, or choose another time for the whole visit."
-)
-SERVICE_NOT_THEN = _(
-    "%(service)s cannot be booked at this time. Leave it out, or choose another time for the whole visit."
-)
-TOO_MANY_MATTERS = _("You can add at most two more services to one visit.")
-
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B
-
-
-class BookingError(DomainError):
-    """A refusal a citizen can act on; `code` is the API's error code."""
-
-    api_status = {"not_bookable": 400, "not_allowed": 403, "too_many_services": 422, "rate_limited": 429}
 
 
 def _new_code() -> str:
@@ -78,14 +63,71 @@ def _take_places(slot: Slot, persons: int, held_back: bool) -> bool:
     )
 
 
-def _check_person(rules, id_hash: str, phone_hash: str, green_channel: str, now: dt.datetime) -> None:
-    refusal = limits.booking_limit_refusal(rules, id_hash, phone_hash, now)
-    if refusal:
-        raise BookingError("limit_reached", refusal)
-    if not (green_channel and rules.green_channel_exempt):
-        refusal = limits.no_show_refusal(rules, id_hash, phone_hash, now)
-        if refusal:
-            raise BookingError("blocked", refusal)
+def _check_person(
+    rules, id_hash: str, phone_hash: str, service_ids: list[int], now: dt.datetime, *, green: str, staff: bool
+) -> None:
+    """Under the person's lock (one statement), in one query: refuse a second active booking of one of the
+    services, and, unless staff book, a person over their limits or blocked for no-shows (the green
+    channel may be exempt from the block)."""
+    limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
+    exempt = staff or bool(green and rules.green_channel_exempt)
+    standing = limits.standing(
+        rules, id_hash, phone_hash, service_ids, now, limits=not staff, no_shows=not exempt
+    )
+    if standing.duplicate:
+        raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
+    if standing.refusal:
+        raise BookingError(*standing.refusal)
+
+
+class _CodeTaken(Exception):
+    """The booking code or manage token drawn at random is taken: the transaction is lost."""
+
+
+def _in_transaction(write):
+    """Run `write` in a transaction of its own, again (at most 5 times) in the rare case that the booking's
+    random code or manage token is already taken: without a savepoint around each insert (the normal path
+    runs none), a refused insert ends the whole transaction."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return write()
+        except _CodeTaken:
+            continue
+    raise IntegrityError("could not draw a unique booking code")
+
+
+def _write_booking(
+    slot: Slot,
+    citizen: Citizen,
+    *,
+    identity: tuple[str, str],
+    persons: int,
+    green: tuple[str, str],
+    held: bool,
+    actor: Actor,
+    now: dt.datetime,
+    further: Sequence[Slot] = (),
+    note: str = "",
+) -> Booking:
+    """The booking row and its further matters, its history and its confirmation message, in the caller's
+    transaction, with the places already taken. The partial unique indexes refuse a duplicate that the
+    person's lock did not (the naive path of the race tests): the transaction is then given up."""
+    try:
+        booking = _create_booking(
+            slot, citizen, identity=identity, persons=persons, green=green, held=held, actor=actor, now=now
+        )
+        _add_matters(booking, further, identity[0], held)
+    except IntegrityError as error:
+        if "code" in str(error) or "manage_token" in str(error):
+            raise _CodeTaken from error
+        raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
+    matters.remember(booking, further)
+    lifecycle.record(booking, "", actor, note=note)
+    messages.tell(
+        booking, Kind.BOOKING_CONFIRMED, lambda: messages.confirmation_text(booking), new_subject=True
+    )
+    return booking
 
 
 def book(
@@ -118,53 +160,28 @@ def book(
         availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now)
     ):
         raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
-    further = _further_slots(slot, also, rules, now, staff_booking)
+    further = matters.further_slots(slot, also, rules, now, staff_booking)
+    service_ids = [slot.service_id, *(s.service_id for s in further)]
 
-    with transaction.atomic():
-        limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
-        if limits.holds_active_booking(id_hash, [slot.service_id, *(s.service_id for s in further)]):
-            raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
-        if not staff_booking:
-            _check_person(rules, id_hash, phone_hash, green_channel, now)
+    def write() -> Booking:
+        _check_person(rules, id_hash, phone_hash, service_ids, now, green=green_channel, staff=staff_booking)
         _take_all([slot, *further], persons, use_held_back, now)
-        try:
-            with transaction.atomic():
-                booking = _create_booking(
-                    slot,
-                    citizen,
-                    identity=identity,
-                    persons=persons,
-                    green=(green_channel, green_note),
-                    held=use_held_back,
-                    actor=actor,
-                    now=now,
-                )
-                _add_matters(booking, further, id_hash, use_held_back)
-        except IntegrityError:
-            raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
-        lifecycle.record(booking, "", actor, note=_matters_note(further))
-        messages.tell(booking, Kind.BOOKING_CONFIRMED, lambda: messages.confirmation_text(booking))
+        return _write_booking(
+            slot,
+            citizen,
+            identity=identity,
+            persons=persons,
+            green=(green_channel, green_note),
+            held=use_held_back,
+            actor=actor,
+            now=now,
+            further=further,
+            note=_matters_note(further),
+        )
+
+    booking = _in_transaction(write)
     log.info("booking %s created in slot %s via %s", booking.pk, slot.pk, actor.source)
     return booking
-
-
-def _further_slots(first: Slot, also: Sequence, rules, now: dt.datetime, staff_booking: bool) -> list[Slot]:
-    """Each further service's slot for the first one's window, checked before any place is taken."""
-    services = list(also)
-    if len(services) > matters.MAX_FURTHER:
-        raise BookingError("too_many_services", TOO_MANY_MATTERS, field="services")
-    ids = [first.service_id, *(s.pk for s in services)]
-    if len(set(ids)) != len(ids):
-        raise BookingError("duplicate_booking", DUPLICATE_BOOKING, field="services")
-    slots = []
-    for service in services:
-        slot = None
-        if service.hall_id == first.hall_id and service.active and service.bookable:
-            slot = matters.slot_for(service, first)
-        if slot is None or not (staff_booking or availability.bookable_slot(rules, slot, now)):
-            raise BookingError("not_bookable", SERVICE_NOT_THEN % {"service": service.name}, field="services")
-        slots.append(slot)
-    return slots
 
 
 def _take_all(slots: list[Slot], persons: int, held_back: bool, now: dt.datetime) -> None:
@@ -218,34 +235,27 @@ def _create_booking(
     actor: Actor,
     now: dt.datetime,
 ) -> Booking:
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Booking.objects.create(
-                    code=_new_code(),
-                    manage_token=secrets.token_urlsafe(24),
-                    hall=slot.hall,
-                    service=slot.service,
-                    slot=slot,
-                    persons=persons,
-                    uses_held_back=held,
-                    name=citizen.name.strip(),
-                    phone=citizen.phone,
-                    phone_hash=hash_phone(citizen.phone),
-                    id_hash=identity[0],
-                    id_masked=identity[1],
-                    green_channel=green[0],
-                    green_note=green[1],
-                    language=citizen.language,
-                    channel={"staff": Channel.STAFF, "api": Channel.API}.get(actor.source, Channel.ONLINE),
-                    mode=slot.mode,
-                    created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
-                    created_at=now,
-                )
-        except IntegrityError as error:
-            if "code" not in str(error) and "manage_token" not in str(error):
-                raise
-    raise IntegrityError("could not draw a unique booking code")
+    return Booking.objects.create(
+        code=_new_code(),
+        manage_token=secrets.token_urlsafe(24),
+        hall=slot.hall,
+        service=slot.service,
+        slot=slot,
+        persons=persons,
+        uses_held_back=held,
+        name=citizen.name.strip(),
+        phone=citizen.phone,
+        phone_hash=hash_phone(citizen.phone),
+        id_hash=identity[0],
+        id_masked=identity[1],
+        green_channel=green[0],
+        green_note=green[1],
+        language=citizen.language,
+        channel={"staff": Channel.STAFF, "api": Channel.API}.get(actor.source, Channel.ONLINE),
+        mode=slot.mode,
+        created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        created_at=now,
+    )
 
 
 def _locked(booking: Booking) -> Booking:
@@ -306,7 +316,7 @@ def reschedule_booking(
     if availability.date_refusal(rules, slot.date, now) or not availability.bookable_slot(rules, slot, now):
         raise BookingError("not_bookable", SLOT_NOT_BOOKABLE, field="slot")
     further = list(booking.matters.select_related("service", "slot__hall"))
-    new_slots = _further_slots(slot, [m.service for m in further], rules, now, staff_booking=False)
+    new_slots = matters.further_slots(slot, [m.service for m in further], rules, now, staff_booking=False)
     with transaction.atomic():
         booking = _locked(booking)
         if not booking.can_change:
@@ -362,33 +372,29 @@ def accept_offer(
     now = now or timezone.now()
     identity = citizen.identity(now.date())
     id_hash, phone_hash = identity[0], hash_phone(citizen.phone)
-    with transaction.atomic():
-        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-        hold = PlaceHold.objects.select_for_update().filter(waitlist_entry=entry, release_at__gt=now).first()
-        if entry.state != WaitlistState.OFFERED or hold is None:
+
+    def write() -> Booking:
+        offer = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        hold = PlaceHold.objects.select_for_update().filter(waitlist_entry=offer, release_at__gt=now).first()
+        if offer.state != WaitlistState.OFFERED or hold is None:
             raise BookingError("offer_gone", OFFER_GONE)
-        limits.lock_person(f"id:{id_hash}", f"phone:{phone_hash}")
         slot = hold.slot
-        if limits.holds_active_booking(id_hash, [slot.service_id]):
-            raise BookingError("duplicate_booking", DUPLICATE_BOOKING)
-        _check_person(availability.rules_for(slot.hall), id_hash, phone_hash, "", now)
+        rules = availability.rules_for(slot.hall)
+        _check_person(rules, id_hash, phone_hash, [slot.service_id], now, green="", staff=False)
         hold.delete()
-        try:
-            with transaction.atomic():
-                booking = _create_booking(
-                    slot,
-                    citizen,
-                    identity=identity,
-                    persons=1,
-                    green=("", ""),
-                    held=False,
-                    actor=actor,
-                    now=now,
-                )
-        except IntegrityError:
-            raise BookingError("duplicate_booking", DUPLICATE_BOOKING) from None
-        entry.state, entry.booking = WaitlistState.ACCEPTED, booking
-        entry.save(update_fields=["state", "booking"])
-        lifecycle.record(booking, "", actor, note="waiting list")
-        messages.tell(booking, Kind.BOOKING_CONFIRMED, lambda: messages.confirmation_text(booking))
-    return booking
+        booking = _write_booking(
+            slot,
+            citizen,
+            identity=identity,
+            persons=1,
+            green=("", ""),
+            held=False,
+            actor=actor,
+            now=now,
+            note="waiting list",
+        )
+        offer.state, offer.booking = WaitlistState.ACCEPTED, booking
+        offer.save(update_fields=["state", "booking"])
+        return booking
+
+    return _in_transaction(write)

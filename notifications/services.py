@@ -35,13 +35,16 @@ def record(
     urgent: bool | None = None,
     now: dt.datetime | None = None,
     enqueue: bool = True,
+    new_subject: bool = False,
 ):
     """Write a message to the outbox once per (subject, kind, key); `render()` runs in the citizen's language.
 
     Call inside the transaction of the change that causes the message, so a rollback records nothing; a
     send job is enqueued when that transaction commits. Non-urgent kinds (see URGENT_KINDS; `urgent`
     overrides) recorded during the quiet hours wait for their end, and the sweeper enqueues them then.
-    `enqueue=False` leaves even a due row to the sweeper (which enqueues in bulk).
+    `enqueue=False` leaves even a due row to the sweeper (which enqueues in bulk). `new_subject=True`:
+    the subject was created in this transaction, so no message about it can be recorded already, and the
+    row is written without the savepoint that catches a second one (a hot path's statements).
     Returns the new row, or None when this message was already recorded.
     """
     now = now or timezone.now()
@@ -51,22 +54,25 @@ def record(
     window = None if is_urgent else quiet_hours()
     held_until = window.held_until(now, hall.tz) if window else None
     send_now = held_until is None and enqueue
+    notification = Notification(
+        hall=hall,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        key=key,
+        phone=phone,
+        language=language,
+        text=text,
+        not_before=held_until,
+        next_attempt_at=held_until or now,
+        enqueued_at=now if send_now else None,
+    )
     try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                hall=hall,
-                kind=kind,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                key=key,
-                phone=phone,
-                language=language,
-                text=text,
-                not_before=held_until,
-                next_attempt_at=held_until or now,
-                enqueued_at=now if send_now else None,
-            )
+        with transaction.atomic(savepoint=not new_subject):
+            notification.save(force_insert=True)
     except IntegrityError:
+        if new_subject:
+            raise
         return None
     if send_now:
         dispatch.enqueue_on_commit([notification.pk])

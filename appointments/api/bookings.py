@@ -13,6 +13,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from pydantic import StringConstraints
 
 from appointments import matters, services, verification
+from appointments.api import slot_read
 from appointments.api.availability import Code, bookable_service
 from appointments.api.throttles import LOOKUPS, PHONE_CODES
 from appointments.models import Booking, GreenChannel, Slot
@@ -166,6 +167,16 @@ def _slot(service, slot_id: int) -> Slot:
     return slot
 
 
+def _slot_to_book(data: BookingIn) -> Slot:
+    """The slot to book, with its hall, service and the hall's booking rules, in one narrow read; where it
+    is not the slot of a bookable service of that hall, the lookups one by one give the precise refusal."""
+    slot = slot_read.slot_to_book(data.slot)
+    named = slot is not None and slot.hall.slug == data.hall and slot.service.code == data.service
+    if named and slot.service.active and slot.service.bookable:
+        return slot
+    return _slot(bookable_service(get_hall(data.hall), data.service), data.slot)
+
+
 def get_booking_for_citizen(code: str, proof: ProofIn) -> Booking:
     """The booking with this code, if the mobile number or manage token matches; otherwise 'not found',
     so that nobody learns whether a code exists."""
@@ -216,10 +227,8 @@ def _check_phone_code(data: BookingIn) -> None:
 )
 def create_booking(request, data: BookingIn):
     """Book an arrival time. No CSRF token is needed: the request carries no cookie-based authority."""
-    hall = get_hall(data.hall)
-    service = bookable_service(hall, data.service)
-    slot = _slot(service, data.slot)
-    also = [_further_service(hall, code) for code in data.services]
+    slot = _slot_to_book(data)
+    also = [_further_service(slot.hall, code) for code in data.services]
     _check_phone_code(data)
     citizen = Citizen(
         name=data.name,
