@@ -175,6 +175,8 @@ def run() -> int:
         # A dead worker is dropped from Redis after 60 s; see docs/notifications.md for the other timeouts.
         worker = ["rqworker", "default", "--with-scheduler", "--worker-ttl", "60"]
         procs.append(spawn([PY, "manage.py", *worker], env))
+        # Simulated days (the supervisors' what-if and plan check) take minutes: their own worker.
+        procs.append(spawn([PY, "manage.py", "rqworker", "simulation", "--worker-ttl", "60"], env))
         # The sweeper (every minute) and the daily erasure, on RQ's cron scheduler.
         procs.append(spawn([PY, "manage.py", "runcron"], env))
         for line in seat_addresses(f"http://{browsable(host)}:{port}"):

@@ -179,10 +179,10 @@ CACHES = {
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ck"),
     }
 }
-RQ_QUEUES = {
+RQ_QUEUES = {  # simulated days (what-if, plan check) take minutes: a worker of their own, never before an SMS
     "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300},
+    "simulation": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3 * 3600},
 }
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "hall.passwords.MinimumLengthValidator"},

@@ -20,7 +20,7 @@ from simulation.plan_check_models import PlanCheck, PlanCheckState
 log = logging.getLogger(__name__)
 
 JOB = "simulation.plan_check_jobs.run"
-QUEUE = "default"
+QUEUE = "simulation"  # not "default": a check takes minutes, and SMS must not wait for it
 JOB_TIMEOUT = 3 * 3600
 RESULT_TTL = 600
 

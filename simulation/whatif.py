@@ -35,7 +35,7 @@ from simulation.whatif_models import RunState, WhatIfRun
 log = logging.getLogger(__name__)
 
 JOB = "simulation.whatif.run_job"
-QUEUE = "default"
+QUEUE = "simulation"  # not "default": a day takes a minute, and SMS must not wait for it
 JOB_TIMEOUT = 15 * 60  # a busy day runs in about a minute; a loaded worker may take longer
 RESULT_TTL = 3600  # the row keeps the result; RQ's copy (and the progress in its meta) need not outlive it
 WALK_IN_PERCENT = (0, 300)

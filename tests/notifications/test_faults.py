@@ -36,10 +36,10 @@ def database_url() -> str:
 
 
 class Workers:
-    """Starts `manage.py rqworker default` processes on the test's database and Redis."""
+    """Starts `manage.py rqworker <queue>` processes on the test's database and Redis."""
 
-    def __init__(self, folder: Path, redis_url: str):
-        self.folder, self.redis_url, self.started = folder, redis_url, []
+    def __init__(self, folder: Path, redis_url: str, queue: str = "default"):
+        self.folder, self.redis_url, self.queue, self.started = folder, redis_url, queue, []
 
     def env(self) -> dict:
         return {
@@ -55,7 +55,7 @@ class Workers:
     def start(self, *flags: str) -> subprocess.Popen:
         log = open(self.folder / f"worker-{len(self.started)}.log", "w")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "rqworker", "default", "--worker-ttl", "30", *flags],
+            [sys.executable, "manage.py", "rqworker", self.queue, "--worker-ttl", "30", *flags],
             cwd=ROOT,
             env=self.env(),
             stdout=log,

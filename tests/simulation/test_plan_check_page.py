@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the job enqueued on comm
 
 
 def run_jobs() -> None:
-    queue = django_rq.get_queue("default")
+    queue = django_rq.get_queue("simulation")
     SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
 
 
@@ -50,7 +50,7 @@ def test_supervisor_checks_the_plan_and_reads_the_result_in_both_languages(
 ):
     monkeypatch.setattr(plan_check, "SEEDS", (1,))
     monkeypatch.setattr(plan_check, "MAX_PLANS", 2)
-    django_rq.get_queue("default").empty()
+    django_rq.get_queue("simulation").empty()
     page = f"{reverse('reports:staffing', args=[demo_hall.slug])}?date={booked_day.isoformat()}"
     erlang = sum(h.needed for h in build_plan(demo_hall, booked_day).hours)
     assert erlang > 0

@@ -72,7 +72,7 @@ def assert_fits(page, width: int) -> None:
 
 def run_the_job(page, rq_queue, tmp_path, settings) -> None:
     if connection.vendor == "postgresql":
-        workers = Workers(tmp_path, settings.RQ_QUEUES["default"]["URL"])
+        workers = Workers(tmp_path, settings.RQ_QUEUES["simulation"]["URL"], queue="simulation")
         try:
             worker = workers.start("--burst")
             # The page, polling, shows the job's progress, then reloads itself with the result.
