@@ -81,8 +81,9 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
                 appointments_per_walk_in=rules.appointments_per_walk_in,
                 calls_since_walk_in=session.calls_since_walk_in,
             ):
-                ticket = statements.claim(candidate.id, counter, now)
+                ticket = _claim(candidate.id, counter, now)
                 if ticket is not None:
+                    ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
                     if ticket.service_id in services:  # it is: the heads are of these services
                         ticket.service = services[ticket.service_id]
                     _after_call(ticket, session, actor, now, TicketState.WAITING)
@@ -91,6 +92,13 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
                 waiting = [w for w in waiting if w.id != candidate.id]
             if not cut:
                 return None
+
+
+def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> Ticket | None:
+    """Call the ticket if it still waits, in one statement that locks its row first; a ticket that another
+    counter is claiming right now (its row locked) is skipped, not waited for, so that counters calling at
+    once do not queue up behind each other. The ticket as called (with its hall and counter), or None."""
+    return statements.claim(ticket_id, counter, now)
 
 
 def _after_call(
