@@ -100,6 +100,13 @@ def create_hall(counters: int, tickets: int) -> list[tuple[int, str]]:
         )
         for i in range(1, tickets + 1)
     )
+    # The statistics a hall's database has by the time a queue is this long (autovacuum analyses a table
+    # within a minute of such a change; the run would begin before): the planner picks the waiting lines'
+    # indexes only once it knows how many tickets there are.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
     return windows
 
 
