@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -143,3 +144,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class DatabaseCpu:
+    """The CPU of the PostgreSQL backends serving one database, apart from the other databases' work on a
+    shared machine (tree_cpu_seconds(*postmasters()) counts every backend): the backends connected at the
+    start and at the end of a phase are read, so that one which ended in between is not counted (the
+    servers keep their connections: a pool, or persistent connections), nor the shared writers (WAL,
+    checkpoints)."""
+
+    def __init__(self, database_url: str):
+        self.admin, self.name = admin_url(database_url)
+
+    def backends(self) -> dict[int, float]:
+        import psycopg
+
+        for attempt in range(20):  # a shared server may be out of connections for a moment
+            try:
+                with psycopg.connect(self.admin, autocommit=True) as conn:
+                    query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+                    rows = conn.execute(query, [self.name]).fetchall()
+                return {pid: cpu_seconds(pid) for (pid,) in rows}
+            except psycopg.OperationalError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
+        return {}
+
+    def since(self, before: dict[int, float]) -> float:
+        """CPU seconds of the database's backends since `before` (a reading of `backends`)."""
+        return sum(seconds - before.get(pid, 0.0) for pid, seconds in self.backends().items())

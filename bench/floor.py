@@ -40,6 +40,7 @@ from bench.baseline.serve import Server  # noqa: E402
 from bench.common import (  # noqa: E402
     PY,
     ROOT,
+    DatabaseCpu,
     django_setup,
     drop_database,
     postmasters,
@@ -52,8 +53,11 @@ TICKETS = 20_000  # waiting tickets for the call phase: more than any run calls
 PLACES = 30_000  # places per arrival window for the booking phase (a smallint): none refused for want of one
 
 
-async def phase(server: Server, clients: list[httpx.AsyncClient], step, seconds: float) -> dict:
-    """Each client repeats `step(client, n)` (True when a unit of work was done) until the time is up."""
+async def phase(
+    server: Server, clients: list[httpx.AsyncClient], step, seconds: float, own: DatabaseCpu | None = None
+) -> dict:
+    """Each client repeats `step(client, n)` (True when a unit of work was done) until the time is up. `own`:
+    the server's database, whose backends' CPU is read apart too."""
     numbers = itertools.count()
     outcome: Counter = Counter()
     deadline = time.perf_counter() + seconds
@@ -62,6 +66,7 @@ async def phase(server: Server, clients: list[httpx.AsyncClient], step, seconds:
         while time.perf_counter() < deadline:
             outcome["done" if await step(client, next(numbers)) else "failed"] += 1
 
+    backends = own.backends() if own else {}
     web, database, wall = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(*postmasters()), time.time()
     await asyncio.gather(*(loop(client) for client in clients))
     units = max(outcome["done"], 1)
@@ -71,6 +76,7 @@ async def phase(server: Server, clients: list[httpx.AsyncClient], step, seconds:
         "rate": outcome["done"] / (time.time() - wall),
         "web_ms": (tree_cpu_seconds(server.process.pid) - web) * 1000 / units,
         "db_ms": (tree_cpu_seconds(*postmasters()) - database) * 1000 / units,
+        "own_db_ms": own.since(backends) * 1000 / units if own else 0.0,
     }
 
 
@@ -96,7 +102,8 @@ async def measure_floor(args, env: dict, log_dir: Path) -> dict:
 
     with Server("bench.baseline.wsgi:application", env, args.workers, log_dir / "floor.log") as server:
         server.wait_until_up("/ping")
-        return await run_phases(server, [{}] * args.clients, args.seconds, ping, book, call)
+        own = DatabaseCpu(env["BASELINE_DATABASE_URL"])
+        return await run_phases(server, [{}] * args.clients, args.seconds, ping, book, call, own=own)
 
 
 def set_up_chuangkou(args, env: dict) -> tuple[list[int], list[tuple[int, str]]]:
@@ -147,19 +154,21 @@ async def measure_chuangkou(args, env: dict, log_dir: Path, slots: list[int], wi
 
     with Server("hall.wsgi:application", env, args.workers, log_dir / "chuangkou.log") as server:
         server.wait_until_up("/api/v1/halls")
-        return await run_phases(server, headers, args.seconds, ping, book, call, before=open_counters)
+        own = DatabaseCpu(env["DATABASE_URL"])
+        phases = (ping, book, call)
+        return await run_phases(server, headers, args.seconds, *phases, before=open_counters, own=own)
 
 
-async def run_phases(server, headers, seconds, ping, book, call, before=None) -> dict:
+async def run_phases(server, headers, seconds, ping, book, call, before=None, own=None) -> dict:
     clients = [httpx.AsyncClient(base_url=server.base, headers=h, timeout=30) for h in headers]
     try:
         if before:
             await before(clients)
         await phase(server, clients, ping, 1)  # warm up: connections, imports, caches
         return {
-            "trivial view": await phase(server, clients, ping, seconds),
-            "booking": await phase(server, clients, book, seconds),
-            "call-next + complete": await phase(server, clients, call, seconds),
+            "trivial view": await phase(server, clients, ping, seconds, own),
+            "booking": await phase(server, clients, book, seconds, own),
+            "call-next + complete": await phase(server, clients, call, seconds, own),
         }
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
@@ -180,6 +189,19 @@ def report(floor: dict, ours: dict) -> None:
             f"| {name} | {base['rate']:.0f}/s, {base['web_ms']:.2f} + {base['db_ms']:.2f} ms "
             f"| {mine['rate']:.0f}/s, {mine['web_ms']:.2f} + {mine['db_ms']:.2f} ms "
             f"| {total_mine / total_base:.1f}× | {mine['web_ms'] / base['web_ms']:.1f}× |"
+        )
+    print(
+        "\nPostgreSQL's CPU counted for each server's own database only (its backends: not the other "
+        "databases' work on a shared machine, nor the shared WAL writer and checkpointer):\n"
+    )
+    print("| per unit of work | floor: CPU web + own database | Chuangkou: CPU web + own database | ratio |")
+    print("| --- | --- | --- | --- |")
+    for name, base in floor.items():
+        mine = ours[name]
+        total_base, total_mine = base["web_ms"] + base["own_db_ms"], mine["web_ms"] + mine["own_db_ms"]
+        print(
+            f"| {name} | {base['web_ms']:.2f} + {base['own_db_ms']:.2f} ms "
+            f"| {mine['web_ms']:.2f} + {mine['own_db_ms']:.2f} ms | {total_mine / total_base:.1f}× |"
         )
     failed = {name: (floor[name]["failed"], ours[name]["failed"]) for name in floor}
     print(f"\nfailed units (floor, Chuangkou): {failed}")

@@ -77,7 +77,11 @@ def own_hall_id(user) -> int:
 def in_hall(objects: QuerySet[M], hall_id: int, user, **lookup) -> M:
     """The one object of `objects` matching `lookup`, if it belongs to the hall `hall_id`: 404 otherwise.
     When it exists in another hall, that hall's supervisor sees the attempt in its audit log."""
-    found = objects.filter(**lookup).first()
+    return belonging(objects.filter(**lookup).first(), hall_id, user)
+
+
+def belonging(found: M | None, hall_id: int, user) -> M:
+    """`found` (read by the caller) if it is an object of the hall `hall_id`: 404 otherwise (`in_hall`)."""
     if found is None or found.hall_id != hall_id:
         if found is not None:
             audit.other_hall_object_refused(user, hall_id, found)

@@ -4,17 +4,21 @@ REPORTS_AUTH); see docs/api.md."""
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja.security import APIKeyCookie, HttpBearer
 
-from hall import security
+from hall import rows, security
 from hall.apikit import RATE_LIMITED, ApiError
-from hall.models import ApiToken, Hall, TokenScope
+from hall.models import ApiToken, Hall, Staff, TokenScope
+
+User = get_user_model()
 
 TOKEN_EXPIRED = _("This API token has expired. Ask the hall's administrator for a new one.")
 TOKEN_SCOPE = _("This API token's scope is “%(scope)s”; this operation needs a token of scope: %(scopes)s.")
@@ -61,12 +65,7 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str) -> Principal | None:
         found = None
         if token.startswith(ApiToken.KEY_START) and len(token) <= 100:
-            found = (
-                ApiToken.objects.active()
-                .select_related("hall", "user", "user__staff")
-                .filter(key_hash=ApiToken.hash_key(token))
-                .first()
-            )
+            found = active_token(ApiToken.hash_key(token))
         # A staff member moved to another hall keeps no access to the old one; device users have no staff row.
         if found is None or _staff_hall_id(found.user) not in (None, found.hall_id):
             # Too many wrong tokens from an address answer 429. A valid token still works: a hall's devices
@@ -89,6 +88,43 @@ class TokenAuth(HttpBearer):
             raise ApiError(403, "token_scope", TOKEN_SCOPE % {"scope": token.scope, "scopes": scopes})
         if token.scope == TokenScope.REPORTS and not has_second_factor(token.user):
             raise ApiError(403, "second_factor_required", SECOND_FACTOR_REQUIRED)
+
+
+_KEY_LOOKUP_SQL = (
+    "SELECT {token}, {hall}, {user}, {staff} FROM {tokens} t INNER JOIN {halls} h ON t.hall_id = h.id "
+    "INNER JOIN {users} u ON t.user_id = u.id LEFT OUTER JOIN {staff_rows} s ON s.user_id = u.id "
+    "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active"
+)
+
+
+@cache
+def _token_sql() -> str:
+    """Names of tables and columns only go into the text; the key's hash is a parameter."""
+    return _KEY_LOOKUP_SQL.format(
+        token=rows.columns(ApiToken, "t"),
+        hall=rows.columns(Hall, "h"),
+        halls=rows.table(Hall),
+        user=rows.columns(User, "u"),
+        staff=rows.columns(Staff, "s"),
+        tokens=rows.table(ApiToken),
+        users=rows.table(User),
+        staff_rows=rows.table(Staff),
+    )
+
+
+def active_token(key_hash: str) -> ApiToken | None:
+    """The active token with this key's hash, with its hall, its user and the user's staff row (None for a
+    device account), in one written-out statement (hall/rows.py): it runs on every API request of a window."""
+    found = rows.fetch(_token_sql(), [key_hash])
+    if not found:
+        return None
+    token, hall, user, staff = rows.load_all((ApiToken, Hall, User, Staff), found[0])
+    rows.attach(token, "hall", hall)
+    rows.attach(token, "user", user)
+    rows.attach(user, "staff", staff)  # None for a device account
+    if staff is not None:
+        rows.attach(staff, "user", user)
+    return token
 
 
 def has_second_factor(user) -> bool:

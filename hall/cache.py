@@ -1,6 +1,7 @@
 """The cache is an optimisation, never a dependency: while Redis is down a read computes its answer."""
 
 import logging
+import time
 from collections.abc import Callable
 
 import redis
@@ -38,3 +39,28 @@ def cached(key: str, seconds: int, compute: Callable):
         except redis.RedisError as error:
             log.warning("cache not written (%s): %s", key.split(":", 1)[0], type(error).__name__)
     return found
+
+
+# Answers kept in this process's memory: (value, time.monotonic() when computed), by key.
+_memory: dict[str, tuple[object, float]] = {}
+
+
+def remembered(key: str, seconds: float, compute: Callable):
+    """compute(), kept in this process's memory for `seconds`: for a flag asked on every request, where even
+    a round trip to Redis costs more than the work it guards. Each process may see a change `seconds` late;
+    `forget_remembered` makes this one see it at once."""
+    now = time.monotonic()
+    kept = _memory.get(key)
+    if kept is not None and now - kept[1] < seconds:
+        return kept[0]
+    value = compute()
+    _memory[key] = (value, now)
+    return value
+
+
+def forget_remembered(key: str | None = None) -> None:
+    """Forget `key` (every key: None) in this process's memory."""
+    if key is None:
+        _memory.clear()
+    else:
+        _memory.pop(key, None)

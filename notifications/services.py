@@ -81,8 +81,10 @@ def record(
 
 def request_rating(*, ticket, now: dt.datetime | None = None):
     """Ask a citizen who has just been served to rate the service (once per ticket)."""
+    if not ticket.phone:
+        return None
     url = messages.rating_url(ticket)
-    if not ticket.phone or url is None:
+    if url is None:
         return None
     return record(
         hall=ticket.hall,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hall.models import Counter
 from notifications.models import Kind
-from queueing import heads, matters, order
+from queueing import heads, matters, order, statements
 from queueing.counters import (
     counter_services,
     lock_session,
@@ -25,6 +25,7 @@ from queueing.inside import ask_to_come_in, move_inside
 from queueing.models import CounterSession, Ticket, TicketKind, TicketState
 from queueing.services import (
     COUNTER_BUSY,
+    COUNTER_NOT_OPEN,
     NOT_WAITING,
     SERVICE_CLOSED,
     Actor,
@@ -62,25 +63,29 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
     hall = counter.hall
     rules = rules_for(hall)
     today = hall.local_date(now)
-    services = counter_services(counter)
+    services = {service.pk: service for service in statements.services(counter.pk)}
     with transaction.atomic():
-        session = lock_session(counter)
+        session, busy = statements.lock_session(counter)
+        if session is None:  # never opened
+            raise QueueError("counter_closed", COUNTER_NOT_OPEN)
         require_open(session, actor)
-        if serving_ticket(counter):
+        if busy:
             raise QueueError("counter_busy", COUNTER_BUSY)
         skipped: list[int] = []  # claimed by another counter at this moment
         while True:
-            waiting, cut = heads.waiting_heads(hall, today, services, counter, skip=skipped)
+            waiting, cut = heads.waiting_heads(hall, today, list(services), counter, skip=skipped)
             while candidate := order.next_for_counter(
                 waiting,
-                services=services,
+                services=list(services),
                 now=now,
                 appointments_per_walk_in=rules.appointments_per_walk_in,
                 calls_since_walk_in=session.calls_since_walk_in,
             ):
-                if _claim(candidate.id, counter, now):
-                    ticket = Ticket.objects.select_related("service").get(pk=candidate.id)
+                ticket = _claim(candidate.id, counter, now)
+                if ticket is not None:
                     ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
+                    if ticket.service_id in services:  # it is: the heads are of these services
+                        ticket.service = services[ticket.service_id]
                     _after_call(ticket, session, actor, now, TicketState.WAITING)
                     return ticket
                 skipped.append(candidate.id)
@@ -89,28 +94,23 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
                 return None
 
 
-def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> bool:
+def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> Ticket | None:
     """Call the ticket if it still waits, in one statement that locks its row first; a ticket that another
     counter is claiming right now (its row locked) is skipped, not waited for, so that counters calling at
-    once do not queue up behind each other."""
-    unclaimed = Ticket.objects.select_for_update(skip_locked=True).filter(
-        pk=ticket_id, state=TicketState.WAITING
-    )
-    return bool(
-        Ticket.objects.filter(pk__in=unclaimed.values("pk"), state=TicketState.WAITING).update(
-            state=TicketState.CALLED, counter=counter, calls=1, called_at=now
-        )
-    )
+    once do not queue up behind each other. The ticket as called (with its hall and counter), or None."""
+    return statements.claim(ticket_id, counter, now)
 
 
 def _after_call(
     ticket: Ticket, session: CounterSession, actor: Actor, now: dt.datetime, from_state: str
 ) -> None:
+    streak = session.calls_since_walk_in
     if ticket.kind == TicketKind.WALK_IN:
         session.calls_since_walk_in = 0
     elif not ticket.green_channel:
         session.calls_since_walk_in += 1
-    session.save(update_fields=["calls_since_walk_in"])
+    if session.calls_since_walk_in != streak:
+        session.save(update_fields=["calls_since_walk_in"])
     matters.called(ticket, now)
     record_event(ticket, from_state, actor, now)
     outside = move_inside(ticket.hall, ticket.date, now)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hall.models import Hall
 from notifications.models import Kind
-from queueing import order
+from queueing import order, statements
 from queueing.heads import waiting_items
 from queueing.models import Ticket, TicketState
 from queueing.services import place, rules_for, tell
@@ -65,6 +65,8 @@ def _come_in(ticket: Ticket, ahead: int) -> None:
 def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> list[Ticket]:
     """Seats freed by calls go to the tickets waiting outside, in queue order. Returns the tickets still
     waiting outside (as `ask_to_come_in` wants them), so that a call reads them once."""
+    if not statements.anyone_outside(hall, date):  # the usual case: a cheap look first
+        return []
     outside = {t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False)}
     if not outside:
         return []

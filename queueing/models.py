@@ -257,7 +257,27 @@ class Ticket(models.Model):
                 name="seat_holds_one_waiting_ticket",
             ),
         ]
-        indexes = [models.Index(fields=["hall", "date", "state"], name="ticket_queue")]
+        indexes = [
+            models.Index(fields=["hall", "date", "state"], name="ticket_queue"),
+            # Call-next reads the first few tickets of each line (queueing/heads.py); without these it read
+            # every waiting ticket of the day four times over. A line of one service and kind, in issue order:
+            models.Index(
+                fields=["hall", "date", "service", "kind", "issued_at", "id"],
+                condition=Q(state="waiting"),
+                name="ticket_waiting_line",
+            ),
+            # the few who go first (the green channel, tickets transferred or back for their next matter):
+            models.Index(
+                fields=["hall", "date", "issued_at", "id"],
+                condition=Q(state="waiting")
+                & (~Q(green_channel="") | Q(transferred_from__isnull=False) | Q(requeued_at__isnull=False)),
+                name="ticket_waiting_first",
+            ),
+            # and those waiting outside, whom each call may move inside (queueing/inside.py).
+            models.Index(
+                fields=["hall", "date"], condition=Q(state="waiting", inside=False), name="ticket_outside"
+            ),
+        ]
 
     def __str__(self):
         return self.number

@@ -8,22 +8,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments import lifecycle
+from hall import rows
 from hall.models import Counter, Service
 from notifications import services as notify
 from notifications.models import Kind
-from queueing import matters
+from queueing import matters, statements
 from queueing.inside import seat_if_inside
 from queueing.models import Outcome, Ticket, TicketState
 from queueing.services import NOT_AT_COUNTER, WRONG_STATE, Actor, QueueError, record_event, tell, user_of
 
 
 def lock_ticket(ticket: Ticket, allowed: tuple, at_counter: Counter | None) -> Ticket:
-    # The row only (of="self"); its hall, service and counter come along for the event it will record.
-    locked = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("hall", "service", "counter")
-        .get(pk=ticket.pk)
-    )
+    # The row only; its hall, service and counter come along for the event it will record.
+    locked = statements.lock_ticket(ticket.pk)
+    if locked is None:
+        raise Ticket.DoesNotExist
     if locked.state not in allowed:
         raise QueueError("wrong_state", WRONG_STATE % {"state": locked.get_state_display()})
     if at_counter is not None and locked.counter_id != at_counter.pk:
@@ -37,7 +36,7 @@ def apply_change(locked: Ticket, to_state: str, actor: Actor, now: dt.datetime, 
     locked.state = to_state
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.save()
+    locked.save(update_fields=rows.changed(locked))  # the columns that changed since it was locked
     record_event(locked, from_state, actor, now, note)
     return locked
 
@@ -137,6 +136,7 @@ def complete(
             )
         service_id = matter.service_id if matter else locked.service_id
         lacking = [m for m in missing if m.service_id == service_id]
+        user = user_of(actor)
         if nxt is not None:
             ticket = _move_on(locked, nxt, actor, now, note)
         else:
@@ -149,6 +149,7 @@ def complete(
                 outcome=matters.summary_outcome(locked, outcome) if matter else outcome,
                 missing_note=missing_note,
                 completed_at=now,
+                **({"owner": user} if locked.owner_id is None and user else {}),
             )
         if outcome == Outcome.MATERIALS_MISSING:
             if matter is None:
@@ -162,8 +163,8 @@ def complete(
                 lambda: missing_text(ticket, lacking, missing_note, service_id),
                 key,
             )
-        if ticket.owner_id is None and user_of(actor):
-            Ticket.objects.filter(pk=ticket.pk).update(owner=user_of(actor))
+        if ticket.owner_id is None and user:  # carried on, or back in the queue
+            Ticket.objects.filter(pk=ticket.pk).update(owner=user)
         if nxt is None:
             if ticket.booking_id:
                 finish_booking(ticket, True, actor)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from hall import cache as hall_cache
+
 IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -46,6 +48,7 @@ def _clean_redis(request):
     """Each database test starts with an empty cache (rate limits, live state) on the real Redis."""
     if request.node.get_closest_marker("django_db") or "live_server" in request.fixturenames:
         cache.clear()
+        hall_cache.forget_remembered()  # and what this process keeps in memory in front of it
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from hall import cache as hall_cache
 from notifications import dispatch
 from webhooks import payloads, province
 from webhooks.models import Delivery, DeliveryState, Subscriber, SubscriberKind
@@ -27,12 +28,18 @@ log = logging.getLogger(__name__)
 DELIVER_JOB = "webhooks.jobs.deliver"
 ANY_KEY = "webhooks:any-subscriber"
 ANY_TTL = 60
+LOCAL_TTL = 2
 BATCH = 500
 
 
 def any_subscriber() -> bool:
-    """Whether any hall has an enabled subscriber: asked on every booking and ticket change, so answered
-    from the cache (forgotten when subscribers change, else stale for at most ANY_TTL seconds)."""
+    """Whether any hall has an enabled subscriber: asked on every booking and ticket change (twice a call),
+    so answered from this process's memory for LOCAL_TTL seconds, then from the cache (forgotten when
+    subscribers change, else stale for at most ANY_TTL seconds)."""
+    return hall_cache.remembered(ANY_KEY, LOCAL_TTL, _any_subscriber)
+
+
+def _any_subscriber() -> bool:
     try:
         known = cache.get(ANY_KEY)
     except redis.RedisError:
@@ -45,6 +52,9 @@ def any_subscriber() -> bool:
 
 
 def forget_subscribers() -> None:
+    """After a change of subscribers: this process reads the flag again at once, the others within
+    LOCAL_TTL seconds."""
+    hall_cache.forget_remembered(ANY_KEY)
     try:
         cache.delete(ANY_KEY)
     except redis.RedisError:

@@ -1,0 +1,167 @@
+"""The statements of a window's busiest requests (call-next, complete), written out (hall/rows.py): building
+them with the ORM cost more CPU than PostgreSQL spent running them (issue 20, bench/RESULTS.md). Each reads
+what its caller used to read with select_related, into the ORM's own instances, so that the code after it
+is unchanged; every value is a parameter, only names of tables and columns go into the text.
+"""
+
+import datetime as dt
+from functools import cache
+
+from django.contrib.auth import get_user_model
+
+from appointments.models import Booking
+from hall import rows
+from hall.models import Counter, Hall, Service
+from queueing.models import AT_COUNTER_STATES, CounterSession, QueueRules, Ticket, TicketState
+
+User = get_user_model()
+
+_COUNTER = (
+    "SELECT {counter}, {hall}, {rules}, {session}, {user} FROM {counters} c "
+    "INNER JOIN {halls} h ON c.hall_id = h.id "
+    "LEFT OUTER JOIN {rules_rows} r ON r.hall_id = h.id "
+    "LEFT OUTER JOIN {sessions} cs ON cs.counter_id = c.id "
+    "LEFT OUTER JOIN {users} u ON cs.user_id = u.id "
+    "WHERE c.id = %s AND c.active"
+)
+_SERVICES = (
+    "SELECT {service} FROM {services} s INNER JOIN {counter_services} cs ON cs.service_id = s.id "
+    "WHERE cs.counter_id = %s ORDER BY s.position, s.id"
+)
+_SESSION = (
+    "SELECT {session}, EXISTS (SELECT 1 FROM {tickets} t WHERE t.counter_id = cs.counter_id "
+    "AND t.state IN (%s, %s)) FROM {sessions} cs WHERE cs.counter_id = %s{lock}"
+)
+_CLAIM = (
+    "UPDATE {tickets} SET state = %s, counter_id = %s, calls = 1, called_at = %s "
+    "WHERE id = (SELECT id FROM {tickets} WHERE id = %s AND state = %s{lock}) AND state = %s "
+    "RETURNING {ticket}"
+)
+_TICKET = (
+    "SELECT {ticket}, {hall}, {service}, {booking}, {counter}, {session} FROM {tickets} t "
+    "INNER JOIN {halls} h ON t.hall_id = h.id "
+    "INNER JOIN {services} s ON t.service_id = s.id "
+    "LEFT OUTER JOIN {bookings} b ON t.booking_id = b.id "
+    "LEFT OUTER JOIN {counters} c ON t.counter_id = c.id "
+    "LEFT OUTER JOIN {sessions} cs ON cs.counter_id = c.id "
+    "WHERE t.id = %s"
+)
+_LOCK_TICKET = (
+    "SELECT {ticket}, {hall}, {service}, {counter} FROM {tickets} t "
+    "INNER JOIN {halls} h ON t.hall_id = h.id "
+    "INNER JOIN {services} s ON t.service_id = s.id "
+    "LEFT OUTER JOIN {counters} c ON t.counter_id = c.id "
+    "WHERE t.id = %s{lock}"
+)
+_OUTSIDE = "SELECT 1 FROM {tickets} WHERE hall_id = %s AND date = %s AND state = %s AND NOT inside LIMIT 1"
+
+
+_LOCKED = {_SESSION: "cs", _LOCK_TICKET: "t"}  # the row locked where the statement joins others
+
+
+@cache
+def _sql(template: str) -> str:
+    """The statement's text, with the columns of its models and the database's row locks filled in."""
+    return template.format(
+        counter=rows.columns(Counter, "c"),
+        hall=rows.columns(Hall, "h"),
+        rules=rows.columns(QueueRules, "r"),
+        session=rows.columns(CounterSession, "cs"),
+        user=rows.columns(User, "u"),
+        service=rows.columns(Service, "s"),
+        booking=rows.columns(Booking, "b"),
+        ticket=rows.columns(Ticket, "" if template is _CLAIM else "t"),
+        counters=rows.table(Counter),
+        halls=rows.table(Hall),
+        rules_rows=rows.table(QueueRules),
+        sessions=rows.table(CounterSession),
+        users=rows.table(User),
+        services=rows.table(Service),
+        counter_services=rows.table(Counter.services.through),
+        bookings=rows.table(Booking),
+        tickets=rows.table(Ticket),
+        lock=rows.for_update(skip_locked=template is _CLAIM, of=_LOCKED.get(template, "")),
+    )
+
+
+def counter(counter_id: int) -> Counter | None:
+    """An active counter with its hall, the hall's queue rules, its session and the session's user, as
+    select_related("hall", "hall__queue_rules", "session", "session__user") reads them."""
+    found = rows.fetch(_sql(_COUNTER), [counter_id])
+    if not found:
+        return None
+    models = (Counter, Hall, QueueRules, CounterSession, User)
+    counter, hall, rules, session, user = rows.load_all(models, found[0])
+    rows.attach(counter, "hall", hall)
+    rows.attach(hall, "queue_rules", rules)
+    rows.attach(counter, "session", session)
+    if rules is not None:
+        rows.attach(rules, "hall", hall)
+    if session is not None:
+        rows.attach(session, "counter", counter)
+        rows.attach(session, "user", user)
+    return counter
+
+
+def services(counter_id: int) -> list[Service]:
+    """The services a counter calls, in its order of preference."""
+    return [rows.load(Service, row) for row in rows.fetch(_sql(_SERVICES), [counter_id])]
+
+
+def lock_session(counter: Counter) -> tuple[CounterSession | None, bool]:
+    """The counter's session, locked for this transaction (None before its first opening), and whether a
+    ticket is at the counter (called or being served)."""
+    found = rows.fetch(_sql(_SESSION), [*AT_COUNTER_STATES, counter.pk])
+    if not found:
+        return None, False
+    session = rows.load(CounterSession, found[0])
+    rows.attach(session, "counter", counter)
+    return session, bool(found[0][-1])
+
+
+def claim(ticket_id: int, counter: Counter, now: dt.datetime) -> Ticket | None:
+    """Call the ticket to `counter` if it still waits, in one statement that locks its row first; a ticket
+    another counter is claiming right now (its row locked) is skipped, not waited for. The ticket as called,
+    or None."""
+    waiting = TicketState.WAITING
+    found = rows.fetch(_sql(_CLAIM), [TicketState.CALLED, counter.pk, now, ticket_id, waiting, waiting])
+    if not found:
+        return None
+    ticket = rows.load(Ticket, found[0])
+    rows.attach(ticket, "hall", counter.hall)
+    rows.attach(ticket, "counter", counter)
+    return ticket
+
+
+def ticket(ticket_id: int) -> Ticket | None:
+    """A ticket with its hall, service, booking, counter and the counter's session, as
+    select_related("hall", "service", "booking", "counter__session") reads them."""
+    found = rows.fetch(_sql(_TICKET), [ticket_id])
+    if not found:
+        return None
+    models = (Ticket, Hall, Service, Booking, Counter, CounterSession)
+    ticket, hall, service, booking, counter, session = rows.load_all(models, found[0])
+    rows.attach(ticket, "hall", hall)
+    rows.attach(ticket, "service", service)
+    rows.attach(ticket, "booking", booking)
+    rows.attach(ticket, "counter", counter)
+    if counter is not None:
+        rows.attach(counter, "session", session)
+    return ticket
+
+
+def lock_ticket(ticket_id: int) -> Ticket | None:
+    """A ticket's row locked for this transaction (the row only), with its hall, service and counter."""
+    found = rows.fetch(_sql(_LOCK_TICKET), [ticket_id])
+    if not found:
+        return None
+    locked, hall, service, counter = rows.load_all((Ticket, Hall, Service, Counter), found[0])
+    rows.attach(locked, "hall", hall)
+    rows.attach(locked, "service", service)
+    rows.attach(locked, "counter", counter)
+    return locked
+
+
+def anyone_outside(hall: Hall, date: dt.date) -> bool:
+    """Whether a ticket of the day waits outside the hall."""
+    return bool(rows.fetch(_sql(_OUTSIDE), [hall.pk, date, TicketState.WAITING]))
