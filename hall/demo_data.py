@@ -1007,7 +1007,26 @@ HALLS = [
                 "label": ("综合窗口（绿色通道）", "Comprehensive window (green channel)"),
                 "services": ALL_SERVICES,
             },
+            {  # 网上户籍室: video appointments for those who need not come (issue 22)
+                "number": 5,
+                "label": ("网上户籍室", "Online room"),
+                "services": ["hukou-certificate"],
+                "kind": "online_room",
+            },
         ],
+        "video": {
+            "hukou-certificate": {
+                "needs": [
+                    ("居民身份证原件（向镜头出示）", "Your resident ID card (to hold up to the camera)"),
+                    ("证明用途的相关材料", "What the certificate is for (e.g. your employer's request)"),
+                    ("收件地址（证明免费邮寄）", "A postal address: the certificate is posted for free"),
+                ],
+                "questions": [
+                    ("请说出您的户籍地址。", "Please say your registered household address."),
+                    ("证明用于什么用途？", "What is the certificate for?"),
+                ],
+            },
+        },
         "hours": QINGSHUI_HOURS,
     },
     {

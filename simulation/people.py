@@ -10,7 +10,7 @@ from appointments import services as booking
 from appointments.availability import sync_slots
 from appointments.models import Booking
 from hall import calendar
-from hall.models import Counter, Hall
+from hall.models import Counter, CounterKind, Hall
 from hall.privacy import check_digit
 from reports.report import settings_for
 from simulation.scenario import BOOKED_SERVICES, DayType, Draws, Pause
@@ -42,7 +42,8 @@ def target_minutes(hall: Hall) -> int:
 def staff_counters(hall: Hall, wanted: int) -> dict[int, Counter]:
     """The hall's active counters by number; when the plan needs more, comprehensive ones (every service)
     are added, as a hall opens spare desks on a busy day."""
-    counters = {c.number: c for c in Counter.objects.filter(hall=hall, active=True).order_by("number")}
+    windows = Counter.objects.filter(hall=hall, active=True, kind=CounterKind.WINDOW)
+    counters = {c.number: c for c in windows.order_by("number")}
     number = max(counters, default=0)
     services = list(hall.services.filter(active=True))
     while len(counters) < wanted:

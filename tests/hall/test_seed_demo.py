@@ -93,7 +93,11 @@ def test_rerun_restores_edited_and_extra_rows():
 def test_main_hall_has_complete_bilingual_guides():
     seed()
     hall = Hall.objects.get(slug="wangchuan")
-    assert hall.counters.count() == 4
+    assert hall.counters.filter(kind="window").count() == 4
+    online_room = hall.counters.get(kind="online_room")  # 网上户籍室: video appointments (issue 22)
+    video = [s.code for s in online_room.services.all()]
+    assert video == ["hukou-certificate"] and all(hall.services.get(code=c).by_video for c in video)
+    assert hall.services.get(code="hukou-certificate").video_needs_list
     assert hall.max_waiting_inside == 30
     assert hall.name_zh_hans and hall.name_en and hall.notice_zh_hans and hall.notice_en
 

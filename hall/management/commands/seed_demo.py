@@ -112,14 +112,18 @@ class Command(BaseCommand):
             },
         )
         by_code = {
-            code: self._service(hall, code, position)
+            code: self._service(hall, code, position, data.get("video", {}).get(code))
             for position, code in enumerate(data["services"], start=1)
         }
         for counter_data in data["counters"]:
             counter, _ = Counter.objects.update_or_create(
                 hall=hall,
                 number=counter_data["number"],
-                defaults={"active": True, **_tr("label", counter_data["label"])},
+                defaults={
+                    "active": True,
+                    "kind": counter_data.get("kind", "window"),
+                    **_tr("label", counter_data["label"]),
+                },
             )
             counter.services.set([by_code[code] for code in counter_data["services"]])
 
@@ -132,8 +136,10 @@ class Command(BaseCommand):
         hall.weekly_sessions.exclude(pk__in=kept).delete()
         return hall
 
-    def _service(self, hall, code, position):
+    def _service(self, hall, code, position, video=None):
+        """`video`: what the hall's online room asks of this service's video calls (None: not by video)."""
         data = demo_data.SERVICES[code]
+        video = video or {"needs": [], "questions": []}
         flags = ("prefix", "average_handling_minutes", "bookable", "by_post", "home_visit")
         texts = ("name", "summary", "eligibility", "fees", "time_limit", "notes")
         service, _ = Service.objects.update_or_create(
@@ -143,6 +149,9 @@ class Command(BaseCommand):
                 **{name: data[name] for name in flags},
                 **{key: value for name in texts for key, value in _tr(name, data[name]).items()},
                 **_tr("steps", _lines(data["steps"])),
+                "by_video": bool(video["needs"]),
+                **_tr("video_needs", _lines(video["needs"]) if video["needs"] else ("", "")),
+                **_tr("video_questions", _lines(video["questions"]) if video["questions"] else ("", "")),
                 "slot_minutes": data.get("slot_minutes", 30),
                 "time_limit_days": data.get("time_limit_days"),
                 "position": position,
