@@ -105,6 +105,10 @@ class CounterQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
+    def windows(self):
+        """The hall's windows in use (not its online room, which is not in the hall)."""
+        return self.active().filter(kind=CounterKind.WINDOW)
+
     def serving(self, service):
         """The hall's windows serving the service: what arrival windows and the queue count."""
         return self.active().filter(services=service, kind=CounterKind.WINDOW)

@@ -44,7 +44,7 @@ def snapshot(hall: Hall, now: dt.datetime | None = None) -> dict:
         ],
         "counters": [
             {"number": c.number, "state": sessions.get(c.pk, "closed"), "serving": serving.get(c.pk)}
-            for c in hall.counters.active()
+            for c in hall.counters.windows()
         ],
         "waiting": [
             {"service": s.code, "prefix": s.prefix, "name": s.name, "count": waiting.get(s.code, 0)}

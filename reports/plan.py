@@ -150,7 +150,7 @@ def build_plan(hall: Hall, date: dt.date) -> Plan:
     history = [date - dt.timedelta(weeks=n) for n in range(1, weeks + 1)]
     day = calendar.day_schedule(hall.schedule(), date)
     services = list(hall.services.all())
-    available = hall.counters.active().count()
+    available = hall.counters.windows().count()
     booked = _booked(hall, date)
     walk_ins, handling = _history(hall, history)
     open_hours = {h for h in range(24) if _open_minutes(day, h)}

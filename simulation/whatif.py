@@ -54,7 +54,7 @@ class Inputs:
 
 
 def most_counters(hall: Hall) -> int:
-    return COUNTERS_PER_HALL_COUNTER * max(1, hall.counters.active().count())
+    return COUNTERS_PER_HALL_COUNTER * max(1, hall.counters.windows().count())
 
 
 def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:

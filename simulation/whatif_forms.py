@@ -64,7 +64,7 @@ class WhatIfForm(forms.Form):
     def __init__(self, *args, hall, hours: list[int], today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.hall, self.hours, self.today = hall, hours, today
-        self.counters_in_service = max(1, hall.counters.active().count())
+        self.counters_in_service = max(1, hall.counters.windows().count())
         self.most = whatif.most_counters(hall)
         for hour in hours:
             self.fields[f"c{hour}"] = forms.CharField(

@@ -461,3 +461,14 @@ def test_distinct_calls_keeps_the_newest_of_each_number():
     ]
 
     assert display_views.distinct_calls(calls_) == [{"number": "A002"}, {"number": "A001", "n": 2}]
+
+
+def test_board_lists_the_halls_windows_not_its_online_room(client, english_screens, hall, service, counter):
+    """The online room (网上户籍室) serves video calls from an office: citizens in the hall never go to it, so
+    the board does not list it as a window."""
+    make_counter(hall, 5, [service], kind="online_room", label="Online room")
+
+    html = client.get(board_url(hall)).content.decode()
+
+    assert [c["number"] for c in board.snapshot(hall)["counters"]] == [3]
+    assert 'data-counter="3"' in html and 'data-counter="5"' not in html
