@@ -44,7 +44,7 @@ def staff_counters(hall: Hall, wanted: int) -> dict[int, Counter]:
     are added, as a hall opens spare desks on a busy day."""
     windows = Counter.objects.filter(hall=hall, active=True, kind=CounterKind.WINDOW)
     counters = {c.number: c for c in windows.order_by("number")}
-    number = max(counters, default=0)
+    number = Counter.objects.filter(hall=hall).aggregate(top=Max("number"))["top"] or 0  # online room too
     services = list(hall.services.filter(active=True))
     while len(counters) < wanted:
         number += 1

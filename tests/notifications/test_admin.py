@@ -102,4 +102,4 @@ def test_outbox_links_to_the_rq_dashboard(admin_client):
 
     assert f'href="{reverse("django_rq:home")}"' in listing
     assert dashboard.status_code == 200
-    assert [q["name"] for q in dashboard.context["queues"]] == ["default"]
+    assert [q["name"] for q in dashboard.context["queues"]] == ["default", "simulation"]
