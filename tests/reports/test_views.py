@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -42,6 +43,9 @@ def test_supervisor_opens_each_page(client, day, page):
             page.split("?")[0].rsplit(".", 1)[-1], "text/html"
         ),
     )
+    if response.headers["Content-Type"].startswith("text/html"):  # the tab's title is words, not markup
+        title = re.search(r"<title>(.*?)</title>", response.content.decode(), re.S).group(1)
+        assert "<" not in title and len(title) < 120, title
 
 
 @pytest.mark.parametrize("page", PAGES)
