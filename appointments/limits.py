@@ -244,6 +244,17 @@ def hit_rate_limit(scope: str, key: str, limit: int, seconds: int = 3600) -> boo
         return False
 
 
+def seconds_left(scope: str, key: str, window: int) -> int:
+    """How long until the fixed window of hit_rate_limit(scope, key) ends, for Retry-After: the key's time to
+    live in Redis, or the whole window when it cannot be read."""
+    try:
+        cache_key = cache.make_and_validate_key(f"rate:{scope}:{key}")
+        ttl = cache._cache.get_client(cache_key).ttl(cache_key)  # Django's RedisCache: its redis client
+    except (redis.RedisError, AttributeError):
+        return window
+    return ttl if isinstance(ttl, int) and 0 < ttl <= window else window
+
+
 def lift_block(
     *, hall, user, reason: str, id_number: str = "", id_hash: str = "", phone_hash: str | None = None
 ) -> BlockLift:

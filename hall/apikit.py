@@ -66,9 +66,11 @@ STATUS_MESSAGES = {401: UNAUTHORIZED, 403: FORBIDDEN, 404: NOT_FOUND, 429: RATE_
 class ApiError(Exception):
     """An error answer: `code` is the stable machine word, `message` a sentence for people."""
 
-    def __init__(self, status: int, code: str, message, fields: dict | None = None):
+    def __init__(self, status: int, code: str, message, fields: dict | None = None, retry_after: int = 0):
+        """`retry_after`: seconds for the Retry-After header (a 429 without it says 60)."""
         super().__init__(str(message))
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.retry_after = retry_after or (60 if status == 429 else 0)
 
 
 class ErrorOut(Schema):
@@ -236,7 +238,10 @@ def not_found(request, exception=None):
 
 @api.exception_handler(ApiError)
 def _api_error(request, exc: ApiError):
-    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
+    response = error_response(request, exc.status, exc.code, exc.message, exc.fields)
+    if exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -1,5 +1,7 @@
 """The per-address rate limits of the API's public routes (in Redis; off with RATE_LIMITS=off)."""
 
+import threading
+
 from ninja.throttling import BaseThrottle
 
 from appointments import limits
@@ -11,9 +13,15 @@ class PerIpRateLimit(BaseThrottle):
 
     def __init__(self, scope: str, limit: int, seconds: int):
         self.scope, self.limit, self.seconds = scope, limit, seconds
+        self.last = threading.local()  # one throttle serves every request: each thread its own address
 
     def allow_request(self, request) -> bool:
-        return not limits.hit_rate_limit(f"api-{self.scope}", client_ip(request), self.limit, self.seconds)
+        self.last.key = client_ip(request)
+        return not limits.hit_rate_limit(f"api-{self.scope}", self.last.key, self.limit, self.seconds)
+
+    def wait(self) -> int:
+        """Seconds until the window ends: ninja sends it as Retry-After with the 429."""
+        return limits.seconds_left(f"api-{self.scope}", self.last.key, self.seconds)
 
 
 READS = PerIpRateLimit("read", limit=600, seconds=600)

@@ -1,6 +1,8 @@
 """The citizen's ticket page (read by its token, following transfers) and the kiosk's tickets: a booking's
 check-in or a walk-in ticket."""
 
+import threading
+
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -119,9 +121,15 @@ class PerTicketRateLimit(BaseThrottle):
     ticket pages; each ticket page polls at most every few seconds, so the limit is per ticket token, with
     a wide per-address limit above it (tokens are unguessable: there is nothing to enumerate)."""
 
+    def __init__(self):
+        self.last = threading.local()  # one throttle serves every request: each thread its own token
+
     def allow_request(self, request) -> bool:
-        token = request.path.rstrip("/").rsplit("/", 1)[-1][:64]
-        return not limits.hit_rate_limit("api-ticket", token, 300, 600)
+        self.last.token = request.path.rstrip("/").rsplit("/", 1)[-1][:64]
+        return not limits.hit_rate_limit("api-ticket", self.last.token, 300, 600)
+
+    def wait(self) -> int:
+        return limits.seconds_left("api-ticket", self.last.token, 600)
 
 
 TICKET_READS = [PerTicketRateLimit(), PerIpRateLimit("ticket-ip", limit=20_000, seconds=600)]
@@ -192,7 +200,7 @@ def issue_ticket(request, hall: str, data: TicketIn):
     token = principal.token
     device = token is not None and token.scope == TokenScope.DEVICE
     if device and not devices.take_token_ticket(token_id=token.pk, hall=hall_obj, now=now):
-        raise ApiError(429, "rate_limited", TOO_MANY_TICKETS)
+        raise ApiError(429, "rate_limited", TOO_MANY_TICKETS, retry_after=60 - now.second)
     try:
         if data.booking_code:
             ticket = services.check_in(hall=hall_obj, code=data.booking_code, actor=actor(request), now=now)
