@@ -1,14 +1,17 @@
 """Reads for the queue's pages: where a ticket stands, and who first took charge of a citizen's matter."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 
+from hall.cache import cached
 from hall.models import Counter
 from queueing import estimates, forecast, order
 from queueing.models import CounterState, Ticket, TicketState
-from queueing.services import rules_for, waiting_items
+from queueing.services import rules_for
 
 
 @dataclass(frozen=True)
@@ -26,22 +29,50 @@ class Progress:
         return self.people_ahead is not None and self.estimate is not None and self.estimate.minutes is None
 
 
-def ticket_progress(ticket: Ticket, now: dt.datetime) -> Progress:
+def ticket_progress(ticket: Ticket, now: dt.datetime, *, shared: bool = False) -> Progress:
     """People ahead and the estimated wait of a waiting ticket (a fixed number of queries whatever the
-    queue's size: queueing.estimates reads the hall once)."""
+    queue's size: queueing.estimates reads the hall once). `shared`: the hall's reads may be those another
+    ticket's page made up to WAITING_CACHE_SECONDS ago (`hall_now`); for the citizen's pages, which hundreds
+    of phones poll, never for a simulated day (its `now` is not the clock's)."""
     open_counters = Counter.objects.serving(ticket.service).filter(session__state=CounterState.OPEN).count()
     if ticket.state != TicketState.WAITING:
         return Progress(None, None, open_counters)
-    waiting = waiting_items(ticket.hall, ticket.date)
-    if not any(w.id == ticket.pk for w in waiting):  # called since it was loaded
+    if shared:
+        hall = hall_now(ticket, now)
+    else:
+        per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
+        hall = estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in)
+    if not any(w.id == ticket.pk for w in hall.waiting):  # called since it was loaded
         return Progress(None, None, open_counters)
-    per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
-    ahead = order.people_ahead(waiting, ticket.pk, now=now, appointments_per_walk_in=per_walk_in)
+    per_walk_in = hall.per_walk_in
+    ahead = order.people_ahead(hall.waiting, ticket.pk, now=now, appointments_per_walk_in=per_walk_in)
     old = forecast.estimated_wait_minutes(ahead, ticket.service.average_handling_minutes, open_counters)
-    estimate = estimates.snapshot(ticket.hall, ticket.date, now, waiting, per_walk_in).estimate(ticket.pk)
+    estimate = hall.estimate(ticket.pk)
     if estimate.minutes is None and ahead == 0:
         estimate = forecast.Estimate(0, 0, 0)  # next, whenever a counter opens
     return Progress(ahead, estimate.minutes, open_counters, estimate, old)
+
+
+def hall_now(ticket: Ticket, now: dt.datetime) -> estimates.Snapshot:
+    """The hall's queue and live-estimate reads, kept for WAITING_CACHE_SECONDS (two in production, like the
+    hall's "waiting now" figures) and shared by every ticket of the hall and day, with `now` the request's.
+
+    A waiting ticket missing from the kept queue was issued (or put back) after it was read: the hall is
+    read again and kept anew, so that it never reads as called. A ticket called since the read is no longer
+    WAITING in its own row, read by each request. What stays up to the period old: the people ahead who have
+    been called meanwhile, the time left at the counters and the expected arrivals; under 2 s against
+    estimates in whole minutes, and the next poll has them. Without Redis each read is fresh (hall.cache)."""
+    key = f"hallnow:{ticket.hall_id}:{ticket.date.isoformat()}"
+    seconds = settings.WAITING_CACHE_SECONDS
+
+    def read() -> estimates.Snapshot:
+        per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
+        return estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in)
+
+    hall = cached(key, seconds, read)
+    if seconds and hall.now != now and not any(w.id == ticket.pk for w in hall.waiting):
+        hall = cached(key, seconds, read, fresh=True)
+    return dataclasses.replace(hall, now=now)
 
 
 def matter_owner(ticket: Ticket) -> tuple[object, Ticket] | None:
