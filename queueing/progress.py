@@ -36,6 +36,7 @@ def ticket_progress(ticket: Ticket, now: dt.datetime, *, shared: bool = False) -
     open_counters = Counter.objects.serving(ticket.service).filter(session__state=CounterState.OPEN).count()
     if ticket.state != TicketState.WAITING:
         return Progress(None, None, open_counters)
+    shared = shared and settings.WAITING_CACHE_SECONDS > 0  # off: the play up to this ticket only, as before
     if shared:
         kept = KeptHall.kept(ticket, now)
         waiting, per_walk_in = kept.snapshot.waiting, kept.snapshot.per_walk_in
