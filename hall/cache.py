@@ -22,13 +22,14 @@ def count(key: str, seconds: int) -> int:
         return 1
 
 
-def cached(key: str, seconds: int, compute: Callable):
+def cached(key: str, seconds: int, compute: Callable, *, fresh: bool = False):
     """compute(), kept under `key` for `seconds` (0: not kept). A Redis error on the read or the write is
-    logged and the answer computed, so that a Redis outage costs time, not availability (docs/faults.md)."""
+    logged and the answer computed, so that a Redis outage costs time, not availability (docs/faults.md).
+    `fresh`: compute now and keep that answer, whatever is kept (the caller knows it is out of date)."""
     if not seconds:
         return compute()
     try:
-        found = cache.get(key)
+        found = None if fresh else cache.get(key)
     except redis.RedisError as error:
         log.warning("cache not read (%s): %s", key.split(":", 1)[0], type(error).__name__)
         return compute()

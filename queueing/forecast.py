@@ -3,7 +3,7 @@
 import datetime as dt
 import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from queueing import order
@@ -143,13 +143,31 @@ def live_estimate(
     target = next((w for w in queue if w.id == ticket_id), None)
     if target is None or not any(target.service_id in c.services for c in counters):
         return NO_BASIS
+    for called, at, variance in calls(queue, counters, handling, now, arriving, appointments_per_walk_in):
+        if called == ticket_id:
+            return _range(at, variance)
+    return NO_BASIS
+
+
+def calls(
+    waiting: Iterable[order.Waiting],
+    counters: Sequence[OpenCounter],
+    handling: dict[int, Handling],
+    now: dt.datetime,
+    arriving: Iterable[order.Waiting] = (),
+    appointments_per_walk_in: int = 2,
+) -> Iterator[tuple[int, float, float]]:
+    """The open counters played forward (see live_estimate): (ticket id, minutes from `now` until it is
+    called, variance of that time) for each call, in order, up to MAX_STEPS. The order does not depend on
+    which ticket one asks about: one play gives every waiting ticket's wait (`waits`)."""
+    queue = list(waiting)
     pending = sorted(arriving, key=lambda w: w.issued_at)
     free = [(c.busy_for, i, _busy_variance(c, handling)) for i, c in enumerate(counters)]
     streaks = [c.calls_since_walk_in for c in counters]
     heapq.heapify(free)
     for _step in range(MAX_STEPS):
         if not free:
-            return NO_BASIS
+            return
         at, index, variance = heapq.heappop(free)
         moment = now + dt.timedelta(minutes=at)
         while pending and pending[0].issued_at <= moment:
@@ -168,13 +186,34 @@ def live_estimate(
                 idle = (later.issued_at - now).total_seconds() / 60
                 heapq.heappush(free, (idle, index, variance))
             continue
-        if nxt.id == ticket_id:
-            return _range(at, variance)
+        yield nxt.id, at, variance
         queue.remove(nxt)
         streaks[index] = 0 if nxt.kind == order.WALK_IN else streaks[index] + (not nxt.green)
         took = handling_of(handling, nxt.service_id)
         heapq.heappush(free, (at + took.mean, index, variance + took.sd**2))
-    return NO_BASIS
+
+
+def waits(
+    waiting: Sequence[order.Waiting], counters: Sequence[OpenCounter], handling: dict[int, Handling], **play
+) -> dict[int, tuple[float, float]]:
+    """(minutes until called, variance) of every ticket of `waiting` that the play reaches; `play`: calls'
+    `now`, `arriving` and `appointments_per_walk_in`. `estimate_from` makes it the ticket's Estimate."""
+    wanted = {w.id for w in waiting}
+    found: dict[int, tuple[float, float]] = {}
+    for called, at, variance in calls(waiting, counters, handling, **play):
+        if called in wanted:
+            found[called] = (at, variance)
+            if len(found) == len(wanted):
+                break
+    return found
+
+
+def estimate_from(wait: tuple[float, float] | None, later_by: float = 0.0) -> Estimate:
+    """A ticket's Estimate from its (minutes, variance) in `waits`, asked `later_by` minutes after the play's
+    `now` (the counters have been at work meanwhile); None: the play never reached it."""
+    if wait is None:
+        return NO_BASIS
+    return _range(wait[0] - later_by, wait[1])
 
 
 def handling_of(handling: dict[int, Handling], service_id: int) -> Handling:

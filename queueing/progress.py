@@ -3,12 +3,14 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 
+from hall.cache import cached
 from hall.models import Counter
 from queueing import estimates, forecast, order
 from queueing.models import CounterState, Ticket, TicketState
-from queueing.services import rules_for, waiting_items
+from queueing.services import rules_for
 
 
 @dataclass(frozen=True)
@@ -26,22 +28,73 @@ class Progress:
         return self.people_ahead is not None and self.estimate is not None and self.estimate.minutes is None
 
 
-def ticket_progress(ticket: Ticket, now: dt.datetime) -> Progress:
+def ticket_progress(ticket: Ticket, now: dt.datetime, *, shared: bool = False) -> Progress:
     """People ahead and the estimated wait of a waiting ticket (a fixed number of queries whatever the
-    queue's size: queueing.estimates reads the hall once)."""
+    queue's size: queueing.estimates reads the hall once). `shared`: from the hall's reads and play that
+    another ticket's page made up to WAITING_CACHE_SECONDS ago (`KeptHall.kept`); for the citizen's pages,
+    which hundreds of phones poll, never for a simulated day (its `now` is not the clock's)."""
     open_counters = Counter.objects.serving(ticket.service).filter(session__state=CounterState.OPEN).count()
     if ticket.state != TicketState.WAITING:
         return Progress(None, None, open_counters)
-    waiting = waiting_items(ticket.hall, ticket.date)
+    shared = shared and settings.WAITING_CACHE_SECONDS > 0  # off: the play up to this ticket only, as before
+    if shared:
+        kept = KeptHall.kept(ticket, now)
+        waiting, per_walk_in = kept.snapshot.waiting, kept.snapshot.per_walk_in
+    else:
+        per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
+        hall = estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in)
+        waiting = hall.waiting
     if not any(w.id == ticket.pk for w in waiting):  # called since it was loaded
         return Progress(None, None, open_counters)
-    per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
     ahead = order.people_ahead(waiting, ticket.pk, now=now, appointments_per_walk_in=per_walk_in)
     old = forecast.estimated_wait_minutes(ahead, ticket.service.average_handling_minutes, open_counters)
-    estimate = estimates.snapshot(ticket.hall, ticket.date, now, waiting, per_walk_in).estimate(ticket.pk)
+    estimate = kept.estimate(ticket.pk, now) if shared else hall.estimate(ticket.pk)
     if estimate.minutes is None and ahead == 0:
         estimate = forecast.Estimate(0, 0, 0)  # next, whenever a counter opens
     return Progress(ahead, estimate.minutes, open_counters, estimate, old)
+
+
+@dataclass(frozen=True)
+class KeptHall:
+    """The hall's queue and live-estimate reads with every waiting ticket's wait played from them (one play
+    answers them all: forecast.waits), kept for WAITING_CACHE_SECONDS (two in production, as the hall's
+    "waiting now" figures) and shared by every ticket of the hall and day.
+
+    A waiting ticket missing from the kept queue was issued (or put back) after it was read: the hall is
+    read again and kept anew, so that it never reads as called. A ticket called since is no longer WAITING
+    in its own row, which each request reads. A wait asked later than the play is shorter by the time gone
+    by (the counters were at work meanwhile). What stays up to the period old: the people ahead called
+    meanwhile and the expected arrivals; the next poll has them. Without Redis each read is fresh."""
+
+    snapshot: estimates.Snapshot
+    waits: dict[int, tuple[float, float]]
+
+    def estimate(self, ticket_id: int, now: dt.datetime) -> forecast.Estimate:
+        later_by = max(0.0, (now - self.snapshot.now).total_seconds() / 60)
+        return forecast.estimate_from(self.waits.get(ticket_id), later_by)
+
+    @classmethod
+    def read(cls, ticket: Ticket, now: dt.datetime) -> "KeptHall":
+        per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
+        hall = estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in)
+        waits = forecast.waits(
+            hall.waiting,
+            hall.counters,
+            hall.handling,
+            now=now,
+            arriving=hall.arriving,
+            appointments_per_walk_in=per_walk_in,
+        )
+        return cls(hall, waits)
+
+    @classmethod
+    def kept(cls, ticket: Ticket, now: dt.datetime) -> "KeptHall":
+        key = f"hallnow:{ticket.hall_id}:{ticket.date.isoformat()}"
+        seconds = settings.WAITING_CACHE_SECONDS
+        hall = cached(key, seconds, lambda: cls.read(ticket, now))
+        if seconds and hall.snapshot.now != now and not any(w.id == ticket.pk for w in hall.snapshot.waiting):
+            hall = cached(key, seconds, lambda: cls.read(ticket, now), fresh=True)
+        return hall
 
 
 def matter_owner(ticket: Ticket) -> tuple[object, Ticket] | None:

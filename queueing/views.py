@@ -217,7 +217,7 @@ def ticket_context(ticket: Ticket) -> dict:
     return {
         "ticket": ticket,
         "hall": ticket.hall,
-        "progress": progress.ticket_progress(ticket, timezone.now()),
+        "progress": progress.ticket_progress(ticket, timezone.now(), shared=True),
         "seat_row": seat[0] if seat else "",
         "seat_number": seat[1] if seat else "",
         "qr_svg": qr_svg(live_url(ticket), title=_("QR code of your ticket's live page")),

@@ -91,7 +91,7 @@ class TicketIn(Schema):
 def _place(ticket: Ticket) -> dict:
     """Where a ticket stands: position (1 = next), people ahead and the estimated wait."""
     now = timezone.now()
-    standing = progress.ticket_progress(ticket, now)
+    standing = progress.ticket_progress(ticket, now, shared=True)
     ahead, estimate = standing.people_ahead, standing.estimate
     return {
         "position": None if ahead is None else ahead + 1,

@@ -9,9 +9,11 @@ from queueing.forecast import (
     Estimate,
     Handling,
     OpenCounter,
+    estimate_from,
     handling_from,
     live_estimate,
     time_left,
+    waits,
 )
 from queueing.order import APPOINTMENT, WALK_IN, Waiting
 
@@ -80,3 +82,40 @@ def test_recent_handling_times_weigh_against_the_configured_average():
 @pytest.mark.parametrize(("elapsed", "left"), [(3, 7), (12, 2.5)])
 def test_time_left_of_a_ticket_at_a_counter(elapsed, left):
     assert time_left(elapsed, Handling(10, 5)) == left
+
+
+def test_one_play_gives_every_ticket_the_wait_of_its_own_estimate():
+    """The ticket page plays the hall once for all its tickets (queueing.progress.KeptHall)."""
+    queue = [walk_in(n, service=(ID, HUKOU, ID)[n % 3], minutes=n) for n in range(1, 30)]
+    green = Waiting(40, HUKOU, WALK_IN, T0, green=True)
+    queue.append(green)
+    due = [
+        Waiting(-n, ID, APPOINTMENT, T0 + dt.timedelta(minutes=7 * n), T0 + dt.timedelta(minutes=7 * n))
+        for n in (1, 2, 3)
+    ]
+    counters = [OpenCounter((ID, HUKOU), busy_for=3), OpenCounter((HUKOU,)), OpenCounter((ID,), 8, 2)]
+    handling = {ID: Handling(9, 3), HUKOU: Handling(6, 2)}
+    play = {"now": T0, "arriving": due, "appointments_per_walk_in": 2}
+
+    found = waits(queue, counters, handling, **play)
+
+    for ticket in queue:
+        alone = live_estimate(ticket.id, queue, counters=counters, handling=handling, **play)
+        assert estimate_from(found.get(ticket.id)) == alone
+
+
+def test_a_ticket_no_counter_serves_is_no_basis_in_the_play_too():
+    found = waits([walk_in(1, service=HUKOU)], [OpenCounter((ID,))], EXACT, now=T0)
+
+    assert estimate_from(found.get(1)) == NO_BASIS
+
+
+def test_a_wait_asked_later_than_the_play_is_shorter_by_the_time_gone_by():
+    queue = [walk_in(1), walk_in(2, minutes=1), walk_in(3, minutes=2)]
+    found = waits(queue, [OpenCounter((ID,))], EXACT, now=T0)
+
+    # Called at 20 minutes from the play; asked 1.5 minutes later: 18.5, shown as 18 (round half to even).
+    assert (estimate_from(found[3]), estimate_from(found[3], later_by=1.5)) == (
+        Estimate(20, 20, 20),
+        Estimate(18, 18, 18),
+    )
