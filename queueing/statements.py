@@ -14,6 +14,8 @@ from hall import rows
 from hall.models import Counter, Hall, Service
 from queueing.models import AT_COUNTER_STATES, CounterSession, QueueRules, Ticket, TicketState
 
+ID_MAX = 2**63 - 1  # the largest id the database holds (bigint); SQLite's integers are as wide
+
 User = get_user_model()
 
 _COUNTER = (
@@ -87,6 +89,8 @@ def _sql(template: str) -> str:
 def counter(counter_id: int) -> Counter | None:
     """An active counter with its hall, the hall's queue rules, its session and the session's user, as
     select_related("hall", "hall__queue_rules", "session", "session__user") reads them."""
+    if not 0 < counter_id <= ID_MAX:  # an address with a huge number: no such row (not a database error)
+        return None
     found = rows.fetch(_sql(_COUNTER), [counter_id])
     if not found:
         return None
@@ -136,6 +140,8 @@ def claim(ticket_id: int, counter: Counter, now: dt.datetime) -> Ticket | None:
 def ticket(ticket_id: int) -> Ticket | None:
     """A ticket with its hall, service, booking, counter and the counter's session, as
     select_related("hall", "service", "booking", "counter__session") reads them."""
+    if not 0 < ticket_id <= ID_MAX:
+        return None
     found = rows.fetch(_sql(_TICKET), [ticket_id])
     if not found:
         return None

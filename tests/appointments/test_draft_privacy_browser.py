@@ -35,7 +35,8 @@ def test_citizen_changes_the_mobile_without_typing_the_id_number_again(page, ser
     stored = [row.session_data for row in Session.objects.all()]
     page.locator("main form button.primary").click()
 
-    expect(page.locator(".booking-code")).to_have_text(Booking.objects.get().code)
+    expect(page.locator(".booking-code")).to_be_visible()  # the Confirm form posts by script: wait for it
     booking = Booking.objects.get()
+    expect(page.locator(".booking-code")).to_have_text(booking.code)
     assert (str(booking.phone), booking.id_hash) == ("+8613900139000", hash_id_number(number))
     assert stored and not any(number in raw or number in str(SessionStore().decode(raw)) for raw in stored)

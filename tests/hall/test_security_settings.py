@@ -20,6 +20,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "hall.example.cn",
     "CSRF_TRUSTED_ORIGINS": "https://hall.example.cn",
     "SITE_URL": "https://hall.example.cn",
+    "TRUSTED_PROXIES": "127.0.0.1",  # nginx on the same host (hall.W001 otherwise)
 }
 
 

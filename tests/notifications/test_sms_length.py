@@ -46,6 +46,8 @@ EN = {
     "address": "1 Renmin Road, North District",
     "ref": 12,
     "when": "on Mon 7 Dec between 13:30 and 17:30",
+    "level": "Public order brigade",
+    "answer": "Your certificate can be issued; bring your ID card.",
 }
 ZH = {
     **EN,
@@ -58,6 +60,8 @@ ZH = {
     "hours": "周一至周五 08:30-17:30",
     "address": "北区人民路1号",
     "when": "于12月7日（周一）13:30至17:30之间",
+    "level": "治安大队",
+    "answer": "可以开具证明，请带身份证办理。",
 }
 # (parts in Chinese, parts in English) of the kinds that cannot take one part; why: docs/notifications.md.
 LONGER = {

@@ -6,7 +6,6 @@ Selectors are ids and attributes, not words, so that the test holds whichever la
 """
 
 import json
-import os
 
 import pytest
 from django.urls import reverse
@@ -30,24 +29,22 @@ REMOTE_LIVE = """() => {
 
 
 @pytest.fixture(scope="module")
-def media_browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-            ],
-        )
-        yield browser
-        browser.close()
+def media_browser(browser):
+    """A second Chromium with a fake camera and microphone, launched through the suite's Playwright (a
+    second sync_playwright() in the same thread would refuse: its event loop is already running)."""
+    media = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+        ],
+    )
+    yield media
+    media.close()
 
 
 def context(browser, live_server, **options):
