@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from hall.errors import DomainError
 from queueing.models import Ticket, TicketState
 from reports import publishing, workdays
-from reports.models import CaseState, FollowUp, FollowUpNote, Rating, ReportSettings, Score, WrittenComment
+from reports.models import CaseState, FollowUp, FollowUpNote, Rating, Score, WrittenComment
+from reports.report import settings_for
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,9 @@ def rate_ticket(ticket: Ticket, score: int, comment: str = "", *, now: dt.dateti
 
 
 def open_follow_up(*, rating: Rating, now: dt.datetime) -> FollowUp:
-    """The rating's case, with the deadlines the hall set (ReportSettings), in its working days; a rating
-    that has its case already is linked to it, not given a second."""
-    existing = FollowUp.objects.filter(rating=rating).first()
-    if existing is not None:
-        return existing
+    """The new rating's case, with the deadlines the hall set (ReportSettings), in its working days."""
     hall = rating.hall
-    rules = ReportSettings.objects.filter(hall=hall).first() or ReportSettings(hall=hall)
+    rules = settings_for(hall)
     schedule = hall.schedule()
     today = hall.local_date(now)
     return FollowUp.objects.create(
