@@ -101,7 +101,10 @@ def handle(reply: Reply, *, now: dt.datetime) -> str:
 def _confirm(booking: Booking, reminder: Notification, now: dt.datetime) -> str:
     note = CONFIRMED_NOTE.format(reminder.pk)
     with transaction.atomic():
-        Booking.objects.select_for_update().filter(pk=booking.pk).first()  # one confirmation at a time
+        # One confirmation at a time, and none for a booking cancelled since `handle` read it.
+        state = Booking.objects.select_for_update().filter(pk=booking.pk).values_list("state", flat=True)
+        if state.first() != BookingState.BOOKED:
+            return "not_changeable"
         if BookingEvent.objects.filter(booking=booking, note=note).exists():
             return "already"  # the gateway sent the reply again
         lifecycle.record(booking, BookingState.BOOKED, SMS, note)

@@ -9,9 +9,10 @@ import logging
 import pytest
 from django.utils import translation
 
-from appointments import reminders, sms_reply_views
+from appointments import reminders, services, sms_replies, sms_reply_views
 from appointments.booking_rules import BookingRules
-from appointments.models import BookingEvent, BookingState, PlaceHold
+from appointments.citizens import Actor
+from appointments.models import Booking, BookingEvent, BookingState, PlaceHold
 from appointments.sms_replies import meaning
 from hall.models import AuditAction, AuditEntry
 from notifications import delivery, messages
@@ -133,6 +134,20 @@ def test_reply_2_cancels_through_the_booking_service(client, service, gateway):
     assert Notification.objects.filter(kind=Kind.BOOKING_CANCELLED, subject_id=booking.pk).exists()
     assert BookingEvent.objects.filter(booking=booking, to_state="cancelled", source="sms").exists()
     assert AuditEntry.objects.get(action=AuditAction.SMS_REPLY).detail == f"{booking.code} cancelled"
+
+
+def test_a_1_read_before_a_cancel_that_commits_first_does_not_confirm_the_cancelled_booking(service):
+    """The reply's booking was read while still booked, then cancelled (on the web) before the
+    confirmation took its lock: the citizen is not told a cancelled booking is confirmed."""
+    booking, reminder = reminded(service)
+    services.cancel_booking(booking=Booking.objects.get(pk=booking.pk), actor=Actor("online"), now=MONDAY_20)
+
+    outcome = sms_replies._confirm(booking, reminder, MONDAY_20)  # `booking`: as read before the cancel
+
+    assert outcome == "not_changeable"
+    assert not Notification.objects.filter(kind=Kind.REPLY_CONFIRMED).exists()
+    assert not BookingEvent.objects.filter(booking=booking, source="sms").exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.SMS_REPLY).exists()
 
 
 def test_the_latest_reminder_to_the_mobile_is_the_one_answered(client, service):
