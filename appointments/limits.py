@@ -113,19 +113,18 @@ def _person_counts(rules, id_hash, phone_hash, service_ids, now, periods, no_sho
     `no_show_refusal`). Plain SQL: composing this aggregate with the ORM cost more CPU than all the rest
     of a booking's statements."""
     quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
-    ids = ", ".join(["%s"] * len(service_ids))
+    ids, active = (", ".join(["%s"] * len(values)) for values in (service_ids, ACTIVE_STATES))
     # Table and column names and placeholders only: every value is a parameter.
     columns = [
-        f"COUNT(CASE WHEN b.id_hash = %s AND b.state IN (%s, %s) AND (b.service_id IN ({ids}) OR EXISTS "  # noqa: S608
+        f"COUNT(CASE WHEN b.id_hash = %s AND b.state IN ({active}) AND (b.service_id IN ({ids}) OR EXISTS "  # noqa: S608
         f"(SELECT 1 FROM {BookingMatter._meta.db_table} m WHERE m.booking_id = b.id AND m.service_id IN "
         f"({ids}))) THEN 1 END)"
     ]
     params = [id_hash, *ACTIVE_STATES, *service_ids, *service_ids]
     names = ["duplicate"]
-    since = _since(rules, now) if periods else {}
     for days, _limit, _message in periods:
         columns.append("COUNT(CASE WHEN b.phone_hash = %s AND b.created_at >= %s THEN 1 END)")
-        params += [phone_hash, adapt(since[days])]
+        params += [phone_hash, adapt(_day_start(rules, now, days - 1))]
         names.append(f"days_{days}")
     if no_shows:
         columns.append(
@@ -153,15 +152,14 @@ def _periods(rules: BookingRules) -> tuple:
     )
 
 
-def _since(rules: BookingRules, now: dt.datetime) -> dict[int, dt.datetime]:
-    """The start of each period: today and the 6 and the 29 days before, in the hall's time zone."""
-    local = now.astimezone(rules.hall.tz)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return {days: midnight - dt.timedelta(days=days - 1) for days in (1, 7, 30)}
+def _day_start(rules: BookingRules, now: dt.datetime, days_before: int) -> dt.datetime:
+    """Midnight `days_before` days before today, in the hall's time zone."""
+    midnight = now.astimezone(rules.hall.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - dt.timedelta(days=days_before)
 
 
-def _no_show(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datetime, now: dt.datetime) -> Q:
-    """A no-show since `since` of a booking made with this mobile at this hall, by the hall's no-show rule
+def _no_shows(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datetime, now: dt.datetime):
+    """The no-shows since `since` of bookings made with this mobile at this hall, by the hall's no-show rule
     (a booking past it counts before the sweep has marked it), unless the block on this mobile was lifted
     at or after its time: only no-shows after the latest lift count."""
     lifted = BlockLift.objects.filter(
@@ -170,15 +168,12 @@ def _no_show(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datet
         at__gte=OuterRef("slot__start"),
     )
     past_rule = noshow.rule_of(rules).windows_ended_before(now)
-    return (
-        Q(phone_hash=phone_hash, hall=rules.hall, slot__start__gte=since)
-        & (Q(state=BookingState.NO_SHOW) | Q(state=BookingState.BOOKED, slot__end__lt=past_rule))
-        & ~Q(Exists(lifted))
+    return Booking.objects.made_with(phone_hash).filter(
+        Q(state=BookingState.NO_SHOW) | Q(state=BookingState.BOOKED, slot__end__lt=past_rule),
+        ~Q(Exists(lifted)),
+        hall=rules.hall,
+        slot__start__gte=since,
     )
-
-
-def _no_shows(rules: BookingRules, id_hash: str, phone_hash: str, since: dt.datetime, now: dt.datetime):
-    return Booking.objects.filter(_no_show(rules, id_hash, phone_hash, since, now))
 
 
 def _block_span(rules: BookingRules, now: dt.datetime) -> dt.datetime:
