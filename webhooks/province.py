@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from webhooks.models import Delivery, DeliveryState, EventType, SubscriberKind
+from webhooks.models import DUE_STATES, Delivery, DeliveryState, EventType, SubscriberKind
 
 # The platform's own vocabulary for the five levels (GB/T 39735 政务服务评价工作指南).
 LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
@@ -106,12 +106,12 @@ def report_status(hall, now: dt.datetime, limit: int = 50) -> ReportStatus:
     rows = Delivery.objects.filter(subscriber__hall=hall, subscriber__kind=SubscriberKind.PROVINCE)
     counts = rows.aggregate(
         sent=Count("pk", filter=Q(state=DeliveryState.SENT)),
-        pending=Count("pk", filter=Q(state__in=(DeliveryState.PENDING, DeliveryState.FAILED))),
+        pending=Count("pk", filter=Q(state__in=DUE_STATES)),
         failed=Count("pk", filter=Q(state=DeliveryState.DEAD)),
     )
     platform = hall.webhook_subscribers.filter(kind=SubscriberKind.PROVINCE).order_by("-enabled").first()
     waiting = []
-    due = rows.filter(state__in=(DeliveryState.PENDING, DeliveryState.FAILED)).select_related("subscriber")
+    due = rows.filter(state__in=DUE_STATES).select_related("subscriber")
     for row in due.order_by("created_at", "id")[:limit]:
         deadline = row.created_at + dt.timedelta(hours=row.subscriber.report_within_hours)
         waiting.append(
