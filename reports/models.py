@@ -180,8 +180,9 @@ class FollowUp(models.Model):
 
     @property
     def number(self) -> str:
-        """The case number the province's platform and the citizen are told: HC, opening date, id."""
-        return f"HC{self.opened_at:%Y%m%d}{self.pk:05d}"
+        """The case number the province's platform and the citizen are told: HC, opening date (the hall's,
+        as its deadlines), id."""
+        return f"HC{self.hall.local_date(self.opened_at):%Y%m%d}{self.pk:05d}"
 
     def is_call_back_late(self, today) -> bool:
         return self.state == CaseState.OPEN and today > self.call_back_by

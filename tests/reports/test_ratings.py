@@ -51,6 +51,16 @@ def test_poor_rating_opens_a_case_with_working_day_deadlines(day):
     )
 
 
+def test_a_case_opened_early_in_the_morning_is_numbered_by_the_halls_date(day):
+    """07:30 in Beijing is still the day before in UTC: the number carries the hall's date, as the
+    deadlines do."""
+    rating = rate_ticket(day.tickets["B001"], 1, "", now=at(7, 30, DAY + dt.timedelta(days=1)))
+
+    case = FollowUp.objects.get(pk=rating.follow_up.pk)
+    assert case.number == f"HC20261125{case.pk:05d}"
+    assert case.call_back_by == dt.date(2026, 11, 26)
+
+
 def test_deadlines_follow_the_halls_closures_and_extra_sessions(day):
     Closure.objects.create(hall=day.hall, date=dt.date(2026, 11, 25), reason="training")
     ExtraSession.objects.create(
