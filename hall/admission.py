@@ -63,11 +63,13 @@ def waited_ms(meta: dict, now: float) -> float | None:
     return max(wait, 0.0)
 
 
-def exempt(request) -> bool:
-    if "HTTP_AUTHORIZATION" in request.META:
-        return True
-    path = request.path_info
-    return "/staff/" in path or path.startswith(EXEMPT)
+# Set in the WSGI environ by `wsgi` once it has let a request in: the middleware does not check it again.
+ADMITTED = "chuangkou.admitted"
+
+
+def exempt(meta: dict, path: str) -> bool:
+    """Staff work, never refused (a request's META or the WSGI environ, and its path)."""
+    return "HTTP_AUTHORIZATION" in meta or "/staff/" in path or path.startswith(EXEMPT)
 
 
 def retry_after() -> int:
@@ -97,7 +99,7 @@ def busy_response(request, seconds: int) -> HttpResponse:
 
 def refusal(request) -> HttpResponse | None:
     limit = settings.ADMISSION_MAX_WAIT_MS
-    if not limit or exempt(request):
+    if not limit or ADMITTED in request.META or exempt(request.META, request.path_info):
         return None
     wait = waited_ms(request.META, time.time())
     if wait is None or wait <= limit:
@@ -120,15 +122,17 @@ RETRY_URL = "/__retry_url__"
 def wsgi(application):
     """The same refusal at the WSGI entry (hall/wsgi.py), before Django builds the request or runs any
     middleware: in a rush most requests are refused, and each refusal takes a worker's time from the
-    bookings, so it must cost as little as it can (the middleware above stays for the ASGI server)."""
+    bookings, so it must cost as little as it can. The middleware stays for the ASGI server and the test
+    client; a request this entry let in is not checked again there (ADMITTED)."""
 
     def app(environ, start_response):
         limit = settings.ADMISSION_MAX_WAIT_MS
         path = environ.get("PATH_INFO", "")
-        if not limit or "HTTP_AUTHORIZATION" in environ or "/staff/" in path or path.startswith(EXEMPT):
+        if not limit or exempt(environ, path):
             return application(environ, start_response)
         wait = waited_ms(environ, time.time())
         if wait is None or wait <= limit:
+            environ[ADMITTED] = True
             return application(environ, start_response)
         seconds = retry_after()
         language = _language(environ)
