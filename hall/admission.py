@@ -88,8 +88,8 @@ def busy_response(request, seconds: int) -> HttpResponse:
         response = error_response(request, 503, "busy", BUSY % {"seconds": seconds})
     else:
         retry = request.method in ("GET", "HEAD")
-        context = {"busy_seconds": seconds, "retry_url": request.get_full_path() if retry else ""}
-        response = HttpResponse(render_to_string(TEMPLATE, context), status=503)
+        page = busy_page(translation.get_language(), seconds, request.get_full_path() if retry else "")
+        response = HttpResponse(page, status=503)
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     # Not an error of ours: Django would log each refusal at ERROR, hundreds a second in a rush.
@@ -117,6 +117,12 @@ def _busy_page(language: str, seconds: int, retry: bool) -> str:
 
 
 RETRY_URL = "/__retry_url__"
+
+
+def busy_page(language: str, seconds: int, retry_url: str) -> str:
+    """The busy page: it reloads `retry_url` after the wait, or (no address: a form) says to send it again."""
+    page = _busy_page(language, seconds, bool(retry_url))
+    return page.replace(RETRY_URL, escape(retry_url)) if retry_url else page
 
 
 def wsgi(application):
@@ -148,12 +154,11 @@ def wsgi(application):
             body = json.dumps({"error": "busy", "message": message, "fields": {}}, ensure_ascii=False)
             headers.append(("Content-Type", "application/json; charset=utf-8"))
         else:
-            retry = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-            body = _busy_page(language, seconds, retry)
-            if retry:
+            address = ""
+            if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
                 query = environ.get("QUERY_STRING", "")
-                address = escape(environ.get("SCRIPT_NAME", "") + path + (f"?{query}" if query else ""))
-                body = body.replace(RETRY_URL, address)
+                address = environ.get("SCRIPT_NAME", "") + path + (f"?{query}" if query else "")
+            body = busy_page(language, seconds, address)
             headers.append(("Content-Type", "text/html; charset=utf-8"))
         data = body.encode()
         headers.append(("Content-Length", str(len(data))))
