@@ -63,11 +63,13 @@ def waited_ms(meta: dict, now: float) -> float | None:
     return max(wait, 0.0)
 
 
-def exempt(request) -> bool:
-    if "HTTP_AUTHORIZATION" in request.META:
-        return True
-    path = request.path_info
-    return "/staff/" in path or path.startswith(EXEMPT)
+# Set in the WSGI environ by `wsgi` once it has let a request in: the middleware does not check it again.
+ADMITTED = "chuangkou.admitted"
+
+
+def exempt(meta: dict, path: str) -> bool:
+    """Staff work, never refused (a request's META or the WSGI environ, and its path)."""
+    return "HTTP_AUTHORIZATION" in meta or "/staff/" in path or path.startswith(EXEMPT)
 
 
 def retry_after() -> int:
@@ -86,8 +88,8 @@ def busy_response(request, seconds: int) -> HttpResponse:
         response = error_response(request, 503, "busy", BUSY % {"seconds": seconds})
     else:
         retry = request.method in ("GET", "HEAD")
-        context = {"busy_seconds": seconds, "retry_url": request.get_full_path() if retry else ""}
-        response = HttpResponse(render_to_string(TEMPLATE, context), status=503)
+        page = busy_page(translation.get_language(), seconds, request.get_full_path() if retry else "")
+        response = HttpResponse(page, status=503)
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     # Not an error of ours: Django would log each refusal at ERROR, hundreds a second in a rush.
@@ -97,7 +99,7 @@ def busy_response(request, seconds: int) -> HttpResponse:
 
 def refusal(request) -> HttpResponse | None:
     limit = settings.ADMISSION_MAX_WAIT_MS
-    if not limit or exempt(request):
+    if not limit or ADMITTED in request.META or exempt(request.META, request.path_info):
         return None
     wait = waited_ms(request.META, time.time())
     if wait is None or wait <= limit:
@@ -117,18 +119,26 @@ def _busy_page(language: str, seconds: int, retry: bool) -> str:
 RETRY_URL = "/__retry_url__"
 
 
+def busy_page(language: str, seconds: int, retry_url: str) -> str:
+    """The busy page: it reloads `retry_url` after the wait, or (no address: a form) says to send it again."""
+    page = _busy_page(language, seconds, bool(retry_url))
+    return page.replace(RETRY_URL, escape(retry_url)) if retry_url else page
+
+
 def wsgi(application):
     """The same refusal at the WSGI entry (hall/wsgi.py), before Django builds the request or runs any
     middleware: in a rush most requests are refused, and each refusal takes a worker's time from the
-    bookings, so it must cost as little as it can (the middleware above stays for the ASGI server)."""
+    bookings, so it must cost as little as it can. The middleware stays for the ASGI server and the test
+    client; a request this entry let in is not checked again there (ADMITTED)."""
 
     def app(environ, start_response):
         limit = settings.ADMISSION_MAX_WAIT_MS
         path = environ.get("PATH_INFO", "")
-        if not limit or "HTTP_AUTHORIZATION" in environ or "/staff/" in path or path.startswith(EXEMPT):
+        if not limit or exempt(environ, path):
             return application(environ, start_response)
         wait = waited_ms(environ, time.time())
         if wait is None or wait <= limit:
+            environ[ADMITTED] = True
             return application(environ, start_response)
         seconds = retry_after()
         language = _language(environ)
@@ -144,12 +154,11 @@ def wsgi(application):
             body = json.dumps({"error": "busy", "message": message, "fields": {}}, ensure_ascii=False)
             headers.append(("Content-Type", "application/json; charset=utf-8"))
         else:
-            retry = environ.get("REQUEST_METHOD") in ("GET", "HEAD")
-            body = _busy_page(language, seconds, retry)
-            if retry:
+            address = ""
+            if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
                 query = environ.get("QUERY_STRING", "")
-                address = escape(environ.get("SCRIPT_NAME", "") + path + (f"?{query}" if query else ""))
-                body = body.replace(RETRY_URL, address)
+                address = environ.get("SCRIPT_NAME", "") + path + (f"?{query}" if query else "")
+            body = busy_page(language, seconds, address)
             headers.append(("Content-Type", "text/html; charset=utf-8"))
         data = body.encode()
         headers.append(("Content-Length", str(len(data))))

@@ -253,19 +253,28 @@ def _count(key: str) -> int:
         return 0
 
 
-def take_ticket(*, device: Device, now: dt.datetime) -> bool:
-    """Count a ticket of this kiosk; False when it has issued its tickets for this minute."""
+# What a kiosk (paired, or with a device API token) says when it has issued its tickets for the minute.
+TOO_MANY_TICKETS = _(
+    "This machine has given out many tickets in the last minute. Please wait a moment and try again."
+)
+
+
+def _take(machine: str, hall: Hall, now: dt.datetime) -> bool:
+    """Count a ticket of `machine`; False when it has issued the hall's kiosk_tickets_per_minute."""
     if not settings.RATE_LIMITS:
         return True
-    return _count(f"device-tickets:{device.pk}:{_minute(now)}") <= device.hall.kiosk_tickets_per_minute
+    return _count(f"{machine}:{_minute(now)}") <= hall.kiosk_tickets_per_minute
+
+
+def take_ticket(*, device: Device, now: dt.datetime) -> bool:
+    """Count a ticket of this kiosk; False when it has issued its tickets for this minute."""
+    return _take(f"device-tickets:{device.pk}", device.hall, now)
 
 
 def take_token_ticket(*, token_id: int, hall: Hall, now: dt.datetime) -> bool:
     """Count a ticket issued with a device API token (a kiosk of another vendor, a ticket printer): the
     same per-minute limit as a paired kiosk, so that a leaked token cannot print the day's numbers away."""
-    if not settings.RATE_LIMITS:
-        return True
-    return _count(f"token-tickets:{token_id}:{_minute(now)}") <= hall.kiosk_tickets_per_minute
+    return _take(f"token-tickets:{token_id}", hall, now)
 
 
 def _pause_key(device: Device) -> str:

@@ -9,7 +9,7 @@ no row locks (SQLite's IMMEDIATE transactions let one writer in at a time).
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 from django.db import connection
@@ -20,29 +20,38 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+Fields = frozenset[str] | None  # the attnames read of a model (its primary key among them); None: all
+
+
 @cache
-def _columns(model: type[Model], alias: str) -> str:
-    prefix = f"{quote(alias)}." if alias else ""
-    return ", ".join(f"{prefix}{quote(f.column)}" for f in model._meta.concrete_fields)
+def _fields(model: type[Model], fields: Fields) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if fields is None or f.attname in fields)
 
 
-def columns(model: type[Model], alias: str = "") -> str:
-    """Every column of `model` (of the table aliased `alias`), in the order `load` reads them."""
-    return _columns(model, alias)
+@cache
+def _columns(model: type[Model], alias: str, fields: Fields) -> str:
+    prefix = f"{alias}." if alias else ""  # the alias as the statement's FROM writes it
+    return ", ".join(f"{prefix}{quote(f.column)}" for f in _fields(model, fields))
+
+
+def columns(model: type[Model], alias: str = "", fields: Fields = None) -> str:
+    """The columns of `model` (of the table aliased `alias`), in the order `load` reads them: every one, or
+    those of `fields` (the others stay deferred on the instance, as with QuerySet.only)."""
+    return _columns(model, alias, fields)
 
 
 def table(model: type[Model]) -> str:
     return quote(model._meta.db_table)
 
 
-def width(model: type[Model]) -> int:
-    return len(model._meta.concrete_fields)
+def width(model: type[Model], fields: Fields = None) -> int:
+    return len(_fields(model, fields))
 
 
 @cache
-def _converters(model: type[Model], vendor: str) -> tuple:
+def _converters(model: type[Model], fields: Fields, vendor: str) -> tuple:
     found = []
-    for n, field in enumerate(model._meta.concrete_fields):
+    for n, field in enumerate(_fields(model, fields)):
         column = field.get_col(model._meta.db_table)
         convert = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         if convert:
@@ -50,37 +59,50 @@ def _converters(model: type[Model], vendor: str) -> tuple:
     return tuple(found)
 
 
-def load(model: type[Model], row: Sequence, start: int = 0) -> Model | None:
-    """The instance of `model` in `row` from position `start` (its columns as `columns` lists them); None
-    when its primary key is NULL (a LEFT JOIN that found nothing)."""
-    values = list(row[start : start + width(model)])
-    if values[_pk_index(model)] is None:
+def load(model: type[Model], row: Sequence, start: int = 0, fields: Fields = None) -> Model | None:
+    """The instance of `model` in `row` from position `start` (its columns as `columns` lists them, for the
+    same `fields`); None when its primary key is NULL (a LEFT JOIN that found nothing)."""
+    read = _fields(model, fields)
+    values = list(row[start : start + len(read)])
+    if values[_pk_index(model, fields)] is None:
         return None
-    for n, column, convert in _converters(model, connection.vendor):
+    for n, column, convert in _converters(model, fields, connection.vendor):
         for converter in convert:
             values[n] = converter(values[n], column, connection)
-    instance = model.from_db(connection.alias, None, values)
-    instance._rows_loaded = values  # for `changed`
+    names = None if fields is None else [f.attname for f in read]
+    instance = model.from_db(connection.alias, names, values)
+    instance._rows_loaded = dict(zip((f.attname for f in read), values, strict=True))  # for `changed`
     return instance
 
 
-def load_all(models: Sequence[type[Model]], row: Sequence) -> list[Model | None]:
-    """The instances of `models` in `row`, one after the other (see `load`)."""
-    found, start = [], 0
+def load_all(
+    models: Sequence[type[Model]], row: Sequence, fields: Mapping[type[Model], Fields] | None = None
+) -> list[Model | None]:
+    """The instances of `models` in `row`, one after the other (see `load`); `fields`: those read of some
+    of the models (every field of the others)."""
+    found, start, fields = [], 0, fields or {}
     for model in models:
-        found.append(load(model, row, start))
-        start += width(model)
+        read = fields.get(model)
+        found.append(load(model, row, start, read))
+        start += width(model, read)
     return found
 
 
 def changed(instance: Model) -> list[str] | None:
-    """The fields of an instance read by `load` whose values changed since (for save(update_fields=...)),
-    or None (every field) for an instance read otherwise."""
+    """The fields of an instance read by `load` whose values changed since, or that were not read and have
+    been set since (for save(update_fields=...)); None (every field) for an instance read otherwise."""
     loaded = getattr(instance, "_rows_loaded", None)
     if loaded is None:
         return None
-    fields = instance._meta.concrete_fields
-    return [f.name for f, old in zip(fields, loaded, strict=True) if getattr(instance, f.attname) != old]
+    found = []
+    for field in instance._meta.concrete_fields:
+        name = field.attname
+        if name in loaded:
+            if getattr(instance, name) != loaded[name]:
+                found.append(field.name)
+        elif name in instance.__dict__:  # deferred when read, set since
+            found.append(field.name)
+    return found
 
 
 def attach(instance: Model, name: str, related: Model | None) -> None:
@@ -90,8 +112,8 @@ def attach(instance: Model, name: str, related: Model | None) -> None:
 
 
 @cache
-def _pk_index(model: type[Model]) -> int:
-    return model._meta.concrete_fields.index(model._meta.pk)
+def _pk_index(model: type[Model], fields: Fields = None) -> int:
+    return _fields(model, fields).index(model._meta.pk)
 
 
 def param(value):

@@ -37,9 +37,6 @@ def kiosk_actor(request) -> Actor:
 
 KIOSK = DeviceKind.KIOSK
 PRINTER_TROUBLE = gettext_lazy("This machine cannot print tickets now. Please ask the staff at the door.")
-TOO_MANY_TICKETS = gettext_lazy(
-    "This machine has given out many tickets in the last minute. Please wait a moment and try again."
-)
 CODES_PAUSED = gettext_lazy(
     "Too many wrong booking codes: check-in at this machine pauses for a minute. Please check your code, "
     "or ask the staff at the door."
@@ -88,7 +85,7 @@ def _kiosk_refusal(device: Device):
     if device.printer_trouble:
         return PRINTER_TROUBLE
     if not devices.take_ticket(device=device, now=timezone.now()):
-        return TOO_MANY_TICKETS
+        return devices.TOO_MANY_TICKETS
     return None
 
 

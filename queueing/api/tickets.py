@@ -166,11 +166,6 @@ def _issue_refusal(exc: QueueError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, {field: exc.message} if field else {})
 
 
-TOO_MANY_TICKETS = _(
-    "This machine has given out many tickets in the last minute. Please wait a moment and try again."
-)
-
-
 def _check_ticket_request(principal: Principal, data: TicketIn) -> None:
     if bool(data.booking_code) == bool(data.service):
         raise ApiError(422, "invalid", BOOKING_OR_SERVICE, {"service": BOOKING_OR_SERVICE})
@@ -200,7 +195,7 @@ def issue_ticket(request, hall: str, data: TicketIn):
     token = principal.token
     device = token is not None and token.scope == TokenScope.DEVICE
     if device and not devices.take_token_ticket(token_id=token.pk, hall=hall_obj, now=now):
-        raise ApiError(429, "rate_limited", TOO_MANY_TICKETS, retry_after=60 - now.second)
+        raise ApiError(429, "rate_limited", devices.TOO_MANY_TICKETS, retry_after=60 - now.second)
     try:
         if data.booking_code:
             ticket = services.check_in(hall=hall_obj, code=data.booking_code, actor=actor(request), now=now)

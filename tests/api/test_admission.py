@@ -221,3 +221,18 @@ def test_the_wsgi_entry_answers_a_page_in_chinese_that_reloads_itself(hall):
     assert f"当前预约人数较多，请 {seconds} 秒后重试。" in page
     assert f'<meta http-equiv="refresh" content="{seconds}">' in page
     assert f'<a href="/h/{hall.slug}/?from=qr">立即重试</a>' in page
+
+
+def test_a_request_the_wsgi_entry_let_in_is_not_refused_again_by_the_middleware(client, slots):
+    """The wait is checked once: a booking the entry admitted is booked however long Django then took to
+    reach the middleware (here a stamp already late when the middleware reads it)."""
+    admitted = RequestFactory().get("/h/none/", **stamp(50)).environ
+    wsgi_call(admitted)
+    assert admitted[admission.ADMITTED] is True
+
+    response = post(
+        client, "/api/v1/bookings", booking_body(slots[0]), **stamp(2000), **{admission.ADMITTED: True}
+    )
+
+    assert response.status_code == 201, response.content
+    assert Booking.objects.count() == 1
