@@ -15,7 +15,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from hall import demo_data, devices, services
-from hall.models import Counter, Device, DeviceKind, Hall, Material, Notice, Service, StaffRole, WeeklySession
+from hall.models import (
+    Counter,
+    CounterKind,
+    Device,
+    DeviceKind,
+    Hall,
+    Material,
+    Notice,
+    Service,
+    StaffRole,
+    WeeklySession,
+)
 
 LANGUAGES = ("zh_hans", "en")
 DEMO_REFUSED_IN_PRODUCTION = (
@@ -121,7 +132,7 @@ class Command(BaseCommand):
                 number=counter_data["number"],
                 defaults={
                     "active": True,
-                    "kind": counter_data.get("kind", "window"),
+                    "kind": counter_data.get("kind", CounterKind.WINDOW),
                     **_tr("label", counter_data["label"]),
                 },
             )
