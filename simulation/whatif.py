@@ -14,20 +14,19 @@ import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from functools import cache, partial
+from functools import partial
 
 import redis
-from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from rq import Queue, get_current_job
+from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from hall.models import Hall
 from reports.plan import build_plan
-from simulation.api import next_open_day
+from simulation.api import rolled_back, simulated_date
 from simulation.engine import Hallday
+from simulation.jobs import enqueue_on_commit, queue
 from simulation.log import DayLog
 from simulation.scenario import DAY_TYPES, day_type
 from simulation.whatif_models import RunState, WhatIfRun
@@ -35,7 +34,6 @@ from simulation.whatif_models import RunState, WhatIfRun
 log = logging.getLogger(__name__)
 
 JOB = "simulation.whatif.run_job"
-QUEUE = "simulation"  # not "default": a day takes a minute, and SMS must not wait for it
 JOB_TIMEOUT = 15 * 60  # a busy day runs in about a minute; a loaded worker may take longer
 RESULT_TTL = 3600  # the row keeps the result; RQ's copy (and the progress in its meta) need not outlive it
 WALK_IN_PERCENT = (0, 300)
@@ -68,12 +66,6 @@ def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:
     return hours
 
 
-def simulated_date(hall: Hall, date: dt.date) -> dt.date:
-    """The same weekday 52 weeks on (or the next open one on that weekday): clear of real rows, and fixed
-    by the inputs, so a re-run plays the same day."""
-    return next_open_day(hall, date + dt.timedelta(days=363), weekday=date.weekday())
-
-
 def scenario(inputs: Inputs):
     base = day_type(inputs.day_type)
     counters = {**base.counters, **inputs.counters}
@@ -100,21 +92,11 @@ class _Reporting(Hallday):
             self.progress(percent)
 
 
-class _RollBack(Exception):
-    pass
-
-
 def simulate(hall: Hall, inputs: Inputs, progress=lambda percent: None) -> dict:
     """Play the what-if day and return its result; every row the day wrote is rolled back."""
     day = scenario(inputs)
     date = simulated_date(hall, inputs.date)
-    found = None
-    try:
-        with transaction.atomic():
-            found = _Reporting(hall, day, date, inputs.seed, progress=progress).run()
-            raise _RollBack
-    except _RollBack:
-        pass
+    found = rolled_back(lambda: _Reporting(hall, day, date, inputs.seed, progress=progress).run())
     return result_of(found, {hour: day.counters.get(hour, 0) for hour in inputs.counters})
 
 
@@ -218,24 +200,8 @@ def _finish(run_id: int, state: str, **fields) -> None:
 # Enqueuing, and the job's progress as the page reads it
 
 
-@cache
-def _connection(url: str) -> redis.Redis:
-    # Short timeouts: the supervisor's page must not hang on a Redis that is down.
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-
-
-def queue() -> Queue:
-    return Queue(QUEUE, connection=_connection(settings.RQ_QUEUES[QUEUE]["URL"]))
-
-
-def _enqueue(run_id: int, job_id: str) -> None:
-    try:
-        queue().enqueue(
-            JOB, run_id, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL
-        )
-    except (redis.RedisError, OSError) as error:
-        log.warning("what-if %s: could not enqueue: %s", run_id, error)
-        _finish(run_id, RunState.FAILED, error=NO_WORKER)
+def _no_worker(run_id: int) -> None:
+    _finish(run_id, RunState.FAILED, error=NO_WORKER)
 
 
 def start(*, hall: Hall, user, inputs: Inputs, plan_counters: dict[int, int]) -> WhatIfRun:
@@ -251,7 +217,15 @@ def start(*, hall: Hall, user, inputs: Inputs, plan_counters: dict[int, int]) ->
         counters={str(h): n for h, n in sorted(inputs.counters.items())},
         job_id=uuid.uuid4().hex,
     )
-    transaction.on_commit(partial(_enqueue, run.pk, run.job_id))
+    enqueue_on_commit(
+        JOB,
+        run.pk,
+        refused=_no_worker,
+        job_id=run.job_id,
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=RESULT_TTL,
+        failure_ttl=RESULT_TTL,
+    )
     return run
 
 
