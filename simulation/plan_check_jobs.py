@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from reports.plan import build_plan
 from simulation import jobs, plan_check, plan_demand
-from simulation.plan_check_models import PlanCheck, PlanCheckState
+from simulation.job_models import JobState
+from simulation.plan_check_models import PlanCheck
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,8 @@ RESULT_TTL = 600
 def run(check_id: int) -> str:
     close_old_connections()
     try:
-        claimed = PlanCheck.objects.filter(pk=check_id, state=PlanCheckState.QUEUED).update(
-            state=PlanCheckState.RUNNING, started_at=timezone.now()
+        claimed = PlanCheck.objects.filter(pk=check_id, state=JobState.QUEUED).update(
+            state=JobState.RUNNING, started_at=timezone.now()
         )
         if not claimed:
             return "not queued"
@@ -35,13 +36,9 @@ def run(check_id: int) -> str:
             result = check(row)
         except Exception as error:
             log.exception("plan check %s failed", check_id)
-            PlanCheck.objects.filter(pk=check_id).update(
-                state=PlanCheckState.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
-            )
+            PlanCheck.finish(check_id, JobState.FAILED, error=str(error)[:2000])
             raise
-        PlanCheck.objects.filter(pk=check_id).update(
-            state=PlanCheckState.DONE, finished_at=timezone.now(), result=result
-        )
+        PlanCheck.finish(check_id, JobState.DONE, result=result)
         return "done"
     finally:
         close_old_connections()
@@ -55,8 +52,8 @@ def check(row: PlanCheck) -> dict:
 
 
 def _no_worker(check_id: int) -> None:
-    PlanCheck.objects.filter(pk=check_id, state=PlanCheckState.QUEUED).update(
-        state=PlanCheckState.FAILED, finished_at=timezone.now(), error="the job queue is not reachable"
+    PlanCheck.finish(
+        check_id, JobState.FAILED, only_from=JobState.QUEUED, error="the job queue is not reachable"
     )
 
 

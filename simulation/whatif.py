@@ -26,10 +26,11 @@ from hall.models import Hall
 from reports.plan import build_plan
 from simulation.api import rolled_back, simulated_date
 from simulation.engine import Hallday
+from simulation.job_models import JobState
 from simulation.jobs import enqueue_on_commit, queue
 from simulation.log import DayLog
 from simulation.scenario import DAY_TYPES, day_type
-from simulation.whatif_models import RunState, WhatIfRun
+from simulation.whatif_models import WhatIfRun
 
 log = logging.getLogger(__name__)
 
@@ -178,30 +179,30 @@ def run_job(run_id: int) -> None:
     if run is None or run.finished:
         return
     job = get_current_job()
-    WhatIfRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING, started_at=timezone.now())
+    WhatIfRun.objects.filter(pk=run.pk).update(state=JobState.RUNNING, started_at=timezone.now())
     _save_progress(job, 0)
     try:
         result = simulate(run.hall, inputs_of(run), partial(_save_progress, job))
     except ValueError:  # the hall opens on no such day (its hours changed since the run was asked for)
         log.warning("what-if %s: no open day to simulate", run.pk)
-        _finish(run.pk, RunState.FAILED, error=CLOSED)
+        _finish(run.pk, JobState.FAILED, error=CLOSED)
         return
     except Exception:
-        _finish(run.pk, RunState.FAILED, error=CRASHED)
+        _finish(run.pk, JobState.FAILED, error=CRASHED)
         raise
     _save_progress(job, 100)
-    _finish(run.pk, RunState.DONE, result=result)
+    _finish(run.pk, JobState.DONE, result=result)
 
 
 def _finish(run_id: int, state: str, **fields) -> None:
-    WhatIfRun.objects.filter(pk=run_id).update(state=state, finished_at=timezone.now(), **fields)
+    WhatIfRun.finish(run_id, state, **fields)
 
 
 # Enqueuing, and the job's progress as the page reads it
 
 
 def _no_worker(run_id: int) -> None:
-    _finish(run_id, RunState.FAILED, error=NO_WORKER)
+    _finish(run_id, JobState.FAILED, error=NO_WORKER)
 
 
 def start(*, hall: Hall, user, inputs: Inputs, plan_counters: dict[int, int]) -> WhatIfRun:
@@ -233,7 +234,7 @@ def progress_of(run: WhatIfRun) -> int | None:
     """The run's progress in % (100 when done); None when Redis cannot say. A job RQ no longer runs
     (failed, stopped, expired) fails the run, so that the page does not wait for ever."""
     if run.finished:
-        return 100 if run.state == RunState.DONE else None
+        return 100 if run.state == JobState.DONE else None
     try:
         job = Job.fetch(run.job_id, connection=queue().connection)
         status = job.get_status()
@@ -244,7 +245,7 @@ def progress_of(run: WhatIfRun) -> int | None:
     if job is None or status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
         run.refresh_from_db()
         if not run.finished:  # the job did not get to record why
-            _finish(run.pk, RunState.FAILED, error=STOPPED)
+            _finish(run.pk, JobState.FAILED, error=STOPPED)
             run.refresh_from_db()
-        return 100 if run.state == RunState.DONE else None
+        return 100 if run.state == JobState.DONE else None
     return int(job.meta.get("progress", 0))

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 from hall import access
 from reports import charts
 from simulation import whatif
+from simulation.job_models import JobState
 from simulation.scenario import DAY_TYPES
 from simulation.whatif_forms import DAY_TYPE_LABELS, StartForm, WhatIfForm
-from simulation.whatif_models import RunState, WhatIfRun
+from simulation.whatif_models import WhatIfRun
 
 DEFAULT_DAY = "normal"
 RUNS_LISTED = 10
@@ -133,9 +134,9 @@ def run_charts(run: WhatIfRun) -> list[charts.Chart]:
 
 
 def _progress_label(run: WhatIfRun, percent: int | None) -> str:
-    if run.state == RunState.QUEUED:
+    if run.state == JobState.QUEUED:
         return str(_("Waiting for the background worker…"))
-    if run.state == RunState.RUNNING:
+    if run.state == JobState.RUNNING:
         return str(_("Simulating the day: %(percent)s %% done") % {"percent": percent or 0})
     return str(run.get_state_display())
 
@@ -144,7 +145,7 @@ def _progress_label(run: WhatIfRun, percent: int | None) -> str:
 def run_page(request, slug, run_id):
     run = _access_run(request, slug, run_id)
     percent = whatif.progress_of(run)
-    result = run.result if run.state == RunState.DONE else None
+    result = run.result if run.state == JobState.DONE else None
     context = {
         "hall": run.hall,
         "nav": "whatif",
@@ -153,7 +154,7 @@ def run_page(request, slug, run_id):
         "percent": percent or 0,
         "progress_label": _progress_label(run, percent),
         "failure": FAILURES.get(run.error, FAILURES[whatif.CRASHED])
-        if run.state == RunState.FAILED
+        if run.state == JobState.FAILED
         else None,
         "result": result,
         "charts": run_charts(run) if result else [],
