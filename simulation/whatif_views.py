@@ -32,10 +32,6 @@ FAILURES = {
 }
 
 
-def _hours(hall, date: dt.date, day: str) -> dict[int, int]:
-    return whatif.planned_counters(hall, date, day)
-
-
 def _labelled(runs):
     runs = list(runs)
     for run in runs:
@@ -70,7 +66,7 @@ def what_if(request, slug):
     )
     valid = start.is_valid()
     date, day = (start.cleaned_data["date"], start.cleaned_data["day"]) if valid else (tomorrow, DEFAULT_DAY)
-    plan = _hours(hall, date, day)
+    plan = whatif.planned_counters(hall, date, day)
     kwargs = {"hall": hall, "hours": sorted(plan), "today": today}
     if request.method == "POST":
         form = WhatIfForm(request.POST, **kwargs)
