@@ -32,6 +32,15 @@ class SimulationJob(models.Model):
         return not self.finished
 
     @classmethod
+    def claim(cls, pk: int) -> bool:
+        """Mark a queued row running now; False if it is not queued (gone, or delivered a second time)."""
+        return bool(
+            cls.objects.filter(pk=pk, state=JobState.QUEUED).update(
+                state=JobState.RUNNING, started_at=timezone.now()
+            )
+        )
+
+    @classmethod
     def finish(cls, pk: int, state: str, *, only_from: str | None = None, **fields) -> int:
         """Mark the row done or failed now (only if it is still `only_from`, when given)."""
         rows = cls.objects.filter(pk=pk, **({"state": only_from} if only_from else {}))

@@ -9,7 +9,6 @@ while it plays, as `manage.py simulate_day` does."""
 import logging
 
 from django.db import close_old_connections
-from django.utils import timezone
 
 from reports.plan import build_plan
 from simulation import jobs, plan_check, plan_demand
@@ -26,10 +25,7 @@ RESULT_TTL = 600
 def run(check_id: int) -> str:
     close_old_connections()
     try:
-        claimed = PlanCheck.objects.filter(pk=check_id, state=JobState.QUEUED).update(
-            state=JobState.RUNNING, started_at=timezone.now()
-        )
-        if not claimed:
+        if not PlanCheck.claim(check_id):
             return "not queued"
         row = PlanCheck.objects.select_related("hall").get(pk=check_id)
         try:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import redis
-from django.utils import timezone
 from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -173,36 +172,31 @@ def _save_progress(job, percent: int) -> None:
 
 
 def run_job(run_id: int) -> None:
-    """The RQ job: simulate the run's day and keep the result on its row. A second delivery of a finished
+    """The RQ job: simulate the run's day and keep the result on its row. A second delivery of a started
     run does nothing."""
-    run = WhatIfRun.objects.select_related("hall").filter(pk=run_id).first()
-    if run is None or run.finished:
+    if not WhatIfRun.claim(run_id):
         return
+    run = WhatIfRun.objects.select_related("hall").get(pk=run_id)
     job = get_current_job()
-    WhatIfRun.objects.filter(pk=run.pk).update(state=JobState.RUNNING, started_at=timezone.now())
     _save_progress(job, 0)
     try:
         result = simulate(run.hall, inputs_of(run), partial(_save_progress, job))
     except ValueError:  # the hall opens on no such day (its hours changed since the run was asked for)
         log.warning("what-if %s: no open day to simulate", run.pk)
-        _finish(run.pk, JobState.FAILED, error=CLOSED)
+        WhatIfRun.finish(run.pk, JobState.FAILED, error=CLOSED)
         return
     except Exception:
-        _finish(run.pk, JobState.FAILED, error=CRASHED)
+        WhatIfRun.finish(run.pk, JobState.FAILED, error=CRASHED)
         raise
     _save_progress(job, 100)
-    _finish(run.pk, JobState.DONE, result=result)
-
-
-def _finish(run_id: int, state: str, **fields) -> None:
-    WhatIfRun.finish(run_id, state, **fields)
+    WhatIfRun.finish(run.pk, JobState.DONE, result=result)
 
 
 # Enqueuing, and the job's progress as the page reads it
 
 
 def _no_worker(run_id: int) -> None:
-    _finish(run_id, JobState.FAILED, error=NO_WORKER)
+    WhatIfRun.finish(run_id, JobState.FAILED, error=NO_WORKER)
 
 
 def start(*, hall: Hall, user, inputs: Inputs, plan_counters: dict[int, int]) -> WhatIfRun:
@@ -245,7 +239,7 @@ def progress_of(run: WhatIfRun) -> int | None:
     if job is None or status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
         run.refresh_from_db()
         if not run.finished:  # the job did not get to record why
-            _finish(run.pk, JobState.FAILED, error=STOPPED)
+            WhatIfRun.finish(run.pk, JobState.FAILED, error=STOPPED)
             run.refresh_from_db()
         return 100 if run.state == JobState.DONE else None
     return int(job.meta.get("progress", 0))
