@@ -13,33 +13,21 @@ and the run time.
 
 import argparse
 import json
-import multiprocessing
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
-from bench.simulate import _redis, environment, prepare  # noqa: E402
+from bench.simulate import in_workers, worker_setup  # noqa: E402
 
 
 def play(args: tuple) -> dict:
     name, seeds, max_plans, template, var = args
     import datetime as dt
-    import os
 
-    for path in template.glob("sim.sqlite3*"):
-        shutil.copy(path, var / path.name)
-    os.environ.update(environment(var, template / "redis.sock"))
-    import logging
-
-    import django
-
-    django.setup()
+    worker_setup(template, var)
     from django.utils import timezone
 
-    logging.disable(logging.INFO)
     from hall.models import Hall
     from reports.report import settings_for
     from simulation import plan_check, plan_demand
@@ -114,24 +102,8 @@ def main() -> int:
     parser.add_argument("--json", help="also write the results to this file")
     options = parser.parse_args()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="ck-plan-") as tmp:
-        base = Path(tmp)
-        template = base / "template"
-        template.mkdir()
-        redis = _redis(template)
-        try:
-            with multiprocessing.get_context("spawn").Pool(1) as pool:
-                pool.apply(prepare, (template,))
-            work = []
-            for name in options.days:
-                var = base / name
-                var.mkdir()
-                seeds = list(range(1, options.seeds + 1))
-                work.append((name, seeds, options.max_plans, template, var))
-            with multiprocessing.get_context("spawn").Pool(options.jobs) as pool:
-                results = pool.map(play, work)
-        finally:
-            redis.terminate()
+    seeds = list(range(1, options.seeds + 1))
+    results = in_workers(play, options.days, (seeds, options.max_plans), jobs=options.jobs, prefix="ck-plan-")
     report(results)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
     if options.json:

@@ -48,9 +48,9 @@ def prepare(var: Path) -> None:
     connection.close()  # SQLite folds its write-ahead log into the file the workers copy
 
 
-def play(args: tuple) -> dict:
-    """One day type over the seeds, in its own process and its own copy of the database."""
-    name, seeds, template, var = args
+def worker_setup(template: Path, var: Path) -> None:
+    """In a worker process: its own copy of the prepared database under `var`, the template's Redis, Django
+    set up, and the simulator's INFO logging off."""
     for path in template.glob("sim.sqlite3*"):
         shutil.copy(path, var / path.name)
     os.environ.update(environment(var, template / "redis.sock"))
@@ -60,6 +60,12 @@ def play(args: tuple) -> dict:
 
     django.setup()
     logging.disable(logging.INFO)
+
+
+def play(args: tuple) -> dict:
+    """One day type over the seeds, in its own process and its own copy of the database."""
+    name, seeds, template, var = args
+    worker_setup(template, var)
     from hall.models import Hall
     from simulation import measures
     from simulation.api import simulate_day
@@ -122,7 +128,19 @@ def main() -> int:
     parser.add_argument("--json", help="also write the results to this file")
     options = parser.parse_args()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="ck-sim-") as tmp:
+    seeds = list(range(1, options.seeds + 1))
+    results = in_workers(play, options.days, (seeds,), jobs=options.jobs, prefix="ck-sim-")
+    report(results)
+    print(f"\ntotal {time.monotonic() - started:.0f} s")
+    if options.json:
+        Path(options.json).write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+def in_workers(play, days: list[str], extra: tuple, *, jobs: int, prefix: str) -> list[dict]:
+    """Migrate and seed a template database once (with an embedded Redis), then `play((day, *extra,
+    template, var))` for each day type in `jobs` spawned processes, each given its own `var` directory."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         base = Path(tmp)
         template = base / "template"
         template.mkdir()
@@ -131,19 +149,14 @@ def main() -> int:
             with multiprocessing.get_context("spawn").Pool(1) as pool:
                 pool.apply(prepare, (template,))
             work = []
-            for name in options.days:
+            for name in days:
                 var = base / name
                 var.mkdir()
-                work.append((name, list(range(1, options.seeds + 1)), template, var))
-            with multiprocessing.get_context("spawn").Pool(options.jobs) as pool:
-                results = pool.map(play, work)
+                work.append((name, *extra, template, var))
+            with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+                return pool.map(play, work)
         finally:
             redis.terminate()
-    report(results)
-    print(f"\ntotal {time.monotonic() - started:.0f} s")
-    if options.json:
-        Path(options.json).write_text(json.dumps(results, indent=1, default=str))
-    return 0
 
 
 def _redis(var: Path):

@@ -6,6 +6,8 @@ report = measures.summary(log)
 """
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,9 +18,24 @@ from simulation.engine import Hallday
 from simulation.log import DayLog
 from simulation.scenario import DayType, day_type
 
+T = TypeVar("T")
+
 
 class _RollBack(Exception):
     pass
+
+
+def rolled_back(work: Callable[[], T]) -> T:
+    """`work()`'s result, every row it wrote rolled back (build the simulated day inside `work`: its
+    constructor writes rows too)."""
+    result = None
+    try:
+        with transaction.atomic():
+            result = work()
+            raise _RollBack
+    except _RollBack:
+        pass
+    return result
 
 
 def next_open_day(hall: Hall, after: dt.date, weekday: int | None = 1) -> dt.date:
@@ -29,6 +46,12 @@ def next_open_day(hall: Hall, after: dt.date, weekday: int | None = 1) -> dt.dat
             return date
         date += dt.timedelta(days=1)
     raise ValueError(f"{hall.slug} opens on no day within a year")
+
+
+def simulated_date(hall: Hall, date: dt.date) -> dt.date:
+    """The day a real day (a plan's) is played on: the same weekday 52 weeks on (or the next open one on
+    that weekday), clear of real rows, and fixed by the date, so a re-run plays the same day."""
+    return next_open_day(hall, date + dt.timedelta(days=363), weekday=date.weekday())
 
 
 def simulate_day(
@@ -42,12 +65,7 @@ def simulate_day(
         day = day_type(day)
     if date is None:
         date = next_open_day(hall, hall.local_date(timezone.now()) + dt.timedelta(days=365))
-    result = None
-    try:
+    if keep:
         with transaction.atomic():
-            result = Hallday(hall, day, date, seed, stand_ins=not keep).run()
-            if not keep:
-                raise _RollBack
-    except _RollBack:
-        pass
-    return result
+            return Hallday(hall, day, date, seed).run()
+    return rolled_back(lambda: Hallday(hall, day, date, seed, stand_ins=True).run())

@@ -8,19 +8,16 @@ while it plays, as `manage.py simulate_day` does."""
 
 import logging
 
-import django_rq
-import redis
-from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.db import close_old_connections
 
 from reports.plan import build_plan
-from simulation import plan_check, plan_demand
-from simulation.plan_check_models import PlanCheck, PlanCheckState
+from simulation import jobs, plan_check, plan_demand
+from simulation.job_models import JobState
+from simulation.plan_check_models import PlanCheck
 
 log = logging.getLogger(__name__)
 
 JOB = "simulation.plan_check_jobs.run"
-QUEUE = "simulation"  # not "default": a check takes minutes, and SMS must not wait for it
 JOB_TIMEOUT = 3 * 3600
 RESULT_TTL = 600
 
@@ -28,23 +25,16 @@ RESULT_TTL = 600
 def run(check_id: int) -> str:
     close_old_connections()
     try:
-        claimed = PlanCheck.objects.filter(pk=check_id, state=PlanCheckState.QUEUED).update(
-            state=PlanCheckState.RUNNING, started_at=timezone.now()
-        )
-        if not claimed:
+        if not PlanCheck.claim(check_id):
             return "not queued"
         row = PlanCheck.objects.select_related("hall").get(pk=check_id)
         try:
             result = check(row)
         except Exception as error:
             log.exception("plan check %s failed", check_id)
-            PlanCheck.objects.filter(pk=check_id).update(
-                state=PlanCheckState.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
-            )
+            PlanCheck.finish(check_id, JobState.FAILED, error=str(error)[:2000])
             raise
-        PlanCheck.objects.filter(pk=check_id).update(
-            state=PlanCheckState.DONE, finished_at=timezone.now(), result=result
-        )
+        PlanCheck.finish(check_id, JobState.DONE, result=result)
         return "done"
     finally:
         close_old_connections()
@@ -57,19 +47,18 @@ def check(row: PlanCheck) -> dict:
     return {**found.as_dict(), "simulated_date": date.isoformat()}
 
 
-def enqueue(check_id: int) -> bool:
-    try:
-        django_rq.get_queue(QUEUE).enqueue(
-            JOB, check_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=7 * 24 * 3600
-        )
-    except (redis.RedisError, OSError) as error:
-        log.warning("could not enqueue plan check %s: %s", check_id, error)
-        PlanCheck.objects.filter(pk=check_id, state=PlanCheckState.QUEUED).update(
-            state=PlanCheckState.FAILED, finished_at=timezone.now(), error="the job queue is not reachable"
-        )
-        return False
-    return True
+def _no_worker(check_id: int) -> None:
+    PlanCheck.finish(
+        check_id, JobState.FAILED, only_from=JobState.QUEUED, error="the job queue is not reachable"
+    )
 
 
 def enqueue_on_commit(check_id: int) -> None:
-    transaction.on_commit(lambda: enqueue(check_id))
+    jobs.enqueue_on_commit(
+        JOB,
+        check_id,
+        refused=_no_worker,
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=RESULT_TTL,
+        failure_ttl=7 * 24 * 3600,
+    )

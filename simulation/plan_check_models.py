@@ -6,32 +6,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hall.models import Hall
+from simulation.job_models import SimulationJob
 
 
-class PlanCheckState(models.TextChoices):
-    QUEUED = "queued", _("waiting to start")
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
-
-
-class PlanCheck(models.Model):
+class PlanCheck(SimulationJob):
     hall = models.ForeignKey(
         Hall, on_delete=models.CASCADE, related_name="plan_checks", verbose_name=_("hall")
     )
     date = models.DateField(_("day of the plan"))
-    state = models.CharField(
-        _("state"), max_length=10, choices=PlanCheckState.choices, default=PlanCheckState.QUEUED
-    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(_("asked for at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # simulation.plan_check.Check.as_dict(): the plan the page showed, the checked plan, every plan tried
-    result = models.JSONField(_("result"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    # result: simulation.plan_check.Check.as_dict() (the plan the page showed, the checked plan, every plan
+    # tried); the state, times and error: simulation.job_models
 
     class Meta:
         verbose_name = _("staffing plan check")
@@ -40,7 +28,3 @@ class PlanCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hall.slug} {self.date} {self.state}"
-
-    @property
-    def pending(self) -> bool:
-        return self.state in (PlanCheckState.QUEUED, PlanCheckState.RUNNING)

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from hall import access
 from reports.plan import Plan
 from simulation import plan_check, plan_check_jobs, plan_demand
-from simulation.plan_check_models import PlanCheck, PlanCheckState
+from simulation.job_models import JobState
+from simulation.plan_check_models import PlanCheck
 
 
 def _rows(result: dict) -> list[dict]:
@@ -58,7 +59,7 @@ def _busy(check: PlanCheck | None) -> bool:
 def plan_section(request: HttpRequest, plan: Plan) -> SafeString:
     checks = PlanCheck.objects.filter(hall=plan.hall, date=plan.date).order_by("-requested_at", "-pk")
     latest = checks.first()
-    done = checks.filter(state=PlanCheckState.DONE).first()  # shown while a newer one runs or failed
+    done = checks.filter(state=JobState.DONE).first()  # shown while a newer one runs or failed
     result = done.result if done else None
     context = {
         "plan": plan,

@@ -6,20 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import replace
 
-from django.db import transaction
-
 from appointments.availability import sync_slots
 from hall.models import Hall
 from reports import staffing
 from reports.plan import Plan
 from reports.report import settings_for
 from simulation import people
-from simulation.api import next_open_day
+from simulation.api import rolled_back, simulated_date
 from simulation.scenario import BOOKED_SERVICES, SERVICE_MIX, WALK_IN_PROFILE, DayType, day_type
-
-
-class _RollBack(Exception):
-    pass
 
 
 def _open_minutes(sessions, hour: int) -> int:
@@ -34,14 +28,13 @@ def _open_minutes(sessions, hour: int) -> int:
 def _places(hall: Hall, date: dt.date, codes) -> dict[tuple[str, int], int]:
     """Bookable places per (service code, local hour) of the date; the slots made for it are rolled back."""
     places = defaultdict(int)
-    try:
-        with transaction.atomic():
-            for service in hall.services.filter(active=True, bookable=True, code__in=codes):
-                for slot in sync_slots(service=service, date=date):
-                    places[service.code, slot.start.astimezone(hall.tz).hour] += slot.capacity
-            raise _RollBack
-    except _RollBack:
-        pass
+
+    def count() -> None:
+        for service in hall.services.filter(active=True, bookable=True, code__in=codes):
+            for slot in sync_slots(service=service, date=date):
+                places[service.code, slot.start.astimezone(hall.tz).hour] += slot.capacity
+
+    rolled_back(count)
     return places
 
 
@@ -139,5 +132,4 @@ def day_of_plan(plan: Plan) -> tuple[DayType, dt.date]:
         profile=profile,
         mix=dict(mix) or None,
     )
-    after = plan.date + dt.timedelta(days=358)
-    return day, next_open_day(hall, after, weekday=plan.date.weekday())
+    return day, simulated_date(hall, plan.date)

@@ -14,28 +14,26 @@ import math
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from functools import cache, partial
+from functools import partial
 
 import redis
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-from rq import Queue, get_current_job
+from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from hall.models import Hall
 from reports.plan import build_plan
-from simulation.api import next_open_day
+from simulation.api import rolled_back, simulated_date
 from simulation.engine import Hallday
+from simulation.job_models import JobState
+from simulation.jobs import enqueue_on_commit, queue
 from simulation.log import DayLog
 from simulation.scenario import DAY_TYPES, day_type
-from simulation.whatif_models import RunState, WhatIfRun
+from simulation.whatif_models import WhatIfRun
 
 log = logging.getLogger(__name__)
 
 JOB = "simulation.whatif.run_job"
-QUEUE = "simulation"  # not "default": a day takes a minute, and SMS must not wait for it
 JOB_TIMEOUT = 15 * 60  # a busy day runs in about a minute; a loaded worker may take longer
 RESULT_TTL = 3600  # the row keeps the result; RQ's copy (and the progress in its meta) need not outlive it
 WALK_IN_PERCENT = (0, 300)
@@ -68,12 +66,6 @@ def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:
     return hours
 
 
-def simulated_date(hall: Hall, date: dt.date) -> dt.date:
-    """The same weekday 52 weeks on (or the next open one on that weekday): clear of real rows, and fixed
-    by the inputs, so a re-run plays the same day."""
-    return next_open_day(hall, date + dt.timedelta(days=363), weekday=date.weekday())
-
-
 def scenario(inputs: Inputs):
     base = day_type(inputs.day_type)
     counters = {**base.counters, **inputs.counters}
@@ -100,21 +92,11 @@ class _Reporting(Hallday):
             self.progress(percent)
 
 
-class _RollBack(Exception):
-    pass
-
-
 def simulate(hall: Hall, inputs: Inputs, progress=lambda percent: None) -> dict:
     """Play the what-if day and return its result; every row the day wrote is rolled back."""
     day = scenario(inputs)
     date = simulated_date(hall, inputs.date)
-    found = None
-    try:
-        with transaction.atomic():
-            found = _Reporting(hall, day, date, inputs.seed, progress=progress).run()
-            raise _RollBack
-    except _RollBack:
-        pass
+    found = rolled_back(lambda: _Reporting(hall, day, date, inputs.seed, progress=progress).run())
     return result_of(found, {hour: day.counters.get(hour, 0) for hour in inputs.counters})
 
 
@@ -190,52 +172,31 @@ def _save_progress(job, percent: int) -> None:
 
 
 def run_job(run_id: int) -> None:
-    """The RQ job: simulate the run's day and keep the result on its row. A second delivery of a finished
+    """The RQ job: simulate the run's day and keep the result on its row. A second delivery of a started
     run does nothing."""
-    run = WhatIfRun.objects.select_related("hall").filter(pk=run_id).first()
-    if run is None or run.finished:
+    if not WhatIfRun.claim(run_id):
         return
+    run = WhatIfRun.objects.select_related("hall").get(pk=run_id)
     job = get_current_job()
-    WhatIfRun.objects.filter(pk=run.pk).update(state=RunState.RUNNING, started_at=timezone.now())
     _save_progress(job, 0)
     try:
         result = simulate(run.hall, inputs_of(run), partial(_save_progress, job))
     except ValueError:  # the hall opens on no such day (its hours changed since the run was asked for)
         log.warning("what-if %s: no open day to simulate", run.pk)
-        _finish(run.pk, RunState.FAILED, error=CLOSED)
+        WhatIfRun.finish(run.pk, JobState.FAILED, error=CLOSED)
         return
     except Exception:
-        _finish(run.pk, RunState.FAILED, error=CRASHED)
+        WhatIfRun.finish(run.pk, JobState.FAILED, error=CRASHED)
         raise
     _save_progress(job, 100)
-    _finish(run.pk, RunState.DONE, result=result)
-
-
-def _finish(run_id: int, state: str, **fields) -> None:
-    WhatIfRun.objects.filter(pk=run_id).update(state=state, finished_at=timezone.now(), **fields)
+    WhatIfRun.finish(run.pk, JobState.DONE, result=result)
 
 
 # Enqueuing, and the job's progress as the page reads it
 
 
-@cache
-def _connection(url: str) -> redis.Redis:
-    # Short timeouts: the supervisor's page must not hang on a Redis that is down.
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-
-
-def queue() -> Queue:
-    return Queue(QUEUE, connection=_connection(settings.RQ_QUEUES[QUEUE]["URL"]))
-
-
-def _enqueue(run_id: int, job_id: str) -> None:
-    try:
-        queue().enqueue(
-            JOB, run_id, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL, failure_ttl=RESULT_TTL
-        )
-    except (redis.RedisError, OSError) as error:
-        log.warning("what-if %s: could not enqueue: %s", run_id, error)
-        _finish(run_id, RunState.FAILED, error=NO_WORKER)
+def _no_worker(run_id: int) -> None:
+    WhatIfRun.finish(run_id, JobState.FAILED, error=NO_WORKER)
 
 
 def start(*, hall: Hall, user, inputs: Inputs, plan_counters: dict[int, int]) -> WhatIfRun:
@@ -251,7 +212,15 @@ def start(*, hall: Hall, user, inputs: Inputs, plan_counters: dict[int, int]) ->
         counters={str(h): n for h, n in sorted(inputs.counters.items())},
         job_id=uuid.uuid4().hex,
     )
-    transaction.on_commit(partial(_enqueue, run.pk, run.job_id))
+    enqueue_on_commit(
+        JOB,
+        run.pk,
+        refused=_no_worker,
+        job_id=run.job_id,
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=RESULT_TTL,
+        failure_ttl=RESULT_TTL,
+    )
     return run
 
 
@@ -259,7 +228,7 @@ def progress_of(run: WhatIfRun) -> int | None:
     """The run's progress in % (100 when done); None when Redis cannot say. A job RQ no longer runs
     (failed, stopped, expired) fails the run, so that the page does not wait for ever."""
     if run.finished:
-        return 100 if run.state == RunState.DONE else None
+        return 100 if run.state == JobState.DONE else None
     try:
         job = Job.fetch(run.job_id, connection=queue().connection)
         status = job.get_status()
@@ -270,7 +239,7 @@ def progress_of(run: WhatIfRun) -> int | None:
     if job is None or status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
         run.refresh_from_db()
         if not run.finished:  # the job did not get to record why
-            _finish(run.pk, RunState.FAILED, error=STOPPED)
+            WhatIfRun.finish(run.pk, JobState.FAILED, error=STOPPED)
             run.refresh_from_db()
-        return 100 if run.state == RunState.DONE else None
+        return 100 if run.state == JobState.DONE else None
     return int(job.meta.get("progress", 0))

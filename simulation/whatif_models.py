@@ -3,19 +3,12 @@ what the simulated day predicted. Kept with the plan's date, so the staffing pla
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from hall.models import Hall
+from simulation.job_models import SimulationJob
 
 
-class RunState(models.TextChoices):
-    QUEUED = "queued", _("waiting for the worker")
-    RUNNING = "running", _("simulating")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
-
-
-class WhatIfRun(models.Model):
+class WhatIfRun(SimulationJob):
     hall = models.ForeignKey(Hall, on_delete=models.CASCADE, related_name="what_if_runs")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -28,12 +21,8 @@ class WhatIfRun(models.Model):
     # Clock hour ("8") -> counters open: the plan's recommendation and the supervisor's choice.
     plan_counters = models.JSONField(default=dict)
     counters = models.JSONField(default=dict)
-    state = models.CharField(max_length=10, choices=RunState, default=RunState.QUEUED)
     job_id = models.CharField(max_length=64, blank=True)
-    result = models.JSONField(null=True, blank=True)  # simulation.whatif.result_of: same inputs, same result
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    # result: simulation.whatif.result_of (same inputs, same result); error: a code of simulation.whatif
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -41,10 +30,6 @@ class WhatIfRun(models.Model):
 
     def __str__(self):
         return f"what-if {self.pk} {self.hall_id} {self.date}"
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (RunState.DONE, RunState.FAILED)
 
     @property
     def within_percent(self) -> int | None:

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 from hall import access
 from reports import charts
 from simulation import whatif
+from simulation.job_models import JobState
 from simulation.scenario import DAY_TYPES
 from simulation.whatif_forms import DAY_TYPE_LABELS, StartForm, WhatIfForm
-from simulation.whatif_models import RunState, WhatIfRun
+from simulation.whatif_models import WhatIfRun
 
 DEFAULT_DAY = "normal"
 RUNS_LISTED = 10
@@ -29,10 +30,6 @@ FAILURES = {
     whatif.CLOSED: _("The hall opens on no day like this one to simulate."),
     whatif.CRASHED: _("The simulation failed. Please try again; if it fails again, tell the administrator."),
 }
-
-
-def _hours(hall, date: dt.date, day: str) -> dict[int, int]:
-    return whatif.planned_counters(hall, date, day)
 
 
 def _labelled(runs):
@@ -69,7 +66,7 @@ def what_if(request, slug):
     )
     valid = start.is_valid()
     date, day = (start.cleaned_data["date"], start.cleaned_data["day"]) if valid else (tomorrow, DEFAULT_DAY)
-    plan = _hours(hall, date, day)
+    plan = whatif.planned_counters(hall, date, day)
     kwargs = {"hall": hall, "hours": sorted(plan), "today": today}
     if request.method == "POST":
         form = WhatIfForm(request.POST, **kwargs)
@@ -133,9 +130,9 @@ def run_charts(run: WhatIfRun) -> list[charts.Chart]:
 
 
 def _progress_label(run: WhatIfRun, percent: int | None) -> str:
-    if run.state == RunState.QUEUED:
+    if run.state == JobState.QUEUED:
         return str(_("Waiting for the background worker…"))
-    if run.state == RunState.RUNNING:
+    if run.state == JobState.RUNNING:
         return str(_("Simulating the day: %(percent)s %% done") % {"percent": percent or 0})
     return str(run.get_state_display())
 
@@ -144,7 +141,7 @@ def _progress_label(run: WhatIfRun, percent: int | None) -> str:
 def run_page(request, slug, run_id):
     run = _access_run(request, slug, run_id)
     percent = whatif.progress_of(run)
-    result = run.result if run.state == RunState.DONE else None
+    result = run.result if run.state == JobState.DONE else None
     context = {
         "hall": run.hall,
         "nav": "whatif",
@@ -153,7 +150,7 @@ def run_page(request, slug, run_id):
         "percent": percent or 0,
         "progress_label": _progress_label(run, percent),
         "failure": FAILURES.get(run.error, FAILURES[whatif.CRASHED])
-        if run.state == RunState.FAILED
+        if run.state == JobState.FAILED
         else None,
         "result": result,
         "charts": run_charts(run) if result else [],

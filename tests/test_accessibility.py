@@ -20,7 +20,8 @@ from playwright.sync_api import expect
 from hall import enrolment_codes
 from hall.models import Closure, DeviceKind, ExtraSession
 from notifications.models import Kind, Notification
-from simulation.whatif_models import RunState, WhatIfRun
+from simulation.job_models import JobState
+from simulation.whatif_models import WhatIfRun
 from tests.conftest import IN_CI
 from tests.makers import make_hall, make_id_number, make_staff, pair_browser
 from tests.test_access import World
@@ -295,7 +296,7 @@ def done_what_if(hall) -> WhatIfRun:
         day_type="normal",
         counters={str(h): 2 for h in range(8, 13)},
         plan_counters={str(h): 3 for h in range(8, 13)},
-        state=RunState.DONE,
+        state=JobState.DONE,
         result=result,
     )
 

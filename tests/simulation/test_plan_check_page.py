@@ -16,7 +16,8 @@ from rq import SimpleWorker
 from reports.plan import build_plan
 from simulation import people, plan_check
 from simulation.api import next_open_day
-from simulation.plan_check_models import PlanCheck, PlanCheckState
+from simulation.job_models import JobState
+from simulation.plan_check_models import PlanCheck
 from simulation.scenario import Draws, day_type
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the job enqueued on commit; the job's own reads
@@ -61,12 +62,12 @@ def test_supervisor_checks_the_plan_and_reads_the_result_in_both_languages(
 
     assert asked.status_code == 302 and asked["Location"].endswith("#plan-check")
     row = PlanCheck.objects.get()
-    assert (row.hall, row.date, row.state) == (demo_hall, booked_day, PlanCheckState.QUEUED)
+    assert (row.hall, row.date, row.state) == (demo_hall, booked_day, JobState.QUEUED)
     waiting = text(supervisor.get(page))
     assert "检验等待开始" in waiting and "检验此方案" not in waiting  # one check at a time
     run_jobs()
     row.refresh_from_db()
-    assert row.state == PlanCheckState.DONE and row.result["seeds"] == [1]
+    assert row.state == JobState.DONE and row.result["seeds"] == [1]
     assert row.result["start"]["counter_hours"] == erlang
     zh = text(supervisor.get(page))
     assert "Erlang C 方案（本页）" in zh and "窗口时数" in zh and "15 分钟内叫号" in zh
@@ -95,3 +96,17 @@ def test_window_staff_cannot_start_a_check(client, demo_hall):
     response = client.post(reverse("plan_check:start", args=[demo_hall.slug]), {"date": "2027-12-07"})
 
     assert response.status_code == 403 and not PlanCheck.objects.exists()
+
+
+def test_a_check_asked_for_while_redis_is_down_fails_and_can_be_asked_again(
+    supervisor, demo_hall, booked_day, settings
+):
+    settings.RQ_QUEUES = {**settings.RQ_QUEUES, "simulation": {"URL": "redis://127.0.0.1:1/0"}}
+    page = f"{reverse('reports:staffing', args=[demo_hall.slug])}?date={booked_day.isoformat()}"
+
+    asked = supervisor.post(reverse("plan_check:start", args=[demo_hall.slug]), {"date": booked_day})
+
+    assert asked.status_code == 302
+    assert PlanCheck.objects.get().state == JobState.FAILED
+    shown = text(supervisor.get(page, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "failed. You can start it again." in shown and "Check this plan" in shown

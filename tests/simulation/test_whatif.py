@@ -15,8 +15,9 @@ from appointments.models import Booking
 from hall.models import Counter, Hall
 from queueing.models import CounterSession, Ticket
 from simulation import scenario, whatif
+from simulation.job_models import JobState
 from simulation.scenario import Pause
-from simulation.whatif_models import RunState, WhatIfRun
+from simulation.whatif_models import WhatIfRun
 from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
 
 # A small day, so that a test runs its job in seconds: the real day types keep their shape (bookings,
@@ -101,7 +102,7 @@ def test_the_job_keeps_the_result_with_the_plan_and_leaves_no_rows_while_the_hal
     run_worker(rq_queue)
 
     run.refresh_from_db()
-    assert run.state == RunState.DONE, run.error
+    assert run.state == JobState.DONE, run.error
     assert run.counters["9"] == 1 and run.plan_counters["9"] == planned[9]
     result = run.result
     hours = {h["hour"]: h for h in result["hours"]}
@@ -139,7 +140,7 @@ def test_a_job_that_is_gone_fails_the_run_instead_of_waiting_for_ever(hall, boss
 
     assert whatif.progress_of(run) is None
     run.refresh_from_db()
-    assert (run.state, run.error) == (RunState.FAILED, whatif.STOPPED)
+    assert (run.state, run.error) == (JobState.FAILED, whatif.STOPPED)
 
 
 # The pages
@@ -169,7 +170,7 @@ def test_the_form_starts_from_the_plan_and_a_post_queues_one_run(
     assert page.context["form"]["c9"].value() == planned[9]
     run = WhatIfRun.objects.get()
     assert posted.status_code == 302 and posted["Location"] == reverse("whatif:run", args=[hall.slug, run.pk])
-    assert (run.counters["9"], run.created_by, run.state) == (5, boss, RunState.QUEUED)
+    assert (run.counters["9"], run.created_by, run.state) == (5, boss, JobState.QUEUED)
     assert rq_queue.job_ids == [run.job_id]
     shown = client.get(posted["Location"]).content.decode()
     assert "等待后台任务" in shown and 'data-status-url="' in shown
@@ -252,3 +253,23 @@ def test_the_plan_page_and_the_header_link_to_the_what_if(client, hall, boss):
     address = reverse("whatif:start", args=[hall.slug])
     assert f'href="{address}?date={date.isoformat()}"' in plan.content.decode()
     assert f'href="{address}"' in plan.content.decode()  # the staff header, under Supervision
+
+
+REDIS_DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: the connection is refused at once
+
+
+def test_a_run_asked_for_while_redis_is_down_fails_and_says_why(
+    client, hall, boss, settings, django_capture_on_commit_callbacks
+):
+    settings.RQ_QUEUES = {**settings.RQ_QUEUES, "simulation": {"URL": REDIS_DOWN}}
+    client.force_login(boss)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(reverse("whatif:start", args=[hall.slug]), form_data(hall))
+
+    run = WhatIfRun.objects.get()
+    assert posted.status_code == 302
+    assert (run.state, run.error) == (JobState.FAILED, whatif.NO_WORKER)
+    shown = client.get(posted["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert shown.status_code == 200
+    assert "The background worker could not be reached" in shown.content.decode()

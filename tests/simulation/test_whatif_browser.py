@@ -19,7 +19,8 @@ from rq import SimpleWorker
 
 from hall.models import Hall
 from simulation import whatif
-from simulation.whatif_models import RunState, WhatIfRun
+from simulation.job_models import JobState
+from simulation.whatif_models import WhatIfRun
 from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
 from tests.notifications.test_faults import Workers
 
@@ -129,7 +130,7 @@ def test_supervisor_changes_a_counter_and_sees_the_predicted_day(
 
     expect(page.locator("#result")).to_be_visible(timeout=60_000)
     run.refresh_from_db()
-    assert run.state == RunState.DONE
+    assert run.state == JobState.DONE
     within = page.locator("[data-figure=within]")
     expect(within).to_have_text(f"{run.within_percent} %")
     expect(page.locator("#result")).to_contain_text("15 分钟内叫号")
