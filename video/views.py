@@ -4,11 +4,12 @@ link (its unguessable token), and the signalling endpoint that link authorises."
 import json
 
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from appointments.models import Booking, BookingState
+from appointments.views import get_booking
 from video import calls, signalling
 from video.models import Side
 
@@ -21,9 +22,7 @@ CALL_PERMISSIONS = (
 
 
 def _video_booking(token: str) -> Booking:
-    booking = get_object_or_404(
-        Booking.objects.select_related("hall", "service", "slot"), manage_token=token, erased_at=None
-    )
+    booking = get_booking(token)
     if not booking.by_video:
         raise Http404
     return booking

@@ -12,7 +12,7 @@ from hall.models import AuditAction, AuditEntry
 from postal.models import PostalItem, PostalOrigin, PostalState
 from tests.makers import make_hall, make_id_number, make_staff
 from tests.video.helpers import ID_SERIAL, video_booking, video_setup
-from video import signalling
+from video import calls, signalling
 from video.models import IdentityCheck, Signal
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +225,26 @@ def test_a_video_booking_gets_no_ticket_at_the_kiosk(setup):
     assert refusal.value.code == "by_video"
     booking.refresh_from_db()
     assert booking.state == BookingState.BOOKED
+
+
+def test_the_waiting_room_before_the_day_says_which_day_the_call_opens(client, setup):
+    hall, service, _clerk = setup
+    start = timezone.now() + dt.timedelta(days=3)
+    booking = video_booking(service, start=start)
+
+    page = client.get(reverse("video:waiting_room", args=[booking.manage_token])).content.decode()
+
+    day = timezone.localtime(calls.join_window(booking)[0], hall.tz)
+    assert f"{day.year}年{day.month}月{day.day}日" in page.split('id="call-not-yet"')[1].split("</p>")[0]
+
+
+def test_when_the_matter_is_done_only_the_citizen_is_told_to_close_the_page(client, setup):
+    _hall, service, clerk = setup
+    booking = video_booking(service)
+
+    citizen_page = client.get(reverse("video:waiting_room", args=[booking.manage_token])).content.decode()
+    client.force_login(clerk)
+    clerk_page = client.get(reverse("video:call", args=[booking.pk])).content.decode()
+
+    assert 'data-done="事项已办结，您可以关闭本页面。"' in citizen_page
+    assert 'data-done="事项已办结。"' in clerk_page
