@@ -2,10 +2,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from hall.privacy import validate_id_number
+from hall.privacy import mask_phone, validate_id_number
 from postal.forms import AddressForm
 
 ID_READ_ALOUD_REQUIRED = _("Type the ID number the citizen reads aloud.")
+BOOKING_PHONE_HELP = _("Leave empty to use the booking's mobile, %(phone)s. The courier calls this number.")
 
 
 class IdentityForm(forms.Form):
@@ -37,13 +38,21 @@ class CompleteForm(AddressForm):
 
     by_post = forms.BooleanField(label=_("Send the document by post (free)"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, booking_phone=None, **kwargs):
+        """`booking_phone`: the mobile the booking was made with, used when the clerk leaves the field empty
+        (the page shows it masked, never in full)."""
         super().__init__(*args, **kwargs)
+        self.booking_phone = booking_phone
         for name in AddressForm.base_fields:
             self.fields[name].required = False
+        if booking_phone:
+            masked = mask_phone(booking_phone)
+            self.fields["recipient_phone"].help_text = BOOKING_PHONE_HELP % {"phone": masked}
 
     def clean(self):
         data = super().clean()
+        if data.get("by_post") and not data.get("recipient_phone") and "recipient_phone" not in self.errors:
+            data["recipient_phone"] = self.booking_phone
         if data.get("by_post"):
             for name, field in AddressForm.base_fields.items():
                 if not data.get(name) and name not in self.errors:

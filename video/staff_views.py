@@ -63,7 +63,7 @@ def call(request, booking_id):
         "service": booking.service,
         "slot": booking.slot,
         "identity_form": IdentityForm(),
-        "complete_form": CompleteForm(initial={"recipient": booking.name, "recipient_phone": booking.phone}),
+        "complete_form": CompleteForm(initial={"recipient": booking.name}, booking_phone=booking.phone),
         "checks": booking.identity_checks.select_related("checked_by")[:5],
         "confirmed": calls.identity_confirmed(booking),
         "cursor": signalling.cursor(booking),
@@ -116,7 +116,7 @@ def identity(request, booking_id):
 @require_POST
 def complete(request, booking_id):
     booking = _booking(request, booking_id)
-    form = CompleteForm(request.POST)
+    form = CompleteForm(request.POST, booking_phone=booking.phone)
     if not form.is_valid():
         return _answer(request, booking, False, " ".join(m for ms in form.errors.values() for m in ms))
     address = form.address() if form.cleaned_data["by_post"] else None

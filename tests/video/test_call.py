@@ -248,3 +248,26 @@ def test_when_the_matter_is_done_only_the_citizen_is_told_to_close_the_page(clie
 
     assert 'data-done="事项已办结，您可以关闭本页面。"' in citizen_page
     assert 'data-done="事项已办结。"' in clerk_page
+
+
+def test_the_call_page_shows_the_booking_mobile_masked_and_posts_to_it_when_left_empty(client, setup):
+    """Privacy: the clerk's completion form does not show the citizen's mobile in full; left empty, the
+    courier gets the booking's mobile."""
+    from hall.privacy import mask_phone
+
+    _hall, service, clerk = setup
+    booking = video_booking(service)
+    client.force_login(clerk)
+    identity(client, booking)
+    full = str(booking.phone.national_number)
+
+    page = client.get(reverse("video:call", args=[booking.pk])).content.decode()
+    done = client.post(
+        reverse("video:complete", args=[booking.pk]),
+        {**ADDRESS, "recipient_phone": ""},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert full not in page and mask_phone(booking.phone) in page
+    assert done.status_code == 200
+    assert PostalItem.objects.get().recipient_phone == booking.phone
