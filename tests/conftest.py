@@ -44,6 +44,14 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Staff accounts are made and signed in all through the suite; the production hasher (PBKDF2, about
+    0.6 s a hash here) is not what is tested, and it made signing up staff the slowest step of many tests.
+    Servers that tests start in a subprocess keep the real hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clean_redis(request):
     """Each database test starts with an empty cache (rate limits, live state) on the real Redis."""
     if request.node.get_closest_marker("django_db") or "live_server" in request.fixturenames:

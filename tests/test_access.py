@@ -771,7 +771,6 @@ def test_every_rule_names_a_url_that_exists():
 
 @pytest.fixture
 def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.RATE_LIMITS = False
     return World()
 

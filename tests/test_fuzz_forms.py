@@ -195,7 +195,6 @@ def _citizen(n: int) -> booking_services.Citizen:
 def world(settings) -> World:
     settings.RATE_LIMITS = False
     settings.BOOKING_SMS_CODE = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     now = timezone.now()
     hall = make_hall_open_today()
     day = timezone.localdate() + dt.timedelta(days=2)

@@ -129,7 +129,6 @@ def crawl(client, start: str):
 
 @pytest.fixture
 def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.RATE_LIMITS = False
     w = World()
     # The objects that the lists lead to: a call-back (escalated), a home visit, a postal item, a pickup, a

@@ -301,7 +301,6 @@ def flow_settings(settings):
     settings.NOTIFY_QUIET_HOURS = "off"
     settings.BOOKING_SMS_CODE = True
     settings.RATE_LIMITS = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     sms.outbox.clear()
     yield settings
     sms.outbox.clear()

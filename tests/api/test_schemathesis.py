@@ -48,7 +48,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def api_data(db, settings):
     settings.RATE_LIMITS = False
     settings.BOOKING_SMS_CODE = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     now = timezone.now()
     hall = make_hall_open_today()
     day = timezone.localdate() + dt.timedelta(days=2)

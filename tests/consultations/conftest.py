@@ -14,11 +14,6 @@ MONDAY_MORNING = dt.datetime(2025, 9, 22, 8, 30, tzinfo=SHANGHAI)
 MONDAY_CLOSE = dt.datetime(2025, 9, 22, 17, 30, tzinfo=SHANGHAI)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def hall(db):
     hall = make_hall()

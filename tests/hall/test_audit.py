@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pw-for-tests-only"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def hall():
     return make_hall_open_today()

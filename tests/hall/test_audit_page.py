@@ -30,11 +30,6 @@ pytestmark = pytest.mark.django_db
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def today():
     return timezone.localdate()

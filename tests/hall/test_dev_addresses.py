@@ -29,7 +29,6 @@ def test_every_seat_is_printed_with_the_port_served():
 
 
 def test_every_printed_address_opens_on_the_demo_hall(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     SeedDemo().handle(quiet=True)
     client = Client()
 

@@ -133,7 +133,6 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def boss(hall, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return client_for(make_staff(hall, "boss", role="supervisor"))
 
 

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pw-for-tests-only"
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def hall():
     hall = make_hall()

@@ -22,11 +22,6 @@ BODY_ZH = "疫情期间到期的证件可继续使用。"
 BODY_EN = "Certificates that expire during the emergency stay valid."
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def hall():
     hall = make_hall()

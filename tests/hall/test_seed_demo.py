@@ -15,11 +15,6 @@ TRANSLATED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed(*args):
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)

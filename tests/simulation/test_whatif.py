@@ -45,11 +45,6 @@ def run_worker(queue) -> None:
     SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def supervisor(demo_hall):
     return make_staff(demo_hall, "boss", role="supervisor")

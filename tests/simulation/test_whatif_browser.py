@@ -42,7 +42,6 @@ TOO_WIDE = """() => {
 def hall(settings) -> Hall:
     """A hall with two of the simulator's services, two counters, weekdays 08:30-17:30, no bookable
     service: a day of about forty walk-ins simulates in seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     hall = make_hall()
     make_weekday_hours(hall)
     renewal = make_service(hall, code="id-card-renewal", prefix="A", bookable=False)
