@@ -74,6 +74,11 @@ def test_a_clerk_books_a_video_appointment_for_a_citizen_who_phoned(client, serv
     manage = client.get(reverse("appointments:manage", args=[booking.manage_token])).content.decode()
     assert response.url == reverse("appointments:booked", args=[booking.manage_token])
     assert reverse("video:waiting_room", args=[booking.manage_token]) in manage
+    # The confirmation, in Chinese: the link to the call, and the documents are for the camera, not the hall.
+    booked = client.get(response.url).content.decode()
+    assert reverse("video:waiting_room", args=[booking.manage_token]) in booked
+    assert "视频办理时需要的证件材料" in booked
+    assert "所需材料" not in booked  # "What to bring", the hall visit's heading
 
 
 def test_another_hall_counts_no_online_room_of_this_one(service, day):  # noqa: F811
