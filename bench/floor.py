@@ -51,6 +51,9 @@ from bench.common import (  # noqa: E402
 
 TICKETS = 20_000  # waiting tickets for the call phase: more than any run calls
 PLACES = 30_000  # places per arrival window for the booking phase (a smallint): none refused for want of one
+# The units' numbers (a booking's mobile and ID number), never the same twice in a run: a warm-up and the
+# phase after it must not book for the same person (a refused duplicate would count as a failed unit).
+NUMBERS = itertools.count()
 
 
 async def phase(
@@ -58,13 +61,12 @@ async def phase(
 ) -> dict:
     """Each client repeats `step(client, n)` (True when a unit of work was done) until the time is up. `own`:
     the server's database, whose backends' CPU is read apart too."""
-    numbers = itertools.count()
     outcome: Counter = Counter()
     deadline = time.perf_counter() + seconds
 
     async def loop(client):
         while time.perf_counter() < deadline:
-            outcome["done" if await step(client, next(numbers)) else "failed"] += 1
+            outcome["done" if await step(client, next(NUMBERS)) else "failed"] += 1
 
     backends = own.backends() if own else {}
     web, database, wall = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(*postmasters()), time.time()
