@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
 
@@ -68,11 +68,12 @@ def load(model: type[Model], row: Sequence, start: int = 0, fields: Fields = Non
     values = list(row[start : start + len(read)])
     if values[_pk_index(model, fields)] is None:
         return None
-    for n, column, convert in _converters(model, fields, connection.vendor):
+    db = _db()
+    for n, column, convert in _converters(model, fields, db.vendor):
         for converter in convert:
-            values[n] = converter(values[n], column, connection)
+            values[n] = converter(values[n], column, db)
     names = None if fields is None else [f.attname for f in read]
-    instance = model.from_db(connection.alias, names, values)
+    instance = model.from_db(db.alias, names, values)
     instance._rows_loaded = dict(zip((f.attname for f in read), values, strict=True))  # for `changed`
     return instance
 
@@ -121,10 +122,16 @@ def _pk_index(model: type[Model], fields: Fields = None) -> int:
 def param(value):
     """A value as the ORM passes it to the database (SQLite keeps times as UTC text)."""
     if isinstance(value, dt.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
+        return _db().ops.adapt_datetimefield_value(value)
     if isinstance(value, dt.date):
-        return connection.ops.adapt_datefield_value(value)
+        return _db().ops.adapt_datefield_value(value)
     return value
+
+
+def _db():
+    """The default database's wrapper itself: `django.db.connection` is a proxy that looks it up again on
+    every attribute read (a few microseconds each, dozens of times a request on these paths)."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def cursor():
@@ -136,15 +143,16 @@ def cursor():
     The text of a prepared statement must not change with the values: every value is a parameter, and
     constants that a partial index's predicate names (a ticket's state) are written into the text, so that
     a generic plan can still use that index."""
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-        return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw = connection.connection
+    db = _db()
+    if db.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return db.cursor()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold is None:  # Django's default; only `prepare=True` prepares with this threshold
         raw.prepare_threshold = NEVER_BY_COUNT
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(_prepared_cursor()(raw))
+    with db.wrap_database_errors:
+        return db._prepare_cursor(_prepared_cursor()(raw))
 
 
 NEVER_BY_COUNT = 2**31  # psycopg prepares a statement run this often on its own: never, in practice
@@ -158,7 +166,7 @@ def _prepared_cursor():
     class PreparedCursor(ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
             result = super().execute(query, params, prepare=True, binary=binary)
-            if connection.queries_logged:  # tests, DEBUG: log the statement as Django logs its own
+            if _db().queries_logged:  # tests, DEBUG: log the statement as Django logs its own
                 self._query = _Logged(ClientCursor(self.connection).mogrify(query, params).encode())
             return result
 
@@ -241,7 +249,8 @@ def insert_together(parent: Model, children: Sequence[tuple[Model, str]]) -> Non
     from django.db.models import signals
 
     instances = [parent, *(child for child, _link in children)]
-    if connection.vendor != "postgresql":
+    db = _db()
+    if db.vendor != "postgresql":
         parent.save(force_insert=True)
         for child, link in children:
             setattr(child, link, parent.pk)
@@ -249,13 +258,13 @@ def insert_together(parent: Model, children: Sequence[tuple[Model, str]]) -> Non
         return
     for instance in instances:
         signals.pre_save.send(
-            type(instance), instance=instance, raw=False, using=connection.alias, update_fields=None
+            type(instance), instance=instance, raw=False, using=db.alias, update_fields=None
         )
     links = tuple(link for _child, link in children)
     params = []
     for instance, link in zip(instances, (None, *links), strict=True):
         params += [
-            f.get_db_prep_save(f.pre_save(instance, True), connection)
+            f.get_db_prep_save(f.pre_save(instance, True), db)
             for f in _insert_fields(type(instance))
             if f.attname != link
         ]
@@ -265,14 +274,14 @@ def insert_together(parent: Model, children: Sequence[tuple[Model, str]]) -> Non
         setattr(child, link, parent.pk)
         child.pk = key
     for instance in instances:
-        instance._state.adding, instance._state.db = False, connection.alias
+        instance._state.adding, instance._state.db = False, db.alias
         signals.post_save.send(
             type(instance),
             instance=instance,
             created=True,
             update_fields=None,
             raw=False,
-            using=connection.alias,
+            using=db.alias,
         )
 
 
@@ -290,18 +299,19 @@ def update(instance: Model, names: Sequence[str] | None) -> None:
     from django.db import DatabaseError
     from django.db.models import signals
 
-    if names is None or connection.vendor != "postgresql" or not names:
+    db = _db()
+    if names is None or db.vendor != "postgresql" or not names:
         instance.save(update_fields=names)
         return
     names = tuple(sorted(names))
     sql, fields = _update_sql(type(instance), names)
     model = type(instance)
     frozen = frozenset(names)
-    signals.pre_save.send(model, instance=instance, raw=False, using=connection.alias, update_fields=frozen)
-    values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    signals.pre_save.send(model, instance=instance, raw=False, using=db.alias, update_fields=frozen)
+    values = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in fields]
     if not execute(sql, [*values, instance.pk]):
         raise DatabaseError("Save with update_fields did not affect any rows.")
-    instance._state.adding, instance._state.db = False, connection.alias
+    instance._state.adding, instance._state.db = False, db.alias
     signals.post_save.send(
-        model, instance=instance, created=False, update_fields=frozen, raw=False, using=connection.alias
+        model, instance=instance, created=False, update_fields=frozen, raw=False, using=db.alias
     )
