@@ -59,7 +59,12 @@ def mark_no_show(booking: Booking) -> bool:
 
 def record(booking: Booking, from_state: str, actor, note: str = "") -> None:
     """Record a change of the booking (made already) and who made it, from where."""
-    BookingEvent.objects.create(
+    event(booking, from_state, actor, note).save(force_insert=True)
+
+
+def event(booking: Booking, from_state: str, actor, note: str = "") -> BookingEvent:
+    """The history row of `record`, not saved yet (a booking writes it with its own row)."""
+    return BookingEvent(
         booking=booking,
         from_state=from_state,
         to_state=booking.state,

@@ -21,6 +21,7 @@ from appointments.models import (
     BookingState,
     Slot,
 )
+from hall import rows
 from hall.privacy import hash_id_number, validate_id_number
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def lock_person(*keys: str) -> None:
         return
     keys = sorted(keys)
     locks = ", ".join(["pg_advisory_xact_lock(hashtextextended(%s, 0))"] * len(keys))
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(f"SELECT {locks}", keys)  # noqa: S608 - placeholders only
 
 
@@ -139,7 +140,7 @@ def _person_counts(rules, id_hash, phone_hash, service_ids, now, periods, no_sho
         f"SELECT {', '.join(columns)} FROM {Booking._meta.db_table} b "  # noqa: S608
         f"JOIN {Slot._meta.db_table} s ON s.id = b.slot_id WHERE b.id_hash = %s OR b.phone_hash = %s"
     )
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(sql, [*params, id_hash, phone_hash])
         return dict(zip(names, cursor.fetchone(), strict=True))
 

@@ -15,6 +15,20 @@ def manage_url(booking: Booking) -> str:
     return settings.SITE_URL + reverse("appointments:manage", args=[booking.manage_token])
 
 
+def message(booking: Booking, kind: str, render):
+    """The message of `tell`, not saved yet, its subject's key to be filled in (notifications.services
+    .prepare): a new booking writes it with its own row."""
+    return notify.prepare(
+        hall=booking.hall,
+        kind=kind,
+        subject_type="booking",
+        subject_id=booking.pk,
+        phone=booking.phone,
+        language=booking.language,
+        render=render,
+    )
+
+
 def tell(booking: Booking, kind: str, render, key: str = "", **options):
     """Record a message to the citizen about their booking, in their language, with this transaction
     (`options`: notifications.services.record's own, e.g. `enqueue`)."""

@@ -51,6 +51,9 @@ from bench.common import (  # noqa: E402
 
 TICKETS = 20_000  # waiting tickets for the call phase: more than any run calls
 PLACES = 30_000  # places per arrival window for the booking phase (a smallint): none refused for want of one
+# The units' numbers (a booking's mobile and ID number), never the same twice in a run: a warm-up and the
+# phase after it must not book for the same person (a refused duplicate would count as a failed unit).
+NUMBERS = itertools.count()
 
 
 async def phase(
@@ -58,13 +61,12 @@ async def phase(
 ) -> dict:
     """Each client repeats `step(client, n)` (True when a unit of work was done) until the time is up. `own`:
     the server's database, whose backends' CPU is read apart too."""
-    numbers = itertools.count()
     outcome: Counter = Counter()
     deadline = time.perf_counter() + seconds
 
     async def loop(client):
         while time.perf_counter() < deadline:
-            outcome["done" if await step(client, next(numbers)) else "failed"] += 1
+            outcome["done" if await step(client, next(NUMBERS)) else "failed"] += 1
 
     backends = own.backends() if own else {}
     web, database, wall = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(*postmasters()), time.time()
@@ -103,7 +105,9 @@ async def measure_floor(args, env: dict, log_dir: Path) -> dict:
     with Server("bench.baseline.wsgi:application", env, args.workers, log_dir / "floor.log") as server:
         server.wait_until_up("/ping")
         own = DatabaseCpu(env["BASELINE_DATABASE_URL"])
-        return await run_phases(server, [{}] * args.clients, args.seconds, ping, book, call, own=own)
+        return await run_phases(
+            server, [{}] * args.clients, args.seconds, ping, book, call, own=own, warm_up=args.warm_up
+        )
 
 
 def set_up_chuangkou(args, env: dict) -> tuple[list[int], list[tuple[int, str]]]:
@@ -156,20 +160,30 @@ async def measure_chuangkou(args, env: dict, log_dir: Path, slots: list[int], wi
         server.wait_until_up("/api/v1/halls")
         own = DatabaseCpu(env["DATABASE_URL"])
         phases = (ping, book, call)
-        return await run_phases(server, headers, args.seconds, *phases, before=open_counters, own=own)
+        return await run_phases(
+            server, headers, args.seconds, *phases, before=open_counters, own=own, warm_up=args.warm_up
+        )
 
 
-async def run_phases(server, headers, seconds, ping, book, call, before=None, own=None) -> dict:
+WARM_UP = 3.0  # seconds of each phase's own work before it is measured (--warm-up)
+
+
+async def run_phases(
+    server, headers, seconds, ping, book, call, before=None, own=None, warm_up=WARM_UP
+) -> dict:
+    """Each phase runs its own work unmeasured for `warm_up` seconds first: every worker has then imported
+    what that work needs and filled its caches and its prepared statements (a worker imports modules and
+    builds the URL patterns, the API's schemas and its statements on its first requests: hundreds of
+    milliseconds of CPU each under load, which a short phase would otherwise count as the work's)."""
     clients = [httpx.AsyncClient(base_url=server.base, headers=h, timeout=30) for h in headers]
+    found = {}
     try:
         if before:
             await before(clients)
-        await phase(server, clients, ping, 1)  # warm up: connections, imports, caches
-        return {
-            "trivial view": await phase(server, clients, ping, seconds, own),
-            "booking": await phase(server, clients, book, seconds, own),
-            "call-next + complete": await phase(server, clients, call, seconds, own),
-        }
+        for name, step in (("trivial view", ping), ("booking", book), ("call-next + complete", call)):
+            await phase(server, clients, step, warm_up)
+            found[name] = await phase(server, clients, step, seconds, own)
+        return found
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
 
@@ -212,6 +226,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers of each server")
     parser.add_argument("--clients", type=int, default=8, help="clients in the closed loop")
     parser.add_argument("--seconds", type=float, default=8, help="length of each phase")
+    parser.add_argument("--warm-up", type=float, default=WARM_UP, help="unmeasured seconds before each phase")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_floor_app")
     baseline_url = os.environ.get("BASELINE_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_floor_base")
@@ -227,7 +242,10 @@ def main() -> int:
 
     redis.Redis.from_url(redis_url).flushdb()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
-    print(f"{args.workers} gunicorn sync workers each, {args.clients} clients, {args.seconds:.0f} s a phase")
+    print(
+        f"{args.workers} gunicorn sync workers each, {args.clients} clients, {args.seconds:.0f} s a phase "
+        f"after {args.warm_up:.0f} s of warm-up"
+    )
     try:
         floor = asyncio.run(measure_floor(args, floor_env, log_dir))
         slots, windows = set_up_chuangkou(args, env)

@@ -10,9 +10,11 @@ no row locks (SQLite's IMMEDIATE transactions let one writer in at a time).
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 
-from django.db import connection
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
 
@@ -66,11 +68,12 @@ def load(model: type[Model], row: Sequence, start: int = 0, fields: Fields = Non
     values = list(row[start : start + len(read)])
     if values[_pk_index(model, fields)] is None:
         return None
-    for n, column, convert in _converters(model, fields, connection.vendor):
+    db = _db()
+    for n, column, convert in _converters(model, fields, db.vendor):
         for converter in convert:
-            values[n] = converter(values[n], column, connection)
+            values[n] = converter(values[n], column, db)
     names = None if fields is None else [f.attname for f in read]
-    instance = model.from_db(connection.alias, names, values)
+    instance = model.from_db(db.alias, names, values)
     instance._rows_loaded = dict(zip((f.attname for f in read), values, strict=True))  # for `changed`
     return instance
 
@@ -119,23 +122,73 @@ def _pk_index(model: type[Model], fields: Fields = None) -> int:
 def param(value):
     """A value as the ORM passes it to the database (SQLite keeps times as UTC text)."""
     if isinstance(value, dt.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
+        return _db().ops.adapt_datetimefield_value(value)
     if isinstance(value, dt.date):
-        return connection.ops.adapt_datefield_value(value)
+        return _db().ops.adapt_datefield_value(value)
     return value
 
 
+def _db():
+    """The default database's wrapper itself: `django.db.connection` is a proxy that looks it up again on
+    every attribute read (a few microseconds each, dozens of times a request on these paths)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def cursor():
+    """A cursor for the written-out hot statements: on PostgreSQL one whose statements are prepared on the
+    server the first time a connection runs them (psycopg's server-side binding, `prepare=True`), so that
+    PostgreSQL parses and plans each of them once per pooled connection instead of on every request; the
+    usual cursor elsewhere. Wrapped as Django wraps its own cursors (execute wrappers, logged queries).
+
+    The text of a prepared statement must not change with the values: every value is a parameter, and
+    constants that a partial index's predicate names (a ticket's state) are written into the text, so that
+    a generic plan can still use that index."""
+    db = _db()
+    if db.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return db.cursor()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = db.connection
+    if raw.prepare_threshold is None:  # Django's default; only `prepare=True` prepares with this threshold
+        raw.prepare_threshold = NEVER_BY_COUNT
+    with db.wrap_database_errors:
+        return db._prepare_cursor(_prepared_cursor()(raw))
+
+
+NEVER_BY_COUNT = 2**31  # psycopg prepares a statement run this often on its own: never, in practice
+
+
+@cache
+def _prepared_cursor():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+    from psycopg import ClientCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            result = super().execute(query, params, prepare=True, binary=binary)
+            if _db().queries_logged:  # tests, DEBUG: log the statement as Django logs its own
+                self._query = _Logged(ClientCursor(self.connection).mogrify(query, params).encode())
+            return result
+
+    return PreparedCursor
+
+
+@dataclass
+class _Logged:
+    query: bytes
+
+
 def fetch(sql: str, params: Sequence) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param(value) for value in params])
-        return cursor.fetchall()
+    with cursor() as found:
+        found.execute(sql, [param(value) for value in params])
+        return found.fetchall()
 
 
 def execute(sql: str, params: Sequence) -> int:
     """Run a statement that returns no rows; the number of rows it changed."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param(value) for value in params])
-        return cursor.rowcount
+    with cursor() as done:
+        done.execute(sql, [param(value) for value in params])
+        return done.rowcount
 
 
 def for_update(*, of: str = "", skip_locked: bool = False) -> str:
@@ -148,3 +201,117 @@ def for_update(*, of: str = "", skip_locked: bool = False) -> str:
     if skip_locked and connection.features.has_select_for_update_skip_locked:
         text += " SKIP LOCKED"
     return text
+
+
+@cache
+def _insert_fields(model: type[Model]) -> tuple:
+    """The fields an INSERT of `model` writes, as the ORM's: every concrete one but an automatic key."""
+    return tuple(f for f in model._meta.local_concrete_fields if not f.generated and f is not _auto_pk(model))
+
+
+def _auto_pk(model: type[Model]):
+    pk = model._meta.pk
+    return pk if getattr(pk, "db_returning", False) else None
+
+
+@cache
+def _together_sql(models: tuple[type[Model], ...], links: tuple[str, ...]) -> str:
+    """INSERT the first model's row and, in the same statement, each other model's with its `link` column
+    taking the first row's new key: data-modifying WITH queries, the children's VALUES reading the
+    parent's key with a sub-select (VALUES give each parameter its column's type)."""
+    parent, children = models[0], models[1:]
+
+    def insert(model, link: str | None) -> str:
+        fields = _insert_fields(model)
+        names = ", ".join(quote(f.column) for f in fields)
+        values = ", ".join("(SELECT id FROM p)" if f.attname == link else "%s" for f in fields)
+        returning = quote(model._meta.pk.column)
+        # Names of tables and columns and placeholders only: every value is a parameter.
+        return f"INSERT INTO {table(model)} ({names}) VALUES ({values}) RETURNING {returning} AS id"  # noqa: S608
+
+    if not children:
+        return insert(parent, None)
+    parts = [f"p AS ({insert(parent, None)})"]
+    parts += [
+        f"c{n} AS ({insert(child, link)})"
+        for n, (child, link) in enumerate(zip(children, links, strict=True))
+    ]
+    selected = ", ".join(["p.id", *(f"c{n}.id" for n in range(len(children)))])
+    sources = ", ".join(["p", *(f"c{n}" for n in range(len(children)))])
+    return f"WITH {', '.join(parts)} SELECT {selected} FROM {sources}"  # noqa: S608
+
+
+def insert_together(parent: Model, children: Sequence[tuple[Model, str]]) -> None:
+    """Write `parent` and its `children` (each with the attname of its column that takes the parent's key)
+    in one statement, one round trip, on PostgreSQL: what `save()` of each would write (defaults,
+    `pre_save`, the fields' adaptation), without the ORM building three statements. The instances get
+    their keys, and the model signals are sent as `save()` sends them. Elsewhere: `save()` one by one."""
+    from django.db.models import signals
+
+    instances = [parent, *(child for child, _link in children)]
+    db = _db()
+    if db.vendor != "postgresql":
+        parent.save(force_insert=True)
+        for child, link in children:
+            setattr(child, link, parent.pk)
+            child.save(force_insert=True)
+        return
+    for instance in instances:
+        signals.pre_save.send(
+            type(instance), instance=instance, raw=False, using=db.alias, update_fields=None
+        )
+    links = tuple(link for _child, link in children)
+    params = []
+    for instance, link in zip(instances, (None, *links), strict=True):
+        params += [
+            f.get_db_prep_save(f.pre_save(instance, True), db)
+            for f in _insert_fields(type(instance))
+            if f.attname != link
+        ]
+    found = fetch(_together_sql(tuple(type(i) for i in instances), links), params)[0]
+    parent.pk = found[0]
+    for (child, link), key in zip(children, found[1:], strict=True):
+        setattr(child, link, parent.pk)
+        child.pk = key
+    for instance in instances:
+        instance._state.adding, instance._state.db = False, db.alias
+        signals.post_save.send(
+            type(instance),
+            instance=instance,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=db.alias,
+        )
+
+
+@cache
+def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple]:
+    fields = tuple(model._meta.get_field(name) for name in names)
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk = quote(model._meta.pk.column)
+    return f"UPDATE {table(model)} SET {assignments} WHERE {pk} = %s", fields  # noqa: S608 - names only
+
+
+def update(instance: Model, names: Sequence[str] | None) -> None:
+    """`instance.save(update_fields=names)` as one prepared statement (every field when `names` is None, an
+    instance not read by `load`): the same columns and values, signals and error when no row changed."""
+    from django.db import DatabaseError
+    from django.db.models import signals
+
+    db = _db()
+    if names is None or db.vendor != "postgresql" or not names:
+        instance.save(update_fields=names)
+        return
+    names = tuple(sorted(names))
+    sql, fields = _update_sql(type(instance), names)
+    model = type(instance)
+    frozen = frozenset(names)
+    signals.pre_save.send(model, instance=instance, raw=False, using=db.alias, update_fields=frozen)
+    values = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in fields]
+    if not execute(sql, [*values, instance.pk]):
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    instance._state.adding, instance._state.db = False, db.alias
+    signals.post_save.send(
+        model, instance=instance, created=False, update_fields=frozen, raw=False, using=db.alias
+    )

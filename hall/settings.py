@@ -151,7 +151,8 @@ def _database(url: str) -> dict:
     elif config["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", True):
         config["CONN_MAX_AGE"] = 0
         # The pool checks a connection before handing it out, so that one PostgreSQL dropped (a restart, a
-        # terminated backend) is replaced instead of failing a request (docs/faults.md).
+        # terminated backend) is replaced instead of failing a request (docs/faults.md); hall/dbpool.py makes
+        # the check a look at the socket, without a round trip.
         config["CONN_HEALTH_CHECKS"] = True
         config["OPTIONS"] = {
             "pool": {
@@ -163,6 +164,9 @@ def _database(url: str) -> dict:
     return config
 
 
+# The written-out statements of the hot paths (hall/rows.py) are prepared once per pooled connection. Turn off
+# behind a PgBouncer in transaction mode older than 1.21 (or without max_prepared_statements).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'chuangkou.sqlite3'}")
 DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

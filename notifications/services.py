@@ -47,6 +47,46 @@ def record(
     row is written without the savepoint that catches a second one (a hot path's statements).
     Returns the new row, or None when this message was already recorded.
     """
+    notification = prepare(
+        hall=hall,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        phone=phone,
+        language=language,
+        render=render,
+        key=key,
+        urgent=urgent,
+        now=now,
+        enqueue=enqueue,
+    )
+    try:
+        with transaction.atomic(savepoint=not new_subject):
+            notification.save(force_insert=True)
+    except IntegrityError:
+        if new_subject:
+            raise
+        return None
+    recorded(notification)
+    return notification
+
+
+def prepare(
+    *,
+    hall,
+    kind: str,
+    subject_type: str,
+    subject_id: int | None,
+    phone,
+    language: str,
+    render,
+    key: str = "",
+    urgent: bool | None = None,
+    now: dt.datetime | None = None,
+    enqueue: bool = True,
+) -> Notification:
+    """The outbox row `record` writes, not saved yet: for a caller that writes it together with the row of
+    its subject (`subject_id` None until then), then calls `recorded`."""
     now = now or timezone.now()
     with translation.override(language):
         text = str(render())
@@ -54,7 +94,7 @@ def record(
     window = None if is_urgent else quiet_hours()
     held_until = window.held_until(now, hall.tz) if window else None
     send_now = held_until is None and enqueue
-    notification = Notification(
+    return Notification(
         hall=hall,
         kind=kind,
         subject_type=subject_type,
@@ -67,16 +107,13 @@ def record(
         next_attempt_at=held_until or now,
         enqueued_at=now if send_now else None,
     )
-    try:
-        with transaction.atomic(savepoint=not new_subject):
-            notification.save(force_insert=True)
-    except IntegrityError:
-        if new_subject:
-            raise
-        return None
-    if send_now:
+
+
+def recorded(notification: Notification) -> None:
+    """After a row of `prepare` was written: its send job is enqueued when the transaction commits, unless
+    it waits for the end of the quiet hours or for the sweeper (no `enqueued_at`)."""
+    if notification.enqueued_at is not None:
         dispatch.enqueue_on_commit([notification.pk])
-    return notification
 
 
 def request_rating(*, ticket, now: dt.datetime | None = None):

@@ -277,6 +277,11 @@ class Ticket(models.Model):
             models.Index(
                 fields=["hall", "date"], condition=Q(state="waiting", inside=False), name="ticket_outside"
             ),
+            # The ticket at a window (called or being served), looked for on every call: without it the
+            # window's every ticket of every day was read (1.8 ms of PostgreSQL's CPU a call, and growing).
+            models.Index(
+                fields=["counter"], condition=Q(state__in=["called", "serving"]), name="ticket_at_counter"
+            ),
         ]
 
     def __str__(self):

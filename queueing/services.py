@@ -13,6 +13,7 @@ from django.utils.translation import pgettext
 
 from appointments import lifecycle, noshow
 from appointments.models import Booking, BookingState
+from hall import rows
 from hall.errors import DomainError
 from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
@@ -117,7 +118,7 @@ def record_event(
 ) -> None:
     """Record a ticket's change (who, when, where: `counter`, else the ticket's) and announce it to the hall's
     screens after commit."""
-    TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         from_state=from_state,
         to_state=ticket.state,
@@ -127,6 +128,7 @@ def record_event(
         note=note,
         at=now,
     )
+    rows.insert_together(event, [])  # a prepared INSERT, as save() would write it (hall/rows.py)
     kind = LIVE_EVENT_TYPES.get(ticket.state, events.QUEUE_CHANGED)
     if ticket.state == TicketState.WAITING and from_state:
         kind = events.QUEUE_CHANGED  # back in the queue, not newly issued

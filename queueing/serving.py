@@ -36,7 +36,7 @@ def apply_change(locked: Ticket, to_state: str, actor: Actor, now: dt.datetime, 
     locked.state = to_state
     for name, value in fields.items():
         setattr(locked, name, value)
-    locked.save(update_fields=rows.changed(locked))  # the columns that changed since it was locked
+    rows.update(locked, rows.changed(locked))  # the columns that changed since it was locked
     record_event(locked, from_state, actor, now, note)
     return locked
 

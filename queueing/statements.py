@@ -32,7 +32,7 @@ _SERVICES = (
 )
 _SESSION = (
     "SELECT {session}, EXISTS (SELECT 1 FROM {tickets} t WHERE t.counter_id = cs.counter_id "
-    "AND t.state IN (%s, %s)) FROM {sessions} cs WHERE cs.counter_id = %s{lock}"
+    "AND t.state IN ({at_counter})) FROM {sessions} cs WHERE cs.counter_id = %s{lock}"
 )
 _CLAIM = (
     "UPDATE {tickets} SET state = %s, counter_id = %s, calls = 1, called_at = %s "
@@ -55,7 +55,9 @@ _LOCK_TICKET = (
     "LEFT OUTER JOIN {counters} c ON t.counter_id = c.id "
     "WHERE t.id = %s{lock}"
 )
-_OUTSIDE = "SELECT 1 FROM {tickets} WHERE hall_id = %s AND date = %s AND state = %s AND NOT inside LIMIT 1"
+_OUTSIDE = (
+    "SELECT 1 FROM {tickets} WHERE hall_id = %s AND date = %s AND state = '{waiting}' AND NOT inside LIMIT 1"
+)
 
 
 _LOCKED = {_SESSION: "cs", _LOCK_TICKET: "t"}  # the row locked where the statement joins others
@@ -83,6 +85,9 @@ def _sql(template: str) -> str:
         bookings=rows.table(Booking),
         tickets=rows.table(Ticket),
         lock=rows.for_update(skip_locked=template is _CLAIM, of=_LOCKED.get(template, "")),
+        # States in the text, as the partial indexes name them (prepared statements: hall/rows.py).
+        waiting=TicketState.WAITING,
+        at_counter=", ".join(f"'{state}'" for state in AT_COUNTER_STATES),
     )
 
 
@@ -115,7 +120,7 @@ def services(counter_id: int) -> list[Service]:
 def lock_session(counter: Counter) -> tuple[CounterSession | None, bool]:
     """The counter's session, locked for this transaction (None before its first opening), and whether a
     ticket is at the counter (called or being served)."""
-    found = rows.fetch(_sql(_SESSION), [*AT_COUNTER_STATES, counter.pk])
+    found = rows.fetch(_sql(_SESSION), [counter.pk])
     if not found:
         return None, False
     session = rows.load(CounterSession, found[0])
@@ -170,4 +175,4 @@ def lock_ticket(ticket_id: int) -> Ticket | None:
 
 def anyone_outside(hall: Hall, date: dt.date) -> bool:
     """Whether a ticket of the day waits outside the hall."""
-    return bool(rows.fetch(_sql(_OUTSIDE), [hall.pk, date, TicketState.WAITING]))
+    return bool(rows.fetch(_sql(_OUTSIDE), [hall.pk, date]))

@@ -1,0 +1,33 @@
+"""The database pool's check of a connection before it hands it out (hall/settings.py).
+
+psycopg_pool's own check (what Django's CONN_HEALTH_CHECKS gives it) runs an empty query on every
+connection handed out: a round trip to PostgreSQL on every request. A connection that PostgreSQL ended (a
+restart, `pg_terminate_backend`, an idle timeout) has been sent the server's farewell and the end of the
+stream, so its socket is readable although nobody asked anything; an idle connection that is alive has
+nothing to read. So the socket is looked at first (one non-blocking poll, no round trip), and only a
+readable one gets the empty query, which fails for a dead connection: the pool then drops it and hands out
+another (docs/faults.md).
+
+Django builds the pool itself, with psycopg_pool's check when CONN_HEALTH_CHECKS is on; `use_socket_check`
+(connected to `connection_created` in hall/apps.py) puts this one in its place once the pool exists."""
+
+import select
+
+from psycopg_pool import ConnectionPool
+
+
+def check(connection) -> None:
+    """Raise when `connection` is not usable (the pool then discards it and takes another)."""
+    if connection.closed or connection.broken:
+        ConnectionPool.check_connection(connection)  # raises for a closed connection
+        return
+    readable, _writable, _failed = select.select([connection.fileno()], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(connection)
+
+
+def use_socket_check(sender, connection, **kwargs) -> None:
+    """On `connection_created`: the pool of a PostgreSQL connection checks with `check`."""
+    pool = getattr(connection, "pool", None)
+    if pool is not None and getattr(pool, "_check", None) is ConnectionPool.check_connection:
+        pool._check = check
