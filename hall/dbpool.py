@@ -21,8 +21,10 @@ def check(connection) -> None:
     if connection.closed or connection.broken:
         ConnectionPool.check_connection(connection)  # raises for a closed connection
         return
-    readable, _writable, _failed = select.select([connection.fileno()], [], [], 0)
-    if readable:
+    # poll, not select: a process holding thousands of event streams has descriptors above select's 1024
+    poller = select.poll()
+    poller.register(connection.fileno(), select.POLLIN)
+    if poller.poll(0):
         ConnectionPool.check_connection(connection)
 
 
