@@ -167,7 +167,14 @@ class Hallday:
             return
         estimate = standing.estimate
         self.log.tickets[ticket.pk].readings.append(
-            Reading(now, estimate.minutes, estimate.low, estimate.high, standing.old_wait_minutes)
+            Reading(
+                now,
+                estimate.minutes,
+                estimate.low,
+                estimate.high,
+                standing.old_wait_minutes,
+                standing.people_ahead,
+            )
         )
 
     def _read_all(self, now: dt.datetime) -> None:
@@ -190,7 +197,7 @@ class Hallday:
             counters = sum(service_id in c.services for c in hall.counters)
             old = forecast.estimated_wait_minutes(ahead, self.averages[service_id], counters)
             estimate = hall.estimate(pk)
-            logged.readings.append(Reading(now, estimate.minutes, estimate.low, estimate.high, old))
+            logged.readings.append(Reading(now, estimate.minutes, estimate.low, estimate.high, old, ahead))
 
     # counters
 
