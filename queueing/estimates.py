@@ -16,7 +16,6 @@ RECENT = 10  # handling times per service that count as "what the hall is doing 
 LOOK_BACK = dt.timedelta(hours=3)
 LOOK_AHEAD = dt.timedelta(hours=3)  # bookings and walk-ins expected to arrive within this time
 RATE_OVER = dt.timedelta(hours=1)  # walk-ins are expected at the rate of this last stretch
-MIN_OBSERVED = dt.timedelta(minutes=20)  # of open time, that a rate rests on at the least
 FINISHED = (TicketState.DONE, TicketState.TRANSFERRED)
 NEWCOMER = -3_000_000  # the id of the walk-in taking a ticket now (the expected tickets are above)
 
@@ -119,18 +118,14 @@ class Snapshot:
 def walking_in(
     hall: Hall, date: dt.date, now: dt.datetime, schedule: calendar.Schedule | None = None
 ) -> list[order.Waiting]:
-    """Walk-ins expected within LOOK_AHEAD, while the hall is open (forecast.expected_walk_ins), at each
-    service's rate over the open time of the last RATE_OVER (at least MIN_OBSERVED of it, so that the first
-    walk-in of the morning does not stand for a rush): a counter that prefers another service calls those
-    newcomers before an older ticket of its later service, so they lengthen that ticket's wait.
-    `schedule`: the hall's (hours.schedule_from), when the caller has read it already."""
-    schedule = schedule or hours.schedule_from(hall, date)
-    if hours.door(schedule, now).closing is None:
+    """Walk-ins expected before the door closes (within LOOK_AHEAD), at each service's rate of the last
+    hour: a counter that prefers another service calls those newcomers before an older ticket of its
+    later service, so they lengthen that ticket's wait. `schedule`: the hall's (hours.schedule_from), when
+    the caller has read it already."""
+    closing = hours.door(schedule or hours.schedule_from(hall, date), now).closing
+    if closing is None:
         return []
-    stretches = hours.stretches(schedule, date)
-    since = now - RATE_OVER
-    observed = sum(max(0.0, _minutes(min(end, now) - max(start, since))) for start, end in stretches)
-    observed = max(_minutes(MIN_OBSERVED), observed)
+    horizon = min(closing, now + LOOK_AHEAD)
     recent = (
         Ticket.objects.today(hall, date)
         .filter(
@@ -138,11 +133,17 @@ def walking_in(
         )
         .values_list("service_id", flat=True)
     )
-    counts: dict[int, int] = {}
+    rates: dict[int, int] = {}
     for service_id in recent:
-        counts[service_id] = counts.get(service_id, 0) + 1
-    ahead = [(start, min(end, now + LOOK_AHEAD)) for start, end in stretches if start < now + LOOK_AHEAD]
-    return forecast.expected_walk_ins(counts, observed, now, ahead)
+        rates[service_id] = rates.get(service_id, 0) + 1
+    expected = []
+    for service_id, count in sorted(rates.items()):
+        gap = RATE_OVER / count
+        moment = now + gap
+        while moment < horizon:
+            expected.append(order.Waiting(-1_000_000 - len(expected), service_id, order.WALK_IN, moment))
+            moment += gap
+    return expected
 
 
 def snapshot(

@@ -125,38 +125,6 @@ def _range(wait: float, variance: float) -> Estimate:
     return Estimate(minutes, low, high)
 
 
-def expected_walk_ins(
-    counts: dict[int, int],
-    observed_minutes: float,
-    now: dt.datetime,
-    open_ahead: Sequence[tuple[dt.datetime, dt.datetime]],
-    first_id: int = -1_000_000,
-) -> list[order.Waiting]:
-    """Walk-ins expected to take a ticket, as a steady flow: `counts` per service seen over the last
-    `observed_minutes` of open time, each service's rate continued over the open stretches `open_ahead`
-    (after `now`; lunch and the night have no walk-ins). The k-th expected ticket of a service comes when
-    k - 1/2 of them are due (the expected count by any moment is then the rate times the time, rounded),
-    not at the end of the first gap, which would promise a later-preference ticket a first call too early.
-    Ids from `first_id` down."""
-    expected: list[order.Waiting] = []
-    if observed_minutes <= 0:
-        return expected
-    stretches = [(max(start, now), end) for start, end in sorted(open_ahead) if end > now]
-    for service_id, count in sorted(counts.items()):
-        if count <= 0:
-            continue
-        gap = observed_minutes / count  # open minutes between two walk-ins of the service
-        due = gap / 2  # open minutes from now until the next expected one
-        for start, end in stretches:
-            length = (end - start).total_seconds() / 60
-            while due < length:
-                moment = start + dt.timedelta(minutes=due)
-                expected.append(order.Waiting(first_id - len(expected), service_id, order.WALK_IN, moment))
-                due += gap
-            due -= length
-    return sorted(expected, key=lambda w: (w.issued_at, -w.id))
-
-
 def live_estimate(
     ticket_id: int,
     waiting: Iterable[order.Waiting],
