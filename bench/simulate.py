@@ -76,11 +76,34 @@ def play(args: tuple) -> dict:
         "day": name,
         "at_issue": _table(measures.error_table(logs)),
         "at_readings": _table(measures.error_table(logs, at_issue=False)),
+        "tickets": [row for log in logs for row in ticket_rows(log)],
         "days": [
             {k: v for k, v in measures.summary(log).items() if k not in ("by_hour", "by_service")}
             for log in logs
         ],
     }
+
+
+def ticket_rows(log) -> list[dict]:
+    """Each called ticket's estimate at issue against its wait (for bench/estimate_errors.py)."""
+    rows = []
+    for ticket in log.tickets.values():
+        if ticket.called_at is None or not ticket.readings:
+            continue
+        first = ticket.readings[0]
+        rows.append(
+            {
+                "seed": log.seed,
+                "service": str(ticket.service),
+                "kind": "green" if ticket.green else str(ticket.kind),
+                "hour": ticket.issued_at.astimezone(log.tz).hour,
+                "ahead": first.ahead,
+                "wait": ticket.wait(),
+                "new": first.minutes,
+                "old": first.old,
+            }
+        )
+    return rows
 
 
 def _table(table: dict) -> dict:

@@ -45,8 +45,7 @@ class Hallday:
             raise ValueError(f"{hall.slug} is closed on {date}")
         self.services = {s.code: s for s in Service.objects.filter(hall=hall, active=True)}
         self.counters = people.staff_counters(hall, max(day.counters.values(), default=1))
-        if stand_ins:
-            self.counters = people.stand_in_counters(hall, self.counters)
+        self.stand_ins = stand_ins  # made once the day is booked (_plan)
         self.serves = {n: set(c.services.values_list("pk", flat=True)) for n, c in self.counters.items()}
         self.averages = {s.pk: s.average_handling_minutes for s in self.services.values()}
         self.busy: dict[int, int] = {}  # counter number -> ticket id at it
@@ -84,6 +83,9 @@ class Hallday:
             arrival = self.draws.arrival(self.day)
             if arrival.offset_minutes is not None:
                 self.at(booking.slot.start + minutes(arrival.offset_minutes), self._check_in, booking)
+        if self.stand_ins:  # after the bookings: a slot's places count the counters serving the service,
+            # and stand-ins beside the hall's own would double them (and the day's bookings)
+            self.counters = people.stand_in_counters(self.hall, self.counters)
         mix = {
             code: w for code, w in (self.day.mix or SERVICE_MIX).items() if code in self.services and w > 0
         }
@@ -167,7 +169,14 @@ class Hallday:
             return
         estimate = standing.estimate
         self.log.tickets[ticket.pk].readings.append(
-            Reading(now, estimate.minutes, estimate.low, estimate.high, standing.old_wait_minutes)
+            Reading(
+                now,
+                estimate.minutes,
+                estimate.low,
+                estimate.high,
+                standing.old_wait_minutes,
+                standing.people_ahead,
+            )
         )
 
     def _read_all(self, now: dt.datetime) -> None:
@@ -190,7 +199,7 @@ class Hallday:
             counters = sum(service_id in c.services for c in hall.counters)
             old = forecast.estimated_wait_minutes(ahead, self.averages[service_id], counters)
             estimate = hall.estimate(pk)
-            logged.readings.append(Reading(now, estimate.minutes, estimate.low, estimate.high, old))
+            logged.readings.append(Reading(now, estimate.minutes, estimate.low, estimate.high, old, ahead))
 
     # counters
 

@@ -14,6 +14,7 @@ class Reading:
     low: int | None
     high: int | None
     old: int
+    ahead: int | None = None  # people ahead of the same service (order.people_ahead)
 
 
 @dataclass

@@ -83,3 +83,16 @@ def test_a_rolled_back_day_plays_on_stand_ins_while_a_clerk_works(short_day, dem
     called.refresh_from_db()
     assert (called.state, called.counter_id) == ("called", counter_one.pk)
     assert Counter.objects.count() == counters_before
+
+
+def test_a_rolled_back_day_books_the_places_of_the_hall_not_of_its_stand_ins_too(demo_hall):
+    """A slot's places count the counters serving its service: booked before the stand-ins are made, a
+    rolled-back day has the bookings of the day type, as the same day kept on the hall's own counters."""
+    day = day_type(
+        "quiet", walk_ins=0, booking_fill=0.1, counters=dict.fromkeys(range(8, 20), 3), reading_minutes=600
+    )
+    date = dt.date(2027, 12, 7)
+    rolled_back = simulate_day(demo_hall, day, seed=5, date=date)
+    kept = simulate_day(demo_hall, day, seed=5, date=date, keep=True)
+    assert rolled_back.bookings > 0
+    assert rolled_back.bookings == kept.bookings
