@@ -72,6 +72,10 @@ _OUTSIDE = (
 _LOCKED = {_SESSION: "cs", _LOCK_TICKET: "t", _LOCK_TICKET_AT_WINDOW: "t"}
 
 
+# Of the session's user, what the window's pages and the API show (the name); the rest stays deferred.
+_SESSION_USER = frozenset({"id", "username", "first_name", "last_name"})
+
+
 @cache
 def _sql(template: str) -> str:
     """The statement's text, with the columns of its models and the database's row locks filled in."""
@@ -80,7 +84,7 @@ def _sql(template: str) -> str:
         hall=rows.columns(Hall, "h"),
         rules=rows.columns(QueueRules, "r"),
         session=rows.columns(CounterSession, "cs"),
-        user=rows.columns(User, "u"),
+        user=rows.columns(User, "u", _SESSION_USER),
         service=rows.columns(Service, "s"),
         booking=rows.columns(Booking, "b"),
         ticket=rows.columns(Ticket, "" if template is _CLAIM else "t"),
@@ -109,7 +113,7 @@ def counter(counter_id: int) -> Counter | None:
     if not found:
         return None
     models = (Counter, Hall, QueueRules, CounterSession, User)
-    counter, hall, rules, session, user = rows.load_all(models, found[0])
+    counter, hall, rules, session, user = rows.load_all(models, found[0], {User: _SESSION_USER})
     rows.attach(counter, "hall", hall)
     rows.attach(hall, "queue_rules", rules)
     rows.attach(counter, "session", session)
