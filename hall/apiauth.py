@@ -97,14 +97,24 @@ _KEY_LOOKUP_SQL = (
 )
 
 
+# The columns of the token and its user that requests use (issue 20: fewer values to convert and set on
+# every API request); the others stay deferred, read on first use as with QuerySet.only. The password's
+# hash is not read.
+_TOKEN_FIELDS = frozenset({"id", "hall_id", "user_id", "scope", "expires_at", "last_used_at"})
+_USER_FIELDS = frozenset(
+    {"id", "username", "first_name", "last_name", "is_active", "is_staff", "is_superuser"}
+)
+_READ = {ApiToken: _TOKEN_FIELDS, User: _USER_FIELDS}
+
+
 @cache
 def _token_sql() -> str:
     """Names of tables and columns only go into the text; the key's hash is a parameter."""
     return _KEY_LOOKUP_SQL.format(
-        token=rows.columns(ApiToken, "t"),
+        token=rows.columns(ApiToken, "t", _TOKEN_FIELDS),
         hall=rows.columns(Hall, "h"),
         halls=rows.table(Hall),
-        user=rows.columns(User, "u"),
+        user=rows.columns(User, "u", _USER_FIELDS),
         staff=rows.columns(Staff, "s"),
         tokens=rows.table(ApiToken),
         users=rows.table(User),
@@ -118,7 +128,7 @@ def active_token(key_hash: str) -> ApiToken | None:
     found = rows.fetch(_token_sql(), [key_hash])
     if not found:
         return None
-    token, hall, user, staff = rows.load_all((ApiToken, Hall, User, Staff), found[0])
+    token, hall, user, staff = rows.load_all((ApiToken, Hall, User, Staff), found[0], _READ)
     rows.attach(token, "hall", hall)
     rows.attach(token, "user", user)
     rows.attach(user, "staff", staff)  # None for a device account

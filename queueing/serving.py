@@ -23,6 +23,11 @@ def lock_ticket(ticket: Ticket, allowed: tuple, at_counter: Counter | None) -> T
     locked = statements.lock_ticket(ticket.pk)
     if locked is None:
         raise Ticket.DoesNotExist
+    return check_locked(locked, allowed, at_counter)
+
+
+def check_locked(locked: Ticket, allowed: tuple, at_counter: Counter | None) -> Ticket:
+    """A ticket read with its row locked, if it is in one of `allowed` (and, given `at_counter`, there)."""
     if locked.state not in allowed:
         raise QueueError("wrong_state", WRONG_STATE % {"state": locked.get_state_display()})
     if at_counter is not None and locked.counter_id != at_counter.pk:
@@ -120,14 +125,21 @@ def complete(
     note: str = "",
     now: dt.datetime | None = None,
     at_counter: Counter | None = None,
+    row_locked: bool = False,
 ) -> Ticket:
     """Finish with an outcome. With materials missing, everything missing is told at once (一次性告知).
 
     A ticket with several matters completes its current one; while others remain it carries on at this
-    counter if the counter serves the next one, or queues for it at the head of its queue."""
+    counter if the counter serves the next one, or queues for it at the head of its queue.
+    `row_locked`: the caller read `ticket` with its row locked in the transaction it holds (its state is still
+    checked here)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = lock_ticket(ticket, (TicketState.CALLED, TicketState.SERVING), at_counter)
+    allowed = (TicketState.CALLED, TicketState.SERVING)
+    with transaction.atomic(savepoint=not row_locked):  # the caller's transaction: no savepoint of its own
+        if row_locked:
+            locked = check_locked(ticket, allowed, at_counter)
+        else:
+            locked = lock_ticket(ticket, allowed, at_counter)
         matter = matters.current(locked)
         nxt = matters.following(matter) if matter else None
         if matter is not None:

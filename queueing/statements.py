@@ -55,12 +55,25 @@ _LOCK_TICKET = (
     "LEFT OUTER JOIN {counters} c ON t.counter_id = c.id "
     "WHERE t.id = %s{lock}"
 )
+_LOCK_TICKET_AT_WINDOW = (
+    "SELECT {ticket}, {hall}, {service}, {counter}, {session} FROM {tickets} t "
+    "INNER JOIN {halls} h ON t.hall_id = h.id "
+    "INNER JOIN {services} s ON t.service_id = s.id "
+    "LEFT OUTER JOIN {counters} c ON t.counter_id = c.id "
+    "LEFT OUTER JOIN {sessions} cs ON cs.counter_id = c.id "
+    "WHERE t.id = %s{lock}"
+)
 _OUTSIDE = (
     "SELECT 1 FROM {tickets} WHERE hall_id = %s AND date = %s AND state = '{waiting}' AND NOT inside LIMIT 1"
 )
 
 
-_LOCKED = {_SESSION: "cs", _LOCK_TICKET: "t"}  # the row locked where the statement joins others
+# The row locked where the statement joins others.
+_LOCKED = {_SESSION: "cs", _LOCK_TICKET: "t", _LOCK_TICKET_AT_WINDOW: "t"}
+
+
+# Of the session's user, what the window's pages and the API show (the name); the rest stays deferred.
+_SESSION_USER = frozenset({"id", "username", "first_name", "last_name"})
 
 
 @cache
@@ -71,7 +84,7 @@ def _sql(template: str) -> str:
         hall=rows.columns(Hall, "h"),
         rules=rows.columns(QueueRules, "r"),
         session=rows.columns(CounterSession, "cs"),
-        user=rows.columns(User, "u"),
+        user=rows.columns(User, "u", _SESSION_USER),
         service=rows.columns(Service, "s"),
         booking=rows.columns(Booking, "b"),
         ticket=rows.columns(Ticket, "" if template is _CLAIM else "t"),
@@ -100,7 +113,7 @@ def counter(counter_id: int) -> Counter | None:
     if not found:
         return None
     models = (Counter, Hall, QueueRules, CounterSession, User)
-    counter, hall, rules, session, user = rows.load_all(models, found[0])
+    counter, hall, rules, session, user = rows.load_all(models, found[0], {User: _SESSION_USER})
     rows.attach(counter, "hall", hall)
     rows.attach(hall, "queue_rules", rules)
     rows.attach(counter, "session", session)
@@ -170,6 +183,25 @@ def lock_ticket(ticket_id: int) -> Ticket | None:
     rows.attach(locked, "hall", hall)
     rows.attach(locked, "service", service)
     rows.attach(locked, "counter", counter)
+    return locked
+
+
+def lock_ticket_at_window(ticket_id: int) -> Ticket | None:
+    """A ticket's row locked for this transaction (the row only), with its hall, service, counter and the
+    counter's session: what the API's complete checks (the hall, who works at the window) and then changes,
+    read once (issue 20)."""
+    if not 0 < ticket_id <= ID_MAX:
+        return None
+    found = rows.fetch(_sql(_LOCK_TICKET_AT_WINDOW), [ticket_id])
+    if not found:
+        return None
+    models = (Ticket, Hall, Service, Counter, CounterSession)
+    locked, hall, service, counter, session = rows.load_all(models, found[0])
+    rows.attach(locked, "hall", hall)
+    rows.attach(locked, "service", service)
+    rows.attach(locked, "counter", counter)
+    if counter is not None:
+        rows.attach(counter, "session", session)
     return locked
 
 

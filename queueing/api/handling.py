@@ -1,15 +1,18 @@
 """A ticket at a window through the API: recall, no-show, start, park, call back, transfer and complete."""
 
+import contextlib
 from typing import Literal
 
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 
 from appointments.api.availability import active_service
+from hall import access as hall_access
 from hall.api import ApiError, Principal
 from hall.models import Counter, Hall, Material
-from queueing import access, calls
+from queueing import access, calls, statements
 from queueing.api.counters import COUNTER_NOT_FOUND, counter_for
 from queueing.api.schemas import Code, Note, PathId, RowId, TicketOut, actor, counter_route, ticket_out
 from queueing.models import AT_COUNTER_STATES, CounterSession, CounterState, Outcome, Ticket
@@ -144,19 +147,47 @@ def _missing_materials(ticket: Ticket, data: CompleteIn) -> list[Material]:
     return materials
 
 
+class _NotOfTheHall(Exception):
+    """A ticket that is not the caller's hall's, carried out of the transaction that read it."""
+
+    def __init__(self, found: Ticket | None, hall_id: int):
+        self.found, self.hall_id = found, hall_id
+
+
+def _locked_ticket(principal: Principal, ticket_id: int) -> Ticket:
+    """As `_ticket`, with the row locked in the caller's transaction (one statement: issue 20)."""
+    try:
+        hall_id = hall_access.own_hall_id(principal.user)
+    except Http404:
+        raise ApiError(404, "not_found", TICKET_NOT_FOUND) from None
+    locked = statements.lock_ticket_at_window(ticket_id)
+    if locked is None or locked.hall_id != hall_id:
+        raise _NotOfTheHall(locked, hall_id)
+    return locked
+
+
 @counter_route(router, "/tickets/{ticket_id}/complete", {200: TicketOut})
 def complete_ticket(request, ticket_id: PathId, data: CompleteIn):
-    """Finish with an outcome; with materials missing, everything missing is told at once (一次性告知)."""
+    """Finish with an outcome; with materials missing, everything missing is told at once (一次性告知).
+    The ticket is read once, its row locked, and checked (the hall, who works at its window) before the
+    change, in the change's transaction."""
     principal = request.auth
-    ticket = _ticket(principal, ticket_id)
-    _require_at_its_counter(ticket, principal)
-    missing = _missing_materials(ticket, data)
-    done = calls.complete(
-        ticket=ticket,
-        actor=actor(request),
-        outcome=data.outcome,
-        missing=missing,
-        missing_note=data.missing_note,
-        note=data.note,
-    )
+    try:
+        with transaction.atomic():
+            ticket = _locked_ticket(principal, ticket_id)
+            _require_at_its_counter(ticket, principal)
+            done = calls.complete(
+                ticket=ticket,
+                actor=actor(request),
+                outcome=data.outcome,
+                missing=_missing_materials(ticket, data),
+                missing_note=data.missing_note,
+                note=data.note,
+                row_locked=True,
+            )
+    except _NotOfTheHall as refused:
+        # Outside the rolled-back transaction, so that another hall's supervisor sees the attempt (audit).
+        with contextlib.suppress(Http404):
+            hall_access.belonging(refused.found, refused.hall_id, principal.user)
+        raise ApiError(404, "not_found", TICKET_NOT_FOUND) from None
     return ticket_out(done, ticket.hall)

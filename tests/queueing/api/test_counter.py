@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 from hall.api import TOKEN_SCOPE
-from hall.models import Material
+from hall.models import AuditAction, AuditEntry, Material
 from queueing import calls
 from queueing.api import counters, handling
 from queueing.models import CounterSession, Outcome, Ticket, TicketEvent
@@ -341,3 +341,28 @@ def test_ticket_of_another_hall_is_404_and_without_token_401(
         (401, UNAUTHORIZED),
     ]
     assert Ticket.objects.get(pk=ticket.pk).state == "called"
+
+
+def test_completing_another_halls_ticket_is_seen_by_that_hall(
+    client, hall, service, opened, clerk, other_hall_key
+):
+    """complete reads the ticket with its row locked and checks the hall in that transaction; the refusal's
+    audit entry is written after it is rolled back, so the ticket's hall still sees the attempt."""
+    walk_in(hall, service)
+    ticket = called(opened, clerk)
+
+    response = call(
+        client, "post", f"/api/v1/tickets/{ticket.pk}/complete", other_hall_key, {"outcome": "done"}
+    )
+
+    assert response.status_code == 404
+    entry = AuditEntry.objects.get(action=AuditAction.OTHER_HALL_REFUSED)
+    assert entry.hall == hall
+    assert Ticket.objects.get(pk=ticket.pk).state == "called"
+
+
+def test_completing_a_ticket_that_does_not_exist_is_404(client, key):
+    response = call(client, "post", "/api/v1/tickets/999999/complete", key, {"outcome": "done"})
+
+    assert (response.status_code, response.json()) == (404, error("not_found", handling.TICKET_NOT_FOUND))
+    assert not AuditEntry.objects.filter(action=AuditAction.OTHER_HALL_REFUSED).exists()
