@@ -146,10 +146,11 @@ def test_second_hall_is_smaller_and_shares_guides():
 
 
 @pytest.mark.django_db
-def test_accounts_and_staff_scoping():
+def test_accounts_and_staff_scoping(settings):
+    settings.SITE_URL = "http://127.0.0.1:8098"  # `PORT=8098 python3 dev.py run` sets it so
     output = seed()
     assert "demo-pass-2026" in output
-    assert "http://127.0.0.1:8000/admin/" in output
+    assert "Citizens: http://127.0.0.1:8098/   Administration: http://127.0.0.1:8098/admin/" in output
 
     supervisor = User.objects.get(username="wc_supervisor")
     assert supervisor.staff.hall.slug == "wangchuan"

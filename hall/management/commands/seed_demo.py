@@ -80,7 +80,8 @@ class Command(BaseCommand):
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-        self.stdout.write("\nCitizens: http://127.0.0.1:8000/   Administration: http://127.0.0.1:8000/admin/")
+        site = settings.SITE_URL.rstrip("/")  # dev.py run sets it to the address it serves
+        self.stdout.write(f"\nCitizens: {site}/   Administration: {site}/admin/")
         self._pairing_links(screens)
 
     def _pairing_links(self, found):
