@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from appointments.models import Booking
-from hall.models import Hall, Service
+from hall.models import Counter, Hall, Service
 from queueing import calls, estimates, forecast, order
 from queueing import services as queue
 from queueing.models import CounterState, MatterState, Outcome, Ticket, TicketMatter, TicketState
@@ -44,15 +44,15 @@ class Hallday:
         if not self.sessions:
             raise ValueError(f"{hall.slug} is closed on {date}")
         self.services = {s.code: s for s in Service.objects.filter(hall=hall, active=True)}
-        self.counters = people.staff_counters(hall, max(day.counters.values(), default=1))
-        self.stand_ins = stand_ins  # made once the day is booked (_plan)
-        self.serves = {n: set(c.services.values_list("pk", flat=True)) for n, c in self.counters.items()}
+        self.stand_ins = stand_ins
+        self.counters: dict[int, Counter] = {}  # made once the day is booked (_counters)
+        self.serves: dict[int, set[int]] = {}
         self.averages = {s.pk: s.average_handling_minutes for s in self.services.values()}
         self.busy: dict[int, int] = {}  # counter number -> ticket id at it
-        self.state = dict.fromkeys(self.counters, CounterState.CLOSED)
+        self.state: dict[int, str] = {}
         self.since: dict[int, dt.datetime] = {}  # counter number -> open since / busy since
         self.busy_since: dict[int, dt.datetime] = {}
-        self.returned: dict[int, list[int]] = {n: [] for n in self.counters}  # parked tickets back
+        self.returned: dict[int, list[int]] = {}  # parked tickets back
         self.heap: list = []
         self.order = itertools.count()
         self.log = DayLog(date, seed, day.name, hall.max_waiting_inside, people.target_minutes(hall), hall.tz)
@@ -74,6 +74,17 @@ class Hallday:
         self.log.cpu_seconds = time.process_time() - cpu
         return self.log
 
+    def _counters(self) -> None:
+        """The counters the plan staffs, made after the day is booked: a slot's places count the counters
+        serving its service, so spare desks the plan adds (people.staff_counters), or stand-ins beside the
+        hall's own, would add bookings to the day and make a plan with more counters a busier day."""
+        self.counters = people.staff_counters(self.hall, max(self.day.counters.values(), default=1))
+        if self.stand_ins:
+            self.counters = people.stand_in_counters(self.hall, self.counters)
+        self.serves = {n: set(c.services.values_list("pk", flat=True)) for n, c in self.counters.items()}
+        self.state = dict.fromkeys(self.counters, CounterState.CLOSED)
+        self.returned = {n: [] for n in self.counters}
+
     def _plan(self) -> None:
         opening = self.sessions[0][0]
         for booking in people.book_day(
@@ -83,9 +94,7 @@ class Hallday:
             arrival = self.draws.arrival(self.day)
             if arrival.offset_minutes is not None:
                 self.at(booking.slot.start + minutes(arrival.offset_minutes), self._check_in, booking)
-        if self.stand_ins:  # after the bookings: a slot's places count the counters serving the service,
-            # and stand-ins beside the hall's own would double them (and the day's bookings)
-            self.counters = people.stand_in_counters(self.hall, self.counters)
+        self._counters()
         mix = {
             code: w for code, w in (self.day.mix or SERVICE_MIX).items() if code in self.services and w > 0
         }

@@ -96,3 +96,24 @@ def test_a_rolled_back_day_books_the_places_of_the_hall_not_of_its_stand_ins_too
     kept = simulate_day(demo_hall, day, seed=5, date=date, keep=True)
     assert rolled_back.bookings > 0
     assert rolled_back.bookings == kept.bookings
+
+
+def test_the_counters_a_plan_staffs_do_not_change_the_day_it_is_tried_on(demo_hall):
+    """A plan that staffs more counters than the hall has gets spare desks (people.staff_counters); made
+    before the day is booked they added booking places, so a plan with one counter more at 10:00 played a
+    busier day and the plan check's search found more counters worse. The day is the same for every plan."""
+    date = dt.date(2027, 12, 7)
+    few = day_type(
+        "quiet", walk_ins=0, booking_fill=0.5, counters=dict.fromkeys(range(8, 20), 3), reading_minutes=600
+    )
+    many = day_type(
+        "quiet",
+        walk_ins=0,
+        booking_fill=0.5,
+        counters={**dict.fromkeys(range(8, 20), 3), 10: 9},
+        reading_minutes=600,
+    )
+    with_few = simulate_day(demo_hall, few, seed=5, date=date)
+    with_many = simulate_day(demo_hall, many, seed=5, date=date)
+    assert with_few.bookings > 0
+    assert with_many.bookings == with_few.bookings
