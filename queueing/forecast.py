@@ -162,8 +162,6 @@ def calls(
     which ticket one asks about: one play gives every waiting ticket's wait (`waits`)."""
     queue = list(waiting)
     pending = sorted(arriving, key=lambda w: w.issued_at)
-    busy = {i for i, c in enumerate(counters) if c.busy_for > 0}  # still to make their first call
-    clocks: dict[int, float] = {}  # per service: expected moment its latest first call came
     free = [(c.busy_for, i, _busy_variance(c, handling)) for i, c in enumerate(counters)]
     streaks = [c.calls_since_walk_in for c in counters]
     heapq.heapify(free)
@@ -188,29 +186,11 @@ def calls(
                 idle = (later.issued_at - now).total_seconds() / 60
                 heapq.heappush(free, (idle, index, variance))
             continue
-        called_at = at
-        if index in busy:
-            called_at = _soonest(nxt.service_id, at, index, busy, counters, clocks)
-        yield nxt.id, called_at, variance
+        yield nxt.id, at, variance
         queue.remove(nxt)
         streaks[index] = 0 if nxt.kind == order.WALK_IN else streaks[index] + (not nxt.green)
         took = handling_of(handling, nxt.service_id)
         heapq.heappush(free, (at + took.mean, index, variance + took.sd**2))
-
-
-def _soonest(
-    service_id: int, at: float, index: int, busy: set[int], counters: Sequence[OpenCounter], clocks: dict
-) -> float:
-    """When the first call of a counter busy at the start is likely: not its own expected time left (`at`)
-    but the soonest of the busy counters able to call this ticket, which comes earlier than the smallest
-    of their expected times (E[min] < min E). Remaining times taken as exponential with their expected
-    times as means: the soonest of them comes after 1 / (sum of 1/mean); after it, by the same reasoning,
-    the soonest of the others still busy. Never later than `at`: later calls keep their expected times."""
-    pool = [counters[i].busy_for for i in busy if service_id in counters[i].services]
-    busy.discard(index)
-    soonest = clocks.get(service_id, 0.0) + 1 / sum(1 / m for m in pool)
-    clocks[service_id] = min(at, soonest)
-    return clocks[service_id]
 
 
 def waits(
