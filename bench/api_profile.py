@@ -147,7 +147,7 @@ def run(args, state: Path, database: DatabaseCpu) -> int:
 
     def book():
         n = next(numbers)
-        code, data = app("POST", "/api/v1/bookings", booking_body(slots, n))
+        code, data = app("POST", "/api/v1/bookings", booking_rush.booking_body(slots, n))
         assert code == 201, data
 
     counter, key = windows[0]
@@ -261,18 +261,6 @@ def middleware_costs(units: int) -> None:
     for name in full:
         print(f"  {name}: {whole - per_request([m for m in full if m != name]):+.3f} ms")
     settings.MIDDLEWARE = full
-
-
-def booking_body(slots: list[int], n: int) -> dict:
-    return {
-        "hall": booking_rush.HALL,
-        "service": booking_rush.SERVICE,
-        "slot": slots[n % len(slots)],
-        "name": "张三丰",
-        "phone": f"138{n:08d}",
-        "id_number": booking_rush.id_number(n),
-        "persons": 1,
-    }
 
 
 if __name__ == "__main__":

@@ -27,18 +27,6 @@ from bench import booking_rush  # noqa: E402
 from bench.common import PY, ROOT, django_setup, drop_database, recreate_database, server_env  # noqa: E402
 
 
-def body(slots: list[int], n: int) -> dict:
-    return {
-        "hall": booking_rush.HALL,
-        "service": booking_rush.SERVICE,
-        "slot": slots[n % len(slots)],
-        "name": "张三丰",
-        "phone": f"138{n:08d}",
-        "id_number": booking_rush.id_number(n),
-        "persons": 1,
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bookings", type=int, default=300)
@@ -75,7 +63,9 @@ def run(args) -> int:
 
     def book(n):
         response = client.post(
-            "/api/v1/bookings", json.dumps(body(slots, n)), content_type="application/json"
+            "/api/v1/bookings",
+            json.dumps(booking_rush.booking_body(slots, n)),
+            content_type="application/json",
         )
         assert response.status_code == 201, response.content
 

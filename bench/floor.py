@@ -130,16 +130,7 @@ async def measure_chuangkou(args, env: dict, log_dir: Path, slots: list[int], wi
     counter_of = {}
 
     async def book(client, n):
-        body = {
-            "hall": booking_rush.HALL,
-            "service": booking_rush.SERVICE,
-            "slot": slots[n % len(slots)],
-            "name": "张三丰",
-            "phone": f"138{n:08d}",
-            "id_number": booking_rush.id_number(n),
-            "persons": 1,
-        }
-        return json_ok(await client.post("/api/v1/bookings", json=body), 201)
+        return json_ok(await client.post("/api/v1/bookings", json=booking_rush.booking_body(slots, n)), 201)
 
     async def call(client, n):
         response = await client.post(f"/api/v1/counters/{counter_of[client]}/call-next")

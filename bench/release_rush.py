@@ -65,15 +65,7 @@ def outcome(answer: Answer) -> str:
 def chuangkou_booking(port: int, slots: list[int]):
     async def unit(_n):
         n = next(citizens)
-        body = {
-            "hall": booking_rush.HALL,
-            "service": booking_rush.SERVICE,
-            "slot": slots[n % len(slots)],
-            "name": "张三丰",
-            "phone": f"138{n:08d}",
-            "id_number": booking_rush.id_number(n),
-            "persons": 1,
-        }
+        body = booking_rush.booking_body(slots, n)
         headers = {"Content-Type": "application/json"}
         answer = await http(port, "POST", "/api/v1/bookings", headers, json.dumps(body).encode())
         return "booking", answer, None
