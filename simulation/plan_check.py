@@ -20,6 +20,7 @@ from simulation.scenario import DayType
 GOAL = 0.90  # share called within the hall's target (issue 19)
 SEEDS = (1, 2, 3)
 MAX_PLANS = 12
+MIN_COUNTERS = 1  # the search never leaves an hour the hall is open without a counter
 
 Counters = dict[int, int]  # local clock hour -> counters open
 
@@ -167,12 +168,14 @@ class Search:
     def remove(self, trial: Trial) -> Trial:
         """Take one counter-hour away at a time, first where the fewest tickets missed, while it meets. An
         hour where taking one away missed the goal is not tried again (fewer counters elsewhere would
-        not make it meet)."""
+        not make it meet). An hour the hall is open keeps one counter: with none, whoever comes with a
+        booking, or in the green channel, in that hour finds no window open (the simulated day, which stops
+        walk-ins before closing, would not notice)."""
         stuck: set[int] = set()
         taken = True
         while taken:
             taken = False
-            hours = [h for h, n in trial.counters.items() if n > 0 and h not in stuck]
+            hours = [h for h, n in trial.counters.items() if n > MIN_COUNTERS and h not in stuck]
             for hour in sorted(hours, key=lambda h: (trial.misses.get(h, 0), -trial.counters[h], h)):
                 candidate = self.trial({**trial.counters, hour: trial.counters[hour] - 1})
                 if candidate.meets:

@@ -112,6 +112,26 @@ def test_the_search_keeps_to_its_bound_and_picks_the_fewest_meeting():
     assert bounded.best.counter_hours == min(t.counter_hours for t in bounded.tried if t.meets)
 
 
+def test_the_search_leaves_every_open_hour_a_counter():
+    """The last hour's tickets are all called in time with nobody at a window (walk-ins stop before
+    closing), but someone with a booking, or in the green channel, would find no window open."""
+    issued = dt.datetime(2027, 12, 7, 0, tzinfo=dt.UTC)
+
+    def play(counters, seed):
+        from simulation.log import DayLog, TicketLog
+
+        log = DayLog(DATE, seed, "stand-in", 30, 15)
+        for n in range(10):
+            at = issued.replace(hour=8, minute=n)
+            wait = dt.timedelta(minutes=30 if counters.get(8, 0) < 2 else 5)
+            log.tickets[800 + n] = TicketLog(800 + n, str(n), "s", "walk_in", False, at, True, at + wait)
+        return log
+
+    check = plan_check.search(play, {8: 2, 19: 3}, seeds=(1,), max_plans=10)
+
+    assert check.best.counters == {8: 2, 19: 1}
+
+
 @pytest.mark.parametrize("name", ["normal", "peak"])
 def test_erlang_c_for_a_day_type_follows_its_load(demo_hall, name):
     counters = plan_demand.erlang_counters(demo_hall, day_type(name), DATE)
