@@ -21,13 +21,37 @@
 
   function say(key) { status.textContent = status.dataset[key]; root.dataset.state = key; }
 
-  function send(kind, body) {
+  // Messages go out one after another, and a message the server could not take (a busy or briefly
+  // unavailable server: 429 or 5xx, or no answer) is sent again after a pause: a lost offer, answer or
+  // candidate would leave the call unconnected with nothing on either page to show why.
+  var outbox = Promise.resolve();
+
+  function post(kind, body) {
     return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ kind: kind, body: body }),
       credentials: "same-origin",
+    }).then(function (response) {
+      if (response.status === 429 || response.status >= 500) throw response;
+      return response;
     });
+  }
+
+  function attempt(kind, body, tries) {
+    return post(kind, body).catch(function (failed) {
+      if (stopped || tries >= 6) return null;
+      var asked = failed && failed.headers ? Number(failed.headers.get("Retry-After")) || 0 : 0;
+      var pause = Math.min(Math.max(asked * 1000, 500 * Math.pow(2, tries)), 5000);
+      return new Promise(function (resolve) { setTimeout(resolve, pause); }).then(function () {
+        return attempt(kind, body, tries + 1);
+      });
+    });
+  }
+
+  function send(kind, body) {
+    outbox = outbox.then(function () { return attempt(kind, body, 0); });
+    return outbox;
   }
 
   function newConnection(id) {

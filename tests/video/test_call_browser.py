@@ -6,6 +6,7 @@ Selectors are ids and attributes, not words, so that the test holds whichever la
 """
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -71,6 +72,19 @@ def test_citizen_and_clerk_see_each_other_then_identity_is_checked_and_the_docum
     citizen.wait_for_function("() => document.getElementById('local-video').videoWidth > 0")
     assert citizen.evaluate("document.documentElement.scrollWidth") <= 390  # fits the phone
 
+    # The server is busy for the clerk's first message (the offer, answered 503 as in an outage): the page
+    # sends it again instead of losing it and the call.
+    refused = []
+
+    def busy_once(route):
+        if route.request.method == "POST" and not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy")
+        else:
+            route.continue_()
+
+    desk.route(re.compile(r"/console/video/\d+/signal/"), busy_once)
+
     # The clerk signs in and opens the call from the list of video appointments.
     desk.goto(reverse("login"))
     desk.locator("#id_username").fill(clerk.username)
@@ -82,6 +96,7 @@ def test_citizen_and_clerk_see_each_other_then_identity_is_checked_and_the_docum
     citizen.wait_for_function(REMOTE_LIVE)
     desk.wait_for_function(REMOTE_LIVE)
     expect(citizen.locator("#video-call")).to_have_attribute("data-state", "connected")
+    assert len(refused) == 1
 
     # A dropped call is rejoined: the citizen reopens the page and both see each other again.
     citizen.reload()
