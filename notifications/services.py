@@ -22,21 +22,7 @@ def quiet_hours() -> QuietHours | None:
     return QuietHours.parse(settings.NOTIFY_QUIET_HOURS)
 
 
-def record(
-    *,
-    hall,
-    kind: str,
-    subject_type: str,
-    subject_id: int,
-    phone,
-    language: str,
-    render,
-    key: str = "",
-    urgent: bool | None = None,
-    now: dt.datetime | None = None,
-    enqueue: bool = True,
-    new_subject: bool = False,
-):
+def record(*, new_subject: bool = False, **message):
     """Write a message to the outbox once per (subject, kind, key); `render()` runs in the citizen's language.
 
     Call inside the transaction of the change that causes the message, so a rollback records nothing; a
@@ -47,19 +33,7 @@ def record(
     row is written without the savepoint that catches a second one (a hot path's statements).
     Returns the new row, or None when this message was already recorded.
     """
-    notification = prepare(
-        hall=hall,
-        kind=kind,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        phone=phone,
-        language=language,
-        render=render,
-        key=key,
-        urgent=urgent,
-        now=now,
-        enqueue=enqueue,
-    )
+    notification = prepare(**message)  # hall, kind, subject_type, subject_id, phone, language, render, ...
     try:
         with transaction.atomic(savepoint=not new_subject):
             notification.save(force_insert=True)
