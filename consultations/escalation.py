@@ -30,6 +30,7 @@ from consultations.models import (
 from consultations.services import ConsultationError, _is_supervisor, _locked, _record
 from hall.models import Hall
 from notifications import services as notify
+from notifications.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,15 @@ KIND_ESCALATED = "escalation_sent"
 KIND_ANSWER = "escalation_answer"
 
 
+def levels_shown(hall: Hall) -> list[EscalationLevel]:
+    """The hall's chain above the window, lowest first, to show: the default chain, unsaved, if the hall
+    has none yet (a page read writes nothing; the first escalation saves it)."""
+    found = list(EscalationLevel.objects.filter(hall=hall).order_by("rank"))
+    return found or [EscalationLevel(hall=hall, **level) for level in DEFAULT_LEVELS]
+
+
 def levels(hall: Hall) -> list[EscalationLevel]:
-    """The hall's chain above the window, lowest first; the default chain if the hall has none yet."""
+    """The hall's chain above the window, lowest first, saved: the default chain if the hall has none yet."""
     found = list(EscalationLevel.objects.filter(hall=hall).order_by("rank"))
     if found:
         return found
@@ -126,6 +134,15 @@ def _place(escalation: Escalation, level: EscalationLevel, owner_name: str, now)
     )
 
 
+def _language_of(call_back: CallBack) -> str:
+    """The citizen's language: that of the last text message about the call-back (an online question's
+    confirmation is sent in the language the citizen asked in); the hall's default for one taken by phone."""
+    found = (
+        Notification.objects.for_subject("call_back", call_back.pk).order_by("-pk").values_list("language")
+    )
+    return next(iter(found[:1]), (settings.LANGUAGE_CODE,))[0]
+
+
 def _tell_citizen(escalation: Escalation, call_back: CallBack | None, now) -> None:
     """Move an open call-back to the first working morning after the level's deadline, and text the citizen
     where the question went and by when to expect the answer (the promise of a call changed)."""
@@ -144,7 +161,7 @@ def _tell_citizen(escalation: Escalation, call_back: CallBack | None, now) -> No
             subject_id=escalation.pk,
             key=f"level-{level.rank}",
             phone=call_back.mobile,
-            language=settings.LANGUAGE_CODE,
+            language=_language_of(call_back),
             render=lambda: escalation_messages.escalated_text(call_back, level),
             urgent=False,
             now=now,
@@ -260,7 +277,7 @@ def pass_on(*, escalation: Escalation, user, how: str, now: dt.datetime | None =
             subject_type="escalation",
             subject_id=escalation.pk,
             phone=call_back.mobile,
-            language=settings.LANGUAGE_CODE,
+            language=_language_of(call_back),
             render=lambda: escalation_messages.answer_text(escalation, call_back),
             urgent=False,
             now=now,

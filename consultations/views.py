@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from consultations import services
 from consultations.access import access_call_back
-from consultations.escalation import levels as escalation_levels
+from consultations.escalation import levels_shown as escalation_levels
 from consultations.escalation_forms import EscalateForm
 from consultations.forms import AttemptForm, ConsultationForm, ReassignForm
 from consultations.models import CallBack, CallBackState, Escalation

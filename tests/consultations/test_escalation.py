@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from consultations import escalation as chain
-from consultations import figures
+from consultations import figures, services
 from consultations.models import (
     CallAttempt,
     CallBackState,
@@ -243,3 +243,23 @@ def test_a_second_click_does_not_send_the_question_two_levels_up(hall, clerk, ca
         "This question is already at 治安大队.",
     )
     assert Escalation.objects.get().level.rank == 2
+
+
+def test_a_question_asked_in_english_is_escalated_and_answered_in_english(hall, clerk):
+    call_back = services.ask_online(
+        hall=hall, service=None, question="Moving my hukou", mobile="13800138000", half_day=None,
+        language="en", now=FRIDAY,
+    )  # fmt: skip
+    escalation = chain.escalate(call_back=call_back, user=clerk, owner_name="王副大队长", now=FRIDAY)
+    chain.record_answer(escalation=escalation, user=clerk, answer="Yes.", now=local(22, 9))
+
+    with translation.override("zh-hans"):  # whatever the clerk's own language
+        chain.pass_on(escalation=escalation, user=clerk, how="sms", now=local(22, 9, 5))
+
+    sent = Notification.objects.filter(subject_type="escalation").order_by("pk")
+    assert [(n.kind, n.language) for n in sent] == [(chain.KIND_ESCALATED, "en"), (chain.KIND_ANSWER, "en")]
+    assert (
+        f"[North District Hall] Your question (ref. {call_back.pk}) is now with: Public order brigade."
+        in (sent[0].text)
+    )
+    assert sent[1].text.endswith(f"The answer to your question (ref. {call_back.pk}): Yes.")

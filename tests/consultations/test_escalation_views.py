@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consultations import escalation as chain
-from consultations.models import CallBack, Escalation
+from consultations.models import CallBack, Escalation, EscalationLevel
 from hall.models import AuditAction, AuditEntry
 from tests.consultations.conftest import log_call_back
 from tests.consultations.test_views import client_for
@@ -37,6 +37,7 @@ def test_the_clerk_escalates_from_the_call_back_page(hall, clerk, call_back):
     client = client_for(clerk, "zh-hans")
     page = client.get(reverse("consultations:call_back", args=[hall.slug, call_back.pk]))
     assert "上报治安大队" in text(page)
+    assert not EscalationLevel.objects.exists()  # reading the page writes nothing; escalating saves the chain
 
     response = client.post(
         escalate_url(call_back), {"owner_name": "治安大队 王副大队长", "question": "外省迁入的材料"}
