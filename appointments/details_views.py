@@ -28,6 +28,7 @@ from appointments.drafts import (
     step_after,
 )
 from appointments.forms import IdNumberForm, NameForm, PartyForm, VerifyForm
+from appointments.models import Mode
 from appointments.views import client_ip, flow, posted, slot_refusal
 from hall.privacy import hash_id_number, mask_id_number
 
@@ -44,6 +45,9 @@ INTROS = {
     "appointments:details": _("We need these to book your place. We text a code to the mobile number."),
     "appointments:details_id": _("Staff check your ID card at the window."),
     "appointments:details_more": "",
+}
+VIDEO_INTROS = {  # a video appointment never comes to a window: the online room's clerk checks the card
+    "appointments:details_id": _("The clerk checks your ID card on camera during the video call."),
 }
 
 
@@ -75,7 +79,7 @@ def _question(request, step: str, form, service, slot, args):
         "form": form,
         "args": args,
         "heading": HEADINGS[step],
-        "intro": INTROS[step],
+        "intro": VIDEO_INTROS.get(step, INTROS[step]) if slot.mode == Mode.VIDEO else INTROS[step],
         "step_number": [name for name, _keys in STEPS].index(step) + 1,
         "steps": len(STEPS),
         "back_url": _back_url(request, step, args),

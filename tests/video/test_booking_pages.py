@@ -88,3 +88,19 @@ def test_another_hall_counts_no_online_room_of_this_one(service, day):  # noqa: 
     make_counter(other, 1, [elsewhere])
 
     assert slots(elsewhere, day, Mode.VIDEO) == []
+
+
+def test_the_id_page_of_a_video_booking_names_the_camera_not_the_window(client, service, day):  # noqa: F811
+    video_slot, hall_slot = slots(service, day, Mode.VIDEO)[0], slots(service, day, Mode.HALL)[0]
+    pages = {}
+    for slot in (video_slot, hall_slot):
+        args = [service.hall.slug, service.code, day.isoformat(), slot.pk]
+        data = details_data()
+        client.post(
+            reverse("appointments:details", args=args), {"name": data["name"], "phone": data["phone"]}
+        )
+        pages[slot.mode] = client.get(reverse("appointments:details_id", args=args)).content.decode()
+
+    assert "镜头前出示身份证" in pages[Mode.VIDEO]
+    assert "窗口工作人员" not in pages[Mode.VIDEO]
+    assert "窗口工作人员会核验您的身份证" in pages[Mode.HALL]
