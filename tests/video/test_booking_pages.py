@@ -101,6 +101,6 @@ def test_the_id_page_of_a_video_booking_names_the_camera_not_the_window(client, 
         )
         pages[slot.mode] = client.get(reverse("appointments:details_id", args=args)).content.decode()
 
-    assert "镜头前出示身份证" in pages[Mode.VIDEO]
+    assert "镜头前出示身份证" in pages[Mode.VIDEO] and f"{service.name} · 视频办理 · " in pages[Mode.VIDEO]
     assert "窗口工作人员" not in pages[Mode.VIDEO]
     assert "窗口工作人员会核验您的身份证" in pages[Mode.HALL]
