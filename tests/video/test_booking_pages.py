@@ -78,6 +78,10 @@ def test_a_clerk_books_a_video_appointment_for_a_citizen_who_phoned(client, serv
     booked = client.get(response.url).content.decode()
     assert reverse("video:waiting_room", args=[booking.manage_token]) in booked
     assert "视频办理时需要的证件材料" in booked
+    # One list of what to have at hand: the service's list for video calls, not the hall's materials too.
+    in_english = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert in_english.count("Your resident ID card") == 1
+    assert "Household register booklet" not in in_english
     assert "所需材料" not in booked  # "What to bring", the hall visit's heading
 
 
