@@ -75,10 +75,20 @@ class Plan:
     available: int
     day: calendar.DaySchedule
     hours: list[HourPlan]
+    days_on_record: int = 0  # days of the history on which the hall issued tickets
+
+    @property
+    def no_history(self) -> bool:
+        """Nothing on record for the weekday: the walk-ins are reckoned as none, the plan counts bookings."""
+        return self.days_on_record == 0
 
     @property
     def alerts(self) -> list[HourPlan]:
         return [h for h in self.hours if h.booked_over_capacity]
+
+    @property
+    def expects_anyone(self) -> bool:
+        return any(h.booked or h.walk_ins for h in self.hours)
 
     @property
     def peak(self) -> int:
@@ -141,7 +151,7 @@ def _history(hall: Hall, dates: list[dt.date]):
     days = len(worked)
     walk_ins = {key: count / days for key, count in arrivals.items()} if days else {}
     means = {service_id: sum(values) / len(values) for service_id, values in handling.items() if values}
-    return walk_ins, means
+    return walk_ins, means, days
 
 
 def build_plan(hall: Hall, date: dt.date) -> Plan:
@@ -152,7 +162,7 @@ def build_plan(hall: Hall, date: dt.date) -> Plan:
     services = list(hall.services.all())
     available = hall.counters.windows().count()
     booked = _booked(hall, date)
-    walk_ins, handling = _history(hall, history)
+    walk_ins, handling, days_on_record = _history(hall, history)
     open_hours = {h for h in range(24) if _open_minutes(day, h)}
     hours = []
     for hour in sorted(open_hours | {h for _s, h in booked}):
@@ -164,13 +174,16 @@ def build_plan(hall: Hall, date: dt.date) -> Plan:
                 plan.services.append(ServiceHour(service=service, booked=b, walk_ins=w, handling=h))
         _size(plan, target, goal / 100)
         hours.append(plan)
-    return Plan(hall, date, target, goal, weeks, history, available, day, hours)
+    return Plan(hall, date, target, goal, weeks, history, available, day, hours, days_on_record)
 
 
 def _size(plan: HourPlan, target: int, goal: float) -> None:
+    """Erlang C's counters for the hour's arrivals; at least one in an hour the hall is open (a citizen who
+    comes then, booked or not, finds a window), as the simulated plan check keeps."""
     arrivals = plan.booked + plan.walk_ins
+    plan.needed = 1 if plan.open_minutes else 0
     if not arrivals or not plan.open_minutes:
         return
     mean_handling = plan.workload / arrivals
-    plan.needed = staffing.agents_needed(plan.traffic, mean_handling, target, goal)
+    plan.needed = max(plan.needed, staffing.agents_needed(plan.traffic, mean_handling, target, goal))
     plan.service_level = 100 * staffing.service_level(plan.traffic, plan.available, target, mean_handling)

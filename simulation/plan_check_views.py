@@ -72,7 +72,7 @@ def plan_section(request: HttpRequest, plan: Plan) -> SafeString:
         "result_seeds": len(result["seeds"]) if result else 0,
         "outdated": bool(result)
         and {str(h): n for h, n in plan_demand.plan_counters(plan).items()} != result["start"]["counters"],
-        "can_check": any(h.needed for h in plan.hours),
+        "can_check": plan.expects_anyone,
         "goal_percent": round(100 * plan_check.GOAL),
         "seeds": len(plan_check.SEEDS),
         "max_plans": plan_check.MAX_PLANS,

@@ -60,7 +60,7 @@ def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:
     nobody (no history, no bookings) the day type's counters instead."""
     plan = build_plan(hall, date)
     hours = {h.hour: h.needed for h in plan.hours if h.open_minutes}
-    if not any(hours.values()):
+    if not plan.expects_anyone:
         base = DAY_TYPES[day].counters
         hours = {hour: base.get(hour, 0) for hour in hours}
     return hours

@@ -52,7 +52,9 @@ def test_plan_from_bookings_walk_ins_and_handling(hall):
     assert result.history[:2] == [dt.date(2026, 11, 24), dt.date(2026, 11, 17)] and len(result.history) == 6
     hours = {h.hour: h for h in result.hours}
     assert sorted(hours) == list(range(8, 18))
-    assert (hours[8].open_minutes, hours[8].needed, hours[17].open_minutes) == (30, 0, 30)
+    # Open with nobody expected: one window all the same, for whoever comes.
+    assert [(hours[h].open_minutes, hours[h].needed) for h in (8, 17)] == [(30, 1), (30, 1)]
+    assert (result.days_on_record, result.no_history) == (2, False)
     nine = hours[9]
     assert (nine.booked, nine.walk_ins, nine.workload, nine.needed) == (7, 3, 100, 3)
     assert nine.needed == staffing.agents_needed(100 / 60, 10, 15, 0.8)
@@ -68,8 +70,11 @@ def test_plan_uses_the_services_average_without_history(hall):
     make_counter(hall, 1, [service])
     make_booking(hall, service, PLAN_DAY, BookingState.BOOKED)
 
-    nine = next(h for h in plan.build_plan(hall, PLAN_DAY).hours if h.hour == 9)
+    result = plan.build_plan(hall, PLAN_DAY)
+    nine = next(h for h in result.hours if h.hour == 9)
 
+    assert result.no_history  # said on the page: the walk-ins are reckoned as none
+    assert all(h.needed >= 1 for h in result.hours if h.open_minutes)
     # A = 1/3 Erlang: one counter calls 1 − ⅓·e^(−⅔·15/20) = 79.8% within 15 minutes, just under 80%.
     assert (nine.services[0].handling, nine.workload, nine.needed) == (20.0, 20, 2)
 
@@ -86,6 +91,9 @@ def test_staffing_page_shows_the_alert(client, hall):
     page = response.content.decode()
     assert "Bookings exceed what the counters can serve" in page
     assert "09:00 — 7 booked citizens need 70 minutes of counter time" in page
+    assert "No tickets on record for this weekday in the last 6 weeks" in page
+    chinese = client.get(f"/h/north/reports/staffing/?date={PLAN_DAY}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "近 6 周的同一工作日没有取号记录" in chinese.content.decode()
 
 
 def test_live_view_counts_waiting_counters_and_late_tickets(hall):
