@@ -56,13 +56,13 @@ def most_counters(hall: Hall) -> int:
 
 
 def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:
-    """The counters per open hour that the staffing plan recommends for `date`; where the plan expects
-    nobody (no history, no bookings) the day type's counters instead."""
+    """The counters per open hour that the staffing plan recommends for `date`. Without walk-ins on record
+    (the plan counts bookings alone), at least the day type's counters: the day played has its walk-ins."""
     plan = build_plan(hall, date)
     hours = {h.hour: h.needed for h in plan.hours if h.open_minutes}
-    if not plan.expects_anyone:
+    if plan.no_history or not plan.expects_anyone:
         base = DAY_TYPES[day].counters
-        hours = {hour: base.get(hour, 0) for hour in hours}
+        hours = {hour: max(needed, base.get(hour, 0)) for hour, needed in hours.items()}
     return hours
 
 

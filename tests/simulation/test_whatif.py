@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from rq import SimpleWorker
 from rq.job import Job
 
+from appointments import availability
 from appointments.models import Booking
 from hall.models import Counter, Hall
 from queueing.models import CounterSession, Ticket
@@ -268,3 +269,16 @@ def test_a_run_asked_for_while_redis_is_down_fails_and_says_why(
     shown = client.get(posted["Location"], HTTP_ACCEPT_LANGUAGE="en")
     assert shown.status_code == 200
     assert "The background worker could not be reached" in shown.content.decode()
+
+
+def test_without_walk_ins_on_record_the_what_if_starts_from_the_day_types_counters(demo_hall):
+    date = plan_day(demo_hall)
+    service = demo_hall.services.get(code="hukou-certificate")
+    slot = availability.day_availability(service=service, date=date, now=timezone.now()).slots[0]
+    Booking.objects.create(hall=demo_hall, service=service, slot=slot, name="张三", phone="13800138000")
+
+    planned = whatif.planned_counters(demo_hall, date, "normal")
+
+    # The plan counts the one booking (a counter an hour); the day played has the normal day's walk-ins.
+    assert planned[9] == scenario.DAY_TYPES["normal"].counters[9] == 5
+    assert all(n >= 1 for n in planned.values())
