@@ -144,13 +144,16 @@ class ChuangkouAPI(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         # Any operation may answer 400 in the error format: a NUL byte in its address or query
-        # (hall.middleware.reject_nul_bytes) is refused before the operation runs.
+        # (hall.middleware.reject_nul_bytes) is refused before the operation runs. And 503 with Retry-After:
+        # `busy` (the server's admission control in a rush, hall/wsgi.py) or `unavailable` (the database or
+        # Redis unreachable, hall/outage.py), nothing done, safe to send again.
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
         schema = ScopedOpenAPISchema(self, path_prefix)
         for operations in schema["paths"].values():
             for operation in operations.values():
                 operation["responses"].setdefault(400, BAD_REQUEST_RESPONSE)
+                operation["responses"].setdefault(503, UNAVAILABLE_RESPONSE)
         return schema
 
 
@@ -168,6 +171,14 @@ class ScopedOpenAPISchema(OpenAPISchema):
 
 BAD_REQUEST_RESPONSE = {
     "description": "Bad Request",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+UNAVAILABLE_RESPONSE = {
+    "description": "Service Unavailable: `busy` (too many requests at once) or `unavailable` (a store is "
+    "unreachable). Nothing was done; send the same request again after Retry-After seconds.",
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+    },
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
 }
 

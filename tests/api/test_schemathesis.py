@@ -274,6 +274,21 @@ def test_every_operation_documents_the_bad_request_answer(client):
 
 
 @pytest.mark.django_db
+def test_every_operation_documents_the_busy_answer_with_retry_after(client):
+    """Admission control (a rush) and an unreachable store answer 503 with Retry-After before or instead of
+    any operation: a client generated from the schema must know that it may send the request again."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    answers = [op["responses"].get("503", {}) for ops in paths.values() for op in ops.values()]
+
+    assert answers and all("Retry-After" in answer.get("headers", {}) for answer in answers)
+    assert all(
+        a["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+        for a in answers
+    )
+
+
+@pytest.mark.django_db
 def test_site_pages_still_answer_the_html_404(client):
     response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="zh-hans")
 
