@@ -38,12 +38,18 @@ def join_window(booking: Booking) -> tuple[dt.datetime, dt.datetime]:
     return booking.slot.start - early, booking.slot.end + late
 
 
-def citizen_joins(booking: Booking, now: dt.datetime | None = None) -> bool:
-    """The citizen opened the waiting room in their window: that is their arrival (check-in). True when the
-    call may go ahead (now or again, after a dropped call)."""
-    now = now or timezone.now()
+def may_join(booking: Booking, now: dt.datetime | None = None) -> bool:
+    """Whether the waiting room lets the citizen in now (in the join window, booked or already in)."""
     opens, closes = join_window(booking)
-    if not (opens <= now <= closes):
+    in_window = opens <= (now or timezone.now()) <= closes
+    return in_window and booking.state in (BookingState.BOOKED, BookingState.CHECKED_IN)
+
+
+def citizen_joins(booking: Booking, now: dt.datetime | None = None) -> bool:
+    """The citizen's page, camera on, said hello in their window: that is their arrival (check-in). Not the
+    page's GET, which a messenger's link preview also makes. True when the call may go ahead (now or again,
+    after a dropped call)."""
+    if not may_join(booking, now):
         return False
     if booking.state == BookingState.BOOKED:
         lifecycle.check_in(booking=booking, source="video", note="joined the video call")

@@ -37,7 +37,7 @@ def call_page(request, template: str, context: dict):
 def waiting_room(request, token):
     booking = _video_booking(token)
     now = timezone.now()
-    can_join = booking.is_active and calls.citizen_joins(booking, now)
+    can_join = calls.may_join(booking, now)  # checked in by the page's first message, not by this GET
     opens, closes = calls.join_window(booking)
     context = {
         "booking": booking,
@@ -76,6 +76,8 @@ def signal_exchange(request, booking: Booking, side: str) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def citizen_signal(request, token):
     booking = _video_booking(token)
+    if request.method == "POST" and booking.state == BookingState.BOOKED and calls.citizen_joins(booking):
+        booking.refresh_from_db(fields=["state"])  # arrived: the page's first message (its hello)
     if booking.state not in (BookingState.CHECKED_IN, BookingState.SERVED):
         return JsonResponse({"error": "not_open"}, status=409)
     if request.method == "POST" and booking.state != BookingState.CHECKED_IN:

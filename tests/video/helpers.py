@@ -1,6 +1,8 @@
 import datetime as dt
+import json
 
 import phonenumbers
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments import services as booking_services
@@ -45,3 +47,10 @@ def video_booking(service, start=None, n=ID_SERIAL):
     return booking_services.book(
         slot=slot, citizen=citizen, actor=booking_services.Actor("web"), now=start - dt.timedelta(days=1)
     )
+
+
+def join_call(client, booking):
+    """The citizen opens the waiting room and their page, camera on, says hello: their arrival."""
+    client.get(reverse("video:waiting_room", args=[booking.manage_token]))
+    url = reverse("video:citizen_signal", args=[booking.manage_token])
+    return client.post(url, json.dumps({"kind": "hello", "body": None}), content_type="application/json")

@@ -11,7 +11,7 @@ from appointments.models import BookingState
 from hall.models import AuditAction, AuditEntry
 from postal.models import PostalItem, PostalOrigin, PostalState
 from tests.makers import make_hall, make_id_number, make_staff
-from tests.video.helpers import ID_SERIAL, video_booking, video_setup
+from tests.video.helpers import ID_SERIAL, join_call, video_booking, video_setup
 from video import calls, signalling
 from video.models import IdentityCheck, Signal
 
@@ -36,12 +36,17 @@ def post_json(client, url, data):
     return client.post(url, json.dumps(data), content_type="application/json")
 
 
-def test_the_waiting_room_checks_the_citizen_in_and_says_nothing_is_recorded(client, setup):
+def test_the_citizens_hello_checks_them_in_not_the_page_and_it_says_nothing_is_recorded(client, setup):
     _hall, service, _clerk = setup
     booking = video_booking(service)
 
     response = client.get(reverse("video:waiting_room", args=[booking.manage_token]))
-
+    booking.refresh_from_db()
+    # A GET is also what a messenger's link preview makes: opening the page checks nobody in.
+    assert booking.state == BookingState.BOOKED and 'id="video-call"' in response.content.decode()
+    url = reverse("video:citizen_signal", args=[booking.manage_token])
+    assert client.get(url).status_code == 409  # polling before the hello: not in yet
+    assert post_json(client, url, {"kind": "hello", "body": None}).status_code == 200
     booking.refresh_from_db()
     assert booking.state == BookingState.CHECKED_IN
     assert "不录音、不录像" in response.content.decode() or "不保存" in response.content.decode()
@@ -72,9 +77,8 @@ def test_a_hall_booking_has_no_video_room(client, setup):
 def test_each_side_reads_only_the_other_sides_messages_after_its_cursor(client, setup):
     _hall, service, clerk = setup
     booking = video_booking(service)
-    client.get(reverse("video:waiting_room", args=[booking.manage_token]))
+    assert join_call(client, booking).status_code == 200  # the citizen's hello
     citizen_url = reverse("video:citizen_signal", args=[booking.manage_token])
-    assert post_json(client, citizen_url, {"kind": "hello", "body": None}).status_code == 200
 
     client.force_login(clerk)
     clerk_url = reverse("video:clerk_signal", args=[booking.pk])
@@ -92,7 +96,7 @@ def test_each_side_reads_only_the_other_sides_messages_after_its_cursor(client, 
 def test_signalling_refuses_strangers_other_halls_and_bad_messages(client, setup):
     _hall, service, _clerk = setup
     booking = video_booking(service)
-    client.get(reverse("video:waiting_room", args=[booking.manage_token]))
+    join_call(client, booking)
     clerk_url = reverse("video:clerk_signal", args=[booking.pk])
     other_clerk = make_staff(make_hall("south"), username="south-clerk")
 
@@ -161,7 +165,7 @@ def test_the_identity_check_compares_the_number_read_aloud_and_keeps_neither_it_
 def test_completing_needs_a_confirmed_identity_then_opens_a_postal_item(client, setup):
     _hall, service, clerk = setup
     booking = video_booking(service)
-    client.get(reverse("video:waiting_room", args=[booking.manage_token]))
+    join_call(client, booking)
     client.force_login(clerk)
     url = reverse("video:complete", args=[booking.pk])
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.makers import make_id_number
 from tests.test_fuzz_forms import FUZZ, encode, form_pairs
-from tests.video.helpers import ID_SERIAL, video_booking, video_setup
+from tests.video.helpers import ID_SERIAL, join_call, video_booking, video_setup
 from video.models import IdentityCheck, Signal
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ JSON_VALUES = st.recursive(
 
 def test_hostile_signalling_messages_never_fail(client, call):
     booking, clerk = call
-    client.get(reverse("video:waiting_room", args=[booking.manage_token]))
+    join_call(client, booking)
     urls = [reverse("video:citizen_signal", args=[booking.manage_token])]
     client.force_login(clerk)
     urls.append(reverse("video:clerk_signal", args=[booking.pk]))
