@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hall import access
+from hall.models import Hall
 from reports.plan import Plan
 from simulation import plan_check, plan_check_jobs, plan_demand
 from simulation.job_models import JobState
@@ -91,11 +93,14 @@ def start(request: HttpRequest, slug: str):
         messages.error(request, _("Choose a valid day (YYYY-MM-DD) to check its plan."))
         return redirect(staffing)
     back = f"{staffing}?{urlencode({'date': date.isoformat()})}#plan-check"
-    latest = PlanCheck.objects.filter(hall=hall, date=date).order_by("-requested_at", "-pk").first()
-    if _busy(latest):
-        messages.info(request, _("This plan is already being checked."))
-        return redirect(back)
-    row = PlanCheck.objects.create(hall=hall, date=date, requested_by=request.user)
-    plan_check_jobs.enqueue_on_commit(row.pk)
+    with transaction.atomic():
+        # One check at a time per hall: two clicks at once (a double click, two supervisors) queue one job.
+        Hall.objects.select_for_update().filter(pk=hall.pk).values_list("pk").get()
+        latest = PlanCheck.objects.filter(hall=hall, date=date).order_by("-requested_at", "-pk").first()
+        if _busy(latest):
+            messages.info(request, _("This plan is already being checked."))
+            return redirect(back)
+        row = PlanCheck.objects.create(hall=hall, date=date, requested_by=request.user)
+        plan_check_jobs.enqueue_on_commit(row.pk)
     messages.success(request, _("The check has started. It takes a few minutes; reload this page to see it."))
     return redirect(back)

@@ -9,6 +9,7 @@ import django_rq
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rq import SimpleWorker
@@ -19,6 +20,7 @@ from simulation.api import next_open_day
 from simulation.job_models import JobState
 from simulation.plan_check_models import PlanCheck
 from simulation.scenario import Draws, day_type
+from tests.races import all_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the job enqueued on commit; the job's own reads
 
@@ -110,3 +112,22 @@ def test_a_check_asked_for_while_redis_is_down_fails_and_can_be_asked_again(
     assert PlanCheck.objects.get().state == JobState.FAILED
     shown = text(supervisor.get(page, HTTP_ACCEPT_LANGUAGE="en"))
     assert "failed. You can start it again." in shown and "Check this plan" in shown
+
+
+@pytest.mark.requires_postgres
+def test_clicks_at_once_queue_one_check(demo_hall, booked_day):
+    """A double click, or two supervisors at once: one check is queued, the others are told it runs."""
+    django_rq.get_queue("simulation").empty()
+    boss = get_user_model().objects.get(username="wc_supervisor")
+    url = reverse("plan_check:start", args=[demo_hall.slug])
+
+    def click(_i):
+        client = Client()
+        client.force_login(boss)
+        return client.post(url, {"date": booked_day}).status_code
+
+    answers = all_at_once(click, threads=6)
+
+    assert answers == [302] * 6
+    assert PlanCheck.objects.count() == 1
+    assert django_rq.get_queue("simulation").count == 1
