@@ -8,7 +8,7 @@ imports no other app."""
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from hall import access
 from hall.apiauth import (
@@ -130,6 +130,8 @@ class GuideOut(Schema):
     online_url: str
     by_post: bool
     home_visit: bool
+    by_video: bool = Field(description="Can be done by video with the hall's online room (网上户籍室).")
+    video_needs: list[str] = Field(description="What to have at hand for the video call.")
 
 
 class ServiceOut(Schema):
@@ -177,6 +179,8 @@ def service_out(service: Service) -> dict:
             "online_url": service.online_url,
             "by_post": service.by_post,
             "home_visit": service.home_visit,
+            "by_video": service.by_video,
+            "video_needs": service.video_needs_list if service.by_video else [],
         },
     }
 

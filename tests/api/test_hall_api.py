@@ -76,9 +76,20 @@ def test_services_lists_active_services_with_their_guide(client, service):
                 "online_url": "",
                 "by_post": False,
                 "home_visit": False,
+                "by_video": False,
+                "video_needs": [],
             },
         }
     ]
+
+
+def test_a_service_done_by_video_says_so_and_what_to_have_at_hand(client, service):
+    service.by_video, service.video_needs_en = True, "Your resident ID card\nA postal address"
+    service.save()
+
+    guide = get(client, "/api/v1/halls/north/services", language="en").json()[0]["guide"]
+
+    assert (guide["by_video"], guide["video_needs"]) == (True, ["Your resident ID card", "A postal address"])
 
 
 def test_services_in_chinese_by_default(client, service):
