@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from appointments.models import BookingState
+from appointments.models import Booking, BookingState, Mode
 from queueing.models import CounterSession, CounterState, TicketKind, TicketState
 from reports import live, plan, staffing
 from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
@@ -42,6 +42,8 @@ def test_plan_from_bookings_walk_ins_and_handling(hall):
         make_booking(hall, service, PLAN_DAY, BookingState.BOOKED)
     make_booking(hall, service, PLAN_DAY, BookingState.BOOKED, start=dt.time(10))
     make_booking(hall, service, PLAN_DAY, BookingState.CANCELLED, start=dt.time(10))  # not counted
+    by_video = make_booking(hall, service, PLAN_DAY, BookingState.BOOKED, start=dt.time(10))
+    Booking.objects.filter(pk=by_video.pk).update(mode=Mode.VIDEO)  # the online room's, not the windows'
     # Same weekday one and two weeks before: 2 and 4 walk-ins at nine, each handled in 10 minutes; the
     # other four weeks of the six had no tickets (the hall was closed), so 6 / 2 = 3 are expected.
     _history(hall, service, PLAN_DAY - dt.timedelta(weeks=1), 2)
