@@ -66,12 +66,13 @@ DONE = {"outcome": "done"}
 @dataclass
 class Burst:
     """One request per window released at one instant: seconds from the release to each answer, the
-    answers, and the CPU seconds of the server (web + its database's backends) and around it (nginx and the
-    client) for the burst."""
+    answers, and the CPU seconds of the server (web + its database's backends), of the database alone, and
+    around the server (nginx and the client) for the burst."""
 
     latencies: list[float]
     answers: list[Answer]
     cpu: float
+    database: float
     around: float
 
     @property
@@ -109,11 +110,11 @@ class Meter:
         web, front = (tree_cpu_seconds(pid) for pid in self.pids)
         return web, self.database.backends(), front, time.process_time()
 
-    def since(self, reading: tuple) -> tuple[float, float]:
-        """(server, around) CPU seconds since `reading`."""
+    def since(self, reading: tuple) -> tuple[float, float, float]:
+        """(web, database, around) CPU seconds since `reading`."""
         client = time.process_time() - reading[3]
         web, front = (tree_cpu_seconds(pid) for pid in self.pids)
-        return web - reading[0] + self.database.since(reading[1]), front - reading[2] + client
+        return web - reading[0], self.database.since(reading[1]), front - reading[2] + client
 
 
 async def burst(app: App, requests: list[tuple[str, dict]]) -> Burst:
@@ -132,10 +133,9 @@ async def burst(app: App, requests: list[tuple[str, dict]]) -> Burst:
     released = loop.time()
     go.set()
     answered = await asyncio.gather(*tasks)
-    cpu, around = app.meter.since(reading)
-    return Burst(
-        [at - released for _answer, at in answered], [answer for answer, _at in answered], cpu, around
-    )
+    web, database, around = app.meter.since(reading)
+    latencies = [at - released for _answer, at in answered]
+    return Burst(latencies, [answer for answer, _at in answered], web + database, database, around)
 
 
 async def race_round(app: App) -> Round:
@@ -175,7 +175,7 @@ def given_twice(rounds: list[Round]) -> list[int]:
 
 def cpu_per_request(bursts: list[Burst], part: str = "cpu") -> float:
     """Milliseconds of CPU per request (2xx or not) of these bursts: the server's (`part` "cpu") or that of
-    nginx and the client ("around")."""
+    nginx and the client ("around"), or its database's alone ("database")."""
     return sum(getattr(b, part) for b in bursts) * 1000 / max(sum(len(b.statuses) for b in bursts), 1)
 
 
@@ -215,9 +215,11 @@ def print_overall(apps: list[App], counters: int) -> dict:
             f"{complete['p99']:.0f}, slowest {complete['max']:.0f} ms; statuses {dict(statuses)}"
         )
         around = cpu_per_request([r.call for r in app.rounds], "around")
+        database = cpu_per_request([r.call for r in app.rounds], "database")
         per_complete = cpu_per_request([r.complete for r in app.rounds])
         print(
-            f"  CPU per call-next: server (web + own database) {cpu:.1f} ms, nginx + client {around:.1f} ms "
+            f"  CPU per call-next: server {cpu:.1f} ms (web {cpu - database:.1f} + own database "
+            f"{database:.1f}), nginx + client {around:.1f} ms "
             f"(per complete: server {per_complete:.1f} ms); the last of {counters} is answered after about "
             f"{counters} × {cpu + around:.1f} / {cores} cores = {counters * (cpu + around) / cores:.0f} ms "
             f"when the cores are the run's alone"

@@ -5,7 +5,7 @@ from bench.call_race import Burst, Round, given_twice, summary
 
 
 def make_round(tickets: list[int]) -> Round:
-    burst = Burst(latencies=[0.01], answers=[], cpu=0.0, around=0.0)
+    burst = Burst(latencies=[0.01], answers=[], cpu=0.0, database=0.0, around=0.0)
     return Round(call=burst, complete=burst, tickets=tickets, load=0.0)
 
 
