@@ -162,8 +162,8 @@ async def race(apps: list[App], rounds: int, warm_up: int, pause: float) -> None
 
 def summary(latencies: list[float]) -> dict:
     """p50, p95, p99 and the slowest, in milliseconds (statistics' inclusive method: p99 of 20 values lies
-    between the two slowest)."""
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    between the two slowest; a single value is all four)."""
+    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
     return {"p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000, "max": max(latencies) * 1000}
 
 
