@@ -128,8 +128,8 @@ async def burst(app: App, requests: list[tuple[str, dict]]) -> Burst:
         return answer, loop.time()
 
     tasks = [asyncio.create_task(press(path, headers)) for path, headers in requests]
-    reading = app.meter.read()  # the tasks reach the barrier meanwhile
-    await asyncio.sleep(0.01)
+    reading = app.meter.read()
+    await asyncio.sleep(0.01)  # every task reaches the barrier
     released = loop.time()
     go.set()
     answered = await asyncio.gather(*tasks)
