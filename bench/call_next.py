@@ -8,9 +8,8 @@ waiting walk-in tickets; starts the production server (gunicorn, hall.wsgi:appli
 workers; or with --server uvicorn, --servers single-worker uvicorn processes on consecutive ports, the
 clients spread evenly over them as by a load balancer) on 127.0.0.1 with RATE_LIMITS=off; each clerk
 opens their window through the API. First one window alone calls and completes --solo tickets (the
-unloaded latency). Then the race itself, --rounds times: all 20 windows press call-next at the same moment
-(then complete what they got, then pause 0.3 s, as serving would). Then, for throughput, 20 clients
-(asyncio + httpx, one per window, each with its own connection) are released together and each loops
+unloaded latency). Then, for throughput, 20 clients (asyncio + httpx, one per window, each with its own
+connection) are released together and each loops
 
     POST /api/v1/counters/{id}/call-next  ->  POST /api/v1/tickets/{ticket}/complete {"outcome": "done"}
 
@@ -19,6 +18,10 @@ per second, the CPU used by the server, and, read back from the database, the ti
 and the tickets not done (both must be 0). Then the same windows and loop on the floor (bench/baseline, a
 bare Django app: one UPDATE with SKIP LOCKED for call-next, one UPDATE for complete, served by gunicorn with
 as many sync workers), and Chuangkou's CPU per ticket as a ratio to it.
+
+This closed loop saturates the server: its latencies are the queue's (Little's law: 20 clients / the
+throughput). What a hall does, all windows pressing call-next at one moment and then serving for minutes,
+is bench/call_race.py.
 
 Everything goes to 127.0.0.1; the run is bounded (--deadline, 90 s by default, for the loop) and takes well
 under two minutes. Environment: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/ck_bench_queue)
@@ -183,38 +186,7 @@ async def window(client: httpx.AsyncClient, counter_id: int, go, figures: dict, 
             return
 
 
-async def race_rounds(clients, windows, rounds: int, figures: dict) -> None:
-    """All windows press call-next at the same moment, then complete what they got; `rounds` times, with a
-    pause between rounds (the service itself). Each round is the race of the issue: 20 counters at once."""
-    for _ in range(rounds):
-        started = time.perf_counter()
-
-        async def call(client, counter_id, started=started):
-            response = await client.post(f"/api/v1/counters/{counter_id}/call-next")
-            figures["race"].append(time.perf_counter() - started)
-            return response
-
-        answers = await asyncio.gather(
-            *(call(c, counter_id) for c, (counter_id, _k) in zip(clients, windows, strict=True))
-        )
-        called = [a.json()["ticket"]["id"] for a in answers if a.status_code == 200]
-        figures["errors"].update(
-            f"race call-next {a.status_code}" for a in answers if a.status_code not in (200, 204)
-        )
-        figures["race_called"] += called
-        done = await asyncio.gather(
-            *(
-                c.post(f"/api/v1/tickets/{ticket_id}/complete", json={"outcome": "done"})
-                for c, ticket_id in zip(clients, called, strict=False)
-            )
-        )
-        figures["errors"].update(f"race complete {d.status_code}" for d in done if d.status_code != 200)
-        await asyncio.sleep(0.3)
-
-
-async def measure(
-    bases: list[str], windows: list[tuple[int, str]], solo: int, deadline: float, rounds: int
-) -> dict:
+async def measure(bases: list[str], windows: list[tuple[int, str]], solo: int, deadline: float) -> dict:
     clients = [
         httpx.AsyncClient(
             base_url=bases[n % len(bases)], headers={"Authorization": f"Bearer {key}"}, timeout=30
@@ -223,8 +195,6 @@ async def measure(
     ]
     figures = {
         "solo": [],
-        "race": [],
-        "race_called": [],
         "call_next": [],
         "complete": [],
         "errors": Counter(),
@@ -242,7 +212,6 @@ async def measure(
         # Unloaded: one window alone, for the service time of a request.
         solo_figures = {"call_next": figures["solo"], "complete": [], "errors": figures["errors"]}
         await window(clients[0], windows[0][0], None, solo_figures, limit=solo)
-        await race_rounds(clients, windows, rounds, figures)
         go = asyncio.Event()
         tasks = [
             asyncio.create_task(window(c, counter_id, go, figures))
@@ -272,7 +241,7 @@ def run_floor(args, env: dict, log_dir: Path) -> tuple[dict, dict]:
         own = DatabaseCpu(env["BASELINE_DATABASE_URL"])
         backends = own.backends()
         web, database = tree_cpu_seconds(server.process.pid), tree_cpu_seconds(*postmasters())
-        figures = asyncio.run(measure([server.base], windows, args.solo, args.deadline, args.rounds))
+        figures = asyncio.run(measure([server.base], windows, args.solo, args.deadline))
         cpu = {
             "web": tree_cpu_seconds(server.process.pid) - web,
             "database": tree_cpu_seconds(*postmasters()) - database,
@@ -283,11 +252,13 @@ def run_floor(args, env: dict, log_dir: Path) -> tuple[dict, dict]:
 
 def print_ratios(tickets: int, cpu: dict, floor: dict, floor_cpu: dict) -> None:
     """CPU per ticket (call-next + complete) of the whole run, Chuangkou against the floor: each run calls
-    and completes every ticket once (solo, race and loop), and a few call-nexts answer 204."""
+    and completes every ticket once (solo and loop), and a few call-nexts answer 204."""
     mine = {part: seconds * 1000 / tickets for part, seconds in cpu.items()}
     base = {part: seconds * 1000 / tickets for part, seconds in floor_cpu.items()}
-    print(f"the floor (bench/baseline), the same windows and loop: race {percentiles(floor['race'])}; ")
-    print(f"  call-next {percentiles(floor['call_next'])}; errors: {dict(floor['errors']) or 'none'}")
+    print(
+        f"the floor (bench/baseline), same windows and loop: call-next {percentiles(floor['call_next'])}; "
+        f"errors: {dict(floor['errors']) or 'none'}"
+    )
     print("CPU per ticket called and completed (the whole run), web + PostgreSQL:")
     ratio = (mine["web"] + mine["database"]) / (base["web"] + base["database"])
     print(
@@ -312,7 +283,6 @@ def main() -> int:
     parser.add_argument("--counters", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--solo", type=int, default=50, help="tickets called first by one window alone")
-    parser.add_argument("--rounds", type=int, default=20, help="rounds of all windows calling at once")
     parser.add_argument("--deadline", type=float, default=90, help="seconds the loop may take at most")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--keep", action="store_true", help="keep the database and the server log")
@@ -355,7 +325,7 @@ def main() -> int:
         backends = own.backends()
         cpu_before = [cpu_seconds(pid) for pid in pids]
         database_before = tree_cpu_seconds(*postmasters())
-        figures = asyncio.run(measure(bases, windows, args.solo, args.deadline, args.rounds))
+        figures = asyncio.run(measure(bases, windows, args.solo, args.deadline))
         per_process = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
         cpu = {
             "web": sum(per_process),
@@ -373,10 +343,6 @@ def main() -> int:
     called = len(figures["complete"])
     elapsed = figures["elapsed"]
     print(f"one window alone, {len(figures['solo'])} call-next requests: {percentiles(figures['solo'])}")
-    print(
-        f"{args.counters} windows racing (all press call-next at the same moment), {args.rounds} rounds, "
-        f"{len(figures['race_called'])} tickets called: {percentiles(figures['race'])}"
-    )
     print(
         f"{args.counters} windows at once: {len(figures['call_next'])} call-next requests ({called} tickets "
         f"called, {len(figures['call_next']) - called} answered 204) in {elapsed:.2f} s: "

@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -33,6 +34,39 @@ def server_env(database_url: str, redis_url: str, var_dir: str, **extra: str) ->
         "DJANGO_SETTINGS_MODULE": "hall.settings",
         **extra,
     }
+
+
+def side_by_side_env(name: str, redis_db: int, **extra: str) -> tuple[dict, dict]:
+    """The environments of Chuangkou's server and the floor's (bench/baseline) for a benchmark that runs
+    both: scratch databases BENCH_DATABASE_URL and BASELINE_DATABASE_URL (by default ck_`name` and
+    ck_`name`_floor on 127.0.0.1), Redis BENCH_REDIS_URL (by default database `redis_db`, emptied now), and
+    a new temporary folder for VAR_DIR and the logs."""
+    database_url = os.environ.get("BENCH_DATABASE_URL", f"postgres://root@127.0.0.1:5432/ck_{name}")
+    floor_url = os.environ.get("BASELINE_DATABASE_URL", f"postgres://root@127.0.0.1:5432/ck_{name}_floor")
+    redis_url = os.environ.get("BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
+    env = server_env(database_url, redis_url, tempfile.mkdtemp(prefix=f"ck-{name}-"), **extra)
+    floor = {**env, "DJANGO_SETTINGS_MODULE": "bench.baseline.settings", "BASELINE_DATABASE_URL": floor_url}
+    empty_redis(env)
+    return env, floor
+
+
+def clean_up(env: dict, floor_env: dict, keep: bool = False) -> None:
+    """After a side-by-side run: this process's Django connections closed, both scratch databases dropped
+    (unless `keep`), Redis emptied."""
+    if "django" in sys.modules and sys.modules["django"].apps.apps.ready:
+        from django.db import connections
+
+        connections.close_all()
+    if not keep:
+        drop_database(env["DATABASE_URL"])
+        drop_database(floor_env["BASELINE_DATABASE_URL"])
+    empty_redis(env)
+
+
+def empty_redis(env: dict) -> None:
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
 
 
 def admin_url(database_url: str) -> tuple[str, str]:
