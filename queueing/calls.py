@@ -74,13 +74,17 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
         skipped: list[int] = []  # claimed by another counter at this moment
         while True:
             waiting, cut = heads.waiting_heads(hall, today, list(services), counter, skip=skipped)
-            while candidate := order.next_for_counter(
-                waiting,
-                services=list(services),
-                now=now,
-                appointments_per_walk_in=rules.appointments_per_walk_in,
-                calls_since_walk_in=session.calls_since_walk_in,
-            ):
+            # A line read only in part whose tickets were all skipped: read again before choosing.
+            while not heads.ran_out(waiting, cut):
+                candidate = order.next_for_counter(
+                    waiting,
+                    services=list(services),
+                    now=now,
+                    appointments_per_walk_in=rules.appointments_per_walk_in,
+                    calls_since_walk_in=session.calls_since_walk_in,
+                )
+                if candidate is None:
+                    return None
                 ticket, outside = _claim(candidate.id, counter, now)
                 if ticket is not None:
                     ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
@@ -90,8 +94,6 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
                     return ticket
                 skipped.append(candidate.id)
                 waiting = [w for w in waiting if w.id != candidate.id]
-            if not cut:
-                return None
 
 
 def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> tuple[Ticket | None, bool | None]:
