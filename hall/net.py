@@ -82,7 +82,16 @@ def client_ip(request) -> str:
     remote, forwarded = meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR")
     if forwarded:
         warn_untrusted_proxy(normal_address(remote), trusted)
-    return client_address(remote, forwarded, trusted)
+        if len(forwarded) > _REMEMBERED_HEADER:  # a client can send a long one: not kept
+            return client_address(remote, forwarded, trusted)
+    return _remembered_address(remote, forwarded, trusted)
+
+
+# `client_address` parses every address anew: about 60 function calls on each request (issue 20). Its answer
+# depends on its arguments alone, so the answers for the recent peers and headers are kept; an
+# X-Forwarded-For longer than this is worked out every time, so that what is kept stays small.
+_REMEMBERED_HEADER = 200
+_remembered_address = lru_cache(maxsize=1024)(client_address)
 
 
 def warn_untrusted_proxy(peer: str, trusted: tuple[Network, ...]) -> None:

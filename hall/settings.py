@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "hall.security.staff_sessions",  # idle time-out and the second factor (hall/security.py)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "hall.middleware.ContentSecurityPolicy",  # django-csp's, its usual headers built once
     "hall.outage.OutageMiddleware",  # a database or Redis outage: 503 "try again", not 500
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]

@@ -74,36 +74,45 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
         skipped: list[int] = []  # claimed by another counter at this moment
         while True:
             waiting, cut = heads.waiting_heads(hall, today, list(services), counter, skip=skipped)
-            while candidate := order.next_for_counter(
-                waiting,
-                services=list(services),
-                now=now,
-                appointments_per_walk_in=rules.appointments_per_walk_in,
-                calls_since_walk_in=session.calls_since_walk_in,
-            ):
-                ticket = _claim(candidate.id, counter, now)
+            # A line read only in part whose tickets were all skipped: read again before choosing.
+            while not heads.ran_out(waiting, cut):
+                candidate = order.next_for_counter(
+                    waiting,
+                    services=list(services),
+                    now=now,
+                    appointments_per_walk_in=rules.appointments_per_walk_in,
+                    calls_since_walk_in=session.calls_since_walk_in,
+                )
+                if candidate is None:
+                    return None
+                ticket, outside = _claim(candidate.id, counter, now)
                 if ticket is not None:
                     ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
                     if ticket.service_id in services:  # it is: the heads are of these services
                         ticket.service = services[ticket.service_id]
-                    _after_call(ticket, session, actor, now, TicketState.WAITING)
+                    _after_call(ticket, session, actor, now, TicketState.WAITING, outside)
                     return ticket
                 skipped.append(candidate.id)
                 waiting = [w for w in waiting if w.id != candidate.id]
-            if not cut:
-                return None
 
 
-def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> Ticket | None:
+def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> tuple[Ticket | None, bool | None]:
     """Call the ticket if it still waits, in one statement that locks its row first; a ticket that another
     counter is claiming right now (its row locked) is skipped, not waited for, so that counters calling at
-    once do not queue up behind each other. The ticket as called (with its hall and counter), or None."""
+    once do not queue up behind each other. (The ticket as called (with its hall and counter), or None;
+    whether another ticket of its day waits outside the hall, None when not looked at.)"""
     return statements.claim(ticket_id, counter, now)
 
 
 def _after_call(
-    ticket: Ticket, session: CounterSession, actor: Actor, now: dt.datetime, from_state: str
+    ticket: Ticket,
+    session: CounterSession,
+    actor: Actor,
+    now: dt.datetime,
+    from_state: str,
+    outside: bool | None = None,
 ) -> None:
+    """`outside`: whether another ticket of the day waits outside the hall, when the caller knows it."""
     streak = session.calls_since_walk_in
     if ticket.kind == TicketKind.WALK_IN:
         session.calls_since_walk_in = 0
@@ -113,7 +122,7 @@ def _after_call(
         session.save(update_fields=["calls_since_walk_in"])
     matters.called(ticket, now)
     record_event(ticket, from_state, actor, now)
-    outside = move_inside(ticket.hall, ticket.date, now)
+    outside = move_inside(ticket.hall, ticket.date, now, anyone_outside=outside)
     ask_to_come_in(ticket.hall, ticket.date, now, outside)
     if not ticket.inside:
         tell(ticket, Kind.CALLED, lambda: called_text(ticket))

@@ -62,10 +62,15 @@ def _come_in(ticket: Ticket, ahead: int) -> None:
     tell(ticket, Kind.COME_IN, lambda: come_in_text(ticket, ahead))
 
 
-def move_inside(hall: Hall, date: dt.date, now: dt.datetime) -> list[Ticket]:
+def move_inside(
+    hall: Hall, date: dt.date, now: dt.datetime, *, anyone_outside: bool | None = None
+) -> list[Ticket]:
     """Seats freed by calls go to the tickets waiting outside, in queue order. Returns the tickets still
-    waiting outside (as `ask_to_come_in` wants them), so that a call reads them once."""
-    if not statements.anyone_outside(hall, date):  # the usual case: a cheap look first
+    waiting outside (as `ask_to_come_in` wants them), so that a call reads them once. `anyone_outside`:
+    whether a ticket of the day waits outside, when the caller has just looked (call-next's claim)."""
+    if anyone_outside is None:
+        anyone_outside = statements.anyone_outside(hall, date)  # the usual case: a cheap look first
+    if not anyone_outside:
         return []
     outside = {t.pk: t for t in Ticket.objects.today(hall, date).waiting().filter(inside=False)}
     if not outside:

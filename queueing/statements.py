@@ -34,10 +34,14 @@ _SESSION = (
     "SELECT {session}, EXISTS (SELECT 1 FROM {tickets} t WHERE t.counter_id = cs.counter_id "
     "AND t.state IN ({at_counter})) FROM {sessions} cs WHERE cs.counter_id = %s{lock}"
 )
+# The claim also says whether another ticket of the day waits outside the hall (who must then be moved in:
+# queueing/inside.py), as _OUTSIDE would, without a statement of its own. Its sub-select sees the tickets
+# as they were when the statement began, the claimed one still waiting: it is left out by its id.
 _CLAIM = (
     "UPDATE {tickets} SET state = %s, counter_id = %s, calls = 1, called_at = %s "
     "WHERE id = (SELECT id FROM {tickets} WHERE id = %s AND state = %s{lock}) AND state = %s "
-    "RETURNING {ticket}"
+    "RETURNING {ticket}, EXISTS (SELECT 1 FROM {tickets} o WHERE o.hall_id = {tickets}.hall_id "
+    "AND o.date = {tickets}.date AND o.state = '{waiting}' AND NOT o.inside AND o.id <> {tickets}.id)"
 )
 _TICKET = (
     "SELECT {ticket}, {hall}, {service}, {booking}, {counter}, {session} FROM {tickets} t "
@@ -141,18 +145,18 @@ def lock_session(counter: Counter) -> tuple[CounterSession | None, bool]:
     return session, bool(found[0][-1])
 
 
-def claim(ticket_id: int, counter: Counter, now: dt.datetime) -> Ticket | None:
+def claim(ticket_id: int, counter: Counter, now: dt.datetime) -> tuple[Ticket | None, bool]:
     """Call the ticket to `counter` if it still waits, in one statement that locks its row first; a ticket
-    another counter is claiming right now (its row locked) is skipped, not waited for. The ticket as called,
-    or None."""
+    another counter is claiming right now (its row locked) is skipped, not waited for. (The ticket as
+    called, or None; whether another ticket of its day waits outside the hall, as `anyone_outside`.)"""
     waiting = TicketState.WAITING
     found = rows.fetch(_sql(_CLAIM), [TicketState.CALLED, counter.pk, now, ticket_id, waiting, waiting])
     if not found:
-        return None
+        return None, False
     ticket = rows.load(Ticket, found[0])
     rows.attach(ticket, "hall", counter.hall)
     rows.attach(ticket, "counter", counter)
-    return ticket
+    return ticket, bool(found[0][-1])
 
 
 def ticket(ticket_id: int) -> Ticket | None:

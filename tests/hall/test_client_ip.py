@@ -67,6 +67,26 @@ def test_client_ip_reads_the_request_and_the_setting(settings):
     assert client_ip(None) == NO_ADDRESS
 
 
+def test_client_ip_answers_alike_for_a_header_seen_before_and_for_a_long_one(settings):
+    # Answers for recent headers are kept (hall/net.py); a long header is worked out each time.
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8", "10.0.0.0/8"]
+    long_chain = ", ".join(["198.51.100.1"] * 40 + ["203.0.113.8", "10.0.0.5"])
+    seen = [
+        client_ip(RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=header))
+        for header in ("203.0.113.7, 10.0.0.5", long_chain, "203.0.113.7, 10.0.0.5", long_chain)
+    ]
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]
+    again = client_ip(
+        RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.5")
+    )
+
+    assert (len(long_chain) > 200, seen, again) == (
+        True,
+        ["203.0.113.7", "203.0.113.8", "203.0.113.7", "203.0.113.8"],
+        "10.0.0.5",
+    )
+
+
 # Through the whole application: the per-address limits and the audit log see the same address.
 
 

@@ -146,6 +146,23 @@ def test_only_the_rq_dashboard_allows_inline_script_and_style(admin_client):
     assert "unsafe-inline" not in admin
 
 
+def test_a_pages_own_policy_stays_its_own_and_a_changed_setting_is_used(admin_client, settings):
+    # The usual policy is built once (hall.middleware.ContentSecurityPolicy): the dashboard's own policy in
+    # between does not become the others', and a changed setting is not answered with the old header.
+    before = admin_client.get("/admin/")["Content-Security-Policy"]
+    dashboard = admin_client.get("/admin/django-rq/")["Content-Security-Policy"]
+    after = admin_client.get("/admin/")["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'none'"]}}
+    changed = admin_client.get("/admin/")["Content-Security-Policy"]
+
+    assert ("unsafe-inline" in dashboard, before == after) == (True, True)
+    assert ("unsafe-inline" in after, "img-src 'none'" in changed, "img-src 'none'" in after) == (
+        False,
+        True,
+        False,
+    )
+
+
 def test_rq_dashboard_refuses_supervisors(supervisor):
     client = as_user(supervisor)
 

@@ -5,11 +5,13 @@ import random
 import secrets
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
-from queueing import heads, order
+from hall.services import assign_staff
+from queueing import calls, heads, order
 from queueing.models import Ticket, TicketKind
-from queueing.services import waiting_items
+from queueing.services import Actor, waiting_items
 from tests.makers import make_counter, make_hall, make_service
 
 pytestmark = pytest.mark.django_db
@@ -89,5 +91,44 @@ def test_heads_skip_tickets_another_counter_is_claiming_and_say_when_a_line_was_
     rest = [w for w in full if w.id != first.id]
     assert first.id not in {w.id for w in found}
     assert order.next_for_counter(found, **kwargs) == order.next_for_counter(rest, **kwargs)
-    assert cut is True
-    assert heads.waiting_heads(hall, today, [service.pk], counter, limit=1000)[1] is False
+    assert cut == {(order.APPOINTMENTS, service.pk), (order.WALK_INS, service.pk)}
+    assert heads.waiting_heads(hall, today, [service.pk], counter, limit=1000)[1] == frozenset()
+
+
+def test_a_counter_that_skipped_every_ticket_read_of_a_line_reads_it_again_before_choosing(monkeypatch):
+    """Read one deep, the appointments' line looks empty once its head is being claimed by another counter;
+    the next due appointment, not the walk-in, is still the one to call (two appointments to a walk-in)."""
+    monkeypatch.setattr(heads, "LIMIT", 1)
+    hall = make_hall()
+    service = make_service(hall)
+    counter = make_counter(hall, services=[service])
+    clerk = User.objects.create(username="clerk")
+    assign_staff(user=clerk, hall=hall, role="clerk")
+    actor = Actor("console", clerk)
+    now = timezone.now()
+    calls.open_counter(counter=counter, actor=actor, now=now)
+    made = [
+        Ticket.objects.create(
+            hall=hall,
+            service=service,
+            date=hall.local_date(now),
+            sequence=n,
+            number=f"A{n:03d}",
+            token=secrets.token_urlsafe(16),
+            kind=kind,
+            issued_at=now - dt.timedelta(minutes=30 - n),
+            booked_start=now - dt.timedelta(minutes=10 - n) if kind == TicketKind.APPOINTMENT else None,
+        )
+        for n, kind in enumerate([TicketKind.WALK_IN, TicketKind.APPOINTMENT, TicketKind.APPOINTMENT], 1)
+    ]
+    _walk_in, claimed_elsewhere, due_next = made
+    claim = calls._claim
+
+    def another_counter_claims(ticket_id, counter, now):
+        return (None, None) if ticket_id == claimed_elsewhere.pk else claim(ticket_id, counter, now)
+
+    monkeypatch.setattr(calls, "_claim", another_counter_claims)
+
+    called = calls.call_next(counter=counter, actor=actor, now=now)
+
+    assert called.number == due_next.number

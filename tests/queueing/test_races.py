@@ -211,12 +211,12 @@ def naive_claim(between=lambda: time.sleep(NAIVE_PAUSE)):
     def claim(ticket_id, counter, now):
         state = Ticket.objects.filter(pk=ticket_id).values_list("state", flat=True).first()
         if state != TicketState.WAITING:
-            return None
+            return None, None
         between()
         Ticket.objects.filter(pk=ticket_id).update(
             state=TicketState.CALLED, counter=counter, calls=1, called_at=now
         )
-        return Ticket.objects.get(pk=ticket_id)
+        return Ticket.objects.get(pk=ticket_id), None  # None: nobody looked outside
 
     return claim
 
