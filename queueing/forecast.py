@@ -107,9 +107,22 @@ def handling_from(recent: Sequence[float], configured: float) -> Handling:
 
 
 def time_left(elapsed: float, handling: Handling) -> float:
-    """Minutes a ticket at a counter for `elapsed` minutes will likely still take: the mean less what has
-    passed, but a long one is not about to end the moment it passes the mean."""
-    return max(handling.mean - elapsed, 0.25 * handling.mean)
+    """Minutes a ticket at a counter for `elapsed` minutes will likely still take: the mean time left of a
+    log-normal handling time with the service's mean and spread, given that it has lasted `elapsed`
+    (E[X - t | X > t]). A long ticket is not about to end the moment it passes the mean: with a spread of
+    half the mean, what is left stays near half the mean however long it has taken."""
+    if elapsed <= 0 or handling.mean <= 0:
+        return max(handling.mean, 0.0)
+    if handling.sd <= 0:
+        return max(handling.mean - elapsed, 0.0)
+    sigma = math.sqrt(math.log(1 + (handling.sd / handling.mean) ** 2))
+    mu = math.log(handling.mean) - sigma**2 / 2
+    z = (math.log(elapsed) - mu) / sigma
+    survives = math.erfc(z / math.sqrt(2)) / 2  # P(X > t)
+    beyond = handling.mean * math.erfc((z - sigma) / math.sqrt(2)) / 2  # E[X; X > t]
+    if survives < 1e-12:  # far in the tail: the log-normal's time left grows slowly with t
+        return elapsed * sigma / max(z, 1.0)
+    return max(beyond / survives - elapsed, 0.0)
 
 
 def _range(wait: float, variance: float) -> Estimate:

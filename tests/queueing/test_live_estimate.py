@@ -79,9 +79,22 @@ def test_recent_handling_times_weigh_against_the_configured_average():
     assert handling_from([], 10) == Handling(10, 5, 0)
 
 
-@pytest.mark.parametrize(("elapsed", "left"), [(3, 7), (12, 2.5)])
+@pytest.mark.parametrize(
+    ("elapsed", "left"),
+    # A log-normal of mean 10 and spread 5 (sigma 0.472): E[X - t | X > t], worked out with the normal's
+    # tail (mean x Phi((mu + sigma^2 - ln t) / sigma) / P(X > t) - t).
+    [(0, 10), (3, 7.08), (10, 4.59), (12, 4.50), (30, 5.22)],
+)
 def test_time_left_of_a_ticket_at_a_counter(elapsed, left):
-    assert time_left(elapsed, Handling(10, 5)) == left
+    assert time_left(elapsed, Handling(10, 5)) == pytest.approx(left, abs=0.01)
+
+
+def test_a_ticket_past_its_mean_still_has_about_half_a_mean_left():
+    """Not a quarter of the mean (the rule before): those who are slow are slow for a reason, and the
+    next citizen promised the counter in 2.5 minutes waited longer."""
+    lefts = [time_left(elapsed, Handling(10, 5)) for elapsed in (10, 12, 15, 20, 40, 90)]
+    assert all(4.4 < left < 10 for left in lefts)
+    assert time_left(12, Handling(10, 0)) == 0  # no spread: the time is known, and it is up
 
 
 def test_one_play_gives_every_ticket_the_wait_of_its_own_estimate():
