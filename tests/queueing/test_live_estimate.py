@@ -30,7 +30,9 @@ def test_two_ahead_at_one_counter_wait_two_handling_times_shown_as_a_range():
     queue = [walk_in(1), walk_in(2, minutes=1), walk_in(3, minutes=2)]
     # 2 x 10 minutes; spread sqrt(2 x 2^2) = 2.8, so 17.2 to 22.8: wider than 6 minutes, in fives: 15-25.
     estimate = live_estimate(3, queue, counters=[OpenCounter((ID,))], handling={ID: Handling(10, 2)}, now=T0)
-    assert estimate == Estimate(20, 15, 25)
+    # The figure is the middle of the ten minutes holding most of the 40 plays' calls: the sum of two
+    # log-normals leans left of its mean of 20.
+    assert (estimate.low, estimate.high) == (15, 25) and 18 <= estimate.minutes <= 20
     assert estimate.is_range
 
 
