@@ -107,7 +107,6 @@ class Snapshot:
     arriving: list[order.Waiting]
     now: dt.datetime
     per_walk_in: int
-    flows: tuple[forecast.Flow, ...] = ()
 
     def estimate(self, ticket_id: int) -> forecast.Estimate:
         return forecast.live_estimate(
@@ -118,20 +117,19 @@ class Snapshot:
             now=self.now,
             arriving=self.arriving,
             appointments_per_walk_in=self.per_walk_in,
-            flows=self.flows,
         )
 
 
 def walking_in(
     hall: Hall, date: dt.date, now: dt.datetime, schedule: calendar.Schedule | None = None
-) -> tuple[forecast.Flow, ...]:
+) -> list[order.Waiting]:
     """Walk-ins expected before the door closes (within LOOK_AHEAD), at each service's rate of the last
-    hour, coming at random at that rate in each play (forecast.newcomers): a counter that prefers another
-    service calls those newcomers before an older ticket of its later service, so they lengthen that
-    ticket's wait. `schedule`: the hall's (hours.schedule_from), when the caller has read it already."""
+    hour: a counter that prefers another service calls those newcomers before an older ticket of its
+    later service, so they lengthen that ticket's wait. `schedule`: the hall's (hours.schedule_from), when
+    the caller has read it already."""
     closing = hours.door(schedule or hours.schedule_from(hall, date), now).closing
     if closing is None:
-        return ()
+        return []
     horizon = min(closing, now + LOOK_AHEAD)
     recent = (
         Ticket.objects.today(hall, date)
@@ -143,11 +141,14 @@ def walking_in(
     rates: dict[int, int] = {}
     for service_id in recent:
         rates[service_id] = rates.get(service_id, 0) + 1
-    until = _minutes(horizon - now)
-    return tuple(
-        forecast.Flow(service_id, count / _minutes(RATE_OVER), until)
-        for service_id, count in sorted(rates.items())
-    )
+    expected = []
+    for service_id, count in sorted(rates.items()):
+        gap = RATE_OVER / count
+        moment = now + gap
+        while moment < horizon:
+            expected.append(order.Waiting(-1_000_000 - len(expected), service_id, order.WALK_IN, moment))
+            moment += gap
+    return expected
 
 
 def snapshot(
@@ -159,9 +160,8 @@ def snapshot(
     schedule: calendar.Schedule | None = None,
 ) -> Snapshot:
     handling = recent_handling(hall, date, now)
-    counters = open_counters(hall, date, now, handling)
-    flows = walking_in(hall, date, now, schedule)
-    return Snapshot(waiting, counters, handling, arriving(hall, date, now), now, per_walk_in, flows)
+    coming = arriving(hall, date, now) + walking_in(hall, date, now, schedule)
+    return Snapshot(waiting, open_counters(hall, date, now, handling), handling, coming, now, per_walk_in)
 
 
 def hall_now(

@@ -86,19 +86,6 @@ class OpenCounter:
 
 
 @dataclass(frozen=True)
-class Flow:
-    """Walk-ins of a service expected at `per_minute` from now until `until` minutes from now (the door
-    closes, or the look-ahead ends)."""
-
-    service_id: int
-    per_minute: float
-    until: float
-
-
-NEWCOMERS = -1_000_000  # the ids of the walk-ins a Flow brings, downwards
-
-
-@dataclass(frozen=True)
 class Estimate:
     """Minutes until a ticket is likely called; `minutes` None: no basis yet (no counter open for it)."""
 
@@ -153,7 +140,6 @@ def live_estimate(
     now: dt.datetime,
     arriving: Iterable[order.Waiting] = (),
     appointments_per_walk_in: int = 2,
-    flows: Sequence[Flow] = (),
 ) -> Estimate:
     """The wait of a waiting ticket, playing the open counters forward over the queue (see above) SAMPLES
     times with drawn handling times (`waits`), read with `estimate_from`. `arriving`: tickets expected to
@@ -169,7 +155,6 @@ def live_estimate(
         now=now,
         arriving=arriving,
         appointments_per_walk_in=appointments_per_walk_in,
-        flows=flows,
         wanted={ticket_id},
     )
     return estimate_from(found.get(ticket_id))
@@ -182,7 +167,6 @@ class Draws:
 
     def __init__(self, play: int):
         self.rng = random.Random(play)
-        self.arrivals = random.Random(f"{play}:arrivals")  # apart, so that a flow shifts no handling time
         self._shapes: dict[tuple[float, float], tuple[float, float]] = {}
 
     def _shape(self, handling: Handling) -> tuple[float, float]:
@@ -197,10 +181,6 @@ class Draws:
             return handling.mean
         mu, sigma = self._shape(handling)
         return self.rng.lognormvariate(mu, sigma)
-
-    def gap(self, per_minute: float) -> float:
-        """Minutes to the next walk-in of a flow: exponential (walk-ins come at random, not in step)."""
-        return self.arrivals.expovariate(per_minute)
 
     def left(self, handling: Handling, elapsed: float) -> float:
         """What is left of a ticket at the counter for `elapsed` minutes: the log-normal given X > elapsed."""
@@ -217,22 +197,6 @@ class Draws:
 _NORMAL = statistics.NormalDist()
 
 
-def newcomers(flows: Iterable[Flow], now: dt.datetime, draws: Draws | None = None) -> list[order.Waiting]:
-    """The walk-ins the flows bring: in step, one every 1 / per_minute minutes from one such gap on, or,
-    with `draws`, at random moments at that rate (a Poisson stream)."""
-    result = []
-    for flow in flows:
-        if flow.per_minute <= 0:
-            continue
-        step = 1 / flow.per_minute
-        at = draws.gap(flow.per_minute) if draws else step
-        while at < flow.until:
-            moment = now + dt.timedelta(minutes=at)
-            result.append(order.Waiting(NEWCOMERS - len(result), flow.service_id, order.WALK_IN, moment))
-            at += draws.gap(flow.per_minute) if draws else step
-    return result
-
-
 def calls(
     waiting: Iterable[order.Waiting],
     counters: Sequence[OpenCounter],
@@ -241,7 +205,6 @@ def calls(
     arriving: Iterable[order.Waiting] = (),
     appointments_per_walk_in: int = 2,
     draws: Draws | None = None,
-    flows: Iterable[Flow] = (),
 ) -> Iterator[tuple[int, float, float]]:
     """The open counters played forward (see live_estimate): (ticket id, minutes from `now` until it is
     called, variance of that time) for each call, in order, up to MAX_STEPS. The order does not depend on
@@ -249,7 +212,7 @@ def calls(
     every ticket takes its service's mean (and the variances add up); with them, a drawn time each (a
     counter busy now: the rest of its ticket, drawn given the time it has taken), and the variance is 0."""
     queue = list(waiting)
-    pending = sorted([*arriving, *newcomers(flows, now, draws)], key=lambda w: w.issued_at)
+    pending = sorted(arriving, key=lambda w: w.issued_at)
     free = [(_first_free(c, handling, draws), i, _busy_variance(c, handling)) for i, c in enumerate(counters)]
     streaks = [c.calls_since_walk_in for c in counters]
     heapq.heapify(free)
@@ -306,10 +269,8 @@ def waits(
     `appointments_per_walk_in`. `estimate_from` makes them the ticket's Estimate."""
     waiting = list(waiting)
     wanted = {w.id for w in waiting} if wanted is None else set(wanted)
-    certain = (
-        all(h.sd <= 0 for h in handling.values())
-        and all(w.service_id in handling for w in (*waiting, *play.get("arriving", ())))
-        and not play.get("flows")
+    certain = all(h.sd <= 0 for h in handling.values()) and all(
+        w.service_id in handling for w in (*waiting, *play.get("arriving", ()))
     )
     plays = 1 if certain else (SAMPLES if samples is None else samples)
     found: dict[int, list[float]] = {}

@@ -83,7 +83,6 @@ class KeptHall:
             hall.handling,
             now=now,
             arriving=hall.arriving,
-            flows=hall.flows,
             appointments_per_walk_in=per_walk_in,
         )
         return cls(hall, waits)

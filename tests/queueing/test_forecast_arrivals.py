@@ -4,7 +4,7 @@ every figure is worked out by hand below."""
 
 import datetime as dt
 
-from queueing.forecast import Estimate, Flow, Handling, OpenCounter, calls, live_estimate, waits
+from queueing.forecast import Handling, OpenCounter, live_estimate, waits
 from queueing.order import WALK_IN, Waiting
 
 T0 = dt.datetime(2027, 12, 7, 9, 0, tzinfo=dt.UTC)
@@ -66,18 +66,3 @@ def test_one_play_gives_each_ticket_the_wait_the_newcomers_leave_it():
     assert waits(QUEUE, busy, EXACT, now=T0, arriving=flow(ID, 5, 30))[2][0] == 4
     late = [OpenCounter((ID,)), OpenCounter((ID, PICKUP), busy_for=6)]
     assert waits(QUEUE, late, EXACT, now=T0, arriving=flow(ID, 5, 30))[2][0] == 36
-
-
-def test_walk_ins_expected_at_a_rate_come_at_random_in_the_plays():
-    """A flow of one ID-card walk-in every 10 minutes (queueing.estimates.walking_in gives the rate). In
-    step (the play at the means) one is always waiting when the counter frees at 10, 20, ... and the pickup
-    is reached at 60; coming at random, no ID-card walk-in has come by 10 in about e^-1 = 37 % of the plays,
-    and the pickup is called then. The plays' calls gather at 10-20 minutes: the estimate is 15, the range
-    the middle two thirds (10 to 60), where the play in step said 60."""
-    flows = [Flow(ID, 0.1, 60)]
-    in_step = [at for called, at, _v in calls(QUEUE, ONE, EXACT, T0, flows=flows) if called == 2]
-    found = waits(QUEUE, ONE, EXACT, now=T0, flows=flows)
-
-    assert in_step == [60]
-    assert 0.25 < sum(at == 10 for at in found[2]) / len(found[2]) < 0.5
-    assert live_estimate(2, QUEUE, counters=ONE, handling=EXACT, now=T0, flows=flows) == Estimate(15, 10, 60)
