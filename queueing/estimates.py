@@ -61,15 +61,20 @@ def open_counters(
         services[counter_id].append(service_id)
     at_counter = Ticket.objects.today(hall, date).filter(state__in=AT_COUNTER_STATES, counter_id__in=sessions)
     busy = {
-        counter_id: forecast.time_left(_minutes(now - called), forecast.handling_of(handling, service_id))
+        counter_id: (_minutes(now - called), service_id)
         for counter_id, service_id, called in at_counter.values_list("counter_id", "service_id", "called_at")
         if called is not None
     }
-    return [
-        forecast.OpenCounter(tuple(services[pk]), busy.get(pk, 0.0), sessions[pk] or 0)
-        for pk in sorted(sessions)
-        if services[pk]
-    ]
+    result = []
+    for pk in sorted(sessions):
+        if not services[pk]:
+            continue
+        elapsed, serving = busy.get(pk, (None, None))
+        left = 0.0
+        if elapsed is not None:
+            left = forecast.time_left(elapsed, forecast.handling_of(handling, serving))
+        result.append(forecast.OpenCounter(tuple(services[pk]), left, sessions[pk] or 0, elapsed, serving))
+    return result
 
 
 def arriving(hall: Hall, date: dt.date, now: dt.datetime) -> list[order.Waiting]:

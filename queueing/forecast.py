@@ -3,6 +3,8 @@
 import datetime as dt
 import heapq
 import math
+import random
+import statistics
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -61,6 +63,8 @@ def handling_minutes(started: dt.datetime | None, ended: dt.datetime | None) -> 
 PRIOR_WEIGHT = 3  # the configured average counts as this many observed handling times
 RANGE_FROM = 6  # minutes between low and high from which a range is shown rather than one figure
 MAX_STEPS = 2000  # calls played forward at most (a queue that long is not estimated call by call)
+SAMPLES = 40  # plays with drawn handling times that an estimate is read from
+WITHIN = 5  # minutes: the estimate is the figure the most plays call the ticket within this much of
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class OpenCounter:
     services: tuple[int, ...]  # in its order of preference
     busy_for: float = 0.0  # minutes until its current ticket is likely done
     calls_since_walk_in: int = 0
+    elapsed: float | None = None  # minutes its current ticket has been at it (None: busy_for is all we know)
+    serving: int | None = None  # that ticket's service
 
 
 @dataclass(frozen=True)
@@ -107,22 +113,22 @@ def handling_from(recent: Sequence[float], configured: float) -> Handling:
 
 
 def time_left(elapsed: float, handling: Handling) -> float:
-    """Minutes a ticket at a counter for `elapsed` minutes will likely still take: the mean less what has
-    passed, but a long one is not about to end the moment it passes the mean."""
-    return max(handling.mean - elapsed, 0.25 * handling.mean)
-
-
-def _range(wait: float, variance: float) -> Estimate:
-    if wait <= 0:
-        return Estimate(0, 0, 0)
-    spread = math.sqrt(variance)
-    minutes = max(1, round(wait))
-    low, high = max(1, math.floor(wait - spread)), math.ceil(wait + spread)
-    if high - low < RANGE_FROM:
-        return Estimate(minutes, minutes, minutes)
-    if minutes >= 15:  # a range in whole five minutes reads as the estimate it is
-        low, high = max(5, 5 * math.floor(low / 5)), 5 * math.ceil(high / 5)
-    return Estimate(minutes, low, high)
+    """Minutes a ticket at a counter for `elapsed` minutes will likely still take: the mean time left of a
+    log-normal handling time with the service's mean and spread, given that it has lasted `elapsed`
+    (E[X - t | X > t]). A long ticket is not about to end the moment it passes the mean: with a spread of
+    half the mean, what is left stays near half the mean however long it has taken."""
+    if elapsed <= 0 or handling.mean <= 0:
+        return max(handling.mean, 0.0)
+    if handling.sd <= 0:
+        return max(handling.mean - elapsed, 0.0)
+    sigma = math.sqrt(math.log(1 + (handling.sd / handling.mean) ** 2))
+    mu = math.log(handling.mean) - sigma**2 / 2
+    z = (math.log(elapsed) - mu) / sigma
+    survives = math.erfc(z / math.sqrt(2)) / 2  # P(X > t)
+    beyond = handling.mean * math.erfc((z - sigma) / math.sqrt(2)) / 2  # E[X; X > t]
+    if survives < 1e-12:  # far in the tail: the log-normal's time left grows slowly with t
+        return elapsed * sigma / max(z, 1.0)
+    return max(beyond / survives - elapsed, 0.0)
 
 
 def live_estimate(
@@ -135,18 +141,60 @@ def live_estimate(
     arriving: Iterable[order.Waiting] = (),
     appointments_per_walk_in: int = 2,
 ) -> Estimate:
-    """The wait of a waiting ticket, playing the open counters forward over the queue (see above).
-    `arriving`: tickets expected to join (booked appointments not yet checked in), each from its
-    `issued_at`. Every ticket of a service takes handling[service].mean; the variances of the handling
-    times before the call add up on the counter that calls it."""
+    """The wait of a waiting ticket, playing the open counters forward over the queue (see above) SAMPLES
+    times with drawn handling times (`waits`), read with `estimate_from`. `arriving`: tickets expected to
+    join (booked appointments not yet checked in), each from its `issued_at`."""
     queue = list(waiting)
     target = next((w for w in queue if w.id == ticket_id), None)
     if target is None or not any(target.service_id in c.services for c in counters):
         return NO_BASIS
-    for called, at, variance in calls(queue, counters, handling, now, arriving, appointments_per_walk_in):
-        if called == ticket_id:
-            return _range(at, variance)
-    return NO_BASIS
+    found = waits(
+        queue,
+        counters,
+        handling,
+        now=now,
+        arriving=arriving,
+        appointments_per_walk_in=appointments_per_walk_in,
+        wanted={ticket_id},
+    )
+    return estimate_from(found.get(ticket_id))
+
+
+class Draws:
+    """Handling times of one play, drawn from a log-normal with each service's mean and spread; seeded by
+    the play's number, so the same hall gives the same estimate, and every ticket's estimate of one reading
+    rests on the same plays."""
+
+    def __init__(self, play: int):
+        self.rng = random.Random(play)
+        self._shapes: dict[tuple[float, float], tuple[float, float]] = {}
+
+    def _shape(self, handling: Handling) -> tuple[float, float]:
+        key = (handling.mean, handling.sd)
+        if key not in self._shapes:
+            sigma = math.sqrt(math.log(1 + (handling.sd / handling.mean) ** 2))
+            self._shapes[key] = (math.log(handling.mean) - sigma**2 / 2, sigma)
+        return self._shapes[key]
+
+    def whole(self, handling: Handling) -> float:
+        if handling.sd <= 0 or handling.mean <= 0:
+            return handling.mean
+        mu, sigma = self._shape(handling)
+        return self.rng.lognormvariate(mu, sigma)
+
+    def left(self, handling: Handling, elapsed: float) -> float:
+        """What is left of a ticket at the counter for `elapsed` minutes: the log-normal given X > elapsed."""
+        if handling.sd <= 0 or handling.mean <= 0:
+            return max(handling.mean - elapsed, 0.0)
+        if elapsed <= 0:
+            return self.whole(handling)
+        mu, sigma = self._shape(handling)
+        below = _NORMAL.cdf((math.log(elapsed) - mu) / sigma)
+        u = min(below + (1 - below) * self.rng.random(), 1 - 1e-12)
+        return max(math.exp(mu + sigma * _NORMAL.inv_cdf(u)) - elapsed, 0.0)
+
+
+_NORMAL = statistics.NormalDist()
 
 
 def calls(
@@ -156,13 +204,16 @@ def calls(
     now: dt.datetime,
     arriving: Iterable[order.Waiting] = (),
     appointments_per_walk_in: int = 2,
+    draws: Draws | None = None,
 ) -> Iterator[tuple[int, float, float]]:
     """The open counters played forward (see live_estimate): (ticket id, minutes from `now` until it is
     called, variance of that time) for each call, in order, up to MAX_STEPS. The order does not depend on
-    which ticket one asks about: one play gives every waiting ticket's wait (`waits`)."""
+    which ticket one asks about: one play gives every waiting ticket's wait (`waits`). Without `draws`
+    every ticket takes its service's mean (and the variances add up); with them, a drawn time each (a
+    counter busy now: the rest of its ticket, drawn given the time it has taken), and the variance is 0."""
     queue = list(waiting)
     pending = sorted(arriving, key=lambda w: w.issued_at)
-    free = [(c.busy_for, i, _busy_variance(c, handling)) for i, c in enumerate(counters)]
+    free = [(_first_free(c, handling, draws), i, _busy_variance(c, handling)) for i, c in enumerate(counters)]
     streaks = [c.calls_since_walk_in for c in counters]
     heapq.heapify(free)
     for _step in range(MAX_STEPS):
@@ -190,30 +241,89 @@ def calls(
         queue.remove(nxt)
         streaks[index] = 0 if nxt.kind == order.WALK_IN else streaks[index] + (not nxt.green)
         took = handling_of(handling, nxt.service_id)
-        heapq.heappush(free, (at + took.mean, index, variance + took.sd**2))
+        if draws is None:
+            heapq.heappush(free, (at + took.mean, index, variance + took.sd**2))
+        else:
+            heapq.heappush(free, (at + draws.whole(took), index, 0.0))
+
+
+def _first_free(counter: OpenCounter, handling: dict[int, Handling], draws: Draws | None) -> float:
+    if draws is None or not counter.busy_for or counter.elapsed is None:
+        return counter.busy_for
+    serving = counter.serving if counter.serving is not None else counter.services[0]
+    return draws.left(handling_of(handling, serving), counter.elapsed)
 
 
 def waits(
-    waiting: Sequence[order.Waiting], counters: Sequence[OpenCounter], handling: dict[int, Handling], **play
-) -> dict[int, tuple[float, float]]:
-    """(minutes until called, variance) of every ticket of `waiting` that the play reaches; `play`: calls'
-    `now`, `arriving` and `appointments_per_walk_in`. `estimate_from` makes it the ticket's Estimate."""
-    wanted = {w.id for w in waiting}
-    found: dict[int, tuple[float, float]] = {}
-    for called, at, variance in calls(waiting, counters, handling, **play):
-        if called in wanted:
-            found[called] = (at, variance)
-            if len(found) == len(wanted):
-                break
-    return found
+    waiting: Sequence[order.Waiting],
+    counters: Sequence[OpenCounter],
+    handling: dict[int, Handling],
+    *,
+    wanted: set[int] | None = None,
+    samples: int | None = None,
+    **play,
+) -> dict[int, tuple[float, ...]]:
+    """The minutes until called of every ticket of `waiting` (or of `wanted`) in each of `samples` plays
+    (SAMPLES; one when every handling time is certain) with drawn handling times (`Draws`), `inf` in a play
+    that does not reach it; tickets no play reaches are left out. `play`: calls' `now`, `arriving` and
+    `appointments_per_walk_in`. `estimate_from` makes them the ticket's Estimate."""
+    waiting = list(waiting)
+    wanted = {w.id for w in waiting} if wanted is None else set(wanted)
+    certain = all(h.sd <= 0 for h in handling.values()) and all(
+        w.service_id in handling for w in (*waiting, *play.get("arriving", ()))
+    )
+    plays = 1 if certain else (SAMPLES if samples is None else samples)
+    found: dict[int, list[float]] = {}
+    for number in range(plays):
+        reached: set[int] = set()
+        for called, at, _variance in calls(waiting, counters, handling, draws=Draws(number), **play):
+            if called in wanted:
+                found.setdefault(called, [math.inf] * plays)[number] = at
+                reached.add(called)
+                if len(reached) == len(wanted):
+                    break
+    return {pk: tuple(times) for pk, times in found.items()}
 
 
-def estimate_from(wait: tuple[float, float] | None, later_by: float = 0.0) -> Estimate:
-    """A ticket's Estimate from its (minutes, variance) in `waits`, asked `later_by` minutes after the play's
-    `now` (the counters have been at work meanwhile); None: the play never reached it."""
-    if wait is None:
+def estimate_from(wait: Sequence[float] | None, later_by: float = 0.0) -> Estimate:
+    """A ticket's Estimate from its minutes until called in the plays of `waits`, asked `later_by` minutes
+    after the play's `now` (the counters have been at work meanwhile); None: no play reached it. The figure
+    is the middle of the 2 x WITHIN minutes that hold the most of the plays' calls (the figure most likely
+    to be within WITHIN minutes of the call); the range, when wide, the middle two thirds of the plays."""
+    if not wait:
         return NO_BASIS
-    return _range(wait[0] - later_by, wait[1])
+    times = sorted(x - later_by for x in wait)
+    finite = [x for x in times if math.isfinite(x)]
+    if not finite:
+        return NO_BASIS
+    point = _likeliest(
+        finite, statistics.median(times) if math.isfinite(statistics.median(times)) else finite[-1]
+    )
+    if point < 0.5:  # called at once, or as good as
+        return Estimate(0, 0, 0)
+    minutes = max(1, round(point))
+    low_at, high_at = times[int(0.16 * (len(times) - 1))], times[math.ceil(0.84 * (len(times) - 1))]
+    if not math.isfinite(high_at):
+        high_at = finite[-1]
+    low, high = min(minutes, max(1, math.floor(low_at))), max(minutes, math.ceil(high_at))
+    if high - low < RANGE_FROM:
+        return Estimate(minutes, minutes, minutes)
+    if minutes >= 15:  # a range in whole five minutes reads as the estimate it is
+        low, high = max(5, 5 * math.floor(low / 5)), 5 * math.ceil(high / 5)
+    return Estimate(minutes, low, high)
+
+
+def _likeliest(times: Sequence[float], middle: float) -> float:
+    """The middle of the 2 x WITHIN minutes holding the most of the sorted `times`; of several such
+    stretches, the one nearest `middle` (the median)."""
+    best, count, end = times[0], 0, 0
+    for start, first in enumerate(times):
+        while end < len(times) and times[end] - first <= 2 * WITHIN:
+            end += 1
+        centre = (first + times[end - 1]) / 2
+        if end - start > count or (end - start == count and abs(centre - middle) < abs(best - middle)):
+            best, count = centre, end - start
+    return best
 
 
 def handling_of(handling: dict[int, Handling], service_id: int) -> Handling:

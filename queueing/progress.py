@@ -67,7 +67,7 @@ class KeptHall:
     meanwhile and the expected arrivals; the next poll has them. Without Redis each read is fresh."""
 
     snapshot: estimates.Snapshot
-    waits: dict[int, tuple[float, float]]
+    waits: dict[int, tuple[float, ...]]
 
     def estimate(self, ticket_id: int, now: dt.datetime) -> forecast.Estimate:
         later_by = max(0.0, (now - self.snapshot.now).total_seconds() / 60)

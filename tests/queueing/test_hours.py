@@ -107,16 +107,17 @@ def test_service_cut_off_overrides_the_halls(hall, service):
 
 
 def test_estimate_stops_walk_ins_before_the_cut_off(hall, service):
-    """Six waiting at 10 minutes each with one counter open: a new ticket would wait an hour, so the last
-    one is at 16:30, before the fixed cut-off at 17:00."""
+    """Six waiting at 10 minutes each (spread 5) with one counter open: a new ticket would wait about an
+    hour (most of the 40 plays call it within 5 minutes of 51), so the last one is at 16:39, before the
+    fixed cut-off at 17:00."""
     clerk = make_staff(hall)
     counter = make_counter(hall, 1, [service])
     calls.open_counter(counter=counter, actor=Actor("console", clerk), now=at(TUESDAY, 9))
     for minute in range(6):
         services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, minute))
-    error = refusal(hall, service, at(TUESDAY, 16, 30))
+    error = refusal(hall, service, at(TUESDAY, 16, 40))
     assert error.code == "last_ticket_passed"
-    assert "16:30" in error.message
+    assert "16:39" in error.message
 
 
 def test_estimate_rule_can_be_switched_off(hall, service):
