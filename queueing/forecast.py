@@ -64,6 +64,12 @@ PRIOR_WEIGHT = 3  # the configured average counts as this many observed handling
 RANGE_FROM = 6  # minutes between low and high from which a range is shown rather than one figure
 MAX_STEPS = 2000  # calls played forward at most (a queue that long is not estimated call by call)
 SAMPLES = 40  # plays with drawn handling times that an estimate is read from
+# A play costs about the square of the people in it (each call ranks the queue). The plays of one reading
+# stay within what 40 plays of 40 people cost; fewer than MIN_SAMPLES and one play at the means is read
+# instead, its spread as quantiles (issue 20: at 200 waiting, 40 plays cost 7.7 times the ticket page's CPU).
+PLAY_BUDGET = SAMPLES * 40 * 40
+MIN_SAMPLES = 8
+_QUANTILES = tuple(statistics.NormalDist().inv_cdf((i + 0.5) / 9) for i in range(9))
 WITHIN = 5  # minutes: the estimate is the figure the most plays call the ticket within this much of
 
 
@@ -268,11 +274,15 @@ def waits(
     that does not reach it; tickets no play reaches are left out. `play`: calls' `now`, `arriving` and
     `appointments_per_walk_in`. `estimate_from` makes them the ticket's Estimate."""
     waiting = list(waiting)
+    play["arriving"] = list(play.get("arriving", ()))
     wanted = {w.id for w in waiting} if wanted is None else set(wanted)
     certain = all(h.sd <= 0 for h in handling.values()) and all(
         w.service_id in handling for w in (*waiting, *play.get("arriving", ()))
     )
-    plays = 1 if certain else (SAMPLES if samples is None else samples)
+    budget = min(SAMPLES, PLAY_BUDGET // max(1, len(waiting)) ** 2)
+    plays = 1 if certain else (budget if samples is None else samples)
+    if not certain and plays < MIN_SAMPLES:
+        return _mean_play(waiting, counters, handling, wanted, play)
     found: dict[int, list[float]] = {}
     for number in range(plays):
         reached: set[int] = set()
@@ -283,6 +293,19 @@ def waits(
                 if len(reached) == len(wanted):
                     break
     return {pk: tuple(times) for pk, times in found.items()}
+
+
+def _mean_play(waiting, counters, handling, wanted: set[int], play: dict) -> dict[int, tuple[float, ...]]:
+    """A long queue's waits from one play at the means: each ticket's call time and its spread (the
+    variances added up) as nine quantiles of a normal, read by `estimate_from` as it reads plays."""
+    found: dict[int, tuple[float, ...]] = {}
+    for called, at, variance in calls(waiting, counters, handling, **play):
+        if called in wanted:
+            spread = math.sqrt(variance)
+            found[called] = tuple(max(0.0, at + z * spread) for z in _QUANTILES)
+            if len(found) == len(wanted):
+                break
+    return found
 
 
 def estimate_from(wait: Sequence[float] | None, later_by: float = 0.0) -> Estimate:

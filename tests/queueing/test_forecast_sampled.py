@@ -66,3 +66,19 @@ def test_the_same_hall_gives_the_same_estimate():
     counters = [busy(3), busy(12, (PICKUP, ID))]
 
     assert waits(queue, counters, SPREAD, now=T0) == waits(queue, counters, SPREAD, now=T0)
+
+
+def test_a_long_queue_is_read_from_one_play_at_the_means_with_its_spread():
+    """120 waiting: 40 plays would cost 9 times what they cost at 40 people (a play ranks the queue at each
+    call), so the estimate comes from the play at the means, its spread still a range; a short queue keeps
+    the drawn plays."""
+    long_queue = [walk_in(n, ID) for n in range(1, 121)]
+    counters = [OpenCounter((ID, PICKUP)) for _ in range(4)]
+
+    found = waits(long_queue, counters, SPREAD, now=T0)
+    short = waits(long_queue[:10], counters, SPREAD, now=T0)
+
+    # The 60th is called after 59 others at 4 counters: 14 rounds of 10 minutes at the means.
+    assert len(found[60]) == 9 and statistics.median(found[60]) == 140
+    assert estimate_from(found[60]).is_range and len(short[10]) == 40
+    assert found == waits(long_queue, counters, SPREAD, now=T0)  # the same queue, the same estimate
