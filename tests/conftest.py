@@ -58,13 +58,19 @@ def _missing(marker: str) -> str | None:
     return _browser_missing()
 
 
+def unavailable(reason: str):
+    """What a test does when something it needs is not on this machine: on a newcomer's machine it is
+    skipped, saying what to install; on CI (CI=true), where everything must be there, it fails."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
 def pytest_runtest_setup(item):
     """Skip a test whose database or browser is missing, except on CI, where that is a failure."""
     for marker in ("requires_postgres", "requires_browser"):
         if item.get_closest_marker(marker) and (reason := _missing(marker)):
-            if IN_CI:
-                pytest.fail(f"CI=true and {reason}")
-            pytest.skip(reason)
+            unavailable(reason)
 
 
 @pytest.fixture(autouse=True)

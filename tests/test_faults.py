@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import unavailable
 
 pytestmark = pytest.mark.requires_postgres
 
@@ -33,9 +33,7 @@ def _missing() -> str | None:
 @pytest.fixture(scope="module")
 def harness():
     if reason := _missing():
-        if IN_CI:
-            pytest.fail(f"CI=true and {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     from bench import faults
 
     # Not under pytest's own temporary folder: the postgres user must be able to reach the cluster's folder.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -32,9 +32,7 @@ def _free_port() -> int:
 @pytest.fixture
 def nginx(tmp_path):
     if not Path(NGINX).exists():
-        if IN_CI:
-            pytest.fail("CI=true and nginx is not installed (apt-get install nginx-light)")
-        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+        unavailable("nginx is not installed (apt-get install nginx-light)")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=hall"]
         + ["-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
