@@ -64,13 +64,14 @@ PRIOR_WEIGHT = 3  # the configured average counts as this many observed handling
 RANGE_FROM = 6  # minutes between low and high from which a range is shown rather than one figure
 MAX_STEPS = 2000  # calls played forward at most (a queue that long is not estimated call by call)
 SAMPLES = 40  # plays with drawn handling times that an estimate is read from
+WITHIN = 5  # minutes: the estimate is the figure that the most plays call the ticket within this much of
 # A play costs about the square of the people in it (each call ranks the queue). The plays of one reading
 # stay within what 40 plays of 40 people cost; fewer than MIN_SAMPLES and one play at the means is read
 # instead, its spread as quantiles (issue 20: at 200 waiting, 40 plays cost 7.7 times the ticket page's CPU).
 PLAY_BUDGET = SAMPLES * 40 * 40
 MIN_SAMPLES = 8
-_QUANTILES = tuple(statistics.NormalDist().inv_cdf((i + 0.5) / 9) for i in range(9))
-WITHIN = 5  # minutes: the estimate is the figure the most plays call the ticket within this much of
+_NORMAL = statistics.NormalDist()
+_QUANTILES = tuple(_NORMAL.inv_cdf((i + 0.5) / 9) for i in range(9))
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,12 @@ def handling_from(recent: Sequence[float], configured: float) -> Handling:
     return Handling(mean, sd, n)
 
 
+def lognormal(handling: Handling) -> tuple[float, float]:
+    """(mu, sigma) of the log-normal with the handling time's mean and spread (sd > 0)."""
+    sigma = math.sqrt(math.log(1 + (handling.sd / handling.mean) ** 2))
+    return math.log(handling.mean) - sigma**2 / 2, sigma
+
+
 def time_left(elapsed: float, handling: Handling) -> float:
     """Minutes a ticket at a counter for `elapsed` minutes will likely still take: the mean time left of a
     log-normal handling time with the service's mean and spread, given that it has lasted `elapsed`
@@ -127,8 +134,7 @@ def time_left(elapsed: float, handling: Handling) -> float:
         return max(handling.mean, 0.0)
     if handling.sd <= 0:
         return max(handling.mean - elapsed, 0.0)
-    sigma = math.sqrt(math.log(1 + (handling.sd / handling.mean) ** 2))
-    mu = math.log(handling.mean) - sigma**2 / 2
+    mu, sigma = lognormal(handling)
     z = (math.log(elapsed) - mu) / sigma
     survives = math.erfc(z / math.sqrt(2)) / 2  # P(X > t)
     beyond = handling.mean * math.erfc((z - sigma) / math.sqrt(2)) / 2  # E[X; X > t]
@@ -178,8 +184,7 @@ class Draws:
     def _shape(self, handling: Handling) -> tuple[float, float]:
         key = (handling.mean, handling.sd)
         if key not in self._shapes:
-            sigma = math.sqrt(math.log(1 + (handling.sd / handling.mean) ** 2))
-            self._shapes[key] = (math.log(handling.mean) - sigma**2 / 2, sigma)
+            self._shapes[key] = lognormal(handling)
         return self._shapes[key]
 
     def whole(self, handling: Handling) -> float:
@@ -198,9 +203,6 @@ class Draws:
         below = _NORMAL.cdf((math.log(elapsed) - mu) / sigma)
         u = min(below + (1 - below) * self.rng.random(), 1 - 1e-12)
         return max(math.exp(mu + sigma * _NORMAL.inv_cdf(u)) - elapsed, 0.0)
-
-
-_NORMAL = statistics.NormalDist()
 
 
 def calls(
@@ -319,9 +321,8 @@ def estimate_from(wait: Sequence[float] | None, later_by: float = 0.0) -> Estima
     finite = [x for x in times if math.isfinite(x)]
     if not finite:
         return NO_BASIS
-    point = _likeliest(
-        finite, statistics.median(times) if math.isfinite(statistics.median(times)) else finite[-1]
-    )
+    median = statistics.median(times)
+    point = _likeliest(finite, median if math.isfinite(median) else finite[-1])
     if point < 0.5:  # called at once, or as good as
         return Estimate(0, 0, 0)
     minutes = max(1, round(point))
