@@ -14,6 +14,9 @@ from reports import staffing, stats
 from reports.report import settings_for
 
 PLANNED_STATES = (BookingState.BOOKED, BookingState.CHECKED_IN, BookingState.SERVED)
+# Counters in every hour the hall is open, whoever is expected: a citizen who comes then, booked or not,
+# finds a window (the plan here, and the simulated plan check's search, simulation/plan_check.py).
+MIN_COUNTERS = 1
 
 
 @dataclass
@@ -179,10 +182,9 @@ def build_plan(hall: Hall, date: dt.date) -> Plan:
 
 
 def _size(plan: HourPlan, target: int, goal: float) -> None:
-    """Erlang C's counters for the hour's arrivals; at least one in an hour the hall is open (a citizen who
-    comes then, booked or not, finds a window), as the simulated plan check keeps."""
+    """Erlang C's counters for the hour's arrivals, and at least MIN_COUNTERS in an hour the hall is open."""
     arrivals = plan.booked + plan.walk_ins
-    plan.needed = 1 if plan.open_minutes else 0
+    plan.needed = MIN_COUNTERS if plan.open_minutes else 0
     if not arrivals or not plan.open_minutes:
         return
     mean_handling = plan.workload / arrivals

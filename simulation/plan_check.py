@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from hall.models import Hall
+from reports.plan import MIN_COUNTERS
 from simulation.api import simulate_day
 from simulation.log import DayLog
 from simulation.scenario import DayType
@@ -20,7 +21,6 @@ from simulation.scenario import DayType
 GOAL = 0.90  # share called within the hall's target (issue 19)
 SEEDS = (1, 2, 3)
 MAX_PLANS = 12
-MIN_COUNTERS = 1  # the search never leaves an hour the hall is open without a counter
 
 Counters = dict[int, int]  # local clock hour -> counters open
 
