@@ -6,10 +6,13 @@ Every simulated day runs in a transaction that is rolled back, on a date a year 
 real booking or ticket is touched; but the day holds its locks (and on SQLite the database's write lock)
 while it plays, as `manage.py simulate_day` does."""
 
+import datetime as dt
 import logging
 
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
+from django.utils import timezone
 
+from hall.models import Hall
 from reports.plan import build_plan
 from simulation import jobs, plan_check, plan_demand
 from simulation.job_models import JobState
@@ -45,6 +48,29 @@ def check(row: PlanCheck) -> dict:
     day, date = plan_demand.day_of_plan(plan)
     found = plan_check.check_plan(row.hall, day, plan_demand.plan_counters(plan), date=date)
     return {**found.as_dict(), "simulated_date": date.isoformat()}
+
+
+def busy(check: PlanCheck | None) -> bool:
+    """Queued or running, and not older than the job may run (a worker that died leaves a row running)."""
+    since = timezone.now() - dt.timedelta(seconds=JOB_TIMEOUT)
+    return bool(check and check.pending and check.requested_at >= since)
+
+
+def latest(hall: Hall, date: dt.date) -> PlanCheck | None:
+    return PlanCheck.objects.filter(hall=hall, date=date).order_by("-requested_at", "-pk").first()
+
+
+def request(hall: Hall, date: dt.date, user) -> PlanCheck | None:
+    """Queue a check of the day's plan, its job enqueued on commit; None when one is already queued or
+    running. One at a time per hall: two clicks at once (a double click, two supervisors) queue one job, as
+    the hall's row is locked while the latest check is read and the new one created."""
+    with transaction.atomic():
+        Hall.objects.select_for_update().filter(pk=hall.pk).values_list("pk").get()
+        if busy(latest(hall, date)):
+            return None
+        row = PlanCheck.objects.create(hall=hall, date=date, requested_by=user)
+        enqueue_on_commit(row.pk)
+    return row
 
 
 def _no_worker(check_id: int) -> None:

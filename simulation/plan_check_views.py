@@ -7,18 +7,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hall import access
-from hall.models import Hall
 from reports.plan import Plan
 from simulation import plan_check, plan_check_jobs, plan_demand
 from simulation.job_models import JobState
@@ -52,12 +49,6 @@ def _summary(result: dict) -> list[dict]:
     ]
 
 
-def _busy(check: PlanCheck | None) -> bool:
-    """Queued or running, and not older than the job may run (a worker that died leaves a row running)."""
-    since = timezone.now() - dt.timedelta(seconds=plan_check_jobs.JOB_TIMEOUT)
-    return bool(check and check.pending and check.requested_at >= since)
-
-
 def plan_section(request: HttpRequest, plan: Plan) -> SafeString:
     checks = PlanCheck.objects.filter(hall=plan.hall, date=plan.date).order_by("-requested_at", "-pk")
     latest = checks.first()
@@ -66,7 +57,7 @@ def plan_section(request: HttpRequest, plan: Plan) -> SafeString:
     context = {
         "plan": plan,
         "check": latest,
-        "busy": _busy(latest),
+        "busy": plan_check_jobs.busy(latest),
         "result": result,
         "rows": _rows(result) if result else [],
         "summary": _summary(result) if result else [],
@@ -93,14 +84,8 @@ def start(request: HttpRequest, slug: str):
         messages.error(request, _("Choose a valid day (YYYY-MM-DD) to check its plan."))
         return redirect(staffing)
     back = f"{staffing}?{urlencode({'date': date.isoformat()})}#plan-check"
-    with transaction.atomic():
-        # One check at a time per hall: two clicks at once (a double click, two supervisors) queue one job.
-        Hall.objects.select_for_update().filter(pk=hall.pk).values_list("pk").get()
-        latest = PlanCheck.objects.filter(hall=hall, date=date).order_by("-requested_at", "-pk").first()
-        if _busy(latest):
-            messages.info(request, _("This plan is already being checked."))
-            return redirect(back)
-        row = PlanCheck.objects.create(hall=hall, date=date, requested_by=request.user)
-        plan_check_jobs.enqueue_on_commit(row.pk)
+    if plan_check_jobs.request(hall, date, request.user) is None:
+        messages.info(request, _("This plan is already being checked."))
+        return redirect(back)
     messages.success(request, _("The check has started. It takes a few minutes; reload this page to see it."))
     return redirect(back)
