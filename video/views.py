@@ -76,8 +76,8 @@ def signal_exchange(request, booking: Booking, side: str) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def citizen_signal(request, token):
     booking = _video_booking(token)
-    if request.method == "POST" and booking.state == BookingState.BOOKED and calls.citizen_joins(booking):
-        booking.refresh_from_db(fields=["state"])  # arrived: the page's first message (its hello)
+    if request.method == "POST" and booking.state == BookingState.BOOKED:
+        calls.citizen_joins(booking)  # the page's first message (its hello) is the arrival; state refreshed
     if booking.state not in (BookingState.CHECKED_IN, BookingState.SERVED):
         return JsonResponse({"error": "not_open"}, status=409)
     if request.method == "POST" and booking.state != BookingState.CHECKED_IN:
