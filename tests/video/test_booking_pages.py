@@ -83,6 +83,9 @@ def test_a_clerk_books_a_video_appointment_for_a_citizen_who_phoned(client, serv
     assert in_english.count("Your resident ID card") == 1
     assert "Household register booklet" not in in_english
     assert "所需材料" not in booked  # "What to bring", the hall visit's heading
+    # "Nothing is recorded" is said once, in the introduction, not again under the join button.
+    assert booked.count("不录音") == 1
+    assert in_english.count("othing is recorded") == 1
 
 
 def test_another_hall_counts_no_online_room_of_this_one(service, day):  # noqa: F811
