@@ -6,8 +6,11 @@ browser reconnects with Last-Event-ID and catches up from the Redis stream, then
 """
 
 import asyncio
+import contextlib
 import json
 import logging
+import signal
+import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -43,6 +46,7 @@ class Hub:
         if self.task is None or self.task.done() or self.loop is not loop:
             self.loop = loop
             self.task = loop.create_task(self._listen())
+            self._end_streams_on_exit(loop)
         queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.clients[hall_id].add(queue)
         return queue
@@ -86,6 +90,29 @@ class Hub:
                 await asyncio.sleep(1)
             finally:
                 await client.aclose()
+
+    def _end_streams_on_exit(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On SIGTERM or SIGINT, end every stream at once. A stream never ends by itself, so uvicorn, asked to
+        stop, waited its whole --timeout-graceful-shutdown (5 s in deploy/) for them and then cut them off;
+        ended, they finish cleanly and the clients reconnect (after RETRY_MS, from their last event) to the
+        next process. Wraps the handler the server installed (uvicorn's, which then stops the server as
+        before); where none is installed (a plain script, the tests' event loop) nothing changes."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for number in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(number)
+            if not callable(previous) or previous is signal.default_int_handler:
+                continue  # no server's handler: Python's own
+            if getattr(previous, "ends_streams", False):
+                continue
+
+            def handler(signum, frame, previous=previous):
+                with contextlib.suppress(RuntimeError):  # the loop is closed already
+                    loop.call_soon_threadsafe(self._wake_all)
+                previous(signum, frame)
+
+            handler.ends_streams = True
+            signal.signal(number, handler)
 
     def _handle(self, message: dict) -> None:
         hall_id = int(message["channel"].decode().removeprefix(events.CHANNEL_PREFIX))

@@ -35,7 +35,7 @@ def database_url() -> str:
 
 
 class Server:
-    def __init__(self, port: int | None = None, env: dict | None = None):
+    def __init__(self, port: int | None = None, env: dict | None = None, graceful_seconds: int = 1):
         self.port = port or free_port()
         env = {**os.environ, "DATABASE_URL": database_url(), "DATABASE_POOL_MAX": "4", **(env or {})}
         self.proc = subprocess.Popen(
@@ -49,7 +49,7 @@ class Server:
                 "--log-level",
                 "warning",
                 "--timeout-graceful-shutdown",
-                "1",
+                str(graceful_seconds),
             ],
             cwd=ROOT,
             env=env,
@@ -73,6 +73,7 @@ class Listener:
 
     def __init__(self, port: int, slug: str, last_event_id: str | None = None):
         self.events: list[tuple[str | None, str, dict]] = []
+        self.ended_cleanly = False  # the server ended the response (its last chunk), not a cut connection
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
         self.conn.request("GET", f"/api/v1/halls/{slug}/events", headers=headers)
@@ -92,6 +93,7 @@ class Listener:
                 elif line.startswith("data: "):
                     self.events.append((event_id, kind, json.loads(line[6:])))
                     event_id, kind = None, None
+            self.ended_cleanly = True
         except (OSError, ValueError, AttributeError, http.client.HTTPException):
             pass  # the test closed the stream
 
@@ -176,6 +178,26 @@ def test_restarted_server_streams_again_with_a_snapshot_then_events(servers):
     ticket = queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
     assert resumed.wait_for(lambda e: e[1] == "ticket.issued" and e[2]["number"] == ticket.number)
     resumed.close()
+    listener.close()
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_server_asked_to_stop_ends_its_streams_at_once_instead_of_waiting_for_them():
+    """Restarting the live process (deploy/'s uvicorn waits 5 s for open responses) used to wait the whole
+    graceful time for streams that never end, then cut them: every board was dark that much longer. Here the
+    graceful time is 60 s; the stream must end cleanly, and the server stop, well before."""
+    hall = make_hall_open_today()
+    server = Server(graceful_seconds=60)
+    listener = Listener(server.port, hall.slug)
+    assert listener.wait_for(lambda e: e[1] == "snapshot")
+
+    server.proc.terminate()
+
+    server.proc.wait(timeout=20)  # a bound against hanging: without the ending it takes 60 s
+    # uvicorn re-raises the signal after its shutdown: it ends as a process told to terminate does.
+    listener.thread.join(timeout=5)
+    assert listener.ended_cleanly
     listener.close()
 
 
