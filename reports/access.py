@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from hall import access
 from hall.models import Device
 from queueing.models import Ticket, TicketState
-from reports.models import FollowUp, Rating
+from reports.models import FollowUp, Rating, WrittenComment
 
 
 def access_follow_up(user, slug: str, case_id: int) -> FollowUp:
@@ -18,6 +18,12 @@ def access_follow_up(user, slug: str, case_id: int) -> FollowUp:
 def access_rating(user, slug: str, rating_id: int) -> Rating:
     return access.in_hall_named(
         user, slug, Rating.objects.select_related("hall"), supervisor=True, pk=rating_id
+    )
+
+
+def access_written_comment(user, slug: str, comment_id: int) -> WrittenComment:
+    return access.in_hall_named(
+        user, slug, WrittenComment.objects.select_related("hall"), supervisor=True, pk=comment_id
     )
 
 

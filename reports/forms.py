@@ -61,7 +61,7 @@ class WrittenCommentForm(forms.Form):
     )
     phone = PhoneNumberField(
         label=_("Mobile number (optional)"),
-        help_text=_("If you want us to call you back. Only staff see it, and only partly."),
+        help_text=_("If you want us to call you back. Only the hall's supervisor sees it, to call you."),
         region="CN",
         required=False,
         error_messages={"invalid": _("Enter a mobile number with 11 digits, like 138 0013 8000.")},

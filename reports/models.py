@@ -220,9 +220,16 @@ class WrittenComment(models.Model):
         Hall, on_delete=models.CASCADE, related_name="written_comments", verbose_name=_("hall")
     )
     text = models.TextField(_("comment"), max_length=500)
-    # Optional, for a call back; shown masked to staff.
+    # Optional, for a call back: shown masked to the supervisor, in full on request (audited) to call.
     phone = PhoneNumberField(_("mobile"), region="CN", blank=True)
     created_at = models.DateTimeField(_("written"))
+    # As a rating's comment: the comment book shows it only once a supervisor has published it.
+    published = models.BooleanField(_("shown in the comment book"), default=False)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reply = models.TextField(_("the hall's reply"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("comment without a ticket")

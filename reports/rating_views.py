@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +21,7 @@ from reports import ratings, services
 from reports.access import (
     access_follow_up,
     access_rating,
+    access_written_comment,
     get_ticket_to_rate,
 )
 from reports.forms import ModerationForm, NoteForm, RatingForm, WrittenCommentForm
@@ -99,12 +101,15 @@ def ranking(request, slug):
 
 
 @login_required
-def comments(request, slug):
+def comments(request, slug, revealed: WrittenComment | None = None):
     hall = access.supervisor_in_hall(request.user, slug).hall
     rated = Rating.objects.filter(hall=hall).exclude(comment="").select_related("service", "counter")
     page = Paginator(rated, PAGE_SIZE).get_page(request.GET.get("page"))
-    written = [(c, mask_phone(c.phone)) for c in WrittenComment.objects.filter(hall=hall)[:PAGE_SIZE]]
-    context = {"hall": hall, "nav": "comments", "page": page, "written": written}
+    written = [
+        (c, c.phone.as_national if revealed and c.pk == revealed.pk else mask_phone(c.phone))
+        for c in WrittenComment.objects.filter(hall=hall)[:PAGE_SIZE]
+    ]
+    context = {"hall": hall, "nav": "comments", "page": page, "written": written, "revealed": revealed}
     return render(request, "reports/comments.html", context)
 
 
@@ -124,6 +129,39 @@ def moderate(request, slug, rating_id):
         except RatingError as refusal:
             messages.error(request, refusal.message)
     return redirect("reports:comments", slug)
+
+
+@login_required
+@require_POST
+def moderate_written(request, slug, comment_id):
+    comment = access_written_comment(request.user, slug, comment_id)
+    form = ModerationForm(request.POST)
+    if form.is_valid():
+        services.publish_written_comment(
+            comment=comment,
+            user=request.user,
+            published=form.cleaned_data["published"],
+            reply=form.cleaned_data["reply"],
+        )
+    return redirect(reverse("reports:comments", args=[slug]) + "#without-ticket")
+
+
+@login_required
+@require_POST
+def reveal_written_mobile(request, slug, comment_id):
+    """The full mobile left with a comment written without a ticket, to call the citizen back (they were told
+    "if you want us to call you back"); the showing is logged."""
+    comment = access_written_comment(request.user, slug, comment_id)
+    if not comment.phone:
+        return redirect(reverse("reports:comments", args=[slug]) + "#without-ticket")
+    audit.record_request(
+        request,
+        action=AuditAction.PHONE_REVEALED,
+        hall=comment.hall,
+        obj=comment,
+        detail=f"comment {comment.pk} written without a ticket",
+    )
+    return comments(request, slug, revealed=comment)
 
 
 @login_required

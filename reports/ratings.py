@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count
 
 from hall.models import Hall
-from reports.models import Rating
+from reports.models import Rating, WrittenComment
 
 # Long digit runs in a comment are phone or ID numbers; the comment book never shows them.
 DIGITS = re.compile(r"\d[\d\s-]{5,}\d[\dXx]?")
@@ -44,17 +44,20 @@ def counter_ranking(hall: Hall, first: dt.date, last: dt.date) -> list[Ranked]:
 @dataclass(frozen=True)
 class Comment:
     date: dt.date
-    score: int
+    score: int | None  # None: written in the book without a ticket
     score_label: str
     service: str
     text: str
     reply: str
+    written_at: dt.datetime
 
 
 def comment_book(hall: Hall, limit: int = 100) -> list[Comment]:
-    """Published comments, newest first, with no personal data: no name, number, ticket or staff."""
+    """Published comments, newest first, with no personal data: no name, number, ticket or staff. Those of
+    ratings and those written in the book without a ticket, together."""
     ratings = Rating.objects.filter(hall=hall).published().select_related("service")[:limit]
-    return [
+    written = WrittenComment.objects.filter(hall=hall, published=True)[:limit]
+    comments = [
         Comment(
             date=r.date,
             score=r.score,
@@ -62,6 +65,19 @@ def comment_book(hall: Hall, limit: int = 100) -> list[Comment]:
             service=r.service.name,
             text=redact(r.comment),
             reply=redact(r.reply),
+            written_at=r.created_at,
         )
         for r in ratings
+    ] + [
+        Comment(
+            date=hall.local_date(w.created_at),
+            score=None,
+            score_label="",
+            service="",
+            text=redact(w.text),
+            reply=redact(w.reply),
+            written_at=w.created_at,
+        )
+        for w in written
     ]
+    return sorted(comments, key=lambda c: c.written_at, reverse=True)[:limit]

@@ -130,6 +130,19 @@ def publish_comment(
     return rating
 
 
+def publish_written_comment(
+    *, comment: WrittenComment, user, published: bool, reply: str = "", now: dt.datetime | None = None
+) -> WrittenComment:
+    """Show (or hide) a comment written without a ticket in the public comment book, with the hall's reply."""
+    now = now or timezone.now()
+    comment.published = published
+    comment.published_at = now if published else None
+    comment.published_by = user if published else None
+    comment.reply = (reply or "").strip()[:COMMENT_MAX]
+    comment.save(update_fields=["published", "published_at", "published_by", "reply"])
+    return comment
+
+
 def write_comment(*, hall, text: str, phone=None, now: dt.datetime) -> WrittenComment:
     """A comment in the comment book without a ticket (the form strips and limits the text)."""
     written = WrittenComment.objects.create(hall=hall, text=text, phone=phone or "", created_at=now)

@@ -14,6 +14,16 @@ urlpatterns = [
     path("h/<slug:slug>/reports/ranking/", rating_views.ranking, name="ranking"),
     path("h/<slug:slug>/reports/comments/", rating_views.comments, name="comments"),
     path("h/<slug:slug>/reports/comments/<int:rating_id>/", rating_views.moderate, name="moderate"),
+    path(
+        "h/<slug:slug>/reports/comments/written/<int:comment_id>/",
+        rating_views.moderate_written,
+        name="moderate_written",
+    ),
+    path(
+        "h/<slug:slug>/reports/comments/written/<int:comment_id>/mobile/",
+        rating_views.reveal_written_mobile,
+        name="reveal_written_mobile",
+    ),
     path("h/<slug:slug>/reports/follow-ups/", rating_views.follow_ups, name="follow_ups"),
     path("h/<slug:slug>/reports/follow-ups/<int:case_id>/", rating_views.follow_up, name="follow_up"),
     path(

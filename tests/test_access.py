@@ -218,6 +218,13 @@ class World:
         return self.rating.follow_up
 
     @cached_property
+    def written_comment(self):
+        """A comment written in the comment book without a ticket, with a mobile to call back."""
+        return report_services.write_comment(
+            hall=self.hall, text="请回电", phone="13800138000", now=timezone.now()
+        )
+
+    @cached_property
     def home_visit(self):
         """A citizen's request for a home visit, waiting for the supervisor's decision."""
         from homevisits import services as visits
@@ -513,6 +520,14 @@ RULES: dict[str, Rule] = {
     "reports:comments": Rule(url("reports:comments", slug), SUPERVISOR),
     "reports:moderate": Rule(
         url("reports:moderate", slug, lambda w, p: w.rating.pk), SUPERVISOR, method="POST"
+    ),
+    "reports:moderate_written": Rule(
+        url("reports:moderate_written", slug, lambda w, p: w.written_comment.pk), SUPERVISOR, method="POST"
+    ),
+    "reports:reveal_written_mobile": Rule(
+        url("reports:reveal_written_mobile", slug, lambda w, p: w.written_comment.pk),
+        SUPERVISOR,
+        method="POST",
     ),
     "reports:follow_ups": Rule(url("reports:follow_ups", slug), SUPERVISOR),
     "reports:follow_up": Rule(url("reports:follow_up", slug, lambda w, p: w.case.pk), SUPERVISOR),

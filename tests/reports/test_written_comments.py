@@ -9,6 +9,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
 from appointments.availability import rules_for
+from hall.models import AuditAction, AuditEntry
 from reports import services
 from reports.housekeeping import erase_expired_personal_data
 from reports.models import WrittenComment
@@ -133,3 +134,58 @@ def test_the_mobile_is_erased_after_the_retention_period_and_the_comment_kept(da
     new.refresh_from_db()
     assert erased == 1
     assert (old.text, old.phone, str(new.phone)) == ("旧留言", "", "+8613900139000")
+
+
+def test_supervisor_publishes_it_with_a_reply_and_the_public_book_shows_it_without_the_mobile(client, day):
+    client.post(book_url(day), {"text": "等候区的座位太少", "phone": "13800138000"})
+    written = WrittenComment.objects.get()
+    client.force_login(day.supervisor)
+    speaking(client, "zh-hans")
+
+    saved = client.post(
+        reverse("reports:moderate_written", args=[day.hall.slug, written.pk]),
+        {"published": "on", "reply": "已增加二十把椅子。"},
+    )
+    public = client.get(book_url(day)).content.decode()
+
+    assert saved.url == reverse("reports:comments", args=[day.hall.slug]) + "#without-ticket"
+    book = public.split('class="card-list comment-book"', 1)[1]
+    assert "等候区的座位太少" in book and "已增加二十把椅子。" in book
+    assert "意见簿留言" in book  # said where it came from, with no score or service
+    assert "8000" not in book
+
+    client.post(reverse("reports:moderate_written", args=[day.hall.slug, written.pk]), {"reply": ""})
+    assert "等候区的座位太少" not in client.get(book_url(day)).content.decode()
+
+
+def test_supervisor_shows_the_full_mobile_to_call_back_and_the_showing_is_logged(client, day):
+    client.post(book_url(day), {"text": "请给我回电话", "phone": "13800138000"})
+    written = WrittenComment.objects.get()
+    client.force_login(day.supervisor)
+    speaking(client, "zh-hans")
+    comments = client.get(reverse("reports:comments", args=[day.hall.slug])).content.decode()
+    assert reverse("reports:reveal_written_mobile", args=[day.hall.slug, written.pk]) in comments
+
+    shown = client.post(reverse("reports:reveal_written_mobile", args=[day.hall.slug, written.pk]))
+
+    page = shown.content.decode()
+    assert '<span class="revealed">138 0013 8000</span>' in page
+    entry = AuditEntry.objects.get(action=AuditAction.PHONE_REVEALED)
+    assert (entry.actor, entry.hall) == (day.supervisor, day.hall)
+    assert "13800138000" not in entry.detail
+
+
+def test_only_the_halls_supervisors_moderate_or_see_its_mobile(client, day):
+    client.post(book_url(day), {"text": "请回电", "phone": "13800138000"})
+    written = WrittenComment.objects.get()
+    client.force_login(day.clerk1)
+
+    reveal = client.post(reverse("reports:reveal_written_mobile", args=[day.hall.slug, written.pk]))
+    publish = client.post(
+        reverse("reports:moderate_written", args=[day.hall.slug, written.pk]), {"published": "on"}
+    )
+
+    assert (reveal.status_code, publish.status_code) == (403, 403)  # window staff
+    written.refresh_from_db()
+    assert not written.published
+    assert "138 0013 8000" not in reveal.content.decode()
