@@ -35,11 +35,21 @@ def current_service(ticket: Ticket) -> int:
 
 
 class Hallday:
-    def __init__(self, hall: Hall, day: DayType, date: dt.date, seed: int, *, stand_ins: bool = False):
+    def __init__(
+        self,
+        hall: Hall,
+        day: DayType,
+        date: dt.date,
+        seed: int,
+        *,
+        stand_ins: bool = False,
+        citizens_from: int = 0,
+    ):
         """`stand_ins`: play on copies of the hall's counters (people.stand_in_counters), so that a day
         simulated while the hall works neither locks the sessions of the counters clerks are using nor
-        finds them open with today's real tickets."""
+        finds them open with today's real tickets. `citizens_from`: see people.book_day."""
         self.hall, self.day, self.date, self.draws = hall, day, date, Draws(seed)
+        self.citizens_from = citizens_from
         self.sessions = people.sessions(hall, date)
         if not self.sessions:
             raise ValueError(f"{hall.slug} is closed on {date}")
@@ -88,7 +98,12 @@ class Hallday:
     def _plan(self) -> None:
         opening = self.sessions[0][0]
         for booking in people.book_day(
-            self.hall, self.day, self.date, self.draws, opening - dt.timedelta(days=1)
+            self.hall,
+            self.day,
+            self.date,
+            self.draws,
+            opening - dt.timedelta(days=1),
+            citizens_from=self.citizens_from,
         ):
             self.log.bookings += 1
             arrival = self.draws.arrival(self.day)

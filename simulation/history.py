@@ -1,0 +1,218 @@
+"""Past days for a demo hall, played by the simulator and kept, so that the supervisor's report, month,
+staffing plan, plan check and what-if have weeks of history to show (docs/simulation.md, "History").
+
+    from simulation import history
+    history.play_history(hall)                 # the hall's open days of the last history_weeks weeks
+    manage.py play_history [--weeks 6] [--seed 1] [--enqueue]
+
+Each open day is played with `simulation.api.simulate_day(..., keep=True)` on the hall's own counters, by
+its weekday's day type (WEEKDAYS: Mondays are the busiest), with at most the hall's windows open (a history
+day adds no desks), seeded by the run's seed and the date, so the same seed gives the same days. A day on
+which the hall already has tickets or bookings (played before, or real) is skipped: playing again adds
+nothing. Each day is one transaction, with the hall's row locked while it is checked and played, so two
+runs at once play each day once.
+
+A past day must not reach anybody: its messages (booking confirmations, rating requests, no-show notices)
+are deleted with it written, the work its services leave for the commit (enqueuing messages, live events to
+the hall's screens) is dropped, and the hall's counter sessions are put back as they were. A hall with
+webhook subscribers is refused: its past days' events would go to other systems. Bookings not checked in
+are marked no-shows, as the hall's sweep does. The citizens are made up (`people.citizen`, each day with its
+own numbers); their names and mobiles are erased by the nightly erasure when the days pass the hall's
+retention period, as any booking's are.
+"""
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, replace
+
+import redis
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from appointments import housekeeping
+from appointments.models import Booking
+from hall.models import Counter, CounterKind, Hall
+from notifications.models import Notification
+from queueing.models import CounterSession, Ticket
+from reports.report import settings_for
+from simulation import jobs, people
+from simulation.api import simulate_day
+from simulation.engine import DRAIN
+from simulation.scenario import DayType, day_type
+
+log = logging.getLogger(__name__)
+
+JOB = "simulation.history.run_job"
+JOB_TIMEOUT = 3600
+# Walk-ins by weekday (Monday 0): Monday brings the weekend's backlog; the demo hall's long days (Tuesday,
+# Thursday, to 19:30) a few more; Saturday is a morning's duty. Sunday: the hall is closed.
+WEEKDAYS: dict[int, tuple[str, int]] = {
+    0: ("normal", 150),
+    1: ("quiet", 100),
+    2: ("quiet", 80),
+    3: ("quiet", 100),
+    4: ("quiet", 90),
+    5: ("quiet", 40),
+    6: ("quiet", 40),
+}
+# Each day's citizens are numbered from 1000 + (date % CITIZEN_BLOCKS) * CITIZEN_BLOCK: clear of those of
+# the rolled-back days (numbered from 1), and within people.citizen's 15000 distinct ID numbers.
+CITIZEN_BLOCK = 500
+CITIZEN_BLOCKS = 28
+# On SQLite a day holds the database's write lock while it plays: a pause between days lets the web's
+# writes (a sign-in, a ticket) in.
+PAUSE_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class PlayedDay:
+    date: dt.date
+    day: str  # the day type's name
+    tickets: int
+    bookings: int
+    cpu_seconds: float
+
+
+def day_for(hall: Hall, date: dt.date, *, scale: float = 1.0) -> DayType:
+    """The day type played on `date`: its weekday's, with its walk-ins and bookings times `scale` and at
+    most the hall's windows open in any hour."""
+    name, walk_ins = WEEKDAYS[date.weekday()]
+    base = day_type(name)
+    windows = max(1, Counter.objects.filter(hall=hall, active=True, kind=CounterKind.WINDOW).count())
+    # Every hour the hall is open has counters (the day types' end at 19:00; the long days close at 19:30),
+    # an hour missing from the day type as many as the hour before it.
+    counters, last = {}, min(base.counters.values(), default=1)
+    for hour in sorted(_open_hours(hall, date) | set(base.counters)):
+        last = base.counters.get(hour, last)
+        counters[hour] = min(last, windows)
+    return replace(
+        base,
+        walk_ins=round(walk_ins * scale),
+        booking_fill=base.booking_fill * min(1.0, scale),
+        counters=counters,
+        pauses=tuple(p for p in base.pauses if p.counter <= windows),
+    )
+
+
+def _open_hours(hall: Hall, date: dt.date) -> set[int]:
+    hours = set()
+    for start, end in people.sessions(hall, date):
+        moment = start.replace(minute=0, second=0)
+        while moment < end:
+            hours.add(moment.hour)
+            moment += dt.timedelta(hours=1)
+    return hours
+
+
+def seed_for(seed: int, date: dt.date) -> int:
+    return seed * 1_000_000 + date.toordinal()
+
+
+def past_days(hall: Hall, *, weeks: int, today: dt.date) -> list[dt.date]:
+    """The hall's open days in the `weeks` weeks before `today`, the most recent first."""
+    days = (today - dt.timedelta(days=n) for n in range(1, 7 * weeks + 1))
+    return [date for date in days if people.sessions(hall, date)]
+
+
+def played(hall: Hall, date: dt.date) -> bool:
+    """The hall has tickets or bookings that day: played before, or a real day."""
+    return (
+        Ticket.objects.filter(hall=hall, date=date).exists()
+        or Booking.objects.filter(hall=hall, slot__date=date).exists()
+    )
+
+
+def play_history(
+    hall: Hall,
+    *,
+    weeks: int | None = None,
+    seed: int = 1,
+    today: dt.date | None = None,
+    days: int | None = None,
+    scale: float = 1.0,
+) -> list[PlayedDay]:
+    """Play and keep the hall's open days of the last `weeks` weeks (default: the weeks its staffing plan
+    reads, ReportSettings.history_weeks) before `today` (the hall's today), the most recent first, at most
+    `days` of them; the days already played are skipped. Answers the days played now."""
+    if hall.webhook_subscribers.filter(enabled=True).exists():
+        raise ValueError(f"{hall.slug} has webhook subscribers: its past days' events would be sent to them")
+    today = today or hall.local_date(timezone.now())
+    weeks = weeks or settings_for(hall).history_weeks
+    done = []
+    for date in past_days(hall, weeks=weeks, today=today):
+        if days is not None and len(done) >= days:
+            break
+        result = _play_day(hall, date, seed=seed, scale=scale)
+        if result is None:
+            continue
+        done.append(result)
+        log.info("history of %s: %s played (%s, %s tickets)", hall.slug, date, result.day, result.tickets)
+        if connection.vendor == "sqlite":
+            time.sleep(PAUSE_SECONDS)
+    return done
+
+
+def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDay | None:
+    with transaction.atomic():
+        Hall.objects.select_for_update().filter(pk=hall.pk).values_list("pk").get()
+        if played(hall, date):
+            return None
+        hooks = len(connection.run_on_commit)
+        sessions = list(CounterSession.objects.filter(counter__hall=hall))
+        day = day_for(hall, date, scale=scale)
+        citizens = 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
+        day_log = simulate_day(
+            hall, day, seed=seed_for(seed, date), date=date, keep=True, citizens_from=citizens
+        )
+        housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
+        _silence(hall, date)
+        for session in sessions:  # as they were (a clerk may have a counter open today)
+            session.save()
+        del connection.run_on_commit[hooks:]  # no message enqueued, no live event to the screens
+    return PlayedDay(date, day.name, len(day_log.tickets), day_log.bookings, day_log.cpu_seconds)
+
+
+def _silence(hall: Hall, date: dt.date) -> None:
+    """Delete the day's messages: nobody is to be told of a day that did not happen."""
+    bookings = Booking.objects.filter(hall=hall, slot__date=date).values("pk")
+    tickets = Ticket.objects.filter(hall=hall, date=date).values("pk")
+    Notification.objects.filter(
+        Q(subject_type="booking", subject_id__in=bookings) | Q(subject_type="ticket", subject_id__in=tickets),
+        hall=hall,
+    ).delete()
+
+
+def run_job(slug: str, weeks: int | None = None, seed: int = 1) -> str:
+    """The RQ job `dev.py run` enqueues (via `manage.py play_history --enqueue`) on the simulation queue."""
+    close_old_connections()
+    try:
+        hall = Hall.objects.filter(slug=slug).first()
+        if hall is None:
+            return f"no hall {slug}"
+        return f"{len(play_history(hall, weeks=weeks, seed=seed))} days played"
+    finally:
+        close_old_connections()
+
+
+def enqueue(slug: str, *, weeks: int | None = None, seed: int = 1) -> bool:
+    """Put the history of `slug` on the simulation queue (one job per hall: a job already queued or running
+    is left alone); False when Redis cannot take it."""
+    queue = jobs.queue()
+    job_id = f"history-{slug}"
+    try:
+        try:
+            if Job.fetch(job_id, connection=queue.connection).get_status() in ("queued", "started"):
+                return True
+        except NoSuchJobError:
+            pass
+        queue.enqueue(
+            JOB, slug, weeks, seed, job_id=job_id, job_timeout=JOB_TIMEOUT, result_ttl=600, failure_ttl=86400
+        )
+    except (redis.RedisError, OSError) as error:
+        log.warning("could not enqueue the history of %s: %s", slug, error)
+        return False
+    return True
