@@ -13,12 +13,13 @@ nothing. Each day is one transaction, with the hall's row locked while it is che
 runs at once play each day once.
 
 A past day must not reach anybody: its messages (booking confirmations, rating requests, no-show notices)
-are deleted with it written, the work its services leave for the commit (enqueuing messages, live events to
-the hall's screens) is dropped, and the hall's counter sessions are put back as they were. A hall with
-webhook subscribers is refused: its past days' events would go to other systems. Bookings not checked in
-are marked no-shows, as the hall's sweep does. The citizens are made up (`people.citizen`, each day with its
-own numbers); their names and mobiles are erased by the nightly erasure when the days pass the hall's
-retention period, as any booking's are.
+are deleted, the work its services leave for the commit (enqueuing messages, live events to the hall's
+screens) is dropped, and the hall's counter sessions are freed for the day and put back as they were (a
+clerk working today waits at most for the day being played: on SQLite for the database's write lock, on
+PostgreSQL for the counter's row). A hall with webhook subscribers is refused: its past days' events would
+go to other systems. Bookings not checked in are marked no-shows, as the hall's sweep does. The citizens
+are made up (`people.citizen`, each day with its own numbers); their names and mobiles are erased by the
+nightly erasure once the days pass the hall's retention period, as any booking's are.
 """
 
 import datetime as dt
@@ -37,7 +38,7 @@ from appointments import housekeeping
 from appointments.models import Booking
 from hall.models import Counter, CounterKind, Hall
 from notifications.models import Notification
-from queueing.models import CounterSession, Ticket
+from queueing.models import CounterSession, CounterState, Ticket
 from reports.report import settings_for
 from simulation import jobs, people
 from simulation.api import simulate_day
@@ -162,7 +163,12 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
         if played(hall, date):
             return None
         hooks = len(connection.run_on_commit)
-        sessions = list(CounterSession.objects.filter(counter__hall=hall))
+        # The day plays on the hall's own counters: those staffed now are freed for it, then given back as
+        # they were (a clerk keeps the counter open today; nobody sees the difference: one transaction).
+        sessions = list(CounterSession.objects.select_for_update().filter(counter__hall=hall))
+        CounterSession.objects.filter(pk__in=[s.pk for s in sessions]).update(
+            state=CounterState.CLOSED, user=None
+        )
         day = day_for(hall, date, scale=scale)
         citizens = 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
         day_log = simulate_day(
@@ -170,10 +176,11 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
         )
         housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
         _silence(hall, date)
-        for session in sessions:  # as they were (a clerk may have a counter open today)
+        for session in sessions:
             session.save()
         del connection.run_on_commit[hooks:]  # no message enqueued, no live event to the screens
-    return PlayedDay(date, day.name, len(day_log.tickets), day_log.bookings, day_log.cpu_seconds)
+        tickets = Ticket.objects.filter(hall=hall, date=date).count()  # transfers included
+    return PlayedDay(date, day.name, tickets, day_log.bookings, day_log.cpu_seconds)
 
 
 def _silence(hall: Hall, date: dt.date) -> None:

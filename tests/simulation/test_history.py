@@ -1,0 +1,240 @@
+"""The demo hall's past days (simulation/history.py): played by the simulator and kept, by weekday, seeded,
+once; silent (no message, no live event, the counters as they were), within the privacy rules; and started
+by `dev.py run` without waiting for it. Days are played at a tenth of their walk-ins and bookings (`scale`)
+so that a test takes seconds."""
+
+import datetime as dt
+import io
+import re
+import signal
+
+import django_rq
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+from rq import SimpleWorker
+
+import dev
+from appointments import housekeeping
+from appointments.availability import rules_for
+from appointments.models import Booking, BookingState
+from notifications.models import Notification
+from queueing import calls, invariants
+from queueing.models import CounterSession, CounterState, Ticket, TicketKind
+from queueing.services import Actor
+from reports.plan import build_plan
+from simulation import history
+from simulation.api import rolled_back
+from webhooks.models import Subscriber
+
+pytestmark = pytest.mark.django_db
+SCALE = 0.1
+
+
+def today(hall):
+    return hall.local_date(timezone.now())
+
+
+def day_rows(hall, date) -> list[tuple]:
+    return list(
+        Ticket.objects.filter(hall=hall, date=date)
+        .order_by("number")
+        .values_list("number", "service__code", "kind", "state", "issued_at", "completed_at")
+    )
+
+
+def test_a_week_of_past_open_days_is_played_and_kept_the_busiest_on_monday(demo_hall):
+    now = today(demo_hall)
+
+    played = history.play_history(demo_hall, weeks=1, scale=SCALE)
+
+    open_days = history.past_days(demo_hall, weeks=1, today=now)
+    assert [d.date for d in played] == open_days  # the most recent first
+    assert open_days and all(now - dt.timedelta(days=7) <= d < now for d in open_days)
+    assert len(open_days) == 6 and all(d.weekday() != 6 for d in open_days)  # closed on Sundays
+    walk_ins = {}
+    for day in played:
+        tickets = Ticket.objects.filter(hall=demo_hall, date=day.date)
+        assert tickets.count() == day.tickets > 0
+        assert day.day == ("normal" if day.date.weekday() == 0 else "quiet")
+        walk_ins[day.date] = tickets.filter(kind=TicketKind.WALK_IN, transferred_from=None).count()
+    monday = next(d for d in walk_ins if d.weekday() == 0)
+    assert all(walk_ins[monday] > n for d, n in walk_ins.items() if d != monday)
+    assert not invariants.check_all()  # no ticket left waiting, no counter left open, ...
+
+
+def test_playing_again_adds_nothing_and_a_real_day_is_left_alone(demo_hall):
+    first = history.play_history(demo_hall, weeks=1, scale=SCALE, days=2)
+    counts = (Ticket.objects.count(), Booking.objects.count())
+
+    assert len(first) == 2
+    assert history.play_history(demo_hall, weeks=1, scale=SCALE, days=2) != []  # the next two days
+    again = history.play_history(demo_hall, weeks=1, scale=SCALE)
+    assert {d.date for d in again}.isdisjoint({d.date for d in first})
+    assert history.play_history(demo_hall, weeks=1, scale=SCALE) == []
+    for day in first:
+        assert len(day_rows(demo_hall, day.date)) == day.tickets
+    assert Ticket.objects.count() > counts[0]
+
+
+def test_the_same_seed_plays_the_same_day_and_another_seed_another(demo_hall):
+    date = history.past_days(demo_hall, weeks=1, today=today(demo_hall))[0]
+
+    def play(seed):
+        def work():
+            history.play_history(demo_hall, weeks=1, seed=seed, days=1, scale=SCALE)
+            return day_rows(demo_hall, date)
+
+        return rolled_back(work)
+
+    first, second, other = play(3), play(3), play(4)
+    assert first and first == second
+    assert other != first
+
+
+def test_a_past_day_tells_nobody_and_leaves_the_counters_as_they_were(
+    demo_hall, django_capture_on_commit_callbacks
+):
+    clerk = get_user_model().objects.get(username="wc_clerk1")
+    counter = demo_hall.counters.get(number=1)
+    calls.open_counter(counter=counter, actor=Actor("console", clerk))
+    before = CounterSession.objects.get(counter=counter)
+    counters = demo_hall.counters.count()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        played = history.play_history(demo_hall, weeks=1, scale=SCALE, days=3)
+
+    assert sum(d.bookings for d in played) > 0 and sum(d.tickets for d in played) > 0
+    assert callbacks == []  # no message enqueued, no live event to the hall's screens
+    assert not Notification.objects.filter(hall=demo_hall).exists()
+    after = CounterSession.objects.get(counter=counter)
+    assert (after.state, after.user, after.changed_at) == (CounterState.OPEN, clerk, before.changed_at)
+    assert demo_hall.counters.count() == counters  # no desk added: at most the hall's windows were open
+    assert not Booking.objects.filter(hall=demo_hall, state=BookingState.BOOKED).exists()  # no-shows marked
+
+
+def test_the_nightly_erasure_finds_nothing_due_then_erases_the_past_days_like_any(demo_hall):
+    history.play_history(demo_hall, weeks=1, scale=SCALE, days=2)
+    now = timezone.now()
+    kept = Booking.objects.filter(hall=demo_hall)
+    assert kept.exists() and not kept.filter(name="").exists()
+
+    assert housekeeping.erase_expired_personal_data(now=now) == 0
+    retention = rules_for(demo_hall).retention_days
+    later = now + dt.timedelta(days=retention + 8)
+    assert housekeeping.erase_expired_personal_data(now=later) == kept.count()
+    assert not kept.exclude(name="").exists() and not kept.exclude(phone="").exists()
+    assert not invariants.check_all()
+
+
+def test_a_hall_with_webhook_subscribers_gets_no_made_up_days(demo_hall):
+    Subscriber.objects.create(hall=demo_hall, name="city", url="https://example.org/hook", events=["ticket"])
+
+    with pytest.raises(ValueError, match="webhook"):
+        history.play_history(demo_hall, weeks=1, scale=SCALE)
+    with pytest.raises(CommandError, match="webhook"):
+        call_command("play_history", "--weeks", "1", "--scale", "0.1")
+    assert not Ticket.objects.exists()
+
+
+def test_the_command_plays_the_days_it_is_asked_for(demo_hall):
+    out = io.StringIO()
+
+    call_command("play_history", "--weeks", "1", "--days", "2", "--scale", "0.1", stdout=out)
+
+    assert "wangchuan: 2 past days played." in out.getvalue()
+    assert Ticket.objects.filter(hall=demo_hall).values("date").distinct().count() == 2
+    with pytest.raises(CommandError, match="slug"):
+        call_command("play_history", "--hall", "nowhere")
+
+
+def test_the_command_enqueues_the_history_for_the_simulation_worker(demo_hall, settings):
+    queue = django_rq.get_queue("simulation")
+    queue.empty()
+    try:
+        call_command("play_history", "--enqueue", stdout=io.StringIO())
+        call_command("play_history", "--enqueue", stdout=io.StringIO())  # already queued: one job
+
+        assert [(job.id, job.func_name, job.args[0]) for job in queue.jobs] == [
+            ("history-wangchuan", history.JOB, "wangchuan")
+        ]
+    finally:
+        queue.empty()
+    settings.RQ_QUEUES = {**settings.RQ_QUEUES, "simulation": {"URL": "redis://127.0.0.1:1/0"}}
+    history.jobs._connection.cache_clear()
+    try:
+        with pytest.raises(CommandError, match="not reachable"):
+            call_command("play_history", "--enqueue", stdout=io.StringIO())
+    finally:
+        history.jobs._connection.cache_clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_plays_the_enqueued_history(demo_hall, monkeypatch):
+    monkeypatch.setattr(history, "play_history", _small(history.play_history))
+    queue = django_rq.get_queue("simulation")
+    queue.empty()
+    history.enqueue(demo_hall.slug, weeks=1)
+
+    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
+
+    assert Ticket.objects.filter(hall=demo_hall).values("date").distinct().count() == 1
+
+
+def _small(play):
+    return lambda hall, **options: play(hall, **{**options, "days": 1, "scale": SCALE})
+
+
+def test_dev_run_enqueues_the_history_and_serves_without_waiting_for_it(monkeypatch):
+    started, managed = [], []
+
+    class Stopped:
+        pid = 0
+
+        def poll(self):
+            return 0  # every process "stopped" at once: run() returns
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # no embedded Redis started
+    monkeypatch.setenv("SITE_URL", "http://testserver")  # run() writes its environment into os.environ
+    monkeypatch.delenv("DEMO_HISTORY", raising=False)
+    monkeypatch.setattr(dev, "manage", lambda *args: managed.append(args))
+    monkeypatch.setattr(dev, "spawn", lambda args, env: Stopped())
+    monkeypatch.setattr(dev, "stop", lambda procs, redis=None: None)
+    monkeypatch.setattr(dev.subprocess, "Popen", lambda args, **options: started.append(args) or Stopped())
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        assert dev.run() == 1
+    finally:
+        signal.signal(signal.SIGINT, handlers[0])
+        signal.signal(signal.SIGTERM, handlers[1])
+
+    assert managed == [("migrate", "--no-input", "-v", "0"), ("seed_demo",)]  # waited for: only these
+    assert [args[1:] for args in started] == [
+        ["manage.py", "play_history", "--hall", "wangchuan", "--enqueue"]
+    ]
+
+
+def test_after_the_history_the_plan_page_plans_from_it(client, demo_hall):
+    now = today(demo_hall)
+    history.play_history(demo_hall, weeks=1, scale=SCALE)
+    played = history.past_days(demo_hall, weeks=1, today=now)
+    # The next open day whose weekday was played last week.
+    date = next(d for n in range(1, 8) if (d := now + dt.timedelta(days=n)) - dt.timedelta(weeks=1) in played)
+    plan = build_plan(demo_hall, date)
+    assert plan.days_on_record == 1 and sum(h.walk_ins for h in plan.hours) > 0
+    client.force_login(get_user_model().objects.get(username="wc_supervisor"))
+
+    page = client.get(
+        reverse("reports:staffing", args=[demo_hall.slug]),
+        {"date": date.isoformat()},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    text = re.sub(r"\s+", " ", page.content.decode())
+    assert page.status_code == 200
+    assert 'id="no-history"' not in text
+    assert f"Roster suggestion (peak: {plan.peak} counters)" in text
+    walk_ins = [f"{h.walk_ins:.1f}" for h in plan.hours if h.walk_ins]
+    assert all(f'<td class="num">{w}</td>' in text for w in walk_ins)
