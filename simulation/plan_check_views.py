@@ -64,9 +64,12 @@ def plan_section(request: HttpRequest, plan: Plan) -> SafeString:
         "finished": done.finished_at if done else None,
         "result_seeds": len(result["seeds"]) if result else 0,
         "outdated": bool(result)
-        and {str(h): n for h, n in plan_demand.plan_counters(plan).items()} != result["start"]["counters"],
+        and (
+            {str(h): n for h, n in plan_demand.plan_counters(plan).items()} != result["start"]["counters"]
+            or round(100 * result["goal"]) != plan.goal
+        ),
         "can_check": plan.expects_anyone,
-        "goal_percent": round(100 * plan_check.GOAL),
+        "goal_percent": plan.goal,  # the plan's, which the check checks (plan_check_jobs.check)
         "seeds": len(plan_check.SEEDS),
         "max_plans": plan_check.MAX_PLANS,
     }

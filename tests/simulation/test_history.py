@@ -238,3 +238,20 @@ def test_after_the_history_the_plan_page_plans_from_it(client, demo_hall):
     assert f"Roster suggestion (peak: {plan.peak} counters)" in text
     walk_ins = [f"{h.walk_ins:.1f}" for h in plan.hours if h.walk_ins]
     assert all(f'<td class="num">{w}</td>' in text for w in walk_ins)
+
+
+def test_today_before_any_ticket_points_the_supervisor_to_the_last_day_played(client, demo_hall):
+    played = history.play_history(demo_hall, weeks=1, scale=SCALE, days=1)
+    client.force_login(get_user_model().objects.get(username="wc_supervisor"))
+    address = reverse("reports:dashboard", args=[demo_hall.slug])
+
+    english = re.sub(r"\s+", " ", client.get(address, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    chinese = re.sub(r"\s+", " ", client.get(address, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
+    last = played[0].date
+
+    assert f"No tickets on this day. The last day with tickets was {last:%Y-%m-%d} {last:%A}." in english
+    assert f'<a href="?date={last:%Y-%m-%d}">Show that day</a>' in english
+    assert f"最近一个有取号的日子是 {last:%Y-%m-%d}" in chinese
+    shown = client.get(address, {"date": last.isoformat()}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="no-tickets-yet"' not in shown
+    assert f'data-figure="issued">{played[0].tickets}<' in shown
