@@ -36,7 +36,7 @@ from rq.job import Job
 
 from appointments import housekeeping
 from appointments.models import Booking
-from hall.models import Counter, CounterKind, Hall
+from hall.models import Counter, CounterKind, Hall, Staff, StaffRole
 from notifications.models import Notification
 from queueing.models import CounterSession, CounterState, Ticket
 from reports.report import settings_for
@@ -172,7 +172,13 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
         day = day_for(hall, date, scale=scale)
         citizens = 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
         day_log = simulate_day(
-            hall, day, seed=seed_for(seed, date), date=date, keep=True, citizens_from=citizens
+            hall,
+            day,
+            seed=seed_for(seed, date),
+            date=date,
+            keep=True,
+            citizens_from=citizens,
+            staff=staff(hall),
         )
         housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
         _silence(hall, date)
@@ -181,6 +187,16 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
         del connection.run_on_commit[hooks:]  # no message enqueued, no live event to the screens
         tickets = Ticket.objects.filter(hall=hall, date=date).count()  # transfers included
     return PlayedDay(date, day.name, tickets, day_log.bookings, day_log.cpu_seconds)
+
+
+def staff(hall: Hall) -> dict:
+    """The hall's window staff, one to each window by number (in the order of their user names), so that the
+    figures per staff member fill in; windows beyond them are worked by the system."""
+    clerks = Staff.objects.filter(hall=hall, role=StaffRole.CLERK, user__is_active=True)
+    users = [clerk.user for clerk in clerks.select_related("user").order_by("user__username")]
+    windows = Counter.objects.filter(hall=hall, active=True, kind=CounterKind.WINDOW).order_by("number")
+    numbers = list(windows.values_list("number", flat=True))
+    return dict(zip(numbers[: len(users)], users[: len(numbers)], strict=True))
 
 
 def _silence(hall: Hall, date: dt.date) -> None:
