@@ -20,6 +20,7 @@ import dev
 from appointments import housekeeping
 from appointments.availability import rules_for
 from appointments.models import Booking, BookingState
+from hall.models import Hall
 from notifications.models import Notification
 from queueing import calls, invariants
 from queueing.models import CounterSession, CounterState, Ticket, TicketKind
@@ -27,6 +28,7 @@ from queueing.services import Actor
 from reports.plan import build_plan
 from simulation import history
 from simulation.api import rolled_back
+from tests.races import all_at_once
 from webhooks.models import Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +262,21 @@ def test_today_before_any_ticket_points_the_supervisor_to_the_last_day_played(cl
     shown = client.get(address, {"date": last.isoformat()}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="no-tickets-yet"' not in shown
     assert f'data-figure="issued">{played[0].tickets}<' in shown
+
+
+@pytest.mark.requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_play_each_day_once(demo_hall):
+    """The hall's row is locked while a day is checked and played: the second run finds the day played and
+    plays the next one."""
+
+    def run(_i):
+        return history.play_history(Hall.objects.get(pk=demo_hall.pk), weeks=1, scale=SCALE, days=1)
+
+    results = all_at_once(run, threads=2, timeout=120)
+
+    dates = [day.date for result in results for day in result]
+    assert len(dates) == 2 and len(set(dates)) == 2
+    for date in dates:
+        numbers = [row[0] for row in day_rows(demo_hall, date)]
+        assert numbers and len(numbers) == len(set(numbers))
