@@ -45,14 +45,17 @@ class Hallday:
         stand_ins: bool = False,
         citizens_from: int = 0,
         staff: dict | None = None,
+        readings: bool = True,
     ):
         """`stand_ins`: play on copies of the hall's counters (people.stand_in_counters), so that a day
         simulated while the hall works neither locks the sessions of the counters clerks are using nor
         finds them open with today's real tickets. `citizens_from`: see people.book_day. `staff`: counter
         number -> the user who works it (the console's actor, so that the figures per staff member fill in);
-        a counter without one is worked by the system."""
+        a counter without one is worked by the system. `readings`: waiting citizens read their estimate (what
+        the simulator measures; more than half a day's CPU): off for a day kept only as history."""
         self.hall, self.day, self.date, self.draws = hall, day, date, Draws(seed)
         self.citizens_from = citizens_from
+        self.readings = readings
         self.actors = {number: queue.Actor("console", user) for number, user in (staff or {}).items()}
         self.sessions = people.sessions(hall, date)
         if not self.sessions:
@@ -133,7 +136,7 @@ class Hallday:
             self.at(start, self._staff)
             self.at(start + minutes(pause.minutes), self._staff)
         moment = opening
-        while moment <= last:
+        while self.readings and moment <= last:
             self.at(moment, self._read_all)
             moment += minutes(self.day.reading_minutes)
 
@@ -184,7 +187,8 @@ class Hallday:
             now,
             ticket.inside,
         )
-        self._read(now, ticket)
+        if self.readings:
+            self._read(now, ticket)
         self._wake(now, ticket.service_id)
 
     def _wake(self, now: dt.datetime, service_id: int) -> None:

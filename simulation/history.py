@@ -179,6 +179,7 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
             keep=True,
             citizens_from=citizens,
             staff=staff(hall),
+            readings=False,  # nobody measures a past day's estimates: less than half the CPU
         )
         housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
         _silence(hall, date)
