@@ -27,7 +27,7 @@ from queueing.models import CounterSession, CounterState, Ticket, TicketKind
 from queueing.services import Actor
 from reports.plan import build_plan
 from simulation import history
-from simulation.api import rolled_back
+from simulation.api import rolled_back, simulate_day
 from tests.races import all_at_once
 from webhooks.models import Subscriber
 
@@ -280,3 +280,21 @@ def test_two_runs_at_once_play_each_day_once(demo_hall):
     for date in dates:
         numbers = [row[0] for row in day_rows(demo_hall, date)]
         assert numbers and len(numbers) == len(set(numbers))
+
+
+def test_a_past_day_is_the_same_day_without_the_citizens_readings(demo_hall):
+    """History days skip the estimate readings (half the CPU): they draw nothing, so the day is the same."""
+    date = history.past_days(demo_hall, weeks=1, today=today(demo_hall))[0]
+    day = history.day_for(demo_hall, date, scale=SCALE)
+
+    def rows(readings: bool) -> list[tuple]:
+        def work():
+            log = simulate_day(demo_hall, day, seed=5, date=date, keep=True, readings=readings)
+            return log, day_rows(demo_hall, date)
+
+        return rolled_back(work)
+
+    (with_log, with_rows), (without_log, without_rows) = rows(True), rows(False)
+    assert with_rows and with_rows == without_rows
+    assert any(t.readings for t in with_log.tickets.values())
+    assert not any(t.readings for t in without_log.tickets.values())
