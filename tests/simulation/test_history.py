@@ -298,3 +298,23 @@ def test_a_past_day_is_the_same_day_without_the_citizens_readings(demo_hall):
     assert with_rows and with_rows == without_rows
     assert any(t.readings for t in with_log.tickets.values())
     assert not any(t.readings for t in without_log.tickets.values())
+
+
+def test_after_the_history_the_what_if_starts_from_a_day_type_like_the_plans_day(client, demo_hall):
+    now = today(demo_hall)
+    client.force_login(get_user_model().objects.get(username="wc_supervisor"))
+    address = reverse("whatif:start", args=[demo_hall.slug])
+    date = next(d for n in range(1, 8) if people_open(demo_hall, d := now + dt.timedelta(days=n)))
+
+    before = client.get(address, {"date": date.isoformat()}).content.decode()
+    history.play_history(demo_hall, weeks=1, scale=SCALE)  # a tenth of the walk-ins: like a quiet day
+    after = client.get(address, {"date": date.isoformat()}).content.decode()
+    chosen = client.get(address, {"date": date.isoformat(), "day": "peak"}).content.decode()
+
+    assert '<option value="normal" selected>' in before  # no history: the default
+    assert '<option value="quiet" selected>' in after
+    assert '<option value="peak" selected>' in chosen  # the supervisor's choice stands
+
+
+def people_open(hall, date) -> bool:
+    return bool(history.people.sessions(hall, date))
