@@ -16,7 +16,7 @@ from rq import SimpleWorker
 
 from reports.models import ReportSettings
 from reports.plan import build_plan
-from simulation import people, plan_check, plan_check_jobs
+from simulation import people, plan_check, plan_check_jobs, plan_demand
 from simulation.api import next_open_day
 from simulation.job_models import JobState
 from simulation.plan_check_models import PlanCheck
@@ -162,3 +162,24 @@ class _Stopped(Exception):
 
 def _stop():
     raise _Stopped
+
+
+def test_a_checked_plan_with_more_counters_than_windows_says_so(supervisor, demo_hall, booked_day):
+    """The plan's own table marks an hour that needs more than the windows in service; so does the check's."""
+    plan = build_plan(demo_hall, booked_day)
+    counters = plan_demand.plan_counters(plan)
+    busy = max(counters, key=counters.get)
+    more = {**counters, busy: plan.available + 1}
+    trial = plan_check.Trial(more, 100, 95, {}, (0.95,), plan.goal / 100)
+    start = plan_check.Trial(counters, 100, 70, {}, (0.7,), plan.goal / 100)
+    result = plan_check.Check(start, plan.goal / 100, (1,), 12, [start, trial], 2).as_dict()
+    PlanCheck.objects.create(hall=demo_hall, date=booked_day, state=JobState.DONE, result=result)
+    page = f"{reverse('reports:staffing', args=[demo_hall.slug])}?date={booked_day.isoformat()}"
+
+    en = text(supervisor.get(page, HTTP_ACCEPT_LANGUAGE="en"))
+    zh = text(supervisor.get(page))
+
+    hours = re.search(r'id="plan-check-hours".*?</table>', en).group(0)
+    assert hours.count("(more than available)") == 1
+    assert f"<strong>{plan.available + 1}</strong> <strong>(more than available)</strong>" in hours
+    assert "(超过现有窗口)" in re.search(r'id="plan-check-hours".*?</table>', zh).group(0)
