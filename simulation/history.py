@@ -60,10 +60,11 @@ WEEKDAYS: dict[int, tuple[str, int]] = {
     5: ("quiet", 40),
     6: ("quiet", 40),
 }
-# Each day's citizens are numbered from 1000 + (date % CITIZEN_BLOCKS) * CITIZEN_BLOCK: clear of those of
-# the rolled-back days (numbered from 1), and within people.citizen's 15000 distinct ID numbers.
-CITIZEN_BLOCK = 500
-CITIZEN_BLOCKS = 28
+# Each day's citizens are numbered from citizens_from(date): clear of those of the rolled-back days (numbered
+# from 1), within people.citizen's 15000 distinct ID numbers, and different for 70 days running, so that no
+# made-up citizen comes back within the report's 30 days of "needed another visit" (最多跑一次).
+CITIZEN_BLOCK = 200  # bookings of a day at most (the demo hall's busiest history day books about 60)
+CITIZEN_BLOCKS = 70
 # On SQLite a day holds the database's write lock while it plays: a pause between days lets the web's
 # writes (a sign-in, a ticket) in.
 PAUSE_SECONDS = 0.5
@@ -107,6 +108,10 @@ def _open_hours(hall: Hall, date: dt.date) -> set[int]:
             hours.add(moment.hour)
             moment += dt.timedelta(hours=1)
     return hours
+
+
+def citizens_from(date: dt.date) -> int:
+    return 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
 
 
 def seed_for(seed: int, date: dt.date) -> int:
@@ -170,14 +175,13 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
             state=CounterState.CLOSED, user=None
         )
         day = day_for(hall, date, scale=scale)
-        citizens = 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
         day_log = simulate_day(
             hall,
             day,
             seed=seed_for(seed, date),
             date=date,
             keep=True,
-            citizens_from=citizens,
+            citizens_from=citizens_from(date),
             staff=staff(hall),
             readings=False,  # nobody measures a past day's estimates: less than half the CPU
         )
