@@ -24,6 +24,7 @@ nightly erasure once the days pass the hall's retention period, as any booking's
 
 import datetime as dt
 import logging
+import random
 import time
 from dataclasses import dataclass, replace
 
@@ -38,7 +39,8 @@ from appointments import housekeeping
 from appointments.models import Booking
 from hall.models import Counter, CounterKind, Hall, Staff, StaffRole
 from notifications.models import Notification
-from queueing.models import CounterSession, CounterState, Ticket
+from queueing.models import CounterSession, CounterState, Ticket, TicketState
+from reports import services
 from reports.report import settings_for
 from simulation import jobs, people
 from simulation.api import simulate_day
@@ -65,6 +67,10 @@ WEEKDAYS: dict[int, tuple[str, int]] = {
 # made-up citizen comes back within the report's 30 days of "needed another visit" (最多跑一次).
 CITIZEN_BLOCK = 200  # bookings of a day at most (the demo hall's busiest history day books about 60)
 CITIZEN_BLOCKS = 70
+# Share of the finished visits rated, and their scores (5 very satisfied); none at or below
+# reports.models.FOLLOW_UP_AT_MOST, which would open a follow-up case.
+RATED_SHARE = 0.3
+RATING_SCORES = {5: 70, 4: 22, 3: 8}
 # On SQLite a day holds the database's write lock while it plays: a pause between days lets the web's
 # writes (a sign-in, a ticket) in.
 PAUSE_SECONDS = 0.5
@@ -186,6 +192,7 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
             readings=False,  # nobody measures a past day's estimates: less than half the CPU
         )
         housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
+        _rate(hall, date, seed)
         _silence(hall, date)
         for session in sessions:
             session.save()
@@ -202,6 +209,20 @@ def staff(hall: Hall) -> dict:
     windows = Counter.objects.filter(hall=hall, active=True, kind=CounterKind.WINDOW).order_by("number")
     numbers = list(windows.values_list("number", flat=True))
     return dict(zip(numbers[: len(users)], users[: len(numbers)], strict=True))
+
+
+def _rate(hall: Hall, date: dt.date, seed: int) -> None:
+    """Some citizens rate their visit (好差评) minutes after it ends, as the rating request asks, so that the
+    ranking and the ratings figures fill in: none poorly enough to open a follow-up case (a past case would
+    stand open and overdue in the supervisor's list)."""
+    rng = random.Random(f"{seed}:{date.isoformat()}:rate")
+    done = Ticket.objects.filter(hall=hall, date=date, state=TicketState.DONE).order_by("pk")
+    for ticket in done:
+        if rng.random() >= RATED_SHARE:
+            continue
+        score = rng.choices(list(RATING_SCORES), list(RATING_SCORES.values()))[0]
+        moment = ticket.completed_at + dt.timedelta(minutes=rng.uniform(1, 30))
+        services.rate_ticket(ticket, score, now=moment)
 
 
 def _silence(hall: Hall, date: dt.date) -> None:

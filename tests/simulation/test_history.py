@@ -26,6 +26,7 @@ from notifications.models import Notification
 from queueing import calls, invariants
 from queueing.models import CounterSession, CounterState, Ticket, TicketKind
 from queueing.services import Actor
+from reports.models import FollowUp, Rating
 from reports.plan import build_plan
 from simulation import history
 from simulation.api import rolled_back, simulate_day
@@ -70,6 +71,9 @@ def test_a_week_of_past_open_days_is_played_and_kept_the_busiest_on_monday(demo_
         Ticket.objects.filter(hall=demo_hall, state="done").values_list("owner__username", flat=True)
     )
     assert served_by and served_by <= {"wc_clerk1", "wc_clerk2", "wc_clerk3", "wc_clerk4"}
+    # Some rate their visit, none poorly enough to open a follow-up case that would stand overdue.
+    scores = set(Rating.objects.filter(hall=demo_hall).values_list("score", flat=True))
+    assert scores and scores <= {3, 4, 5} and not FollowUp.objects.exists()
     assert not invariants.check_all()  # no ticket left waiting, no counter left open, ...
 
 
