@@ -338,3 +338,17 @@ def test_no_made_up_citizen_comes_back_within_the_reports_30_days(demo_hall):
     ids = [set(Booking.objects.filter(slot__date=d.date).values_list("id_hash", flat=True)) for d in played]
     assert ids[0] and ids[1] and not ids[0] & ids[1]
     assert max(d.bookings for d in played) < history.CITIZEN_BLOCK
+
+
+def test_after_the_history_the_ranking_ranks_the_windows_by_their_ratings(client, demo_hall):
+    played = history.play_history(demo_hall, weeks=1, scale=SCALE, days=3)
+    client.force_login(get_user_model().objects.get(username="wc_supervisor"))
+    month = played[-1].date.strftime("%Y-%m")
+    address = reverse("reports:ranking", args=[demo_hall.slug])
+
+    zh = client.get(address, {"month": month}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get(address, {"month": month}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<th scope="col">名次</th>' in zh  # the rank, not 地点 (a place)
+    assert '<th scope="col">Place</th>' in en
+    assert "No ratings in this month." not in en
