@@ -8,6 +8,7 @@ import io
 import itertools
 import re
 import signal
+from types import SimpleNamespace
 
 import django_rq
 import pytest
@@ -28,7 +29,7 @@ from queueing.models import CounterSession, CounterState, Ticket, TicketKind
 from queueing.services import Actor
 from reports.models import FollowUp, Rating
 from reports.plan import build_plan
-from simulation import history
+from simulation import history, whatif
 from simulation.api import rolled_back, simulate_day
 from tests.races import all_at_once
 from webhooks.models import Subscriber
@@ -352,3 +353,15 @@ def test_after_the_history_the_ranking_ranks_the_windows_by_their_ratings(client
     assert '<th scope="col">名次</th>' in zh  # the rank, not 地点 (a place)
     assert '<th scope="col">Place</th>' in en
     assert "No ratings in this month." not in en
+
+
+@pytest.mark.parametrize(("walk_ins", "day"), [(110, "normal"), (85, "quiet"), (60, "quiet"), (185, "peak")])
+def test_the_day_type_like_the_plans_is_the_nearest_by_ratio(monkeypatch, walk_ins, day):
+    """The plan counts the walk-in tickets issued, fewer than the day type's arrivals (some are turned away
+    near closing): a demo Monday of 150 arrivals records about 110, and is a normal day."""
+    hours = [SimpleNamespace(walk_ins=walk_ins / 2), SimpleNamespace(walk_ins=walk_ins / 2)]
+    monkeypatch.setattr(
+        whatif, "build_plan", lambda hall, date: SimpleNamespace(no_history=False, hours=hours)
+    )
+
+    assert whatif.day_like_plan(None, None, "normal") == day
