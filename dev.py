@@ -127,6 +127,8 @@ def manage(*args: str) -> None:
 
 
 DEMO_HALL = "wangchuan"  # the first hall of hall/demo_data.py
+# Weeks of the demo hall's past days (simulation/history.py), played by the simulation worker.
+HISTORY = ("play_history", "--hall", DEMO_HALL, "--enqueue")
 
 
 def browsable(host: str) -> str:
@@ -179,6 +181,13 @@ def run() -> int:
         procs.append(spawn([PY, "manage.py", "rqworker", "simulation", "--worker-ttl", "60"], env))
         # The sweeper (every minute) and the daily erasure, on RQ's cron scheduler.
         procs.append(spawn([PY, "manage.py", "runcron"], env))
+        # Weeks of the demo hall's past days, for the supervisor's report and staffing plan: played by the
+        # simulation worker in the background (minutes), not here (docs/decisions.md, "The demo's history").
+        if env.get("DEMO_HISTORY", "on") != "off":
+            # Enqueued by a process of its own, so that serving does not wait for its start-up either.
+            subprocess.Popen([PY, "manage.py", *HISTORY], cwd=ROOT, env=env)
+            say("the demo hall's past weeks are being played in the background: the supervisor's report and")
+            say("staffing plan fill in over a few minutes (DEMO_HISTORY=off: none)")
         for line in seat_addresses(f"http://{browsable(host)}:{port}"):
             say(line)
         say("press Ctrl-C to stop web, worker, scheduler and Redis")

@@ -23,9 +23,10 @@ class ReportSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(240)],
         help_text=_("Citizens should be called within this time after taking a ticket."),
     )
+    # The staffing plan's goal, which the simulated plan check checks too: 90 % unless set (issue 19).
     service_level_percent = models.PositiveSmallIntegerField(
         _("share called within the target (%)"),
-        default=80,
+        default=90,
         validators=[MinValueValidator(1), MaxValueValidator(99)],
         help_text=_("The staffing plan suggests enough counters for this share."),
     )

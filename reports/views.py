@@ -14,6 +14,7 @@ from hall import access, audit, calendar
 from hall.models import AuditAction, Device, HolidaySchedule
 from queueing import closing
 from queueing.forms import ExtendClosingForm
+from queueing.models import Ticket
 from reports import charts, exports, live, plan, plan_sections, report
 from reports.figures import Report
 from reports.periods import PeriodError, parse_period
@@ -95,6 +96,8 @@ def dashboard(request, slug):
         "query": request.GET.urlencode(),
         "previous": report.previous_period(first, last),
         "is_day": first == last,
+        # A day without tickets (today before opening, a closed day): where the last day with tickets is.
+        "last_day": _last_day_with_tickets(hall, first) if first == last and not result.issued else None,
         "day_before": first - dt.timedelta(days=1),
         "day_after": first + dt.timedelta(days=1),
         "printer_trouble": Device.objects.with_printer_trouble().filter(hall=hall),
@@ -104,6 +107,11 @@ def dashboard(request, slug):
         ),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _last_day_with_tickets(hall, before: dt.date) -> dt.date | None:
+    found = Ticket.objects.filter(hall=hall, date__lt=before).order_by("-date").values_list("date", flat=True)
+    return found.first()
 
 
 def _export(request, slug, extension: str, content_type: str, write):

@@ -55,17 +55,32 @@ def simulated_date(hall: Hall, date: dt.date) -> dt.date:
 
 
 def simulate_day(
-    hall: Hall, day: DayType | str, *, seed: int = 1, date: dt.date | None = None, keep: bool = False
+    hall: Hall,
+    day: DayType | str,
+    *,
+    seed: int = 1,
+    date: dt.date | None = None,
+    keep: bool = False,
+    citizens_from: int = 0,
+    staff: dict | None = None,
+    readings: bool = True,
 ) -> DayLog:
     """Play one day in `hall` and return what it recorded. The day's rows (bookings, tickets, extra
     counters) are rolled back unless `keep`; `date` defaults to the hall's next Tuesday a year ahead,
     clear of real bookings. A rolled-back day plays on stand-ins for the hall's counters, so that it may run
-    while the hall works (the staffing plan's check does); a kept day uses the hall's own."""
+    while the hall works (the staffing plan's check does); a kept day uses the hall's own. `citizens_from`:
+    the bookings' citizens are numbered from it (people.book_day); `staff`: counter number -> the user who
+    works it (a kept day's: engine.Hallday); `readings`: the estimates waiting citizens read (off: no
+    estimate errors measured, less than half the CPU)."""
     if isinstance(day, str):
         day = day_type(day)
     if date is None:
         date = next_open_day(hall, hall.local_date(timezone.now()) + dt.timedelta(days=365))
     if keep:
         with transaction.atomic():
-            return Hallday(hall, day, date, seed).run()
-    return rolled_back(lambda: Hallday(hall, day, date, seed, stand_ins=True).run())
+            return Hallday(
+                hall, day, date, seed, citizens_from=citizens_from, staff=staff, readings=readings
+            ).run()
+    return rolled_back(
+        lambda: Hallday(hall, day, date, seed, stand_ins=True, citizens_from=citizens_from).run()
+    )

@@ -35,11 +35,28 @@ def current_service(ticket: Ticket) -> int:
 
 
 class Hallday:
-    def __init__(self, hall: Hall, day: DayType, date: dt.date, seed: int, *, stand_ins: bool = False):
+    def __init__(
+        self,
+        hall: Hall,
+        day: DayType,
+        date: dt.date,
+        seed: int,
+        *,
+        stand_ins: bool = False,
+        citizens_from: int = 0,
+        staff: dict | None = None,
+        readings: bool = True,
+    ):
         """`stand_ins`: play on copies of the hall's counters (people.stand_in_counters), so that a day
         simulated while the hall works neither locks the sessions of the counters clerks are using nor
-        finds them open with today's real tickets."""
+        finds them open with today's real tickets. `citizens_from`: see people.book_day. `staff`: counter
+        number -> the user who works it (the console's actor, so that the figures per staff member fill in);
+        a counter without one is worked by the system. `readings`: waiting citizens read their estimate (what
+        the simulator measures; more than half a day's CPU): off for a day kept only as history."""
         self.hall, self.day, self.date, self.draws = hall, day, date, Draws(seed)
+        self.citizens_from = citizens_from
+        self.readings = readings
+        self.actors = {number: queue.Actor("console", user) for number, user in (staff or {}).items()}
         self.sessions = people.sessions(hall, date)
         if not self.sessions:
             raise ValueError(f"{hall.slug} is closed on {date}")
@@ -56,6 +73,9 @@ class Hallday:
         self.heap: list = []
         self.order = itertools.count()
         self.log = DayLog(date, seed, day.name, hall.max_waiting_inside, people.target_minutes(hall), hall.tz)
+
+    def actor(self, number: int) -> queue.Actor:
+        return self.actors.get(number, ACTOR)
 
     def at(self, moment: dt.datetime, action: Callable, *args) -> None:
         heapq.heappush(self.heap, (moment, next(self.order), action, args))
@@ -88,7 +108,12 @@ class Hallday:
     def _plan(self) -> None:
         opening = self.sessions[0][0]
         for booking in people.book_day(
-            self.hall, self.day, self.date, self.draws, opening - dt.timedelta(days=1)
+            self.hall,
+            self.day,
+            self.date,
+            self.draws,
+            opening - dt.timedelta(days=1),
+            citizens_from=self.citizens_from,
         ):
             self.log.bookings += 1
             arrival = self.draws.arrival(self.day)
@@ -111,7 +136,7 @@ class Hallday:
             self.at(start, self._staff)
             self.at(start + minutes(pause.minutes), self._staff)
         moment = opening
-        while moment <= last:
+        while self.readings and moment <= last:
             self.at(moment, self._read_all)
             moment += minutes(self.day.reading_minutes)
 
@@ -162,7 +187,8 @@ class Hallday:
             now,
             ticket.inside,
         )
-        self._read(now, ticket)
+        if self.readings:
+            self._read(now, ticket)
         self._wake(now, ticket.service_id)
 
     def _wake(self, now: dt.datetime, service_id: int) -> None:
@@ -221,10 +247,12 @@ class Hallday:
         for number in self.counters:
             want = CounterState.OPEN if number in target else CounterState.PAUSED
             if self.state[number] == CounterState.OPEN and want != CounterState.OPEN:
-                calls.set_counter_state(counter=self.counters[number], actor=ACTOR, state=want, now=now)
+                calls.set_counter_state(
+                    counter=self.counters[number], actor=self.actor(number), state=want, now=now
+                )
                 self._interval(number, now, busy=False)
             elif self.state[number] != CounterState.OPEN and want == CounterState.OPEN:
-                calls.open_counter(counter=self.counters[number], actor=ACTOR, now=now)
+                calls.open_counter(counter=self.counters[number], actor=self.actor(number), now=now)
                 self.since[number] = now
                 self.at(now + STEP, self._free, number)
             self.state[number] = want if self.state[number] != want else self.state[number]
@@ -239,7 +267,9 @@ class Hallday:
             if self.state[number] == CounterState.OPEN:
                 self._interval(number, now, busy=False)
             if number not in self.busy:
-                calls.set_counter_state(counter=counter, actor=ACTOR, state=CounterState.CLOSED, now=now)
+                calls.set_counter_state(
+                    counter=counter, actor=self.actor(number), state=CounterState.CLOSED, now=now
+                )
 
     def _free(self, now: dt.datetime, number: int) -> None:
         if self.state[number] != CounterState.OPEN or number in self.busy:
@@ -248,11 +278,11 @@ class Hallday:
         back = self.returned[number]
         if back:
             ticket = calls.call_ticket(
-                counter=counter, ticket=Ticket.objects.get(pk=back.pop(0)), actor=ACTOR, now=now
+                counter=counter, ticket=Ticket.objects.get(pk=back.pop(0)), actor=self.actor(number), now=now
             )
             self._took(now, number, ticket, resumed=True)
             return
-        ticket = calls.call_next(counter=counter, actor=ACTOR, now=now)
+        ticket = calls.call_next(counter=counter, actor=self.actor(number), now=now)
         if ticket is not None:
             self._took(now, number, ticket, resumed=False)
 
@@ -269,7 +299,7 @@ class Hallday:
         self.at(now + minutes(walk), self._start, number, ticket.pk, resumed)
 
     def _recall(self, now: dt.datetime, number: int, ticket_id: int) -> None:
-        ticket = calls.recall(ticket=Ticket.objects.get(pk=ticket_id), actor=ACTOR, now=now)
+        ticket = calls.recall(ticket=Ticket.objects.get(pk=ticket_id), actor=self.actor(number), now=now)
         if ticket.state == TicketState.NO_SHOW:
             self._done(now, number)
         else:
@@ -278,7 +308,7 @@ class Hallday:
     def _start(self, now: dt.datetime, number: int, ticket_id: int, resumed: bool) -> None:
         ticket = Ticket.objects.select_related("service").get(pk=ticket_id)
         if ticket.state == TicketState.CALLED:
-            ticket = calls.start_serving(ticket=ticket, actor=ACTOR, now=now)
+            ticket = calls.start_serving(ticket=ticket, actor=self.actor(number), now=now)
         took = self._handling(ticket) * (0.5 if resumed else 1)
         self.at(now + minutes(took), self._end, number, ticket_id, resumed)
 
@@ -294,20 +324,22 @@ class Hallday:
         roll = self.draws.rng("outcome").random()
         day = self.day
         if not resumed and roll < day.park_rate:
-            calls.park(ticket=ticket, actor=ACTOR, now=now)
+            calls.park(ticket=ticket, actor=self.actor(number), now=now)
             self.at(now + minutes(self.draws.uniform("outcome", 10, 30)), self._back, number, ticket_id)
         elif roll < day.park_rate + day.transfer_rate:
             other = self.draws.choice(
                 "outcome",
                 {c: w for c, w in SERVICE_MIX.items() if c in self.services and c != ticket.service.code},
             )
-            calls.transfer(ticket=ticket, actor=ACTOR, service=self.services[other], now=now)
+            calls.transfer(ticket=ticket, actor=self.actor(number), service=self.services[other], now=now)
             self._wake(now, self.services[other].pk)
         else:
             missing = roll < day.park_rate + day.transfer_rate + day.missing_rate
             outcome = Outcome.MATERIALS_MISSING if missing else Outcome.DONE
             lacking = list(ticket.service.materials.all()[:1]) if missing else []
-            ticket = calls.complete(ticket=ticket, actor=ACTOR, outcome=outcome, missing=lacking, now=now)
+            ticket = calls.complete(
+                ticket=ticket, actor=self.actor(number), outcome=outcome, missing=lacking, now=now
+            )
             if (
                 ticket.state in (TicketState.CALLED, TicketState.SERVING)
                 and ticket.counter_id == self.counters[number].pk

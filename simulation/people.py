@@ -73,12 +73,15 @@ def citizen(serial: int) -> booking.Citizen:
     return booking.Citizen(f"市民{serial}", phone, id_number=first17 + check_digit(first17))
 
 
-def book_day(hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime) -> list[Booking]:
+def book_day(
+    hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime, *, citizens_from: int = 0
+) -> list[Booking]:
     """Bookings filling `day.booking_fill` of each booked service's places, some for two persons and some
-    with a further service in the same window."""
+    with a further service in the same window; the citizens are numbered from `citizens_from` + 1 (kept days
+    take citizens of their own: one ID has one active booking per service)."""
     rng = draws.rng("book")
     services = {s.code: s for s in hall.services.filter(active=True, bookable=True, code__in=BOOKED_SERVICES)}
-    made, serial = [], 0
+    made, serial = [], citizens_from
     for code in sorted(services):
         for slot in sync_slots(service=services[code], date=date):
             places = slot.capacity * day.booking_fill

@@ -22,12 +22,19 @@ from simulation.job_models import JobState
 from simulation.plan_check_models import PlanCheck
 
 
-def _rows(result: dict) -> list[dict]:
-    """Per hour: Erlang C's counters and the checked plan's."""
+def _rows(result: dict, available: int) -> list[dict]:
+    """Per hour: Erlang C's counters and the checked plan's (`short`: more than the hall's `available`
+    windows, as the plan's own table says of its hours)."""
     start = result["start"]["counters"]
     checked = (result.get("checked") or {}).get("counters", {})
     return [
-        {"hour": int(h), "erlang": n, "checked": checked.get(h), "changed": checked.get(h, n) != n}
+        {
+            "hour": int(h),
+            "erlang": n,
+            "checked": checked.get(h),
+            "changed": checked.get(h, n) != n,
+            "short": (checked.get(h) or 0) > available,
+        }
         for h, n in sorted(start.items(), key=lambda item: int(item[0]))
     ]
 
@@ -59,14 +66,17 @@ def plan_section(request: HttpRequest, plan: Plan) -> SafeString:
         "check": latest,
         "busy": plan_check_jobs.busy(latest),
         "result": result,
-        "rows": _rows(result) if result else [],
+        "rows": _rows(result, plan.available) if result else [],
         "summary": _summary(result) if result else [],
         "finished": done.finished_at if done else None,
         "result_seeds": len(result["seeds"]) if result else 0,
         "outdated": bool(result)
-        and {str(h): n for h, n in plan_demand.plan_counters(plan).items()} != result["start"]["counters"],
+        and (
+            {str(h): n for h, n in plan_demand.plan_counters(plan).items()} != result["start"]["counters"]
+            or round(100 * result["goal"]) != plan.goal
+        ),
         "can_check": plan.expects_anyone,
-        "goal_percent": round(100 * plan_check.GOAL),
+        "goal_percent": plan.goal,  # the plan's, which the check checks (plan_check_jobs.check)
         "seeds": len(plan_check.SEEDS),
         "max_plans": plan_check.MAX_PLANS,
     }

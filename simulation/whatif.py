@@ -66,6 +66,21 @@ def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:
     return hours
 
 
+def day_like_plan(hall: Hall, date: dt.date, default: str) -> str:
+    """The day type whose walk-ins are nearest the walk-ins the plan expects from the hall's history (so that
+    a what-if started from the plan plays a day like the plan's); `default` without history."""
+    plan = build_plan(hall, date)
+    if plan.no_history:
+        return default
+    # Nearest by ratio: the walk-ins on record are the tickets issued, fewer than the day type's arrivals
+    # (the kiosk turns some away near closing), so a Monday of 150 arrivals records about 110.
+    expected = max(1.0, sum(h.walk_ins for h in plan.hours))
+    return min(
+        DAY_TYPES,
+        key=lambda name: (abs(math.log(DAY_TYPES[name].walk_ins / expected)), name != default),
+    )
+
+
 def scenario(inputs: Inputs):
     base = day_type(inputs.day_type)
     counters = {**base.counters, **inputs.counters}

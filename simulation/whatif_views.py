@@ -66,6 +66,10 @@ def what_if(request, slug):
     )
     valid = start.is_valid()
     date, day = (start.cleaned_data["date"], start.cleaned_data["day"]) if valid else (tomorrow, DEFAULT_DAY)
+    if valid and not params.get("day"):  # unless chosen: the day type like the plan's day (its history)
+        day = whatif.day_like_plan(hall, date, DEFAULT_DAY)
+        start = StartForm({"date": date.isoformat(), "day": day})
+        start.is_valid()
     plan = whatif.planned_counters(hall, date, day)
     kwargs = {"hall": hall, "hours": sorted(plan), "today": today}
     if request.method == "POST":

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rq import SimpleWorker
 
+from reports.models import ReportSettings
 from reports.plan import build_plan
-from simulation import people, plan_check
+from simulation import people, plan_check, plan_check_jobs, plan_demand
 from simulation.api import next_open_day
 from simulation.job_models import JobState
 from simulation.plan_check_models import PlanCheck
@@ -131,3 +132,54 @@ def test_clicks_at_once_queue_one_check(demo_hall, booked_day):
     assert answers == [302] * 6
     assert PlanCheck.objects.count() == 1
     assert django_rq.get_queue("simulation").count == 1
+
+
+@pytest.mark.parametrize("goal", [None, 85])
+def test_the_plan_page_states_one_goal_and_the_check_checks_it(
+    supervisor, demo_hall, booked_day, goal, monkeypatch
+):
+    """Erlang C's plan and the simulated check aim at the same share: the hall's own (90 % unless set)."""
+    if goal is not None:
+        ReportSettings.objects.create(hall=demo_hall, service_level_percent=goal)
+    expected = goal or 90
+    page = f"{reverse('reports:staffing', args=[demo_hall.slug])}?date={booked_day.isoformat()}"
+
+    en = text(supervisor.get(page, HTTP_ACCEPT_LANGUAGE="en"))
+
+    erlang = re.findall(r"so that (\d+)% of citizens", en)  # the plan's lead
+    checked = re.findall(r"(?:fewer than|reaches) (\d+)%", en)  # the check's description
+    assert erlang == [str(expected)] and checked == [str(expected)] * 2
+    asked = {}
+    monkeypatch.setattr(plan_check, "check_plan", lambda *args, **options: asked.update(options) or _stop())
+    with pytest.raises(_Stopped):
+        plan_check_jobs.check(PlanCheck(hall=demo_hall, date=booked_day))
+    assert asked["goal"] == expected / 100
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop():
+    raise _Stopped
+
+
+def test_a_checked_plan_with_more_counters_than_windows_says_so(supervisor, demo_hall, booked_day):
+    """The plan's own table marks an hour that needs more than the windows in service; so does the check's."""
+    plan = build_plan(demo_hall, booked_day)
+    counters = plan_demand.plan_counters(plan)
+    busy = max(counters, key=counters.get)
+    more = {**counters, busy: plan.available + 1}
+    trial = plan_check.Trial(more, 100, 95, {}, (0.95,), plan.goal / 100)
+    start = plan_check.Trial(counters, 100, 70, {}, (0.7,), plan.goal / 100)
+    result = plan_check.Check(start, plan.goal / 100, (1,), 12, [start, trial], 2).as_dict()
+    PlanCheck.objects.create(hall=demo_hall, date=booked_day, state=JobState.DONE, result=result)
+    page = f"{reverse('reports:staffing', args=[demo_hall.slug])}?date={booked_day.isoformat()}"
+
+    en = text(supervisor.get(page, HTTP_ACCEPT_LANGUAGE="en"))
+    zh = text(supervisor.get(page))
+
+    hours = re.search(r'id="plan-check-hours".*?</table>', en).group(0)
+    assert hours.count("(more than available)") == 1
+    assert f"<strong>{plan.available + 1}</strong> <strong>(more than available)</strong>" in hours
+    assert "(超过现有窗口)" in re.search(r'id="plan-check-hours".*?</table>', zh).group(0)
