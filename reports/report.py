@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from appointments.models import Booking, BookingState, Slot
+from hall import calendar
 from hall.models import Hall
 from queueing.models import (
     ClosingOutcome,
@@ -27,6 +28,8 @@ from reports.models import Rating, ReportSettings
 from reports.rows import handling_of, ticket_rows, wait_of
 
 REPEAT_WINDOW_DAYS = 30
+# How far back a day's report looks for the previous day the hall was open (a long holiday is 9 days).
+OPEN_DAY_LOOKBACK = 31
 
 
 def settings_for(hall: Hall) -> ReportSettings:
@@ -36,13 +39,26 @@ def settings_for(hall: Hall) -> ReportSettings:
         return ReportSettings(hall=hall)
 
 
-def previous_period(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+def previous_period(
+    first: dt.date, last: dt.date, schedule: calendar.Schedule | None = None
+) -> tuple[dt.date, dt.date]:
+    """What a report compares with. A single day: the previous day the hall was open by its calendar
+    (a Monday's report compares with Saturday or Friday, not the closed Sunday), else the day before when
+    the calendar has no open day in the last OPEN_DAY_LOOKBACK days. A range: the same number of days
+    just before it."""
+    if first == last and schedule is not None:
+        day = first
+        for _ in range(OPEN_DAY_LOOKBACK):
+            day -= dt.timedelta(days=1)
+            if calendar.day_schedule(schedule, day).is_open:
+                return day, day
     length = (last - first).days + 1
     return first - dt.timedelta(days=length), first - dt.timedelta(days=1)
 
 
 def build(hall: Hall, first: dt.date, last: dt.date, *, compare: bool = True) -> Report:
-    """The full report, with the previous period of equal length for comparison."""
+    """The full report, with the previous open day (for a day) or the previous period of equal length (for
+    a range) for comparison."""
     target = settings_for(hall).target_wait_minutes
     report = _headline(hall, first, last, target)
     tickets = report.tickets
@@ -84,7 +100,8 @@ def build(hall: Hall, first: dt.date, last: dt.date, *, compare: bool = True) ->
     report.by_day = list(days.values())
     report.hours = _hours(tickets)
     if compare:
-        report.previous = _headline(hall, *previous_period(first, last), target)
+        schedule = hall.schedule() if first == last else None
+        report.previous = _headline(hall, *previous_period(first, last, schedule), target)
     return report
 
 

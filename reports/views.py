@@ -94,7 +94,7 @@ def dashboard(request, slug):
         "charts": report_charts(result),
         "comparison": comparison,
         "query": request.GET.urlencode(),
-        "previous": report.previous_period(first, last),
+        "previous": (result.previous.first, result.previous.last),
         "is_day": first == last,
         # A day without tickets (today before opening, a closed day): where the last day with tickets is.
         "last_day": _last_day_with_tickets(hall, first) if first == last and not result.issued else None,

@@ -9,8 +9,9 @@ import datetime as dt
 
 import pytest
 
+from queueing.models import TicketKind, TicketState
 from reports import report
-from tests.reports.day import DAY, build_day
+from tests.reports.day import DAY, at, build_day, make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +140,42 @@ def test_report_of_an_empty_day_has_no_figures(day):
     )
     assert summary(result.total.wait) == (0, None, None, None)
     assert result.total.sla_percent is None
+
+
+def _friday_before(monday: dt.date) -> dt.date:
+    assert monday.weekday() == 0
+    return monday - dt.timedelta(days=3)
+
+
+def test_a_mondays_report_compares_with_the_previous_open_day_not_the_closed_sunday(day):
+    # The hall opens Monday to Friday: the Monday before DAY follows a closed weekend.
+    monday = DAY - dt.timedelta(days=DAY.weekday())
+    friday = _friday_before(monday)
+    for number, minute in (("A001", 0), ("A002", 10)):
+        make_ticket(
+            day.hall,
+            day.a,
+            number,
+            TicketKind.WALK_IN,
+            TicketState.DONE,
+            at(9, minute, friday),
+            at(9, minute + 2, friday),
+            None,
+            at(9, minute + 8, friday),
+            counter=day.c1,
+        )
+
+    result = report.build(day.hall, monday, monday)
+
+    assert (result.previous.first, result.previous.last) == (friday, friday)
+    comparison = {name: (now, before) for name, now, before, _change in result.comparison()}
+    assert comparison["issued"] == (1, 2)
+    assert comparison["served"] == (1, 2)
+
+
+def test_a_days_report_without_an_open_day_in_its_calendar_compares_with_the_day_before(day):
+    day.hall.weekly_sessions.all().delete()
+
+    result = report.build(day.hall, DAY, DAY)
+
+    assert (result.previous.first, result.previous.last) == (DAY - dt.timedelta(days=1),) * 2

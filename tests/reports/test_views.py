@@ -1,4 +1,5 @@
 import csv
+import datetime as dt
 import io
 import re
 
@@ -255,3 +256,32 @@ def test_dashboard_warns_when_the_days_codes_run_low(client, day, settings):
 
     assert "data-code-budget" not in quiet
     assert "4 of today's 5 text messages with booking codes are used." in warned
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "column"),
+    [
+        ("en", "Compared with the previous open day", "Previous open day"),
+        ("zh-hans", "与上一个办公日比较", "上一个办公日"),
+    ],
+)
+def test_a_mondays_page_says_it_compares_with_the_previous_open_day(client, day, language, heading, column):
+    client.force_login(day.supervisor)
+    monday = DAY - dt.timedelta(days=DAY.weekday())
+    friday = monday - dt.timedelta(days=3)
+
+    page = client.get(f"/h/{day.hall.slug}/reports/?date={monday}", HTTP_ACCEPT_LANGUAGE=language)
+
+    text = page.content.decode()
+    assert heading in text and column in text
+    assert f'<p class="meta">{friday}</p>' in text
+
+
+def test_a_ranges_page_compares_with_the_previous_period(client, day):
+    client.force_login(day.supervisor)
+
+    page = client.get(
+        f"/h/{day.hall.slug}/reports/?from={DAY - dt.timedelta(days=1)}&to={DAY}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert "Compared with the previous period" in page.content.decode()
