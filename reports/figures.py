@@ -49,12 +49,15 @@ class Row:
     repeaters: int = 0
     target: float = 15
 
-    def add(self, t, wait: float | None, handling: float | None) -> None:
+    def add(self, t, wait: float | None, handling: float | None, *, visits: bool = False) -> None:
+        """One ticket, or one matter of a ticket that carried several. With `visits` (the hall's total, a
+        day, an hour) served counts the citizen's visit once: its first matter done, not the further ones,
+        as issued counts it once. A service, counter or staff member counts each matter done there."""
         self.no_show += t.state == TicketState.NO_SHOW
         if wait is not None:
             self.waits.append(wait)
         if handling is not None:
-            self.served += 1
+            self.served += not (visits and t.further)
             self.handlings.append(handling)
             self.materials_missing += t.outcome == Outcome.MATERIALS_MISSING
 

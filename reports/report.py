@@ -82,9 +82,11 @@ def build(hall: Hall, first: dt.date, last: dt.date, *, compare: bool = True) ->
     for t, wait, handling in report.measured:
         day = days[t.date]
         day.issued += t.transferred_from_id is None and not t.further
-        day.add(t, wait, handling)
+        day.add(t, wait, handling, visits=True)
+        # A service counts every ticket or matter queued for it: a citizen transferred to it arrives in
+        # its queue (and is served there), so that a service never serves more than were issued to it.
         service_row = row("service", t.service_id, "")
-        service_row.issued += t.transferred_from_id is None
+        service_row.issued += 1
         service_row.add(t, wait, handling)
         if t.counter_id is not None:
             row("counter", t.counter_id, "").add(t, wait, handling)
@@ -111,7 +113,7 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
     report = Report(hall=hall, first=first, last=last, target=target, total=total)
     report.measured = [(t, wait_of(t), handling_of(t)) for t in tickets]
     for t, wait, handling in report.measured:
-        total.add(t, wait, handling)
+        total.add(t, wait, handling, visits=True)
         report.tickets_cancelled += t.state == TicketState.CANCELLED
         report.rebooked += t.state == TicketState.REBOOKED and not t.further
         if t.transferred_from_id is None and not t.further:
@@ -218,10 +220,13 @@ def _repeats(hall, first, last, row) -> None:
 
 
 def _hours(tickets) -> list[tuple[int, int, int]]:
-    """Arrivals (tickets issued, not counting transfers) and tickets served, per local clock hour."""
+    """Arrivals (visits: tickets issued, not counting transfers) and visits served, per local clock hour (a
+    visit of several matters by the end of its first)."""
     arrivals = Tally(t.issued_hour for t in tickets if t.transferred_from_id is None and not t.further)
     served = Tally(
-        t.completed_hour for t in tickets if t.state == TicketState.DONE and t.completed_hour is not None
+        t.completed_hour
+        for t in tickets
+        if t.state == TicketState.DONE and t.completed_hour is not None and not t.further
     )
     hours = set(arrivals) | set(served)
     if not hours:

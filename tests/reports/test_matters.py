@@ -7,8 +7,8 @@ The day, worked by hand (times in Asia/Shanghai, 24 November 2026):
   window 2 (B only, clerk2) calls it at 9:18 (wait 3), serves 9:20-9:26 (handling 6). Done.
 - W: a walk-in for B at 9:10 (B001); window 2 calls it at 9:26 (wait 16), serves 9:27-9:35 (handling 8).
 So A: 1 issued, 1 served, wait 4, handling 10; B: 2 issued (V's matter and W), 2 served, waits 3 and 16
-(mean 9.5), handlings 6 and 8 (mean 7). Visitors (issued): 2, of them 1 appointment and 1 walk-in; matters
-served: 3. Window 1: 1 served; window 2: 2 served; clerk1: 1, clerk2: 2.
+(mean 9.5), handlings 6 and 8 (mean 7). Visitors (issued): 2, of them 1 appointment and 1 walk-in; visits
+served: 2 (V's two matters are one visit). Window 1: 1 served; window 2: 2 served; clerk1: 1, clerk2: 2.
 """
 
 import datetime as dt
@@ -94,7 +94,8 @@ def day():
 def test_report_counts_each_service_once_and_the_visitor_once(day):
     result = report.build(day["hall"], DAY, DAY, compare=False)
 
-    assert (result.issued, result.served, result.appointments, result.walk_ins) == (2, 3, 1, 1)
+    # Two visitors, both served: the booking's two matters are one visit, served once.
+    assert (result.issued, result.served, result.appointments, result.walk_ins) == (2, 2, 1, 1)
     assert [
         (r.label, r.issued, r.served, r.wait.mean, r.handling.mean, r.handling.count)
         for r in result.by_service
@@ -107,8 +108,8 @@ def test_report_counts_each_service_once_and_the_visitor_once(day):
         (day["two"].pk, 2, [6.0, 8.0]),
     ]
     assert sorted((r.label, r.served) for r in result.by_staff) == [("clerk1", 1), ("clerk2", 2)]
-    assert [(d.issued, d.served) for d in result.by_day] == [(2, 3)]
-    assert result.hours == [(9, 2, 3)]
+    assert [(d.issued, d.served) for d in result.by_day] == [(2, 2)]
+    assert result.hours == [(9, 2, 2)]
 
 
 def test_stats_api_counts_each_service_once(client, day):
@@ -118,8 +119,36 @@ def test_stats_api_counts_each_service_once(client, day):
         f"/api/v1/halls/north/stats?date={DAY}", HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en"
     ).json()
 
-    assert (body["issued"], body["served"], body["appointments"], body["walk_ins"]) == (2, 3, 1, 1)
+    assert (body["issued"], body["served"], body["appointments"], body["walk_ins"]) == (2, 2, 1, 1)
     assert [(s["name"], s["issued"], s["served"], s["handling"]["mean"]) for s in body["by_service"]] == [
         ("B Household certificate", 2, 2, 7.0),
         ("A ID card renewal", 1, 1, 10.0),
     ]
+
+
+def test_a_transferred_visit_is_issued_once_and_served_once_over_a_month(day):
+    """X, a walk-in for A at 9:40 (A002), is called at window 1 at 9:41 and transferred to B at 9:45 (a new
+    ticket, B002, at the head of B's queue); window 2 calls it at 9:46 and serves it 9:47-9:55. The hall:
+    3 visitors issued, 3 served (not 4: X once). A: V's matter and X's first ticket issued, V's served. B: V's
+    matter, W and X's new ticket issued, all three served. Window 1 served 1 (X was handed on, not served
+    there), window 2 served 3."""
+    hall, one, two = day["hall"], day["one"], day["two"]
+    a, b = hall.services.get(prefix="A"), hall.services.get(prefix="B")
+    clerk1, clerk2 = Actor("console", one.session.user), Actor("console", two.session.user)
+    x = services.issue_walk_in(hall=hall, service=a, actor=Actor("kiosk"), now=at(9, 40))
+    assert calls.call_next(counter=one, actor=clerk1, now=at(9, 41)) == x
+    moved = calls.transfer(ticket=x, actor=clerk1, service=b, now=at(9, 45), at_counter=one)
+    assert calls.call_next(counter=two, actor=clerk2, now=at(9, 46)) == moved
+    calls.start_serving(ticket=moved, actor=clerk2, now=at(9, 47))
+    calls.complete(ticket=moved, actor=clerk2, now=at(9, 55))
+
+    month = report.build(hall, DAY.replace(day=1), DAY.replace(day=30))
+
+    assert (month.issued, month.served) == (3, 3)
+    assert [(r.label, r.issued, r.served) for r in month.by_service] == [
+        ("B Household certificate", 3, 3),
+        ("A ID card renewal", 2, 1),
+    ]
+    assert [(r.key, r.served) for r in month.by_counter] == [(one.pk, 1), (two.pk, 3)]
+    assert [(d.key, d.issued, d.served) for d in month.by_day if d.issued or d.served] == [(DAY, 3, 3)]
+    assert month.hours == [(9, 3, 3)]

@@ -113,7 +113,7 @@ def test_csv_export_has_the_day_totals(client, day):
     assert total[12] == "57.1"
     services = [r for r in rows if r[0] == "service"]
     assert [(r[1], r[2], r[3]) for r in services] == [
-        ("B Household certificate", "3", "3"),
+        ("B Household certificate", "4", "3"),  # B004, transferred in, issued there
         ("A ID card renewal", "4", "2"),
     ]
     assert [r[:4] for r in rows if r[0] == "hour"] == [
