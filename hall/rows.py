@@ -356,31 +356,66 @@ def insert_together(parent: Model, children: Sequence[tuple[Model, str]]) -> Non
 
 
 @cache
-def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple]:
+def _update_sql(
+    model: type[Model], names: tuple[str, ...], later: type[Model] | None = None
+) -> tuple[str, tuple]:
+    """The UPDATE of `names` of a row by its key; with `later`, a model whose row is then INSERTed by the
+    same statement if the UPDATE changed the row (INSERT ... SELECT from the UPDATE's RETURNING: none
+    when it changed none), its key returned."""
     fields = tuple(model._meta.get_field(name) for name in names)
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     pk = quote(model._meta.pk.column)
-    return f"UPDATE {table(model)} SET {assignments} WHERE {pk} = %s", fields  # noqa: S608 - names only
+    sql = f"UPDATE {table(model)} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - names only
+    if later is None:
+        return sql, fields
+    inserted = _insert_fields(later)
+    columns = ", ".join(quote(f.column) for f in inserted)
+    values = ", ".join("%s" for _f in inserted)
+    returning = quote(later._meta.pk.column)
+    # Names of tables and columns and placeholders only: every value is a parameter.
+    sql = (
+        f"WITH u AS ({sql} RETURNING {pk}) "  # noqa: S608
+        f"INSERT INTO {table(later)} ({columns}) SELECT {values} FROM u RETURNING {returning}"
+    )
+    return sql, fields
 
 
-def update(instance: Model, names: Sequence[str] | None) -> None:
+def update(instance: Model, names: Sequence[str] | None, *, then_insert: Model | None = None) -> None:
     """`instance.save(update_fields=names)` as one prepared statement (every field when `names` is None, an
-    instance not read by `load`): the same columns and values, signals and error when no row changed."""
+    instance not read by `load`): the same columns and values, signals and error when no row changed.
+    `then_insert`: a new instance (a record of the change) written in the same statement, once the row has
+    changed (as `insert_together` writes it, signals too): one round trip less."""
     from django.db import DatabaseError
 
     db = _db()
     if names is None or db.vendor != "postgresql" or not names:
         instance.save(update_fields=names)
+        if then_insert is not None:
+            insert_together(then_insert, [])
         return
     names = tuple(sorted(names))
-    sql, fields = _update_sql(type(instance), names)
     model = type(instance)
+    later = type(then_insert) if then_insert is not None else None
+    sql, fields = _update_sql(model, names, later)
     frozen = frozenset(names)
     signals.pre_save.send(model, instance=instance, raw=False, using=db.alias, update_fields=frozen)
     values = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in fields]
-    if not execute(sql, [*values, instance.pk]):
-        raise DatabaseError("Save with update_fields did not affect any rows.")
+    if then_insert is None:
+        if not execute(sql, [*values, instance.pk]):
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    else:
+        signals.pre_save.send(later, instance=then_insert, raw=False, using=db.alias, update_fields=None)
+        inserted = [f.get_db_prep_save(f.pre_save(then_insert, True), db) for f in _insert_fields(later)]
+        found = fetch(sql, [*values, instance.pk, *inserted])
+        if not found:  # the row did not change: nothing was inserted either
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+        then_insert.pk = found[0][0]
     instance._state.adding, instance._state.db = False, db.alias
     signals.post_save.send(
         model, instance=instance, created=False, update_fields=frozen, raw=False, using=db.alias
     )
+    if then_insert is not None:
+        then_insert._state.adding, then_insert._state.db = False, db.alias
+        signals.post_save.send(
+            later, instance=then_insert, created=True, update_fields=None, raw=False, using=db.alias
+        )
