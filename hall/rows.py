@@ -275,6 +275,32 @@ def for_update(*, of: str = "", skip_locked: bool = False) -> str:
     return text
 
 
+class Inserting:
+    """A new instance that a statement of the caller's writes (an INSERT ... SELECT within it, PostgreSQL
+    only): `values`, as `save()` would write them (defaults, `pre_save`, the fields' adaptation) in the order
+    of `insert_fields`, with pre_save sent as `save()` sends it; `done(key)` once the row is written: the
+    instance gets its key, and post_save is sent."""
+
+    def __init__(self, instance: Model):
+        self.instance, db = instance, _db()
+        model = type(instance)
+        signals.pre_save.send(model, instance=instance, raw=False, using=db.alias, update_fields=None)
+        self.values = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in _insert_fields(model)]
+
+    def done(self, key) -> None:
+        instance, alias = self.instance, _db().alias
+        instance.pk = key
+        instance._state.adding, instance._state.db = False, alias
+        signals.post_save.send(
+            type(instance), instance=instance, created=True, update_fields=None, raw=False, using=alias
+        )
+
+
+def insert_fields(model: type[Model]) -> tuple:
+    """The fields an INSERT of `model` writes, in the order of `Inserting.values`."""
+    return _insert_fields(model)
+
+
 @cache
 def _insert_fields(model: type[Model]) -> tuple:
     """The fields an INSERT of `model` writes, as the ORM's: every concrete one but an automatic key."""
@@ -404,18 +430,13 @@ def update(instance: Model, names: Sequence[str] | None, *, then_insert: Model |
         if not execute(sql, [*values, instance.pk]):
             raise DatabaseError("Save with update_fields did not affect any rows.")
     else:
-        signals.pre_save.send(later, instance=then_insert, raw=False, using=db.alias, update_fields=None)
-        inserted = [f.get_db_prep_save(f.pre_save(then_insert, True), db) for f in _insert_fields(later)]
-        found = fetch(sql, [*values, instance.pk, *inserted])
+        written = Inserting(then_insert)
+        found = fetch(sql, [*values, instance.pk, *written.values])
         if not found:  # the row did not change: nothing was inserted either
             raise DatabaseError("Save with update_fields did not affect any rows.")
-        then_insert.pk = found[0][0]
     instance._state.adding, instance._state.db = False, db.alias
     signals.post_save.send(
         model, instance=instance, created=False, update_fields=frozen, raw=False, using=db.alias
     )
     if then_insert is not None:
-        then_insert._state.adding, then_insert._state.db = False, db.alias
-        signals.post_save.send(
-            later, instance=then_insert, created=True, update_fields=None, raw=False, using=db.alias
-        )
+        written.done(found[0][0])

@@ -1,7 +1,8 @@
 """The statements of complete through the API, on PostgreSQL, pinned (issue 20 item 3): the token, then in
 one transaction the ticket read once with its row locked (with its hall, service, counter and the counter's
 session: the hall and window checks run on it), the ticket's UPDATE with its event's INSERT in the same
-statement (hall/rows.py `update`). No second read of the ticket and no savepoint. A real transaction (not the test's savepoint), so that BEGIN and COMMIT show."""
+statement (hall/rows.py `update`). No second read of the ticket and no savepoint. A real transaction (not
+the test's savepoint), so that BEGIN and COMMIT show."""
 
 import pytest
 from django.db import connection
