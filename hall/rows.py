@@ -66,14 +66,15 @@ def _converters(model: type[Model], fields: Fields, vendor: str) -> tuple:
     return tuple(found)
 
 
-def load(model: type[Model], row: Sequence, start: int = 0, fields: Fields = None) -> Model | None:
+def load(model: type[Model], row: Sequence, start: int = 0, fields: Fields = None, db=None) -> Model | None:
     """The instance of `model` in `row` from position `start` (its columns as `columns` lists them, for the
-    same `fields`); None when its primary key is NULL (a LEFT JOIN that found nothing)."""
+    same `fields`); None when its primary key is NULL (a LEFT JOIN that found nothing). `db`: the default
+    database's wrapper, when the caller has it."""
     read = _fields(model, fields)
     values = list(row[start : start + len(read)])
     if values[_pk_index(model, fields)] is None:
         return None
-    db = _db()
+    db = db or _db()
     for n, column, convert in _converters(model, fields, db.vendor):
         for converter in convert:
             values[n] = converter(values[n], column, db)
@@ -155,10 +156,10 @@ def load_all(
 ) -> list[Model | None]:
     """The instances of `models` in `row`, one after the other (see `load`); `fields`: those read of some
     of the models (every field of the others)."""
-    found, start, fields = [], 0, fields or {}
+    found, start, fields, db = [], 0, fields or {}, _db()
     for model in models:
         read = fields.get(model)
-        found.append(load(model, row, start, read))
+        found.append(load(model, row, start, read, db))
         start += width(model, read)
     return found
 
@@ -191,12 +192,12 @@ def _pk_index(model: type[Model], fields: Fields = None) -> int:
     return _fields(model, fields).index(model._meta.pk)
 
 
-def param(value):
+def param(value, db=None):
     """A value as the ORM passes it to the database (SQLite keeps times as UTC text)."""
     if isinstance(value, dt.datetime):
-        return _db().ops.adapt_datetimefield_value(value)
+        return (db or _db()).ops.adapt_datetimefield_value(value)
     if isinstance(value, dt.date):
-        return _db().ops.adapt_datefield_value(value)
+        return (db or _db()).ops.adapt_datefield_value(value)
     return value
 
 
@@ -206,7 +207,7 @@ def _db():
     return connections[DEFAULT_DB_ALIAS]
 
 
-def cursor():
+def cursor(db=None):
     """A cursor for the written-out hot statements: on PostgreSQL one whose statements are prepared on the
     server the first time a connection runs them (psycopg's server-side binding, `prepare=True`), so that
     PostgreSQL parses and plans each of them once per pooled connection instead of on every request; the
@@ -214,8 +215,9 @@ def cursor():
 
     The text of a prepared statement must not change with the values: every value is a parameter, and
     constants that a partial index's predicate names (a ticket's state) are written into the text, so that
-    a generic plan can still use that index."""
-    db = _db()
+    a generic plan can still use that index. `db`: the default database's wrapper, when the caller has
+    it."""
+    db = db or _db()
     if db.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return db.cursor()
     db.close_if_health_check_failed()
@@ -251,15 +253,17 @@ class _Logged:
 
 
 def fetch(sql: str, params: Sequence) -> list[tuple]:
-    with cursor() as found:
-        found.execute(sql, [param(value) for value in params])
+    db = _db()
+    with cursor(db) as found:
+        found.execute(sql, [param(value, db) for value in params])
         return found.fetchall()
 
 
 def execute(sql: str, params: Sequence) -> int:
     """Run a statement that returns no rows; the number of rows it changed."""
-    with cursor() as done:
-        done.execute(sql, [param(value) for value in params])
+    db = _db()
+    with cursor(db) as done:
+        done.execute(sql, [param(value, db) for value in params])
         return done.rowcount
 
 
