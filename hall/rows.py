@@ -1,7 +1,9 @@
 """Model instances read by written-out SQL, for the few hot paths (a token's check, call-next, complete) where
 building the ORM's SQL cost more CPU than PostgreSQL spent running it: 1-3 ms a statement against about
-0.1 ms (bench/RESULTS.md, issue 20). The instances are the ORM's own (`Model.from_db`, the database's and
-the fields' converters applied), so that the code after the read cannot tell the difference.
+0.1 ms (bench/RESULTS.md, issue 20). The instances are the ORM's own (what `Model.from_db` builds, the
+database's and the fields' converters applied, built without running `Model.__init__`: `_built`), so that
+the code after the read cannot tell the difference. A change and its record can be written by one statement
+(`update(..., then_insert=...)`, `Inserting`).
 
 Only the statement's text is written out, from the models' columns; every value is a parameter, adapted as
 the ORM adapts it (`param`). Works on PostgreSQL and SQLite; `FOR_UPDATE` is empty where the database has

@@ -65,9 +65,9 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
     hall = counter.hall
     rules = rules_for(hall)
     today = hall.local_date(now)
-    services = {service.pk: service for service in statements.services(counter.pk)}
     with transaction.atomic():
-        session, busy = statements.lock_session(counter)
+        session, busy, calling = statements.lock_session(counter)
+        services = {service.pk: service for service in calling}
         if session is None:  # never opened
             raise QueueError("counter_closed", COUNTER_NOT_OPEN)
         require_open(session, actor)

@@ -27,13 +27,14 @@ _COUNTER = (
     "LEFT OUTER JOIN {users} u ON cs.user_id = u.id "
     "WHERE c.id = %s AND c.active"
 )
-_SERVICES = (
-    "SELECT {service} FROM {services} s INNER JOIN {counter_services} cs ON cs.service_id = s.id "
-    "WHERE cs.counter_id = %s ORDER BY s.position, s.id"
-)
+# The counter's session locked, whether a ticket is at the counter, and the services it calls in its order
+# of preference (a row each; one row with no service for a counter that calls none).
 _SESSION = (
     "SELECT {session}, EXISTS (SELECT 1 FROM {tickets} t WHERE t.counter_id = cs.counter_id "
-    "AND t.state IN ({at_counter})) FROM {sessions} cs WHERE cs.counter_id = %s{lock}"
+    "AND t.state IN ({at_counter})), {service} FROM {sessions} cs "
+    "LEFT OUTER JOIN {counter_services} ccs ON ccs.counter_id = cs.counter_id "
+    "LEFT OUTER JOIN {services} s ON s.id = ccs.service_id "
+    "WHERE cs.counter_id = %s ORDER BY s.position, s.id{lock}"
 )
 # The claim also says whether another ticket of the day waits outside the hall (who must then be moved in:
 # queueing/inside.py), as _OUTSIDE would, without a statement of its own. Its sub-select sees the tickets
@@ -145,20 +146,18 @@ def counter(counter_id: int) -> Counter | None:
     return counter
 
 
-def services(counter_id: int) -> list[Service]:
-    """The services a counter calls, in its order of preference."""
-    return [rows.load(Service, row) for row in rows.fetch(_sql(_SERVICES), [counter_id])]
-
-
-def lock_session(counter: Counter) -> tuple[CounterSession | None, bool]:
-    """The counter's session, locked for this transaction (None before its first opening), and whether a
-    ticket is at the counter (called or being served)."""
+def lock_session(counter: Counter) -> tuple[CounterSession | None, bool, list[Service]]:
+    """The counter's session, locked for this transaction (None before its first opening), whether a
+    ticket is at the counter (called or being served), and the services the counter calls, in its order of
+    preference (none read before its first opening): one statement."""
     found = rows.fetch(_sql(_SESSION), [counter.pk])
     if not found:
-        return None, False
+        return None, False, []
     session = rows.load(CounterSession, found[0])
     rows.attach(session, "counter", counter)
-    return session, bool(found[0][-1])
+    start = rows.width(CounterSession) + 1
+    services = [rows.load(Service, row, start) for row in found]
+    return session, bool(found[0][start - 1]), [service for service in services if service is not None]
 
 
 def claim(
