@@ -96,6 +96,9 @@ def main() -> int:
     parser.add_argument("--what", default="ping,book,call")
     parser.add_argument("--profile", default="", help="ping, book or call: cProfile it")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative, tottime, ...")
+    parser.add_argument("--dump", default="", help="with --profile: write the profile to this file too")
+    parser.add_argument("--callers", default="", help="with --profile: also the callers of these functions")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--middleware", action="store_true")
     parser.add_argument("--statements", action="store_true", help="print each unit's statements")
@@ -191,8 +194,13 @@ def run(args, state: Path, database: DatabaseCpu) -> int:
             for _ in range(args.units):
                 unit()
             profile.disable()
+            if args.dump:
+                profile.dump_stats(args.dump)
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
+            stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
+            stats.print_stats(args.top)
+            if args.callers:
+                stats.print_callers(args.callers)
             print(out.getvalue())
         if args.middleware:
             middleware_costs(args.units)

@@ -1,7 +1,9 @@
 """Model instances read by written-out SQL, for the few hot paths (a token's check, call-next, complete) where
 building the ORM's SQL cost more CPU than PostgreSQL spent running it: 1-3 ms a statement against about
-0.1 ms (bench/RESULTS.md, issue 20). The instances are the ORM's own (`Model.from_db`, the database's and
-the fields' converters applied), so that the code after the read cannot tell the difference.
+0.1 ms (bench/RESULTS.md, issue 20). The instances are the ORM's own (what `Model.from_db` builds, the
+database's and the fields' converters applied, built without running `Model.__init__`: `_built`), so that
+the code after the read cannot tell the difference. A change and its record can be written by one statement
+(`update(..., then_insert=...)`, `Inserting`).
 
 Only the statement's text is written out, from the models' columns; every value is a parameter, adapted as
 the ORM adapts it (`param`). Works on PostgreSQL and SQLite; `FOR_UPDATE` is empty where the database has
@@ -9,13 +11,18 @@ no row locks (SQLite's IMMEDIATE transactions let one writer in at a time).
 """
 
 import datetime as dt
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import Model, signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from modeltranslation.fields import TranslationFieldDescriptor
 
 
 def quote(name: str) -> str:
@@ -61,21 +68,89 @@ def _converters(model: type[Model], fields: Fields, vendor: str) -> tuple:
     return tuple(found)
 
 
-def load(model: type[Model], row: Sequence, start: int = 0, fields: Fields = None) -> Model | None:
+def load(model: type[Model], row: Sequence, start: int = 0, fields: Fields = None, db=None) -> Model | None:
     """The instance of `model` in `row` from position `start` (its columns as `columns` lists them, for the
-    same `fields`); None when its primary key is NULL (a LEFT JOIN that found nothing)."""
+    same `fields`); None when its primary key is NULL (a LEFT JOIN that found nothing). `db`: the default
+    database's wrapper, when the caller has it."""
     read = _fields(model, fields)
     values = list(row[start : start + len(read)])
     if values[_pk_index(model, fields)] is None:
         return None
-    db = _db()
+    db = db or _db()
     for n, column, convert in _converters(model, fields, db.vendor):
         for converter in convert:
             values[n] = converter(values[n], column, db)
-    names = None if fields is None else [f.attname for f in read]
-    instance = model.from_db(db.alias, names, values)
-    instance._rows_loaded = dict(zip((f.attname for f in read), values, strict=True))  # for `changed`
+    if _buildable(model) and not signals.pre_init.has_listeners(model):
+        instance = _built(model, fields, values, db.alias)
+    else:
+        names = None if fields is None else [f.attname for f in read]
+        instance = model.from_db(db.alias, names, values)
+    instance._rows_loaded = dict(zip(_names(model, fields), values, strict=True))  # for `changed`
     return instance
+
+
+# The descriptors of model fields whose assignment in Model.__init__ only stores the value in the instance's
+# __dict__ (a deferred attribute has no __set__; a foreign key's id clears a cached relation that a new
+# instance does not have; modeltranslation's, during __init__, stores the value and returns).
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute, TranslationFieldDescriptor)
+
+
+@cache
+def _buildable(model: type[Model]) -> bool:
+    """Whether `_built` builds the instances of `model` as `from_db` does: the class's own `__init__` and
+    `from_db` (or modeltranslation's `__init__`, which only renames keyword arguments)."""
+    if model.from_db.__func__ is not Model.from_db.__func__:
+        return False
+    return model.__init__ is Model.__init__ or _translated(model)
+
+
+@cache
+def _set_through(model: type[Model]) -> frozenset[str]:
+    """The attnames of the fields whose descriptor does more on assignment than _PLAIN_DESCRIPTORS (e.g. a
+    phone number's converts the value): `_built` assigns them as __init__ does."""
+    found = set()
+    for field in model._meta.concrete_fields:
+        descriptor = inspect.getattr_static(model, field.attname, None)
+        if type(descriptor) not in _PLAIN_DESCRIPTORS or (
+            isinstance(descriptor, TranslationFieldDescriptor) and field.is_relation
+        ):
+            found.add(field.attname)
+    return frozenset(found)
+
+
+def _built(model: type[Model], fields: Fields, values: list, alias: str) -> Model:
+    """What `model.from_db(alias, ...)` returns for these values of `fields` (the others deferred),
+    in a third of the time: the attributes stored in the instance's __dict__ directly instead of through
+    each field's descriptor, but for the few descriptors that do more (`_set_through`). Model.__init__'s
+    post_init is sent as it sends it (modeltranslation's receiver deletes the flag that its __init__ sets,
+    so the flag is set first); `load` goes through `from_db` for a model with pre_init receivers (they
+    would see the arguments of __init__)."""
+    instance = model.__new__(model)
+    state = ModelState()
+    state.adding, state.db = False, alias
+    attributes = instance.__dict__
+    attributes["_state"] = state
+    if _translated(model):
+        attributes["_mt_init"] = True
+    names = _names(model, fields)
+    attributes.update(zip(names, values, strict=True))
+    special = _set_through(model)
+    if special:
+        for name, value in zip(names, values, strict=True):
+            if name in special:
+                setattr(instance, name, value)
+    signals.post_init.send(sender=model, instance=instance)
+    return instance
+
+
+@cache
+def _names(model: type[Model], fields: Fields) -> tuple[str, ...]:
+    return tuple(f.attname for f in _fields(model, fields))
+
+
+@cache
+def _translated(model: type[Model]) -> bool:
+    return getattr(model.__init__, "__qualname__", "") == "patch_constructor.<locals>.new_init"
 
 
 def load_all(
@@ -83,10 +158,10 @@ def load_all(
 ) -> list[Model | None]:
     """The instances of `models` in `row`, one after the other (see `load`); `fields`: those read of some
     of the models (every field of the others)."""
-    found, start, fields = [], 0, fields or {}
+    found, start, fields, db = [], 0, fields or {}, _db()
     for model in models:
         read = fields.get(model)
-        found.append(load(model, row, start, read))
+        found.append(load(model, row, start, read, db))
         start += width(model, read)
     return found
 
@@ -119,12 +194,12 @@ def _pk_index(model: type[Model], fields: Fields = None) -> int:
     return _fields(model, fields).index(model._meta.pk)
 
 
-def param(value):
+def param(value, db=None):
     """A value as the ORM passes it to the database (SQLite keeps times as UTC text)."""
     if isinstance(value, dt.datetime):
-        return _db().ops.adapt_datetimefield_value(value)
+        return (db or _db()).ops.adapt_datetimefield_value(value)
     if isinstance(value, dt.date):
-        return _db().ops.adapt_datefield_value(value)
+        return (db or _db()).ops.adapt_datefield_value(value)
     return value
 
 
@@ -134,7 +209,7 @@ def _db():
     return connections[DEFAULT_DB_ALIAS]
 
 
-def cursor():
+def cursor(db=None):
     """A cursor for the written-out hot statements: on PostgreSQL one whose statements are prepared on the
     server the first time a connection runs them (psycopg's server-side binding, `prepare=True`), so that
     PostgreSQL parses and plans each of them once per pooled connection instead of on every request; the
@@ -142,8 +217,9 @@ def cursor():
 
     The text of a prepared statement must not change with the values: every value is a parameter, and
     constants that a partial index's predicate names (a ticket's state) are written into the text, so that
-    a generic plan can still use that index."""
-    db = _db()
+    a generic plan can still use that index. `db`: the default database's wrapper, when the caller has
+    it."""
+    db = db or _db()
     if db.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return db.cursor()
     db.close_if_health_check_failed()
@@ -179,15 +255,17 @@ class _Logged:
 
 
 def fetch(sql: str, params: Sequence) -> list[tuple]:
-    with cursor() as found:
-        found.execute(sql, [param(value) for value in params])
+    db = _db()
+    with cursor(db) as found:
+        found.execute(sql, [param(value, db) for value in params])
         return found.fetchall()
 
 
 def execute(sql: str, params: Sequence) -> int:
     """Run a statement that returns no rows; the number of rows it changed."""
-    with cursor() as done:
-        done.execute(sql, [param(value) for value in params])
+    db = _db()
+    with cursor(db) as done:
+        done.execute(sql, [param(value, db) for value in params])
         return done.rowcount
 
 
@@ -201,6 +279,32 @@ def for_update(*, of: str = "", skip_locked: bool = False) -> str:
     if skip_locked and connection.features.has_select_for_update_skip_locked:
         text += " SKIP LOCKED"
     return text
+
+
+class Inserting:
+    """A new instance that a statement of the caller's writes (an INSERT ... SELECT within it, PostgreSQL
+    only): `values`, as `save()` would write them (defaults, `pre_save`, the fields' adaptation) in the order
+    of `insert_fields`, with pre_save sent as `save()` sends it; `done(key)` once the row is written: the
+    instance gets its key, and post_save is sent."""
+
+    def __init__(self, instance: Model):
+        self.instance, db = instance, _db()
+        model = type(instance)
+        signals.pre_save.send(model, instance=instance, raw=False, using=db.alias, update_fields=None)
+        self.values = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in _insert_fields(model)]
+
+    def done(self, key) -> None:
+        instance, alias = self.instance, _db().alias
+        instance.pk = key
+        instance._state.adding, instance._state.db = False, alias
+        signals.post_save.send(
+            type(instance), instance=instance, created=True, update_fields=None, raw=False, using=alias
+        )
+
+
+def insert_fields(model: type[Model]) -> tuple:
+    """The fields an INSERT of `model` writes, in the order of `Inserting.values`."""
+    return _insert_fields(model)
 
 
 @cache
@@ -246,8 +350,6 @@ def insert_together(parent: Model, children: Sequence[tuple[Model, str]]) -> Non
     in one statement, one round trip, on PostgreSQL: what `save()` of each would write (defaults,
     `pre_save`, the fields' adaptation), without the ORM building three statements. The instances get
     their keys, and the model signals are sent as `save()` sends them. Elsewhere: `save()` one by one."""
-    from django.db.models import signals
-
     instances = [parent, *(child for child, _link in children)]
     db = _db()
     if db.vendor != "postgresql":
@@ -286,32 +388,61 @@ def insert_together(parent: Model, children: Sequence[tuple[Model, str]]) -> Non
 
 
 @cache
-def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple]:
+def _update_sql(
+    model: type[Model], names: tuple[str, ...], later: type[Model] | None = None
+) -> tuple[str, tuple]:
+    """The UPDATE of `names` of a row by its key; with `later`, a model whose row is then INSERTed by the
+    same statement if the UPDATE changed the row (INSERT ... SELECT from the UPDATE's RETURNING: none
+    when it changed none), its key returned."""
     fields = tuple(model._meta.get_field(name) for name in names)
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     pk = quote(model._meta.pk.column)
-    return f"UPDATE {table(model)} SET {assignments} WHERE {pk} = %s", fields  # noqa: S608 - names only
+    sql = f"UPDATE {table(model)} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - names only
+    if later is None:
+        return sql, fields
+    inserted = _insert_fields(later)
+    columns = ", ".join(quote(f.column) for f in inserted)
+    values = ", ".join("%s" for _f in inserted)
+    returning = quote(later._meta.pk.column)
+    # Names of tables and columns and placeholders only: every value is a parameter.
+    sql = (
+        f"WITH u AS ({sql} RETURNING {pk}) "  # noqa: S608
+        f"INSERT INTO {table(later)} ({columns}) SELECT {values} FROM u RETURNING {returning}"
+    )
+    return sql, fields
 
 
-def update(instance: Model, names: Sequence[str] | None) -> None:
+def update(instance: Model, names: Sequence[str] | None, *, then_insert: Model | None = None) -> None:
     """`instance.save(update_fields=names)` as one prepared statement (every field when `names` is None, an
-    instance not read by `load`): the same columns and values, signals and error when no row changed."""
+    instance not read by `load`): the same columns and values, signals and error when no row changed.
+    `then_insert`: a new instance (a record of the change) written in the same statement, once the row has
+    changed (as `insert_together` writes it, signals too): one round trip less."""
     from django.db import DatabaseError
-    from django.db.models import signals
 
     db = _db()
     if names is None or db.vendor != "postgresql" or not names:
         instance.save(update_fields=names)
+        if then_insert is not None:
+            insert_together(then_insert, [])
         return
     names = tuple(sorted(names))
-    sql, fields = _update_sql(type(instance), names)
     model = type(instance)
+    later = type(then_insert) if then_insert is not None else None
+    sql, fields = _update_sql(model, names, later)
     frozen = frozenset(names)
     signals.pre_save.send(model, instance=instance, raw=False, using=db.alias, update_fields=frozen)
     values = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in fields]
-    if not execute(sql, [*values, instance.pk]):
-        raise DatabaseError("Save with update_fields did not affect any rows.")
+    if then_insert is None:
+        if not execute(sql, [*values, instance.pk]):
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    else:
+        written = Inserting(then_insert)
+        found = fetch(sql, [*values, instance.pk, *written.values])
+        if not found:  # the row did not change: nothing was inserted either
+            raise DatabaseError("Save with update_fields did not affect any rows.")
     instance._state.adding, instance._state.db = False, db.alias
     signals.post_save.send(
         model, instance=instance, created=False, update_fields=frozen, raw=False, using=db.alias
     )
+    if then_insert is not None:
+        written.done(found[0][0])

@@ -22,7 +22,7 @@ from queueing.counters import (
 )
 from queueing.handover import transfer
 from queueing.inside import ask_to_come_in, move_inside
-from queueing.models import CounterSession, Ticket, TicketKind, TicketState
+from queueing.models import CounterSession, Ticket, TicketEvent, TicketKind, TicketState
 from queueing.services import (
     COUNTER_BUSY,
     COUNTER_NOT_OPEN,
@@ -30,9 +30,11 @@ from queueing.services import (
     SERVICE_CLOSED,
     Actor,
     QueueError,
+    announce,
     record_event,
     rules_for,
     tell,
+    user_of,
 )
 from queueing.serving import complete, lock_ticket, mark_no_show, missing_text, no_show, park, start_serving
 
@@ -63,9 +65,9 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
     hall = counter.hall
     rules = rules_for(hall)
     today = hall.local_date(now)
-    services = {service.pk: service for service in statements.services(counter.pk)}
     with transaction.atomic():
-        session, busy = statements.lock_session(counter)
+        session, busy, calling = statements.lock_session(counter)
+        services = {service.pk: service for service in calling}
         if session is None:  # never opened
             raise QueueError("counter_closed", COUNTER_NOT_OPEN)
         require_open(session, actor)
@@ -85,23 +87,42 @@ def call_next(*, counter: Counter, actor: Actor, now: dt.datetime | None = None)
                 )
                 if candidate is None:
                     return None
-                ticket, outside = _claim(candidate.id, counter, now)
+                ticket, outside = _claim(
+                    candidate.id, counter, now, _call_event(candidate.id, counter, actor, now)
+                )
                 if ticket is not None:
                     ticket.hall, ticket.counter = hall, counter  # loaded already: no query each
                     if ticket.service_id in services:  # it is: the heads are of these services
                         ticket.service = services[ticket.service_id]
-                    _after_call(ticket, session, actor, now, TicketState.WAITING, outside)
+                    _after_call(ticket, session, actor, now, TicketState.WAITING, outside, recorded=True)
                     return ticket
                 skipped.append(candidate.id)
                 waiting = [w for w in waiting if w.id != candidate.id]
 
 
-def _claim(ticket_id: int, counter: Counter, now: dt.datetime) -> tuple[Ticket | None, bool | None]:
+def _claim(
+    ticket_id: int, counter: Counter, now: dt.datetime, event: TicketEvent
+) -> tuple[Ticket | None, bool | None]:
     """Call the ticket if it still waits, in one statement that locks its row first; a ticket that another
     counter is claiming right now (its row locked) is skipped, not waited for, so that counters calling at
-    once do not queue up behind each other. (The ticket as called (with its hall and counter), or None;
-    whether another ticket of its day waits outside the hall, None when not looked at.)"""
-    return statements.claim(ticket_id, counter, now)
+    once do not queue up behind each other. `event` (the call's record) is written with a claimed ticket.
+    (The ticket as called (with its hall and counter), or None; whether another ticket of its day waits
+    outside the hall, None when not looked at.)"""
+    return statements.claim(ticket_id, counter, now, event)
+
+
+def _call_event(ticket_id: int, counter: Counter, actor: Actor, now: dt.datetime) -> TicketEvent:
+    """The record of a waiting ticket's call to `counter`, as `record_event` writes it."""
+    return TicketEvent(
+        ticket_id=ticket_id,
+        from_state=TicketState.WAITING,
+        to_state=TicketState.CALLED,
+        counter=counter,
+        actor=user_of(actor),
+        source=actor.source,
+        note="",
+        at=now,
+    )
 
 
 def _after_call(
@@ -111,8 +132,10 @@ def _after_call(
     now: dt.datetime,
     from_state: str,
     outside: bool | None = None,
+    recorded: bool = False,
 ) -> None:
-    """`outside`: whether another ticket of the day waits outside the hall, when the caller knows it."""
+    """`outside`: whether another ticket of the day waits outside the hall, when the caller knows it;
+    `recorded`: whether the call's event is written already (with the claim)."""
     streak = session.calls_since_walk_in
     if ticket.kind == TicketKind.WALK_IN:
         session.calls_since_walk_in = 0
@@ -121,7 +144,10 @@ def _after_call(
     if session.calls_since_walk_in != streak:
         session.save(update_fields=["calls_since_walk_in"])
     matters.called(ticket, now)
-    record_event(ticket, from_state, actor, now)
+    if recorded:
+        announce(ticket, from_state)
+    else:
+        record_event(ticket, from_state, actor, now)
     outside = move_inside(ticket.hall, ticket.date, now, anyone_outside=outside)
     ask_to_come_in(ticket.hall, ticket.date, now, outside)
     if not ticket.inside:

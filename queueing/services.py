@@ -118,7 +118,16 @@ def record_event(
 ) -> None:
     """Record a ticket's change (who, when, where: `counter`, else the ticket's) and announce it to the hall's
     screens after commit."""
-    event = TicketEvent(
+    event = ticket_event(ticket, from_state, actor, now, note, counter)
+    rows.insert_together(event, [])  # a prepared INSERT, as save() would write it (hall/rows.py)
+    announce(ticket, from_state)
+
+
+def ticket_event(
+    ticket: Ticket, from_state: str, actor: Actor, now: dt.datetime, note: str = "", counter=None
+) -> TicketEvent:
+    """The record of a ticket's change, not saved yet (see `record_event`)."""
+    return TicketEvent(
         ticket=ticket,
         from_state=from_state,
         to_state=ticket.state,
@@ -128,7 +137,10 @@ def record_event(
         note=note,
         at=now,
     )
-    rows.insert_together(event, [])  # a prepared INSERT, as save() would write it (hall/rows.py)
+
+
+def announce(ticket: Ticket, from_state: str) -> None:
+    """Tell the hall's screens of a ticket's change recorded in this transaction, once it commits."""
     kind = LIVE_EVENT_TYPES.get(ticket.state, events.QUEUE_CHANGED)
     if ticket.state == TicketState.WAITING and from_state:
         kind = events.QUEUE_CHANGED  # back in the queue, not newly issued

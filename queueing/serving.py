@@ -15,7 +15,17 @@ from notifications.models import Kind
 from queueing import matters, statements
 from queueing.inside import seat_if_inside
 from queueing.models import Outcome, Ticket, TicketState
-from queueing.services import NOT_AT_COUNTER, WRONG_STATE, Actor, QueueError, record_event, tell, user_of
+from queueing.services import (
+    NOT_AT_COUNTER,
+    WRONG_STATE,
+    Actor,
+    QueueError,
+    announce,
+    record_event,
+    tell,
+    ticket_event,
+    user_of,
+)
 
 
 def lock_ticket(ticket: Ticket, allowed: tuple, at_counter: Counter | None) -> Ticket:
@@ -41,8 +51,10 @@ def apply_change(locked: Ticket, to_state: str, actor: Actor, now: dt.datetime, 
     locked.state = to_state
     for name, value in fields.items():
         setattr(locked, name, value)
-    rows.update(locked, rows.changed(locked))  # the columns that changed since it was locked
-    record_event(locked, from_state, actor, now, note)
+    # The columns that changed since it was locked, and the record of the change, in one statement.
+    event = ticket_event(locked, from_state, actor, now, note)
+    rows.update(locked, rows.changed(locked), then_insert=event)
+    announce(locked, from_state)
     return locked
 
 

@@ -8,11 +8,12 @@ import datetime as dt
 from functools import cache
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from appointments.models import Booking
 from hall import rows
 from hall.models import Counter, Hall, Service
-from queueing.models import AT_COUNTER_STATES, CounterSession, QueueRules, Ticket, TicketState
+from queueing.models import AT_COUNTER_STATES, CounterSession, QueueRules, Ticket, TicketEvent, TicketState
 
 ID_MAX = 2**63 - 1  # the largest id the database holds (bigint); SQLite's integers are as wide
 
@@ -26,13 +27,14 @@ _COUNTER = (
     "LEFT OUTER JOIN {users} u ON cs.user_id = u.id "
     "WHERE c.id = %s AND c.active"
 )
-_SERVICES = (
-    "SELECT {service} FROM {services} s INNER JOIN {counter_services} cs ON cs.service_id = s.id "
-    "WHERE cs.counter_id = %s ORDER BY s.position, s.id"
-)
+# The counter's session locked, whether a ticket is at the counter, and the services it calls in its order
+# of preference (a row each; one row with no service for a counter that calls none).
 _SESSION = (
     "SELECT {session}, EXISTS (SELECT 1 FROM {tickets} t WHERE t.counter_id = cs.counter_id "
-    "AND t.state IN ({at_counter})) FROM {sessions} cs WHERE cs.counter_id = %s{lock}"
+    "AND t.state IN ({at_counter})), {service} FROM {sessions} cs "
+    "LEFT OUTER JOIN {counter_services} ccs ON ccs.counter_id = cs.counter_id "
+    "LEFT OUTER JOIN {services} s ON s.id = ccs.service_id "
+    "WHERE cs.counter_id = %s ORDER BY s.position, s.id{lock}"
 )
 # The claim also says whether another ticket of the day waits outside the hall (who must then be moved in:
 # queueing/inside.py), as _OUTSIDE would, without a statement of its own. Its sub-select sees the tickets
@@ -42,6 +44,13 @@ _CLAIM = (
     "WHERE id = (SELECT id FROM {tickets} WHERE id = %s AND state = %s{lock}) AND state = %s "
     "RETURNING {ticket}, EXISTS (SELECT 1 FROM {tickets} o WHERE o.hall_id = {tickets}.hall_id "
     "AND o.date = {tickets}.date AND o.state = '{waiting}' AND NOT o.inside AND o.id <> {tickets}.id)"
+)
+# On PostgreSQL the claim's event is written by the same statement, when the claim changed the row (INSERT
+# ... SELECT from the UPDATE's RETURNING: no ticket claimed, no event), its key after the claim's columns.
+_CLAIM_RECORDED = (
+    "WITH c AS ({claim} AS anyone_outside), "
+    "e AS (INSERT INTO {events} ({event_columns}) SELECT {event_values} FROM c RETURNING {event_key}) "
+    "SELECT c.*, e.{event_key} FROM c, e"
 )
 _TICKET = (
     "SELECT {ticket}, {hall}, {service}, {booking}, {counter}, {session} FROM {tickets} t "
@@ -83,6 +92,14 @@ _SESSION_USER = frozenset({"id", "username", "first_name", "last_name"})
 @cache
 def _sql(template: str) -> str:
     """The statement's text, with the columns of its models and the database's row locks filled in."""
+    if template is _CLAIM_RECORDED:
+        return template.format(
+            claim=_sql(_CLAIM),
+            events=rows.table(TicketEvent),
+            event_columns=", ".join(rows.quote(f.column) for f in rows.insert_fields(TicketEvent)),
+            event_values=", ".join("%s" for _f in rows.insert_fields(TicketEvent)),
+            event_key=rows.quote(TicketEvent._meta.pk.column),
+        )
     return template.format(
         counter=rows.columns(Counter, "c"),
         hall=rows.columns(Hall, "h"),
@@ -129,34 +146,47 @@ def counter(counter_id: int) -> Counter | None:
     return counter
 
 
-def services(counter_id: int) -> list[Service]:
-    """The services a counter calls, in its order of preference."""
-    return [rows.load(Service, row) for row in rows.fetch(_sql(_SERVICES), [counter_id])]
-
-
-def lock_session(counter: Counter) -> tuple[CounterSession | None, bool]:
-    """The counter's session, locked for this transaction (None before its first opening), and whether a
-    ticket is at the counter (called or being served)."""
+def lock_session(counter: Counter) -> tuple[CounterSession | None, bool, list[Service]]:
+    """The counter's session, locked for this transaction (None before its first opening), whether a
+    ticket is at the counter (called or being served), and the services the counter calls, in its order of
+    preference (none read before its first opening): one statement."""
     found = rows.fetch(_sql(_SESSION), [counter.pk])
     if not found:
-        return None, False
+        return None, False, []
     session = rows.load(CounterSession, found[0])
     rows.attach(session, "counter", counter)
-    return session, bool(found[0][-1])
+    start = rows.width(CounterSession) + 1
+    services = [rows.load(Service, row, start) for row in found]
+    return session, bool(found[0][start - 1]), [service for service in services if service is not None]
 
 
-def claim(ticket_id: int, counter: Counter, now: dt.datetime) -> tuple[Ticket | None, bool]:
+def claim(
+    ticket_id: int, counter: Counter, now: dt.datetime, event: TicketEvent
+) -> tuple[Ticket | None, bool]:
     """Call the ticket to `counter` if it still waits, in one statement that locks its row first; a ticket
-    another counter is claiming right now (its row locked) is skipped, not waited for. (The ticket as
-    called, or None; whether another ticket of its day waits outside the hall, as `anyone_outside`.)"""
+    another counter is claiming right now (its row locked) is skipped, not waited for. `event`, the call's
+    record, is written when the ticket is claimed (as `save()` writes it, signals too), on PostgreSQL by the
+    same statement. (The ticket as called, or None; whether another ticket of its day waits outside the
+    hall, as `anyone_outside`.)"""
     waiting = TicketState.WAITING
-    found = rows.fetch(_sql(_CLAIM), [TicketState.CALLED, counter.pk, now, ticket_id, waiting, waiting])
+    params = [TicketState.CALLED, counter.pk, now, ticket_id, waiting, waiting]
+    together = connection.vendor == "postgresql"
+    if together:
+        written = rows.Inserting(event)
+        found = rows.fetch(_sql(_CLAIM_RECORDED), [*params, *written.values])
+    else:
+        found = rows.fetch(_sql(_CLAIM), params)
     if not found:
         return None, False
     ticket = rows.load(Ticket, found[0])
     rows.attach(ticket, "hall", counter.hall)
     rows.attach(ticket, "counter", counter)
-    return ticket, bool(found[0][-1])
+    event.ticket = ticket
+    if together:
+        written.done(found[0][rows.width(Ticket) + 1])
+    else:
+        rows.insert_together(event, [])
+    return ticket, bool(found[0][rows.width(Ticket)])
 
 
 def ticket(ticket_id: int) -> Ticket | None:

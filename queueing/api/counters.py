@@ -8,7 +8,16 @@ from hall import audit
 from hall.api import ApiError, Principal
 from hall.models import AuditAction, Counter
 from queueing import access, calls
-from queueing.api.schemas import CounterOut, PathId, TicketOut, actor, counter_out, counter_route, ticket_out
+from queueing.api.schemas import (
+    CounterOut,
+    PathId,
+    TicketOut,
+    actor,
+    built,
+    counter_out,
+    counter_route,
+    ticket_out,
+)
 from queueing.models import CounterState
 
 COUNTER_NOT_FOUND = _("There is no window with this number in your hall.")
@@ -76,4 +85,4 @@ def call_next(request, counter_id: PathId):
     ticket = calls.call_next(counter=counter, actor=actor(request))
     if ticket is None:
         return Status(204, None)
-    return {"ticket": ticket_out(ticket)}
+    return built(request, {"ticket": ticket_out(ticket)})  # CalledOut

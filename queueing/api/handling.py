@@ -14,7 +14,7 @@ from hall.api import ApiError, Principal
 from hall.models import Counter, Hall, Material
 from queueing import access, calls, statements
 from queueing.api.counters import COUNTER_NOT_FOUND, counter_for
-from queueing.api.schemas import Code, Note, PathId, RowId, TicketOut, actor, counter_route, ticket_out
+from queueing.api.schemas import Code, Note, PathId, RowId, TicketOut, actor, built, counter_route, ticket_out
 from queueing.models import AT_COUNTER_STATES, CounterSession, CounterState, Outcome, Ticket
 from queueing.services import COUNTER_NOT_OPEN
 
@@ -190,4 +190,4 @@ def complete_ticket(request, ticket_id: PathId, data: CompleteIn):
         with contextlib.suppress(Http404):
             hall_access.belonging(refused.found, refused.hall_id, principal.user)
         raise ApiError(404, "not_found", TICKET_NOT_FOUND) from None
-    return ticket_out(done, ticket.hall)
+    return built(request, ticket_out(done, ticket.hall))

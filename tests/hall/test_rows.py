@@ -1,10 +1,14 @@
 """hall/rows.py: instances read by a written-out statement are the ORM's own, whole or narrow (the fields not
 read deferred, as with QuerySet.only), and saving one writes only the fields changed since."""
 
+import datetime as dt
+
 import pytest
+from django.utils import translation
 
 from hall import rows
 from hall.models import Hall, Service
+from queueing.models import Ticket, TicketKind
 from tests.makers import make_hall, make_service
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +59,43 @@ def test_a_whole_read_changes_nothing_it_was_not_told_to():
     assert rows.changed(whole) == []
     whole.slug = "south"
     assert rows.changed(whole) == ["slug"]
+
+
+def _same_instance(loaded, expected) -> None:
+    """`loaded` (rows.load) holds what `expected` (the ORM's from_db) holds, and nothing else."""
+    mine = {k: v for k, v in vars(loaded).items() if k not in ("_state", "_rows_loaded")}
+    theirs = {k: v for k, v in vars(expected).items() if k != "_state"}
+    assert mine == theirs
+    assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in theirs.items()}
+    assert (loaded._state.adding, loaded._state.db) == (False, expected._state.db)
+    assert loaded.get_deferred_fields() == expected.get_deferred_fields()
+
+
+def test_a_read_instance_is_the_one_the_orm_builds_translated_fields_and_phone_numbers_too():
+    hall = make_hall(name_en="North hall")
+    service = make_service(hall)
+    ticket = Ticket.objects.create(
+        hall=hall,
+        service=service,
+        date=dt.date(2026, 11, 24),
+        sequence=1,
+        number="A001",
+        token="t" * 24,
+        kind=TicketKind.WALK_IN,
+        phone="13800138000",
+    )
+    sql = (
+        f"SELECT {rows.columns(Ticket, 't')}, {rows.columns(Hall, 'h', NARROW)} "  # noqa: S608 - names only
+        f"FROM {rows.table(Ticket)} t JOIN {rows.table(Hall)} h ON h.id = t.hall_id"
+    )
+
+    loaded, narrow = rows.load_all((Ticket, Hall), rows.fetch(sql, [])[0], {Hall: NARROW})
+
+    _same_instance(loaded, Ticket.objects.get())
+    _same_instance(narrow, Hall.objects.only(*NARROW).get())
+    assert str(loaded.phone) == "+8613800138000" and loaded.pk == ticket.pk
+    with translation.override("en"):
+        whole = rows.load(Hall, rows.fetch(f"SELECT {rows.columns(Hall)} FROM {rows.table(Hall)}", [])[0])  # noqa: S608
+        assert whole.name == "North hall"
+        whole.name = "South hall"  # set after reading: the language's own column, as for an ORM instance
+        assert whole.name_en == "South hall"

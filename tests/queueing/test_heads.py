@@ -124,8 +124,8 @@ def test_a_counter_that_skipped_every_ticket_read_of_a_line_reads_it_again_befor
     _walk_in, claimed_elsewhere, due_next = made
     claim = calls._claim
 
-    def another_counter_claims(ticket_id, counter, now):
-        return (None, None) if ticket_id == claimed_elsewhere.pk else claim(ticket_id, counter, now)
+    def another_counter_claims(ticket_id, counter, now, event):
+        return (None, None) if ticket_id == claimed_elsewhere.pk else claim(ticket_id, counter, now, event)
 
     monkeypatch.setattr(calls, "_claim", another_counter_claims)
 

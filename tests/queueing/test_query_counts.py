@@ -17,8 +17,10 @@ estimate read 2 counts (18 in all). The hall's hours are read once, before the l
 Issue 20 (call-next + complete at 3 times the floor's CPU) wrote their statements out (queueing/statements.py)
 - call-next: 8 (the counter's services, BEGIN, its session locked with the busy check in one, the heads, the
   claim returning the ticket, the event, a look for anyone waiting outside, COMMIT); 7 since the claim
-  itself says whether anyone waits outside;
-- complete: 12 (the ticket's owner is saved with its new state, no UPDATE of its own).
+  itself says whether anyone waits outside; 6 since the claim writes the call's event too; 5 since the
+  counter's services are read with its session's lock;
+- complete: 12 (the ticket's owner is saved with its new state, no UPDATE of its own); 11 since a ticket's
+  change and its event are written by one statement (hall/rows.py `update`), as are a transfer's: 12.
 The objects are loaded first as a request loads them (the counter with its hall and rules, the ticket with
 its hall and service), so that only the service's own queries are counted. The webhooks' "is there any
 subscriber?" flag is in the cache, as it is in a running hall (read from the database once a minute):
@@ -48,11 +50,11 @@ pytestmark = [pytest.mark.requires_postgres, pytest.mark.django_db]
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)  # Tuesday morning
 
-CALL_NEXT = 7
-COMPLETE = 12
+CALL_NEXT = 5
+COMPLETE = 11
 CHECK_IN = 18
 BOOK = 9
-TRANSFER = 13
+TRANSFER = 12
 WALK_IN = 16
 WALK_IN_BY_ESTIMATE = 26
 

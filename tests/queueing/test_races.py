@@ -208,7 +208,7 @@ def naive_claim(between=lambda: time.sleep(NAIVE_PAUSE)):
     """Check, then write: reads the ticket's state, and claims it whatever the state is by then. The pause
     `between` the two lets every competitor read the same state, so that the race is lost every time."""
 
-    def claim(ticket_id, counter, now):
+    def claim(ticket_id, counter, now, event):
         state = Ticket.objects.filter(pk=ticket_id).values_list("state", flat=True).first()
         if state != TicketState.WAITING:
             return None, None
@@ -216,6 +216,7 @@ def naive_claim(between=lambda: time.sleep(NAIVE_PAUSE)):
         Ticket.objects.filter(pk=ticket_id).update(
             state=TicketState.CALLED, counter=counter, calls=1, called_at=now
         )
+        event.save()  # the call's record, as the claim writes it
         return Ticket.objects.get(pk=ticket_id), None  # None: nobody looked outside
 
     return claim

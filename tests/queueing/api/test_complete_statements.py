@@ -1,7 +1,8 @@
 """The statements of complete through the API, on PostgreSQL, pinned (issue 20 item 3): the token, then in
 one transaction the ticket read once with its row locked (with its hall, service, counter and the counter's
-session: the hall and window checks run on it), the ticket's UPDATE and its event. No second read of the
-ticket and no savepoint. A real transaction (not the test's savepoint), so that BEGIN and COMMIT show."""
+session: the hall and window checks run on it), the ticket's UPDATE with its event's INSERT in the same
+statement (hall/rows.py `update`). No second read of the ticket and no savepoint. A real transaction (not
+the test's savepoint), so that BEGIN and COMMIT show."""
 
 import pytest
 from django.db import connection
@@ -17,8 +18,7 @@ COMPLETE_STATEMENTS = [
     'SELECT t."id", t."hall_id", t."user_id"',  # the token with its hall, user and staff row
     "BEGIN",
     'SELECT t."id", t."hall_id", t."service_id"',  # the ticket, locked, with what the checks read
-    'UPDATE "queueing_ticket"',
-    'INSERT INTO "queueing_ticketevent"',
+    'WITH u AS (UPDATE "queueing_ticket"',  # and INSERT INTO "queueing_ticketevent" ... SELECT ... FROM u
     "COMMIT",
 ]
 
@@ -44,5 +44,6 @@ def test_complete_reads_the_ticket_once_in_its_transaction(client, hall, service
     for statement, expected in zip(statements, COMPLETE_STATEMENTS, strict=True):
         assert statement.startswith(expected), (expected, statement)
     assert "FOR UPDATE" in statements[2]
+    assert 'INSERT INTO "queueing_ticketevent"' in statements[3]
     assert Ticket.objects.get(pk=ticket.pk).state == "done"
     assert TicketEvent.objects.filter(ticket=ticket, to_state="done").count() == 1

@@ -1,9 +1,14 @@
 """The queue's part of the OpenAPI schema, and bad input answered in the error format."""
 
 import pytest
+from django.utils import translation
 
 from hall.api_v1 import api
-from tests.queueing.api.helpers import call
+from hall.models import Material
+from queueing.api.counters import CalledOut
+from queueing.api.schemas import TicketOut, ticket_out
+from queueing.models import Ticket
+from tests.queueing.api.helpers import call, walk_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +41,35 @@ def test_openapi_schema_is_served(client):
     response = client.get("/api/v1/openapi.json")
 
     assert "/api/v1/tickets/{ticket_id}/complete" in response.json()["paths"]
+
+
+def _validated(schema, body: dict) -> bytes:
+    """`body` validated against `schema` and dumped, then rendered, as ninja answers a view's dict."""
+    return api.renderer.render(None, schema.model_validate(body).model_dump(), response_status=200).encode()
+
+
+def test_call_next_and_complete_answer_what_validating_against_their_schemas_gives(
+    client, hall, service, opened, key
+):
+    """The two answers are built without ninja's validation (queueing.api.schemas.built): byte for byte what
+    validating the same body against the documented schema renders (field order, times, choices)."""
+    walk_in(hall, service, phone="13800138000")
+    booklet = Material.objects.get(service=service)
+
+    called = call(client, "post", f"/api/v1/counters/{opened.pk}/call-next", key)
+    ticket = Ticket.objects.get()
+    with translation.override("en"):
+        expected_call = _validated(CalledOut, {"ticket": ticket_out(ticket)})
+    body = {"outcome": "materials_missing", "missing": [booklet.pk], "missing_note": "近期照片", "note": "n"}
+    done = call(client, "post", f"/api/v1/tickets/{ticket.pk}/complete", key, body)
+    ticket = Ticket.objects.get()
+    with translation.override("en"):
+        expected_done = _validated(TicketOut, ticket_out(ticket))
+
+    assert (called.status_code, called.content) == (200, expected_call)
+    assert (done.status_code, done.content) == (200, expected_done)
+    assert done.json()["missing"] == [{"id": booklet.pk, "name": "Household register booklet"}]
+    assert called["Content-Type"] == done["Content-Type"] == "application/json; charset=utf-8"
 
 
 BAD_REQUESTS = [
