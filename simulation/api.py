@@ -2,9 +2,11 @@
 
 from simulation.api import simulate_day
 log = simulate_day(hall, "normal", seed=1)            # rolled back afterwards
+play_history(hall, "normal", date, weeks=8)           # kept past days of that weekday, to learn from
 report = measures.summary(log)
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
@@ -12,11 +14,13 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from hall.models import Hall
+from hall.models import Counter, Hall
 from simulation import people
 from simulation.engine import Hallday
 from simulation.log import DayLog
 from simulation.scenario import DayType, day_type
+
+HISTORY_SEED = 1000  # a past day's seed is this plus its weeks back: apart from the measured days' seeds
 
 T = TypeVar("T")
 
@@ -54,6 +58,11 @@ def simulated_date(hall: Hall, date: dt.date) -> dt.date:
     return next_open_day(hall, date + dt.timedelta(days=363), weekday=date.weekday())
 
 
+def default_date(hall: Hall) -> dt.date:
+    """The day simulate_day plays when given none: the hall's next Tuesday a year ahead."""
+    return next_open_day(hall, hall.local_date(timezone.now()) + dt.timedelta(days=365))
+
+
 def simulate_day(
     hall: Hall, day: DayType | str, *, seed: int = 1, date: dt.date | None = None, keep: bool = False
 ) -> DayLog:
@@ -64,8 +73,30 @@ def simulate_day(
     if isinstance(day, str):
         day = day_type(day)
     if date is None:
-        date = next_open_day(hall, hall.local_date(timezone.now()) + dt.timedelta(days=365))
+        date = default_date(hall)
     if keep:
         with transaction.atomic():
             return Hallday(hall, day, date, seed).run()
     return rolled_back(lambda: Hallday(hall, day, date, seed, stand_ins=True).run())
+
+
+def play_history(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -> list[dt.date]:
+    """Kept days of `day` on the same weekday in each of the `weeks` weeks before `date` that the hall
+    opens, oldest first (each may learn from those before it), so that the day played on `date` has a
+    history: the expected walk-ins per hour come from it (queueing.estimates.walk_in_history). Nobody reads
+    a ticket page on them (no readings: they cost the time of the day itself). The spare desks a kept day
+    makes (people.staff_counters) are put away after it, so that they add no booking places to the days
+    after. The dates played."""
+    if isinstance(day, str):
+        day = day_type(day)
+    past = dataclasses.replace(day, reading_minutes=24 * 60)
+    played = []
+    for back in range(weeks, 0, -1):
+        past_date = date - dt.timedelta(weeks=back)
+        if not people.sessions(hall, past_date):
+            continue
+        before = set(Counter.objects.filter(hall=hall).values_list("pk", flat=True))
+        simulate_day(hall, past, seed=HISTORY_SEED + back, date=past_date, keep=True)
+        Counter.objects.filter(hall=hall).exclude(pk__in=before).update(active=False)
+        played.append(past_date)
+    return played
