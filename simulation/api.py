@@ -14,6 +14,7 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from appointments.housekeeping import mark_no_shows
 from hall.models import Counter, Hall
 from simulation import people
 from simulation.engine import Hallday
@@ -86,7 +87,8 @@ def play_history(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -
     history: the expected walk-ins per hour come from it (queueing.estimates.walk_in_history). Nobody reads
     a ticket page on them (no readings: they cost the time of the day itself). The spare desks a kept day
     makes (people.staff_counters) are put away after it, so that they add no booking places to the days
-    after. The dates played."""
+    after, and its bookings nobody came for are marked no-shows, as the hall's housekeeping does, so that
+    they do not stand as the same people's active bookings on the days after. The dates played."""
     if isinstance(day, str):
         day = day_type(day)
     past = dataclasses.replace(day, reading_minutes=24 * 60)
@@ -98,5 +100,6 @@ def play_history(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -
         before = set(Counter.objects.filter(hall=hall).values_list("pk", flat=True))
         simulate_day(hall, past, seed=HISTORY_SEED + back, date=past_date, keep=True)
         Counter.objects.filter(hall=hall).exclude(pk__in=before).update(active=False)
+        mark_no_shows(now=people.sessions(hall, past_date)[-1][1] + dt.timedelta(days=1))
         played.append(past_date)
     return played
