@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments.housekeeping import mark_no_shows
+from hall import cache
 from hall.models import Counter, Hall
 from simulation import people
 from simulation.engine import Hallday
@@ -102,4 +103,5 @@ def play_history(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -
         Counter.objects.filter(hall=hall).exclude(pk__in=before).update(active=False)
         mark_no_shows(now=people.sessions(hall, past_date)[-1][1] + dt.timedelta(days=1))
         played.append(past_date)
+    cache.forget_remembered()  # what this process read of the hall's history before it had these days
     return played

@@ -73,12 +73,19 @@ def citizen(serial: int) -> booking.Citizen:
     return booking.Citizen(f"市民{serial}", phone, id_number=first17 + check_digit(first17))
 
 
+def first_serial(date: dt.date) -> int:
+    """Where the day's citizens are numbered from (citizen(serial)): 500 apart for days within 30 days of
+    each other (of the same weekday: within 30 weeks), so that a booking a kept day leaves active (checked
+    in, its ticket unfinished) does not refuse the same person's booking on a later day as a duplicate."""
+    return date.toordinal() % 30 * 500
+
+
 def book_day(hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime) -> list[Booking]:
     """Bookings filling `day.booking_fill` of each booked service's places, some for two persons and some
     with a further service in the same window."""
     rng = draws.rng("book")
     services = {s.code: s for s in hall.services.filter(active=True, bookable=True, code__in=BOOKED_SERVICES)}
-    made, serial = [], 0
+    made, serial = [], first_serial(date)
     for code in sorted(services):
         for slot in sync_slots(service=services[code], date=date):
             places = slot.capacity * day.booking_fill
