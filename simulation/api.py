@@ -77,9 +77,9 @@ def simulate_day(
     """Play one day in `hall` and return what it recorded. The day's rows (bookings, tickets, extra
     counters) are rolled back unless `keep`; `date` defaults to the hall's next Tuesday a year ahead,
     clear of real bookings. A rolled-back day plays on stand-ins for the hall's counters, so that it may run
-    while the hall works (the staffing plan's check does); a kept day uses the hall's own. `staff`: counter number -> the user who
-    works it (a kept day's: engine.Hallday); `readings`: the estimates waiting citizens read (off: no
-    estimate errors measured, less than half the CPU)."""
+    while the hall works (the staffing plan's check does); a kept day uses the hall's own. `staff`: counter
+    number -> the user who works it (a kept day's: engine.Hallday); `readings`: the estimates waiting
+    citizens read (off: no estimate errors measured, less than half the CPU)."""
     if isinstance(day, str):
         day = day_type(day)
     if date is None:
