@@ -124,6 +124,8 @@ class Snapshot:
 HISTORY_WEEKS = 8  # walk-ins are expected per clock hour as on the same weekday in these weeks before
 HISTORY_KEPT = 6 * 3600  # seconds a process keeps a hall's history of a day (read once per hall and day)
 LIKE_HISTORY = 5  # walk-ins' worth of belief that today is as busy as the history, before today has shown it
+FIRST_AT = 0.5  # a service's k-th newcomer comes when k - 1/2 are expected: rounded, not cut, so that ten
+# services expected 0.6 times each in the next hour bring about six newcomers in it, not none
 
 
 @dataclass(frozen=True)
@@ -173,8 +175,8 @@ def walking_in(
     calls those newcomers before an older ticket of its later service, so they lengthen that ticket's wait.
     From the hall's history of the same weekday (walk_in_history), per service and clock hour, scaled by
     today's walk-ins so far against the history's by the same time; without a history, at each service's
-    rate of the last hour. Each service's k-th newcomer comes when k of them are expected. `schedule`: the
-    hall's (hours.schedule_from), when the caller has read it already."""
+    rate of the last hour. Each service's k-th newcomer comes when k - 1/2 of them are expected (FIRST_AT).
+    `schedule`: the hall's (hours.schedule_from), when the caller has read it already."""
     schedule = schedule or hours.schedule_from(hall, date)
     closing = hours.door(schedule, now).closing
     if closing is None:
@@ -193,7 +195,7 @@ def walking_in(
     open_minutes = _open_minutes(hours.stretches(schedule, date), hall)
     expected = []
     for service_id, per_hour in sorted(history.per_hour.items()):
-        due, moment = 1.0, now
+        due, moment = FIRST_AT, now
         while moment < horizon:
             hour = moment.astimezone(hall.tz).replace(minute=0, second=0, microsecond=0)
             end = min(horizon, hour + dt.timedelta(hours=1))

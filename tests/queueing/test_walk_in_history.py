@@ -82,8 +82,8 @@ def test_a_morning_peak_on_record_is_expected_at_nine_where_the_last_hour_shows_
     past_walk_ins(id_card, DAY, [(8, 40)])  # today as on record so far
 
     # The record: six ID card walk-ins a day between 9:00 and 10:00, and today is as busy as the record by
-    # 9:00 (one each): six an hour, one every 10 minutes: five by 9:50, the sixth at 10:00.
-    assert expected_before(hall, id_card, 10) == 5
+    # 9:00 (one each): six an hour, one every 10 minutes from the half (estimates.FIRST_AT): 9:05 to 9:55.
+    assert expected_before(hall, id_card, 10) == 6
     # The last hour's rate alone (one walk-in since 8:00) would expect the first at 10:00.
     cache.forget_remembered()
     Ticket.objects.exclude(date=DAY).delete()
@@ -96,7 +96,7 @@ def test_a_busier_day_than_on_record_expects_more(hall, id_card):
     past_walk_ins(id_card, DAY, [(8, 35), (8, 40), (8, 45), (8, 50), (8, 55), (8, 58)])
 
     # Six by 9:00 against one on record: (6 + 5) / (1 + 5) times the record's six an hour, 11 an hour, one
-    # every 5.45 minutes: six by 9:35 (as on record, one every 10 minutes: three).
+    # every 5.45 minutes from 2.7: six by 9:35 (as on record, one every 10 minutes from 9:05: three).
     assert expected_before(hall, id_card, 9, 35) == 6
 
 
@@ -151,6 +151,6 @@ def test_a_pickup_behind_a_busy_counter_waits_for_the_morning_peak_of_the_servic
     estimate = estimates.hall_now(hall, DAY, at(DAY, 9), per_walk_in=2).estimate(ticket.pk)
 
     # 20 ID cards an hour on record from 9:00, as many today (one ID card and the pickup by 9:00, as the
-    # record's two): one every 3 minutes to 9:57, 19 of them ahead at a counter that serves one each 10
+    # record's two): one every 3 minutes from 9:01.5, 20 of them ahead at a counter that serves one each 10
     # minutes: the pickup is called after 12:00.
     assert estimate.minutes >= 120
