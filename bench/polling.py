@@ -141,6 +141,46 @@ async def saturate(port: int, paths: list[str], args) -> dict:
     return figures
 
 
+def open_with_history(hall_id: int, weeks: int, per_day: int = 200) -> None:
+    """The bench hall open all of today (so that the estimate expects walk-ins before it closes), and
+    `per_day` walk-ins spread over the whole day on the same weekday in each of `weeks` weeks before."""
+    import datetime as dt
+    import secrets
+
+    from django.utils import timezone
+
+    from hall.models import ExtraSession, Hall
+    from queueing.models import Ticket, TicketKind, TicketState
+
+    hall = Hall.objects.get(pk=hall_id)
+    today = hall.local_date(timezone.now())
+    ExtraSession.objects.create(
+        hall=hall, date=today, start=dt.time(0), end=dt.time(23, 59), reason_zh_hans="压测", reason_en="bench"
+    )
+    services = list(hall.services.all())
+    rows = []
+    for week in range(1, weeks + 1):
+        date = today - dt.timedelta(weeks=week)
+        start = dt.datetime.combine(date, dt.time(0), hall.tz)
+        for n in range(per_day):
+            service = services[n % len(services)]
+            sequence = n // len(services) + 1
+            rows.append(
+                Ticket(
+                    hall=hall,
+                    service=service,
+                    date=date,
+                    sequence=sequence,
+                    number=f"{service.prefix}{sequence:03d}",
+                    token=secrets.token_urlsafe(24),
+                    kind=TicketKind.WALK_IN,
+                    state=TicketState.DONE,
+                    issued_at=start + dt.timedelta(days=n / per_day),
+                )
+            )
+    Ticket.objects.bulk_create(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=200)
@@ -151,6 +191,14 @@ def main() -> int:
     parser.add_argument("--burst", type=float, default=15.0)
     parser.add_argument("--port", type=int, default=8782)
     parser.add_argument("--profile", metavar="FILE", help="py-spy collapsed stacks of the closed loops")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="WEEKS",
+        help="open the hall all day today, with 200 walk-ins a day on record on its weekday in WEEKS weeks "
+        "before (the expected walk-ins then come from that history, as the ticket page reads them)",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_polling")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -174,7 +222,9 @@ def main() -> int:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     redis.Redis.from_url(redis_url).flushdb()
-    create_hall(args.phones)
+    hall_id = create_hall(args.phones)
+    if args.history:
+        open_with_history(hall_id, args.history)
     tokens = list(Ticket.objects.filter(state=TicketState.WAITING).values_list("token", flat=True))
     connections.close_all()
     base = f"http://127.0.0.1:{args.port}"

@@ -1,10 +1,13 @@
 """Wait-estimate benchmark (issue 19): simulated days of the demo hall, the live estimate against the old one.
 
-    .venv/bin/python bench/simulate.py [--seeds 10] [--days quiet normal peak] [--jobs 3]
+    .venv/bin/python bench/simulate.py [--seeds 10] [--days quiet normal peak] [--jobs 3] [--history 8]
 
 Migrates a scratch SQLite database once (under a temporary directory, with an embedded Redis on a socket
-there), loads the demo halls, and plays each day type for seeds 1..N through simulation.api.simulate_day
-(every day rolled back). Day types run in parallel processes, each on its own copy of the database.
+there) and loads the demo halls. Per day type it first plays and keeps a history (simulation.api.
+play_weeks_before: the same day type on the same weekday in each of the --history weeks before, the record the
+expected walk-ins are learnt from), then plays the day for seeds 1..N through simulation.api.simulate_day
+(each rolled back, on that same history). Day types run in parallel processes, each on its own copy of
+the database.
 Prints per day type the error of the estimate shown at issue (the kiosk slip) and at every later reading
 of the ticket page: the share within 5 minutes of the actual wait, the median and the p90 absolute error,
 for the old estimator (people ahead x configured average / open counters) and the new (live) one; then the
@@ -64,16 +67,21 @@ def worker_setup(template: Path, var: Path) -> None:
 
 def play(args: tuple) -> dict:
     """One day type over the seeds, in its own process and its own copy of the database."""
-    name, seeds, template, var = args
+    name, seeds, weeks, template, var = args
     worker_setup(template, var)
     from hall.models import Hall
     from simulation import measures
-    from simulation.api import simulate_day
+    from simulation.api import default_date, play_weeks_before, simulate_day
 
     hall = Hall.objects.get(slug="wangchuan")
-    logs = [simulate_day(hall, name, seed=seed) for seed in seeds]
+    date = default_date(hall)
+    history_started = time.process_time()
+    history = play_weeks_before(hall, name, date, weeks=weeks)
+    history_cpu = time.process_time() - history_started
+    logs = [simulate_day(hall, name, seed=seed, date=date) for seed in seeds]
     return {
         "day": name,
+        "history": {"days": len(history), "cpu_seconds": history_cpu},
         "at_issue": _table(measures.error_table(logs)),
         "at_readings": _table(measures.error_table(logs, at_issue=False)),
         "tickets": [row for log in logs for row in ticket_rows(log)],
@@ -120,7 +128,11 @@ def _row(label: str, errors: dict) -> str:
 def report(results: list[dict]) -> None:
     for result in results:
         days = result["days"]
-        print(f"\n{result['day']}: {len(days)} seeds")
+        history = result["history"]
+        print(
+            f"\n{result['day']}: {len(days)} seeds, on a history of {history['days']} past days "
+            f"({history['cpu_seconds']:.0f} s CPU)"
+        )
         print(f"  {'estimate':<24} {'n':>6} {'<=5 min':>9} {'median':>8} {'p90':>8}")
         for when in ("at_issue", "at_readings"):
             table = result[when]
@@ -148,11 +160,14 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--days", nargs="+", default=["quiet", "normal", "peak"])
     parser.add_argument("--jobs", type=int, default=3)
+    parser.add_argument(
+        "--history", type=int, default=8, help="weeks of kept past days before the measured day (0: none)"
+    )
     parser.add_argument("--json", help="also write the results to this file")
     options = parser.parse_args()
     started = time.monotonic()
     seeds = list(range(1, options.seeds + 1))
-    results = in_workers(play, options.days, (seeds,), jobs=options.jobs, prefix="ck-sim-")
+    results = in_workers(play, options.days, (seeds, options.history), jobs=options.jobs, prefix="ck-sim-")
     report(results)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
     if options.json:

@@ -1,12 +1,13 @@
 """The live wait estimate's reads (issue 19): what the hall is doing now, gathered in a few queries for
 forecast.live_estimate. See docs/simulation.md for how it was measured against simulated days."""
 
+import bisect
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from appointments.models import Booking, BookingState
-from hall import calendar
+from hall import cache, calendar
 from hall.models import Counter, Hall, Service
 from queueing import forecast, hours, order
 from queueing.heads import waiting_items
@@ -120,17 +121,109 @@ class Snapshot:
         )
 
 
+HISTORY_WEEKS = 8  # walk-ins are expected per clock hour as on the same weekday in these weeks before
+HISTORY_KEPT = 6 * 3600  # seconds a process keeps a hall's history of a day (read once per hall and day)
+LIKE_HISTORY = 5  # walk-ins' worth of belief that today is as busy as the history, before today has shown it
+FIRST_AT = 0.5  # a service's k-th newcomer comes when k - 1/2 are expected: rounded, not cut, so that ten
+# services expected 0.6 times each in the next hour bring about six newcomers in it, not none
+
+
+@dataclass(frozen=True)
+class WalkInHistory:
+    """The hall's walk-ins on the same weekday in the HISTORY_WEEKS weeks before a date: on how many days
+    (those with walk-ins), per service and local clock hour in all, and the minute of the day of each."""
+
+    days: int
+    per_hour: dict[int, dict[int, int]]  # service -> hour -> walk-ins over the days
+    minutes: tuple[float, ...]  # sorted, every service
+
+    def by(self, minute: float) -> float:
+        """Walk-ins a day on record had by this minute of the day, on average."""
+        return bisect.bisect_right(self.minutes, minute) / self.days if self.days else 0.0
+
+
+def walk_in_history(hall: Hall, date: dt.date) -> WalkInHistory:
+    """The hall's walk-in history for `date`, read once per process, hall and day (the hot path of the
+    ticket page reads it at every estimate)."""
+    key = f"walkinhistory:{hall.pk}:{date.isoformat()}"
+    return cache.remembered(key, HISTORY_KEPT, lambda: _read_history(hall, date))
+
+
+def _read_history(hall: Hall, date: dt.date) -> WalkInHistory:
+    dates = [date - dt.timedelta(weeks=n) for n in range(1, HISTORY_WEEKS + 1)]
+    rows = Ticket.objects.filter(
+        hall=hall, date__in=dates, kind=TicketKind.WALK_IN, transferred_from=None
+    ).values_list("date", "service_id", "issued_at")
+    days, per_hour, minutes = set(), {}, []
+    for day, service_id, issued in rows:
+        local = issued.astimezone(hall.tz)
+        days.add(day)
+        hours_of = per_hour.setdefault(service_id, {})
+        hours_of[local.hour] = hours_of.get(local.hour, 0) + 1
+        minutes.append(_minute_of_day(local))
+    return WalkInHistory(len(days), per_hour, tuple(sorted(minutes)))
+
+
+def _minute_of_day(moment: dt.datetime) -> float:
+    return moment.hour * 60 + moment.minute + moment.second / 60
+
+
 def walking_in(
     hall: Hall, date: dt.date, now: dt.datetime, schedule: calendar.Schedule | None = None
 ) -> list[order.Waiting]:
-    """Walk-ins expected before the door closes (within LOOK_AHEAD), at each service's rate of the last
-    hour: a counter that prefers another service calls those newcomers before an older ticket of its
-    later service, so they lengthen that ticket's wait. `schedule`: the hall's (hours.schedule_from), when
-    the caller has read it already."""
-    closing = hours.door(schedule or hours.schedule_from(hall, date), now).closing
+    """Walk-ins expected before the door closes (within LOOK_AHEAD): a counter that prefers another service
+    calls those newcomers before an older ticket of its later service, so they lengthen that ticket's wait.
+    From the hall's history of the same weekday (walk_in_history), per service and clock hour, scaled by
+    today's walk-ins so far against the history's by the same time; without a history, at each service's
+    rate of the last hour. Each service's k-th newcomer comes when k - 1/2 of them are expected (FIRST_AT).
+    `schedule`: the hall's (hours.schedule_from), when the caller has read it already."""
+    schedule = schedule or hours.schedule_from(hall, date)
+    closing = hours.door(schedule, now).closing
     if closing is None:
         return []
     horizon = min(closing, now + LOOK_AHEAD)
+    history = walk_in_history(hall, date)
+    if not history.days:
+        return _last_hour(hall, date, now, horizon)
+    today = (
+        Ticket.objects.today(hall, date)
+        .filter(kind=TicketKind.WALK_IN, transferred_from=None, issued_at__lte=now)
+        .count()
+    )
+    local = now.astimezone(hall.tz)
+    scale = (today + LIKE_HISTORY) / (history.by(_minute_of_day(local)) + LIKE_HISTORY)
+    open_minutes = _open_minutes(hours.stretches(schedule, date), hall)
+    expected = []
+    for service_id, per_hour in sorted(history.per_hour.items()):
+        due, moment = FIRST_AT, now
+        while moment < horizon:
+            hour = moment.astimezone(hall.tz).replace(minute=0, second=0, microsecond=0)
+            end = min(horizon, hour + dt.timedelta(hours=1))
+            rate = scale * per_hour.get(hour.hour, 0) / history.days / open_minutes.get(hour.hour, 60)
+            while rate > 0 and moment + dt.timedelta(minutes=due / rate) < end:
+                moment += dt.timedelta(minutes=due / rate)
+                expected.append(order.Waiting(-1_000_000 - len(expected), service_id, order.WALK_IN, moment))
+                due = 1.0
+            due -= rate * _minutes(end - moment)
+            moment = end
+    return expected
+
+
+def _open_minutes(stretches: list[tuple[dt.datetime, dt.datetime]], hall: Hall) -> dict[int, float]:
+    """Minutes the hall is open in each local clock hour of the day."""
+    result: dict[int, float] = {}
+    for start, end in stretches:
+        moment = start
+        while moment < end:
+            hour = moment.astimezone(hall.tz).replace(minute=0, second=0, microsecond=0)
+            upto = min(end, hour + dt.timedelta(hours=1))
+            result[hour.hour] = result.get(hour.hour, 0) + _minutes(upto - moment)
+            moment = upto
+    return result
+
+
+def _last_hour(hall: Hall, date: dt.date, now: dt.datetime, horizon: dt.datetime) -> list[order.Waiting]:
+    """Walk-ins expected at each service's rate of the last hour (a hall without a history)."""
     recent = (
         Ticket.objects.today(hall, date)
         .filter(

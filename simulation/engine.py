@@ -43,18 +43,16 @@ class Hallday:
         seed: int,
         *,
         stand_ins: bool = False,
-        citizens_from: int = 0,
         staff: dict | None = None,
         readings: bool = True,
     ):
         """`stand_ins`: play on copies of the hall's counters (people.stand_in_counters), so that a day
         simulated while the hall works neither locks the sessions of the counters clerks are using nor
-        finds them open with today's real tickets. `citizens_from`: see people.book_day. `staff`: counter
+        finds them open with today's real tickets. `staff`: counter
         number -> the user who works it (the console's actor, so that the figures per staff member fill in);
         a counter without one is worked by the system. `readings`: waiting citizens read their estimate (what
         the simulator measures; more than half a day's CPU): off for a day kept only as history."""
         self.hall, self.day, self.date, self.draws = hall, day, date, Draws(seed)
-        self.citizens_from = citizens_from
         self.readings = readings
         self.actors = {number: queue.Actor("console", user) for number, user in (staff or {}).items()}
         self.sessions = people.sessions(hall, date)
@@ -113,7 +111,6 @@ class Hallday:
             self.date,
             self.draws,
             opening - dt.timedelta(days=1),
-            citizens_from=self.citizens_from,
         ):
             self.log.bookings += 1
             arrival = self.draws.arrival(self.day)

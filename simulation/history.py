@@ -62,11 +62,6 @@ WEEKDAYS: dict[int, tuple[str, int]] = {
     5: ("quiet", 40),
     6: ("quiet", 40),
 }
-# Each day's citizens are numbered from citizens_from(date): clear of those of the rolled-back days (numbered
-# from 1), within people.citizen's 15000 distinct ID numbers, and different for 70 days running, so that no
-# made-up citizen comes back within the report's 30 days of "needed another visit" (最多跑一次).
-CITIZEN_BLOCK = 200  # bookings of a day at most (the demo hall's busiest history day books about 60)
-CITIZEN_BLOCKS = 70
 # Share of the finished visits rated, and their scores (5 very satisfied); none at or below
 # reports.models.FOLLOW_UP_AT_MOST, which would open a follow-up case.
 RATED_SHARE = 0.3
@@ -114,10 +109,6 @@ def _open_hours(hall: Hall, date: dt.date) -> set[int]:
             hours.add(moment.hour)
             moment += dt.timedelta(hours=1)
     return hours
-
-
-def citizens_from(date: dt.date) -> int:
-    return 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
 
 
 def seed_for(seed: int, date: dt.date) -> int:
@@ -187,7 +178,6 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
             seed=seed_for(seed, date),
             date=date,
             keep=True,
-            citizens_from=citizens_from(date),
             staff=staff(hall),
             readings=False,  # nobody measures a past day's estimates: less than half the CPU
         )

@@ -73,15 +73,24 @@ def citizen(serial: int) -> booking.Citizen:
     return booking.Citizen(f"市民{serial}", phone, id_number=first17 + check_digit(first17))
 
 
-def book_day(
-    hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime, *, citizens_from: int = 0
-) -> list[Booking]:
+# Each day's citizens are numbered from first_serial(date): clear of the numbers 1-999, within citizen()'s
+# 15000 distinct ID numbers, and different for 70 days running, so that a booking a kept day leaves active
+# (checked in, its ticket unfinished) does not refuse the same person's booking on a later day as a duplicate,
+# and no made-up citizen comes back within the report's 30 days of "needed another visit" (最多跑一次).
+CITIZEN_BLOCK = 200  # bookings of a day at most (the demo hall's busiest history day books about 60)
+CITIZEN_BLOCKS = 70
+
+
+def first_serial(date: dt.date) -> int:
+    return 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
+
+
+def book_day(hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime) -> list[Booking]:
     """Bookings filling `day.booking_fill` of each booked service's places, some for two persons and some
-    with a further service in the same window; the citizens are numbered from `citizens_from` + 1 (kept days
-    take citizens of their own: one ID has one active booking per service)."""
+    with a further service in the same window; the citizens are numbered from first_serial(date) + 1."""
     rng = draws.rng("book")
     services = {s.code: s for s in hall.services.filter(active=True, bookable=True, code__in=BOOKED_SERVICES)}
-    made, serial = [], citizens_from
+    made, serial = [], first_serial(date)
     for code in sorted(services):
         for slot in sync_slots(service=services[code], date=date):
             places = slot.capacity * day.booking_fill

@@ -56,7 +56,7 @@ CHECK_IN = 18
 BOOK = 9
 TRANSFER = 12
 WALK_IN = 16
-WALK_IN_BY_ESTIMATE = 26
+WALK_IN_BY_ESTIMATE = 27  # with the hall's walk-in history of the weekday, read once per process and day
 
 
 @pytest.fixture(autouse=True)

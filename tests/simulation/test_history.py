@@ -29,7 +29,7 @@ from queueing.models import CounterSession, CounterState, Ticket, TicketKind
 from queueing.services import Actor
 from reports.models import FollowUp, Rating
 from reports.plan import build_plan
-from simulation import history, whatif
+from simulation import history, people, whatif
 from simulation.api import rolled_back, simulate_day
 from tests.races import all_at_once
 from webhooks.models import Subscriber
@@ -323,7 +323,7 @@ def test_after_the_history_the_what_if_starts_from_a_day_type_like_the_plans_day
 
 
 def people_open(hall, date) -> bool:
-    return bool(history.people.sessions(hall, date))
+    return bool(people.sessions(hall, date))
 
 
 def test_no_made_up_citizen_comes_back_within_the_reports_30_days(demo_hall):
@@ -331,14 +331,14 @@ def test_no_made_up_citizen_comes_back_within_the_reports_30_days(demo_hall):
     count made-up citizens who happened to share an ID number with one of an earlier day."""
     start = today(demo_hall)
     days = [start - dt.timedelta(days=n) for n in range(70)]
-    blocks = sorted(history.citizens_from(d) for d in days)
+    blocks = sorted(people.first_serial(d) for d in days)
 
-    assert all(b - a >= history.CITIZEN_BLOCK for a, b in itertools.pairwise(blocks))
-    assert blocks[0] >= 1000 and blocks[-1] + history.CITIZEN_BLOCK <= 15000  # people.citizen's distinct IDs
+    assert all(b - a >= people.CITIZEN_BLOCK for a, b in itertools.pairwise(blocks))
+    assert blocks[0] >= 1000 and blocks[-1] + people.CITIZEN_BLOCK <= 15000  # people.citizen's distinct IDs
     played = history.play_history(demo_hall, weeks=1, scale=SCALE, days=2)
     ids = [set(Booking.objects.filter(slot__date=d.date).values_list("id_hash", flat=True)) for d in played]
     assert ids[0] and ids[1] and not ids[0] & ids[1]
-    assert max(d.bookings for d in played) < history.CITIZEN_BLOCK
+    assert max(d.bookings for d in played) < people.CITIZEN_BLOCK
 
 
 def test_after_the_history_the_ranking_ranks_the_windows_by_their_ratings(client, demo_hall):

@@ -7,7 +7,7 @@ import pytest
 
 from queueing import invariants
 from simulation import measures
-from simulation.api import simulate_day
+from simulation.api import play_weeks_before, simulate_day
 from simulation.scenario import Pause, day_type
 
 SHORT = day_type(
@@ -117,3 +117,28 @@ def test_the_counters_a_plan_staffs_do_not_change_the_day_it_is_tried_on(demo_ha
     with_many = simulate_day(demo_hall, many, seed=5, date=date)
     assert with_few.bookings > 0
     assert with_many.bookings == with_few.bookings
+
+
+def test_a_day_played_on_its_history_learns_the_walk_ins_from_it_and_the_same_seed_plays_it_again(demo_hall):
+    """bench/simulate.py plays kept past days of the same weekday before the measured day: the estimate's
+    expected walk-ins come from them, they leave the day's counters and bookings as they were, and the same
+    seed still plays the same day."""
+    from hall.models import Counter
+    from queueing import estimates
+
+    date = dt.date(2027, 12, 7)  # a Tuesday
+    counters = {**dict.fromkeys(range(8, 20), 2), 9: 5}  # a spare desk at 9:00 (the hall has 4 windows)
+    day = day_type("quiet", walk_ins=25, booking_fill=0.05, counters=counters, reading_minutes=120)
+    windows = Counter.objects.filter(hall=demo_hall, active=True).count()
+    without_history = simulate_day(demo_hall, day, seed=3, date=date)
+
+    played = play_weeks_before(demo_hall, day, date, weeks=2)
+
+    assert played == [date - dt.timedelta(weeks=2), date - dt.timedelta(weeks=1)]
+    history = estimates.walk_in_history(demo_hall, date)
+    on_record = sum(sum(hours.values()) for hours in history.per_hour.values())
+    assert history.days == 2 and 30 <= on_record <= 50  # 25 a day, less those turned away late
+    assert Counter.objects.filter(hall=demo_hall, active=True).count() == windows  # spare desks put away
+    first, again = (simulate_day(demo_hall, day, seed=3, date=date) for _n in range(2))
+    assert first.timeline() == again.timeline()
+    assert first.bookings == without_history.bookings > 0
