@@ -99,6 +99,11 @@ function allOf(hook, test) {
   );
 }
 
+// console.log to a pipe is asynchronous: a long line (RESULT) must be written out before process.exit.
+function say(line) {
+  return new Promise((resolve) => process.stdout.write(line + "\n", resolve));
+}
+
 function within(promise, ms) {
   return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms))]);
 }
@@ -111,12 +116,12 @@ for (let n = 0; n < count; n++) {
   if (n % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 50)); // screens do not all connect at once
 }
 await allOf("onSnapshot", (s) => s.snapshots > 0);
-console.log(`READY ${((performance.now() - started) / 1000).toFixed(3)}`);
+await say(`READY ${((performance.now() - started) / 1000).toFixed(3)}`);
 if (expected) await within(allOf("onDone", (s) => s.received >= expected), waitMs);
 const complete = streams.filter((s) => s.received >= expected).length;
-console.log(`RESULT ${JSON.stringify({ latencies, complete })}`);
+await say(`RESULT ${JSON.stringify({ latencies, complete })}`);
 if (expected) {
   await within(allOf("onBack", (s) => s.backAfter !== null), waitMs + 120000);
-  console.log(`BACK ${JSON.stringify(streams.map((s) => s.backAfter))}`);
+  await say(`BACK ${JSON.stringify(streams.map((s) => s.backAfter))}`);
 }
 process.exit(0);

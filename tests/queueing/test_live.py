@@ -298,3 +298,27 @@ def test_a_stream_with_a_limit_ends_by_itself_after_its_snapshot():
     assert lines[0] == f"retry: {live.RETRY_MS}\n\n"
     assert lines[1] == 'event: snapshot\ndata: {"n":1}\n\n'
     assert set(lines[2:]) <= {": heartbeat\n\n"}  # and then it ended: the loop above finished
+
+
+def test_a_quiet_stream_gets_the_hubs_heartbeat(monkeypatch):
+    """A stream without events hears a heartbeat each HEARTBEAT_SECONDS (proxies close silent connections),
+    from the hub's one timer for every stream, not a timer of its own per stream and per event."""
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.05)
+
+    async def snapshot():
+        return {"n": 1}
+
+    async def scenario():
+        lines = []
+        stream = live.stream(987655, None, snapshot)
+        async for line in stream:
+            lines.append(line)
+            if len(lines) == 4:
+                break
+        await stream.aclose()
+        return lines
+
+    lines = run_in_own_loop(scenario)
+
+    assert lines[1] == 'event: snapshot\ndata: {"n":1}\n\n'
+    assert lines[2:] == [": heartbeat\n\n", ": heartbeat\n\n"]
