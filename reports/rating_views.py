@@ -116,34 +116,31 @@ def comments(request, slug, revealed: WrittenComment | None = None):
 @login_required
 @require_POST
 def moderate(request, slug, rating_id):
-    rating = access_rating(request.user, slug, rating_id)
-    form = ModerationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.publish_comment(
-                rating=rating,
-                user=request.user,
-                published=form.cleaned_data["published"],
-                reply=form.cleaned_data["reply"],
-            )
-        except RatingError as refusal:
-            messages.error(request, refusal.message)
-    return redirect("reports:comments", slug)
+    return _moderate(
+        request, access_rating(request.user, slug, rating_id), reverse("reports:comments", args=[slug])
+    )
 
 
 @login_required
 @require_POST
 def moderate_written(request, slug, comment_id):
     comment = access_written_comment(request.user, slug, comment_id)
+    return _moderate(request, comment, reverse("reports:comments", args=[slug]) + "#without-ticket")
+
+
+def _moderate(request, comment: Rating | WrittenComment, back: str):
     form = ModerationForm(request.POST)
     if form.is_valid():
-        services.publish_written_comment(
-            comment=comment,
-            user=request.user,
-            published=form.cleaned_data["published"],
-            reply=form.cleaned_data["reply"],
-        )
-    return redirect(reverse("reports:comments", args=[slug]) + "#without-ticket")
+        try:
+            services.publish_comment(
+                rating=comment,
+                user=request.user,
+                published=form.cleaned_data["published"],
+                reply=form.cleaned_data["reply"],
+            )
+        except RatingError as refusal:
+            messages.error(request, refusal.message)
+    return redirect(back)
 
 
 @login_required

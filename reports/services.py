@@ -116,11 +116,12 @@ def add_case_note(*, case: FollowUp, user, note: str, now: dt.datetime | None = 
 
 
 def publish_comment(
-    *, rating: Rating, user, published: bool, reply: str = "", now: dt.datetime | None = None
-) -> Rating:
-    """Show (or hide) a comment in the hall's public comment book, with the hall's reply if any."""
+    *, rating: Rating | WrittenComment, user, published: bool, reply: str = "", now: dt.datetime | None = None
+) -> Rating | WrittenComment:
+    """Show (or hide) a comment in the hall's public comment book, with the hall's reply if any: a rating's
+    comment, or one written in the book without a ticket (a WrittenComment)."""
     now = now or timezone.now()
-    if published and not rating.comment:
+    if published and isinstance(rating, Rating) and not rating.comment:
         raise RatingError("invalid", NOTHING_TO_PUBLISH)
     rating.published = published
     rating.published_at = now if published else None
@@ -128,19 +129,6 @@ def publish_comment(
     rating.reply = (reply or "").strip()[:COMMENT_MAX]
     rating.save(update_fields=["published", "published_at", "published_by", "reply"])
     return rating
-
-
-def publish_written_comment(
-    *, comment: WrittenComment, user, published: bool, reply: str = "", now: dt.datetime | None = None
-) -> WrittenComment:
-    """Show (or hide) a comment written without a ticket in the public comment book, with the hall's reply."""
-    now = now or timezone.now()
-    comment.published = published
-    comment.published_at = now if published else None
-    comment.published_by = user if published else None
-    comment.reply = (reply or "").strip()[:COMMENT_MAX]
-    comment.save(update_fields=["published", "published_at", "published_by", "reply"])
-    return comment
 
 
 def write_comment(*, hall, text: str, phone=None, now: dt.datetime) -> WrittenComment:
