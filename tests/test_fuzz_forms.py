@@ -344,6 +344,15 @@ def _device(w: World):
     return w.extras["device"]
 
 
+def _written_comment(w: World):
+    """A comment written in the comment book without a ticket, with a mobile to call back."""
+    if "written" not in w.extras:
+        w.extras["written"] = report_services.write_comment(
+            hall=w.hall, text="座位不够", phone=PHONE, now=timezone.now()
+        )
+    return w.extras["written"]
+
+
 FORMS = [
     *[
         Target(name, "citizen", lambda w, name=name: reverse(name, args=_booking_args(w)), answers)
@@ -469,6 +478,18 @@ FORMS = [
         "supervisor",
         lambda w: reverse("reports:moderate", args=[w.hall.slug, w.rating.pk]),
         lambda w: {"published": "on", "reply": "已整改"},
+    ),
+    Target(
+        "reports:moderate_written",
+        "supervisor",
+        lambda w: reverse("reports:moderate_written", args=[w.hall.slug, _written_comment(w).pk]),
+        lambda w: {"published": "on", "reply": "已整改"},
+    ),
+    Target(
+        "reports:reveal_written_mobile",
+        "supervisor",
+        lambda w: reverse("reports:reveal_written_mobile", args=[w.hall.slug, _written_comment(w).pk]),
+        lambda w: {},
     ),
     Target(
         "reports:follow_up",
