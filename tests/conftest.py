@@ -2,6 +2,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -38,8 +39,33 @@ def _empty_tables_by_delete() -> None:
     DatabaseOperations.sql_flush = sql_flush
 
 
+def _flush_waits_for_the_live_server() -> None:
+    """On SQLite the tests' in-memory database is shared with the live server's threads. A browser's last
+    request (a board's event stream reconnecting, with its snapshot read) may still be reading when a
+    transactional test's flush empties the tables after the browser closed, and SQLite then refuses with
+    "database table is locked": that test and the next failed (seen once in CI, on the board's layout test).
+    The flush waits for the read to end (up to 5 s) instead."""
+    from django.db import OperationalError
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    flush = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        for attempt in range(50):
+            try:
+                return flush(self, sql_list)
+            except OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.1)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
 if _postgres():
     _empty_tables_by_delete()
+else:
+    _flush_waits_for_the_live_server()
 
 
 def _browser_missing() -> str | None:
