@@ -48,7 +48,6 @@ class Hub:
         if self.task is None or self.task.done() or self.loop is not loop:
             self.loop = loop
             self.task = loop.create_task(self._listen())
-            self.beat = loop.create_task(self._beat())
             self._end_streams_on_exit(loop)
         queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.clients[hall_id].add(queue)
@@ -72,6 +71,14 @@ class Hub:
             except asyncio.QueueFull:
                 self._end(queue)
                 self.unsubscribe(hall_id, queue)
+
+    def keep_beating(self) -> None:
+        """Start the heartbeats in this loop, for streams without a time limit (under ASGI: the loop lives as
+        long as the process). A stream with a limit (under WSGI, in a loop of its own request) keeps its
+        own time-out instead, so that no task outlives its request's loop."""
+        loop = asyncio.get_running_loop()
+        if self.beat is None or self.beat.done() or self.beat.get_loop() is not loop:
+            self.beat = loop.create_task(self._beat())
 
     async def _beat(self) -> None:
         """A heartbeat to every stream each HEARTBEAT_SECONDS, from one timer: a stream waiting on its queue
@@ -209,6 +216,8 @@ async def stream(
     most `seconds` when given (the browser reconnects after RETRY_MS and resumes from its last event)."""
     deadline = None if seconds is None else asyncio.get_running_loop().time() + seconds
     queue = hub.subscribe(hall_id)
+    if deadline is None:
+        hub.keep_beating()
     try:
         yield f"retry: {RETRY_MS}\n\n"
         last = last_event_id
