@@ -71,7 +71,8 @@ def play(args: tuple) -> dict:
     worker_setup(template, var)
     from hall.models import Hall
     from simulation import measures
-    from simulation.api import default_date, play_weeks_before, simulate_day
+    from simulation.api import default_date, simulate_day
+    from simulation.history import play_weeks_before
 
     hall = Hall.objects.get(slug="wangchuan")
     date = default_date(hall)

@@ -2,7 +2,6 @@
 
 from simulation.api import simulate_day
 log = simulate_day(hall, "normal", seed=1)            # rolled back afterwards
-play_weeks_before(hall, "normal", date, weeks=8)      # kept past days of that weekday, to learn from
 report = measures.summary(log)
 """
 
@@ -13,15 +12,11 @@ from typing import TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from appointments.housekeeping import mark_no_shows
-from hall import cache
-from hall.models import Counter, Hall
+from hall.models import Hall
 from simulation import people
 from simulation.engine import Hallday
 from simulation.log import DayLog
 from simulation.scenario import DayType, day_type
-
-HISTORY_SEED = 1000  # a past day's seed is this plus its weeks back: apart from the measured days' seeds
 
 T = TypeVar("T")
 
@@ -88,27 +83,3 @@ def simulate_day(
         with transaction.atomic():
             return Hallday(hall, day, date, seed, staff=staff, readings=readings).run()
     return rolled_back(lambda: Hallday(hall, day, date, seed, stand_ins=True).run())
-
-
-def play_weeks_before(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -> list[dt.date]:
-    """Kept days of `day` on the same weekday in each of the `weeks` weeks before `date` that the hall
-    opens, oldest first (each may learn from those before it), so that the day played on `date` has a
-    history: the expected walk-ins per hour come from it (queueing.estimates.walk_in_history). Nobody reads
-    a ticket page on them (no readings: they cost more than the day itself). The spare desks a kept day
-    makes (people.staff_counters) are put away after it, so that they add no booking places to the days
-    after, and its bookings nobody came for are marked no-shows, as the hall's housekeeping does, so that
-    they do not stand as the same people's active bookings on the days after. The dates played."""
-    if isinstance(day, str):
-        day = day_type(day)
-    played = []
-    for back in range(weeks, 0, -1):
-        past_date = date - dt.timedelta(weeks=back)
-        if not people.sessions(hall, past_date):
-            continue
-        before = set(Counter.objects.filter(hall=hall).values_list("pk", flat=True))
-        simulate_day(hall, day, seed=HISTORY_SEED + back, date=past_date, keep=True, readings=False)
-        Counter.objects.filter(hall=hall).exclude(pk__in=before).update(active=False)
-        mark_no_shows(now=people.sessions(hall, past_date)[-1][1] + dt.timedelta(days=1))
-        played.append(past_date)
-    cache.forget_remembered()  # what this process read of the hall's history before it had these days
-    return played

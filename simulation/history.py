@@ -3,6 +3,7 @@ staffing plan, plan check and what-if have weeks of history to show (docs/simula
 
     from simulation import history
     history.play_history(hall)                 # the hall's open days of the last history_weeks weeks
+    history.play_weeks_before(hall, "normal", date, weeks=8)  # a measured day's weekday, for the estimate
     manage.py play_history [--weeks 6] [--seed 1] [--enqueue]
 
 Each open day is played with `simulation.api.simulate_day(..., keep=True)` on the hall's own counters, by
@@ -37,6 +38,7 @@ from rq.job import Job
 
 from appointments import housekeeping
 from appointments.models import Booking
+from hall import cache as hall_cache
 from hall.models import Counter, CounterKind, Hall, Staff, StaffRole
 from notifications.models import Notification
 from queueing.models import CounterSession, CounterState, Ticket, TicketState
@@ -48,6 +50,10 @@ from simulation.engine import DRAIN
 from simulation.scenario import DayType, day_type
 
 log = logging.getLogger(__name__)
+
+HISTORY_SEED = (
+    1000  # play_weeks_before: a past day's seed is this plus its weeks back, apart from measured days'
+)
 
 JOB = "simulation.history.run_job"
 JOB_TIMEOUT = 3600
@@ -181,7 +187,7 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
             staff=staff(hall),
             readings=False,  # nobody measures a past day's estimates: less than half the CPU
         )
-        housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
+        _no_shows(hall, date)
         _rate(hall, date, seed)
         _silence(hall, date)
         for session in sessions:
@@ -189,6 +195,37 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
         del connection.run_on_commit[hooks:]  # no message enqueued, no live event to the screens
         tickets = Ticket.objects.filter(hall=hall, date=date).count()  # transfers included
     return PlayedDay(date, day.name, tickets, day_log.bookings, day_log.cpu_seconds)
+
+
+def _no_shows(hall: Hall, date: dt.date) -> None:
+    """A kept day's bookings nobody came for are no-shows, as the hall's housekeeping marks them after the
+    day (DRAIN after its close: no later, so that a real booking of today is not marked before its time):
+    otherwise they stand as the same people's active bookings on the days after."""
+    housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
+
+
+def play_weeks_before(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -> list[dt.date]:
+    """Kept days of `day` on the same weekday in each of the `weeks` weeks before `date` that the hall
+    opens, oldest first (each may learn from those before it), so that the day played on `date` has a
+    history: the expected walk-ins per hour come from it (queueing.estimates.walk_in_history). Nobody reads
+    a ticket page on them (no readings: they cost more than the day itself). The spare desks a kept day
+    makes (people.staff_counters) are put away after it, so that they add no booking places to the days
+    after, and its bookings nobody came for are marked no-shows, as the hall's housekeeping does, so that
+    they do not stand as the same people's active bookings on the days after. The dates played."""
+    if isinstance(day, str):
+        day = day_type(day)
+    played = []
+    for back in range(weeks, 0, -1):
+        past_date = date - dt.timedelta(weeks=back)
+        if not people.sessions(hall, past_date):
+            continue
+        before = set(Counter.objects.filter(hall=hall).values_list("pk", flat=True))
+        simulate_day(hall, day, seed=HISTORY_SEED + back, date=past_date, keep=True, readings=False)
+        Counter.objects.filter(hall=hall).exclude(pk__in=before).update(active=False)
+        _no_shows(hall, past_date)
+        played.append(past_date)
+    hall_cache.forget_remembered()  # what this process read of the hall's history before it had these days
+    return played
 
 
 def staff(hall: Hall) -> dict:

@@ -7,7 +7,8 @@ import pytest
 
 from queueing import invariants
 from simulation import measures
-from simulation.api import play_weeks_before, simulate_day
+from simulation.api import simulate_day
+from simulation.history import play_weeks_before
 from simulation.scenario import Pause, day_type
 
 SHORT = day_type(
