@@ -22,7 +22,7 @@ from queueing.models import (
     TicketMatter,
     TicketState,
 )
-from reports import stats
+from reports import stats, workdays
 from reports.figures import Report, Row
 from reports.models import Rating, ReportSettings
 from reports.rows import handling_of, ticket_rows, wait_of
@@ -47,11 +47,9 @@ def previous_period(
     the calendar has no open day in the last OPEN_DAY_LOOKBACK days. A range: the same number of days
     just before it."""
     if first == last and schedule is not None:
-        day = first
-        for _ in range(OPEN_DAY_LOOKBACK):
-            day -= dt.timedelta(days=1)
-            if calendar.day_schedule(schedule, day).is_open:
-                return day, day
+        day = workdays.previous_working_day(schedule, first, OPEN_DAY_LOOKBACK)
+        if day is not None:
+            return day, day
     length = (last - first).days + 1
     return first - dt.timedelta(days=length), first - dt.timedelta(days=1)
 

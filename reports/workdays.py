@@ -24,3 +24,12 @@ def add_working_days(
             if found == days:
                 return date
     return start + dt.timedelta(days=days)
+
+
+def previous_working_day(schedule: calendar.Schedule, date: dt.date, within: int) -> dt.date | None:
+    """The last working day before `date`, looking back at most `within` days (None: none)."""
+    for back in range(1, within + 1):
+        day = date - dt.timedelta(days=back)
+        if calendar.day_schedule(schedule, day).is_open:
+            return day
+    return None
