@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from hall.models import Hall
+from reports.models import ReportSettings
 from reports.plan import MIN_COUNTERS
 from simulation.api import simulate_day
 from simulation.log import DayLog
@@ -20,7 +21,7 @@ from simulation.scenario import DayType
 
 # Share called within the hall's target when none is given: the default of the hall's own goal
 # (ReportSettings.service_level_percent), which the plan check checks (plan_check_jobs.check).
-GOAL = 0.90
+GOAL = ReportSettings._meta.get_field("service_level_percent").default / 100
 SEEDS = (1, 2, 3)
 MAX_PLANS = 12
 
