@@ -259,13 +259,15 @@ def test_dashboard_warns_when_the_days_codes_run_low(client, day, settings):
 
 
 @pytest.mark.parametrize(
-    ("language", "heading", "column"),
+    ("language", "heading", "column", "this_day"),
     [
-        ("en", "Compared with the previous open day", "Previous open day"),
-        ("zh-hans", "与上一个办公日比较", "上一个办公日"),
+        ("en", "Compared with the previous open day", "Previous open day", "This day"),
+        ("zh-hans", "与上一个办公日比较", "上一个办公日", "当天"),
     ],
 )
-def test_a_mondays_page_says_it_compares_with_the_previous_open_day(client, day, language, heading, column):
+def test_a_mondays_page_says_it_compares_with_the_previous_open_day(
+    client, day, language, heading, column, this_day
+):
     client.force_login(day.supervisor)
     monday = DAY - dt.timedelta(days=DAY.weekday())
     friday = monday - dt.timedelta(days=3)
@@ -275,6 +277,7 @@ def test_a_mondays_page_says_it_compares_with_the_previous_open_day(client, day,
     text = page.content.decode()
     assert heading in text and column in text
     assert f'<p class="meta">{friday}</p>' in text
+    assert f'<th scope="col">{this_day}</th>' in text  # the day's own column, not "this period"
 
 
 def test_a_ranges_page_compares_with_the_previous_period(client, day):
@@ -285,3 +288,4 @@ def test_a_ranges_page_compares_with_the_previous_period(client, day):
     )
 
     assert "Compared with the previous period" in page.content.decode()
+    assert '<th scope="col">This period</th>' in page.content.decode()
