@@ -299,3 +299,18 @@ def week(
     schedule: Schedule, first: dt.date, days: int = 7, day_info: DayInfoSource = None
 ) -> list[DaySchedule]:
     return [day_schedule(schedule, first + dt.timedelta(days=n), day_info) for n in range(days)]
+
+
+def open_day_near(schedule: Schedule, date: dt.date, step: int, within: int = 31) -> dt.date | None:
+    """The nearest day the hall is open after `date` (step 1) or before it (step -1), looking at most
+    `within` days away; None when there is none (or the search would leave the calendar). Pages use it
+    to step from one open day to the next over weekends, holidays and closures."""
+    day = date
+    for _step in range(within):
+        try:
+            day += dt.timedelta(days=step)
+        except OverflowError:
+            return None
+        if day_schedule(schedule, day).is_open:
+            return day
+    return None

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from hall import access
+from hall.calendar import open_day_near
 from queueing import register
 
 
@@ -18,12 +19,14 @@ def register_page(request, slug):
         date = register.parse_date(request.GET.get("date"), today)
     except register.DateError as refusal:
         date, error = today, refusal.message
+    schedule = hall.schedule()
     context = {
         "hall": hall,
         "register": register.build(hall, date),
         "today": today,
-        "previous_day": date - dt.timedelta(days=1),
-        "next_day": date + dt.timedelta(days=1),
+        # Steps over days the hall is closed (weekends, holidays, closures): nobody is booked there.
+        "previous_day": open_day_near(schedule, date, -1) or date - dt.timedelta(days=1),
+        "next_day": open_day_near(schedule, date, 1) or date + dt.timedelta(days=1),
         "error": error,
     }
     return render(request, "queueing/register.html", context)

@@ -98,8 +98,11 @@ def dashboard(request, slug):
         "is_day": first == last,
         # A day without tickets (today before opening, a closed day): where the last day with tickets is.
         "last_day": _last_day_with_tickets(hall, first) if first == last and not result.issued else None,
-        "day_before": first - dt.timedelta(days=1),
-        "day_after": first + dt.timedelta(days=1),
+        # The day links step over days the hall is closed (a Monday's "previous" is Saturday or Friday).
+        "day_before": result.previous.first,
+        "day_after": (calendar.open_day_near(hall.schedule(), first, 1) or first + dt.timedelta(days=1))
+        if first == last
+        else None,
         "printer_trouble": Device.objects.with_printer_trouble().filter(hall=hall),
         "code_budget": verification.budget_warning(hall, timezone.now()),
         "holidays_due": calendar.schedule_warning_due(
@@ -147,14 +150,16 @@ def staffing(request, slug):
     except PeriodError as refusal:
         date, error = today + dt.timedelta(days=1), refusal.message
     day_plan = plan.build_plan(hall, date)
+    schedule = hall.schedule()
     context = {
         "hall": hall,
         "nav": "staffing",
         "plan": day_plan,
         "sections": plan_sections.render(request, day_plan),
         "error": error,
-        "day_before": date - dt.timedelta(days=1),
-        "day_after": date + dt.timedelta(days=1),
+        # A plan is for a day the hall is open: the links step over closed days.
+        "day_before": calendar.open_day_near(schedule, date, -1) or date - dt.timedelta(days=1),
+        "day_after": calendar.open_day_near(schedule, date, 1) or date + dt.timedelta(days=1),
     }
     return render(request, "reports/staffing.html", context)
 

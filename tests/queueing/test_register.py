@@ -14,7 +14,7 @@ from appointments import services as booking_services
 from appointments.models import Booking
 from queueing import register
 from queueing import services as queue_services
-from tests.makers import make_service, make_staff
+from tests.makers import make_service, make_staff, make_weekday_hours
 from tests.queueing.helpers import book, make_hall_open_today
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +184,15 @@ def test_console_and_supervisor_pages_link_to_the_register(hall, renewal, clerk)
 
     assert f'href="{address}"' in console
     assert f'href="{address}"' in dashboard
+
+
+def test_register_steps_over_the_weekend_to_the_next_open_day(hall, clerk):
+    make_weekday_hours(hall)
+    friday = dt.date(2025, 11, 14)  # an ordinary week: open Monday to Friday
+
+    html = page(clerk, date=friday.isoformat()).content.decode()
+
+    assert 'href="?date=2025-11-13" rel="prev"' in html  # Thursday
+    assert 'href="?date=2025-11-17" rel="next"' in html  # Monday, not the closed Saturday
+    monday = page(clerk, date="2025-11-17").content.decode()
+    assert 'href="?date=2025-11-14" rel="prev"' in monday

@@ -278,6 +278,18 @@ def test_a_mondays_page_says_it_compares_with_the_previous_open_day(
     assert heading in text and column in text
     assert f'<p class="meta">{friday}</p>' in text
     assert f'<th scope="col">{this_day}</th>' in text  # the day's own column, not "this period"
+    assert f'<a href="?date={friday}">{column}</a>' in text  # the link steps over the closed weekend
+
+
+def test_a_fridays_page_links_to_monday_as_the_next_open_day(client, day):
+    client.force_login(day.supervisor)
+    friday = DAY - dt.timedelta(days=DAY.weekday()) + dt.timedelta(days=4)
+
+    page = client.get(f"/h/{day.hall.slug}/reports/?date={friday}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    text = page.content.decode()
+
+    assert f'<a href="?date={friday + dt.timedelta(days=3)}">下一个办公日</a>' in text
 
 
 def test_a_ranges_page_compares_with_the_previous_period(client, day):
