@@ -52,8 +52,10 @@ class Row:
     def add(self, t, wait: float | None, handling: float | None, *, visits: bool = False) -> None:
         """One ticket, or one matter of a ticket that carried several. With `visits` (the hall's total, a
         day, an hour) served counts the citizen's visit once: its first matter done, not the further ones,
-        as issued counts it once. A service, counter or staff member counts each matter done there."""
-        self.no_show += t.state == TicketState.NO_SHOW
+        as issued counts it once; and a visit is a no-show only when its first matter was (a citizen served
+        for one matter who left before the next was called is a visit served, and a no-show of that next
+        matter's service). A service, counter or staff member counts each matter done there."""
+        self.no_show += t.state == TicketState.NO_SHOW and not (visits and t.further)
         if wait is not None:
             self.waits.append(wait)
         if handling is not None:

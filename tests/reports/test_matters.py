@@ -16,6 +16,7 @@ import zoneinfo
 
 import phonenumbers
 import pytest
+from django.contrib.auth.models import User
 from django.utils import translation
 
 from appointments import availability
@@ -152,3 +153,39 @@ def test_a_transferred_visit_is_issued_once_and_served_once_over_a_month(day):
     assert [(r.key, r.served) for r in month.by_counter] == [(one.pk, 1), (two.pk, 3)]
     assert [(d.key, d.issued, d.served) for d in month.by_day if d.issued or d.served] == [(DAY, 3, 3)]
     assert month.hours == [(9, 3, 3)]
+
+
+def test_a_visit_served_for_one_matter_and_gone_before_the_next_is_served_not_a_no_show(day):
+    """Y: booked for A and B at 9:30, checks in at 9:30 (A002); window 1 serves A 9:31-9:40; window 2
+    calls it for B at 9:41, and Y has gone: a no-show for B. The visit was served (its first matter), so
+    the hall's figures count it served and not also as a no-show; B's row counts the no-show."""
+    hall, one, two = day["hall"], day["one"], day["two"]
+    a, b = one.services.get(), two.services.get()
+    at1, at2 = (Actor("console", User.objects.get(username=name)) for name in ("clerk1", "clerk2"))
+    citizen = booking_services.Citizen(
+        name="赵六", phone=phonenumbers.parse("13900000002", "CN"), id_number=make_id_number(2)
+    )
+    booking = booking_services.book(
+        slot=a.slots.get(start=at(9, 30)),
+        citizen=citizen,
+        also=[b],
+        actor=booking_services.Actor("web"),
+        now=at(9, 0) - dt.timedelta(days=1),
+    )
+    y = services.check_in(hall=hall, code=booking.code, actor=Actor("kiosk"), now=at(9, 30))
+    assert calls.call_next(counter=one, actor=at1, now=at(9, 31)) == y
+    calls.start_serving(ticket=y, actor=at1, now=at(9, 31))
+    calls.complete(ticket=y, actor=at1, now=at(9, 40))
+    assert calls.call_next(counter=two, actor=at2, now=at(9, 41)) == y
+    calls.mark_no_show(ticket=y, actor=at2, now=at(9, 45))
+
+    result = report.build(hall, DAY, DAY, compare=False)
+
+    assert (result.issued, result.served, result.total.no_show) == (3, 3, 0)
+    assert [(d.issued, d.served, d.no_show) for d in result.by_day] == [(3, 3, 0)]
+    assert [(r.label, r.issued, r.served, r.no_show) for r in result.by_service] == [
+        ("B Household certificate", 3, 2, 1),
+        ("A ID card renewal", 2, 2, 0),
+    ]
+    booking.refresh_from_db()
+    assert booking.state == BookingState.SERVED
