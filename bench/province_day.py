@@ -16,8 +16,11 @@ into --minutes:
   ticket page twice (GET /tickets/{token});
 - all day, citizens book for tomorrow, as many as booked for today: an availability read, then
   POST /bookings;
-- four windows per hall loop: call-next, "serve" (a sleep scaled to the compressed day), complete; an empty
-  queue is asked again two seconds later.
+- four windows per hall loop: call-next, "serve" (a sleep scaled to the compressed day), complete. A window
+  that finds the queue empty waits, as a clerk watching the console's live waiting count does, until the
+  hall's board stream says a ticket was issued or the queue changed (or --idle-poll seconds pass, in case
+  an event was missed), then asks again. `--idle-poll 2 --no-wake` is the older load: every idle window
+  asks every two seconds, whether anyone came or not.
 
 Printed: requests, errors and p50/p95/p99 latency per action; tickets served and left waiting; events the
 boards received; CPU used by the web, live and worker processes and by PostgreSQL; PostgreSQL's
@@ -28,6 +31,7 @@ redis://127.0.0.1:6379/12; emptied before and after: give it a Redis database no
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import random
@@ -182,6 +186,28 @@ def make_id_number(serial: int) -> str:
     return first17 + check_digit(first17)
 
 
+class Arrivals:
+    """A hall's count of "someone joined the queue" events read off its board's stream: idle windows wait
+    for it to move instead of asking an empty queue again and again."""
+
+    WAKE = ("event: ticket.issued", "event: queue.changed")
+
+    def __init__(self):
+        self.count = 0
+        self.changed = asyncio.Condition()
+
+    async def seen(self):
+        async with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+
+    async def after(self, count: int, timeout: float) -> None:
+        """Until more than `count` arrivals were seen, or `timeout` seconds."""
+        async with self.changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait_for(lambda: self.count > count), timeout)
+
+
 class Figures:
     def __init__(self):
         self.latency = defaultdict(list)
@@ -262,10 +288,11 @@ async def booker(figures, client, hall, at, service, date, slots, serial, day_st
     await request(figures, "booking", client, "POST", "/api/v1/bookings", json=body)
 
 
-async def window(figures, client, counter_id, key, serve_mean, day_end, rng):
+async def window(figures, client, counter_id, key, serve_mean, day_end, rng, arrivals, idle_poll):
     auth = {"Authorization": f"Bearer {key}"}
     await request(figures, "open", client, "POST", f"/api/v1/counters/{counter_id}/open", headers=auth)
     while True:
+        seen = arrivals.count if arrivals else 0
         response = await request(
             figures, "call-next", client, "POST", f"/api/v1/counters/{counter_id}/call-next", headers=auth
         )
@@ -275,7 +302,10 @@ async def window(figures, client, counter_id, key, serve_mean, day_end, rng):
         if response.status_code == 204:
             if time.monotonic() > day_end:
                 return
-            await asyncio.sleep(2)
+            if arrivals is None:
+                await asyncio.sleep(idle_poll)
+            else:
+                await arrivals.after(seen, min(idle_poll, max(0.1, day_end - time.monotonic())))
             continue
         ticket_id = response.json()["ticket"]["id"]
         await asyncio.sleep(rng.expovariate(1 / serve_mean))
@@ -295,8 +325,9 @@ async def window(figures, client, counter_id, key, serve_mean, day_end, rng):
             await asyncio.sleep(2)
 
 
-async def board(figures, base, slug, stop: asyncio.Event):
-    """One hall's display: an event stream, reopened when it ends, counting events."""
+async def board(figures, base, slug, stop: asyncio.Event, arrivals: Arrivals):
+    """One hall's display: an event stream, reopened when it ends, counting events (and the arrivals that
+    wake the hall's idle windows)."""
     async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(10, read=None)) as client:
         while not stop.is_set():
             try:
@@ -304,6 +335,8 @@ async def board(figures, base, slug, stop: asyncio.Event):
                     async for line in response.aiter_lines():
                         if line.startswith("event:"):
                             figures.events += 1
+                            if line.startswith(Arrivals.WAKE):
+                                await arrivals.seen()
                         if stop.is_set():
                             return
             except httpx.HTTPError:
@@ -320,7 +353,8 @@ async def run_day(args, halls, web, live) -> Figures:
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
     clients = [httpx.AsyncClient(base_url=web, timeout=60, limits=limits) for _ in halls]
     window_clients = [httpx.AsyncClient(base_url=web, timeout=60) for _ in halls for _ in range(COUNTERS)]
-    boards = [asyncio.create_task(board(figures, live, hall["slug"], stop)) for hall in halls]
+    wakes = {hall["slug"]: Arrivals() for hall in halls}
+    boards = [asyncio.create_task(board(figures, live, h["slug"], stop, wakes[h["slug"]])) for h in halls]
     await asyncio.sleep(2)
     day_start = time.monotonic()
     tasks = []
@@ -363,6 +397,8 @@ async def run_day(args, halls, web, live) -> Figures:
                     serve_mean,
                     day_start + day,
                     random.Random(rng.random()),
+                    None if args.no_wake else wakes[hall["slug"]],
+                    args.idle_poll,
                 )
             )
     running = [asyncio.create_task(task) for task in tasks]
@@ -427,6 +463,12 @@ def main() -> int:
         "--grace", type=float, default=300, help="seconds after the day for the queues to empty"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--idle-poll", type=float, default=15, help="an idle window asks again after at most these seconds"
+    )
+    parser.add_argument(
+        "--no-wake", action="store_true", help="idle windows ignore the board's events and just poll"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_province")
@@ -478,7 +520,9 @@ def main() -> int:
             f"day: {args.minutes:g} minutes; web: gunicorn, {args.workers} gthread workers x 4; "
             "live: uvicorn; 1 RQ worker"
         )
+        client_cpu = time.process_time()
         figures = asyncio.run(run_day(args, halls, web, live))
+        client_cpu = time.process_time() - client_cpu
         cpu = {name: tree_cpu_seconds(p.pid) - cpu_before[name] for name, p in running.items()}
         pg_cpu, db_after = postgres_cpu() - pg_before, database_counters(database_url)
     finally:
@@ -510,6 +554,7 @@ def main() -> int:
         "CPU seconds: "
         + ", ".join(f"{name} {seconds:.0f} ({seconds / elapsed:.2f} cores)" for name, seconds in cpu.items())
         + f", PostgreSQL (all databases) {pg_cpu:.0f} ({pg_cpu / elapsed:.2f} cores)"
+        + f", the load generator {client_cpu:.0f} ({client_cpu / elapsed:.2f} cores)"
     )
     rates = {k: (db_after[k] - db_before[k]) / elapsed for k in db_after}
     print("PostgreSQL, this database, per second: " + ", ".join(f"{k} {v:.0f}" for k, v in rates.items()))

@@ -219,7 +219,7 @@ def calls(
     which ticket one asks about: one play gives every waiting ticket's wait (`waits`). Without `draws`
     every ticket takes its service's mean (and the variances add up); with them, a drawn time each (a
     counter busy now: the rest of its ticket, drawn given the time it has taken), and the variance is 0."""
-    queue = list(waiting)
+    queue = order.Lines(waiting)  # the heads of its lines, not the whole queue sorted at every call
     pending = sorted(arriving, key=lambda w: w.issued_at)
     free = [(_first_free(c, handling, draws), i, _busy_variance(c, handling)) for i, c in enumerate(counters)]
     streaks = [c.calls_since_walk_in for c in counters]
@@ -230,10 +230,9 @@ def calls(
         at, index, variance = heapq.heappop(free)
         moment = now + dt.timedelta(minutes=at)
         while pending and pending[0].issued_at <= moment:
-            queue.append(pending.pop(0))
+            queue.add(pending.pop(0))
         services = counters[index].services
-        nxt = order.next_for_counter(
-            queue,
+        nxt = queue.next_for_counter(
             services=services,
             now=moment,
             appointments_per_walk_in=appointments_per_walk_in,
@@ -246,7 +245,7 @@ def calls(
                 heapq.heappush(free, (idle, index, variance))
             continue
         yield nxt.id, at, variance
-        queue.remove(nxt)
+        queue.take(nxt)
         streaks[index] = 0 if nxt.kind == order.WALK_IN else streaks[index] + (not nxt.green)
         took = handling_of(handling, nxt.service_id)
         if draws is None:

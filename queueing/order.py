@@ -10,6 +10,7 @@
 """
 
 import datetime as dt
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -81,15 +82,16 @@ def order(
     appointments, walk_ins = _line(items, APPOINTMENTS), _line(items, WALK_INS)
     result = _urgent(items)
     streak = calls_since_walk_in
-    while appointments or walk_ins:
-        due_appointment = bool(appointments) and (appointments[0].booked_start or now) <= now
-        take_walk_in = walk_ins and (not due_appointment or streak >= appointments_per_walk_in)
+    a = w = 0  # the heads of the two lines
+    while a < len(appointments) or w < len(walk_ins):
+        due_appointment = a < len(appointments) and (appointments[a].booked_start or now) <= now
+        take_walk_in = w < len(walk_ins) and (not due_appointment or streak >= appointments_per_walk_in)
         if take_walk_in:
-            result.append(walk_ins.pop(0))
-            streak = 0
+            result.append(walk_ins[w])
+            w, streak = w + 1, 0
         else:
-            result.append(appointments.pop(0))
-            streak += 1
+            result.append(appointments[a])
+            a, streak = a + 1, streak + 1
     return result
 
 
@@ -116,6 +118,68 @@ def next_for_counter(
         if queue:
             return queue[0]
     return None
+
+
+def _first(appointments: Waiting | None, walk_in: Waiting | None, now, per_walk_in: int, streak: int):
+    """The first call of `order` over one service's lines, given their heads (the rule of `order`)."""
+    due_appointment = appointments is not None and (appointments.booked_start or now) <= now
+    if walk_in is not None and (not due_appointment or streak >= per_walk_in):
+        return walk_in
+    return appointments
+
+
+class Lines:
+    """A queue kept as its lines, each a heap per service in its order (LINES): for playing calls forward
+    (queueing/forecast.py), where a counter asks for its next ticket hundreds of times. `next_for_counter`
+    answers what the function of that name answers for the same tickets, from the lines' heads alone, and
+    the ticket called is the head of its line, so that taking it is one pop."""
+
+    def __init__(self, waiting: Iterable[Waiting] = ()):
+        self._heaps: dict[tuple[str, int], list] = {}
+        for item in waiting:
+            self.add(item)
+
+    def add(self, item: Waiting) -> None:
+        line = line_of(item)
+        if line is None:
+            return
+        key = (item.booked, item.issued_at, item.id) if line == APPOINTMENTS else (item.issued_at, item.id)
+        heapq.heappush(self._heaps.setdefault((line, item.service_id), []), (key, item))
+
+    def _head(self, line: str, service_id: int) -> Waiting | None:
+        heap = self._heaps.get((line, service_id))
+        return heap[0][1] if heap else None
+
+    def next_for_counter(
+        self,
+        *,
+        services: Sequence[int],
+        now: dt.datetime,
+        appointments_per_walk_in: int = 2,
+        calls_since_walk_in: int = 0,
+    ) -> Waiting | None:
+        for line in SHARED:  # green first, then transferred, of any of the counter's services
+            heads = [heap[0] for s in services if (heap := self._heaps.get((line, s)))]
+            if heads:
+                return min(heads, key=lambda entry: entry[0])[1]
+        for service_id in services:
+            found = _first(
+                self._head(APPOINTMENTS, service_id),
+                self._head(WALK_INS, service_id),
+                now,
+                appointments_per_walk_in,
+                calls_since_walk_in,
+            )
+            if found is not None:
+                return found
+        return None
+
+    def take(self, item: Waiting) -> None:
+        """Remove `item`, the head of its line (as `next_for_counter` answers it)."""
+        heap = self._heaps[(line_of(item), item.service_id)]
+        if heap[0][1] is not item:
+            raise ValueError(f"ticket {item.id} is not at the head of its line")
+        heapq.heappop(heap)
 
 
 def people_ahead(

@@ -1,9 +1,12 @@
 """Pure tests of queue order (no database)."""
 
 import datetime as dt
+import random
 import zoneinfo
 
-from queueing.order import APPOINTMENT, WALK_IN, Waiting, next_for_counter, order, people_ahead
+import pytest
+
+from queueing.order import APPOINTMENT, WALK_IN, Lines, Waiting, next_for_counter, order, people_ahead
 
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
@@ -102,3 +105,47 @@ def test_people_ahead_counts_same_service_only():
     items = [appt(1, -30), appt(2, -25), walk(3, -60), walk(9, -90, service=2)]
 
     assert [people_ahead(items, i, now=NOW) for i in (1, 2, 3)] == [0, 1, 2]
+
+
+def _random_item(rng, n):
+    kind = rng.choice([APPOINTMENT, WALK_IN])
+    issued = NOW + dt.timedelta(minutes=rng.randrange(-300, 0))
+    return Waiting(
+        id=n,
+        service_id=rng.choice([1, 2, 3]),
+        kind=kind,
+        issued_at=issued,
+        booked_start=NOW + dt.timedelta(minutes=rng.randrange(-240, 90)) if kind == APPOINTMENT else None,
+        green=rng.random() < 0.05,
+        transferred=rng.random() < 0.05,
+    )
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_lines_call_exactly_what_the_whole_queue_would_call(seed):
+    """Playing calls forward (the estimate) keeps the queue as heaps of its lines: at every call, with
+    citizens arriving between calls, it must choose the ticket next_for_counter chooses from the list."""
+    rng = random.Random(seed)
+    items = [_random_item(rng, n) for n in range(1, rng.randrange(2, 80))]
+    lines, queue = Lines(items), list(items)
+    serial, now, streak = len(items), NOW, rng.randrange(3)
+    for _call in range(120):
+        if rng.random() < 0.3:
+            serial += 1
+            arrived = _random_item(rng, serial)
+            lines.add(arrived)
+            queue.append(arrived)
+        services = rng.sample([1, 2, 3], rng.randrange(1, 4))
+        now += dt.timedelta(minutes=rng.randrange(0, 20))
+        rules = {
+            "services": services,
+            "now": now,
+            "appointments_per_walk_in": 2,
+            "calls_since_walk_in": streak,
+        }
+        expected = next_for_counter(queue, **rules)
+        assert lines.next_for_counter(**rules) == expected
+        if expected is not None:
+            lines.take(expected)
+            queue.remove(expected)
+            streak = 0 if expected.kind == WALK_IN else streak + (not expected.green)
