@@ -61,7 +61,7 @@ def test_clerk_opens_the_register_from_the_console_and_prints_it_on_a4(page, liv
     page.emulate_media(media="screen")
     page.set_viewport_size({"width": 1366, "height": 768})
 
-    page.get_by_role("link", name="后一天").click()
+    page.get_by_role("link", name="下一个办公日").click()  # no open day ahead here: the day after
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     expect(page.locator(".register-date")).to_contain_text(tomorrow.isoformat())
     expect(page.locator("main")).to_contain_text("当日没有预约。")
