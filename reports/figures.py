@@ -48,20 +48,27 @@ class Row:
     repeat_citizens: int = 0
     repeaters: int = 0
     target: float = 15
+    _visits_missing: set = field(default_factory=set, repr=False, compare=False)
 
     def add(self, t, wait: float | None, handling: float | None, *, visits: bool = False) -> None:
         """One ticket, or one matter of a ticket that carried several. With `visits` (the hall's total, a
         day, an hour) served counts the citizen's visit once: its first matter done, not the further ones,
-        as issued counts it once; and a visit is a no-show only when its first matter was (a citizen served
-        for one matter who left before the next was called is a visit served, and a no-show of that next
-        matter's service). A service, counter or staff member counts each matter done there."""
+        as issued counts it once, and materials missing once however many of its matters lacked them; and a
+        visit is a no-show only when its first matter was (a citizen served for one matter who left before
+        the next was called is a visit served, and a no-show of that next matter's service). A service,
+        counter or staff member counts each matter done there."""
         self.no_show += t.state == TicketState.NO_SHOW and not (visits and t.further)
         if wait is not None:
             self.waits.append(wait)
         if handling is not None:
             self.served += not (visits and t.further)
             self.handlings.append(handling)
-            self.materials_missing += t.outcome == Outcome.MATERIALS_MISSING
+            if t.outcome == Outcome.MATERIALS_MISSING:
+                if not visits:
+                    self.materials_missing += 1
+                elif t.id not in self._visits_missing:  # a visit lacking papers for two matters is one
+                    self._visits_missing.add(t.id)
+                    self.materials_missing += 1
 
     # Read once the rows are complete (templates read each figure several times).
     @cached_property

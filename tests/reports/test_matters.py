@@ -23,7 +23,7 @@ from appointments import availability
 from appointments import services as booking_services
 from appointments.models import BookingRules, BookingState
 from queueing import calls, services
-from queueing.models import Ticket
+from queueing.models import Outcome, Ticket
 from queueing.services import Actor
 from reports import report
 from tests.makers import (
@@ -189,3 +189,36 @@ def test_a_visit_served_for_one_matter_and_gone_before_the_next_is_served_not_a_
     ]
     booking.refresh_from_db()
     assert booking.state == BookingState.SERVED
+
+
+def test_a_visit_lacking_papers_for_both_matters_counts_once_in_the_hall_and_once_per_service(day):
+    """Z: booked for A and B at 9:30; both matters end with materials missing. Each service counts its
+    own; the hall counts the visit once (one citizen told once what to bring: 一次性告知)."""
+    hall, one, two = day["hall"], day["one"], day["two"]
+    a, b = one.services.get(), two.services.get()
+    at1, at2 = (Actor("console", User.objects.get(username=name)) for name in ("clerk1", "clerk2"))
+    citizen = booking_services.Citizen(
+        name="钱七", phone=phonenumbers.parse("13900000003", "CN"), id_number=make_id_number(3)
+    )
+    booking = booking_services.book(
+        slot=a.slots.get(start=at(9, 30)),
+        citizen=citizen,
+        also=[b],
+        actor=booking_services.Actor("web"),
+        now=at(9, 0) - dt.timedelta(days=1),
+    )
+    z = services.check_in(hall=hall, code=booking.code, actor=Actor("kiosk"), now=at(9, 30))
+    missing = {"outcome": Outcome.MATERIALS_MISSING, "missing_note": "户口簿"}
+    assert calls.call_next(counter=one, actor=at1, now=at(9, 31)) == z
+    calls.complete(ticket=z, actor=at1, now=at(9, 40), **missing)
+    assert calls.call_next(counter=two, actor=at2, now=at(9, 41)) == z
+    calls.complete(ticket=z, actor=at2, now=at(9, 45), **missing)
+
+    result = report.build(hall, DAY, DAY, compare=False)
+
+    assert (result.served, result.total.materials_missing) == (3, 1)
+    assert [d.materials_missing for d in result.by_day] == [1]
+    assert [(r.label, r.materials_missing) for r in result.by_service] == [
+        ("B Household certificate", 1),
+        ("A ID card renewal", 1),
+    ]
