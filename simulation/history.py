@@ -4,7 +4,8 @@ staffing plan, plan check and what-if have weeks of history to show (docs/simula
     from simulation import history
     history.play_history(hall)                 # the hall's open days of the last history_weeks weeks
     history.play_weeks_before(hall, "normal", date, weeks=8)  # a measured day's weekday, for the estimate
-    manage.py play_history [--weeks 6] [--seed 1] [--enqueue]
+    history.book_ahead(hall)                   # made-up bookings for the next open days
+    manage.py play_history [--weeks 6] [--seed 1] [--enqueue]   # the job: both
 
 Each open day is played with `simulation.api.simulate_day(..., keep=True)` on the hall's own counters, by
 its weekday's day type (WEEKDAYS: Mondays are the busiest), with at most the hall's windows open (a history
@@ -47,7 +48,7 @@ from reports.report import settings_for
 from simulation import jobs, people
 from simulation.api import simulate_day
 from simulation.engine import DRAIN
-from simulation.scenario import DayType, day_type
+from simulation.scenario import DayType, Draws, day_type
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +129,59 @@ def past_days(hall: Hall, *, weeks: int, today: dt.date) -> list[dt.date]:
 
 
 def played(hall: Hall, date: dt.date) -> bool:
-    """The hall has tickets or bookings that day: played before, or a real day."""
+    """The hall has tickets or bookings that day: played before, or a real day. The made-up bookings that
+    book_ahead left for it do not count: the day is played with them."""
     return (
         Ticket.objects.filter(hall=hall, date=date).exists()
-        or Booking.objects.filter(hall=hall, slot__date=date).exists()
+        or Booking.objects.filter(hall=hall, slot__date=date)
+        .exclude(phone_hash__in=people.made_up(date))
+        .exists()
     )
+
+
+# The demo's coming days, booked ahead: the next open day as full as its day type books it, each later one
+# a little less (citizens book days ahead, the nearest days fullest).
+AHEAD_DAYS = 5
+AHEAD_FILL = (1.0, 0.9, 0.75, 0.6, 0.5)
+
+
+def book_ahead(
+    hall: Hall, *, days: int = AHEAD_DAYS, seed: int = 1, now: dt.datetime | None = None
+) -> dict[dt.date, int]:
+    """Made-up bookings for the hall's next `days` open days after today, so that the demo's register,
+    staffing plan and booking pages show coming days as a working hall has them. A day that has bookings
+    already is left alone. Nobody is told: the confirmations are deleted (the reminders, found by the
+    sweeper's scan on the eve of each day, go to the made-up mobiles through the demo's text-message
+    backend). When such a day has passed, play_history plays it with these bookings. Answers the bookings
+    made per day."""
+    if hall.webhook_subscribers.filter(enabled=True).exists():
+        raise ValueError(f"{hall.slug} has webhook subscribers: its bookings' events would be sent to them")
+    now = now or timezone.now()
+    today = hall.local_date(now)
+    made: dict[dt.date, int] = {}
+    date = today
+    for _n in range(days * 7):
+        if len(made) >= days:
+            break
+        date += dt.timedelta(days=1)
+        if not people.sessions(hall, date):
+            continue
+        share = AHEAD_FILL[min(len(made), len(AHEAD_FILL) - 1)]
+        with transaction.atomic():
+            Hall.objects.select_for_update().filter(pk=hall.pk).values_list("pk").get()
+            if Booking.objects.filter(hall=hall, slot__date=date).exists():
+                made[date] = 0
+                continue
+            day = day_for(hall, date)
+            day = replace(day, booking_fill=day.booking_fill * share)
+            hooks = len(connection.run_on_commit)
+            bookings = people.book_day(hall, day, date, Draws(seed_for(seed, date)), now)
+            Notification.objects.filter(
+                subject_type="booking", subject_id__in=[b.pk for b in bookings], hall=hall
+            ).delete()
+            del connection.run_on_commit[hooks:]  # no message enqueued, no live event
+        made[date] = len(bookings)
+    return made
 
 
 def play_history(
@@ -269,7 +318,9 @@ def run_job(slug: str, weeks: int | None = None, seed: int = 1) -> str:
         hall = Hall.objects.filter(slug=slug).first()
         if hall is None:
             return f"no hall {slug}"
-        return f"{len(play_history(hall, weeks=weeks, seed=seed))} days played"
+        played_days = play_history(hall, weeks=weeks, seed=seed)
+        ahead = book_ahead(hall, seed=seed)
+        return f"{len(played_days)} days played, {sum(ahead.values())} bookings made for the coming days"
     finally:
         close_old_connections()
 

@@ -4,14 +4,15 @@ the hall has), and the day's bookings made through the booking service."""
 import datetime as dt
 
 import phonenumbers
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 
 from appointments import services as booking
 from appointments.availability import sync_slots
-from appointments.models import Booking
+from appointments.models import Booking, BookingEvent, BookingMatter, BookingState
 from hall import calendar
 from hall.models import Counter, CounterKind, Hall
-from hall.privacy import check_digit
+from hall.privacy import check_digit, hash_phone
+from queueing.models import Ticket
 from reports.report import settings_for
 from simulation.scenario import BOOKED_SERVICES, DayType, Draws, Pause
 
@@ -85,9 +86,51 @@ def first_serial(date: dt.date) -> int:
     return 1000 + date.toordinal() % CITIZEN_BLOCKS * CITIZEN_BLOCK
 
 
+def made_up(date: dt.date) -> set[str]:
+    """The phone hashes of the citizens book_day makes up for `date` (its block of numbers): how the
+    simulation knows its own bookings among a day's."""
+    first = first_serial(date)
+    return {hash_phone(citizen(serial).phone) for serial in range(first + 1, first + CITIZEN_BLOCK + 1)}
+
+
+def booked_ahead(hall: Hall, date: dt.date) -> list[Booking]:
+    """The made-up bookings of `date` made ahead of the day (simulation.history.book_ahead) that nobody
+    came for, with their slots, in the order of their windows, all booked: those the hall's no-show sweep
+    marked before the day was played (it runs on the real clock, the history plays later) are booked again,
+    recorded, since the day had not happened for them yet."""
+    found = list(
+        Booking.objects.filter(
+            hall=hall,
+            slot__date=date,
+            state__in=(BookingState.BOOKED, BookingState.NO_SHOW),
+            phone_hash__in=made_up(date),
+        )
+        .exclude(Exists(Ticket.objects.filter(booking=OuterRef("pk"))))
+        .select_related("slot")
+        .order_by("slot__start", "pk")
+    )
+    for ahead in found:
+        if ahead.state == BookingState.NO_SHOW:
+            Booking.objects.filter(pk=ahead.pk).update(state=BookingState.BOOKED)
+            BookingMatter.objects.filter(booking=ahead).update(active_id_hash=ahead.id_hash)
+            BookingEvent.objects.create(
+                booking=ahead,
+                from_state=BookingState.NO_SHOW,
+                to_state=BookingState.BOOKED,
+                source="system",
+                note="demo: its day is played now",
+            )
+            ahead.state = BookingState.BOOKED
+    return found
+
+
 def book_day(hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime) -> list[Booking]:
     """Bookings filling `day.booking_fill` of each booked service's places, some for two persons and some
-    with a further service in the same window; the citizens are numbered from first_serial(date) + 1."""
+    with a further service in the same window; the citizens are numbered from first_serial(date) + 1. A day
+    booked ahead (the demo's coming days, once they are played) keeps the bookings it has instead."""
+    ahead = booked_ahead(hall, date)
+    if ahead:
+        return ahead
     rng = draws.rng("book")
     services = {s.code: s for s in hall.services.filter(active=True, bookable=True, code__in=BOOKED_SERVICES)}
     made, serial = [], first_serial(date)

@@ -187,6 +187,8 @@ def test_the_command_enqueues_the_history_for_the_simulation_worker(demo_hall, s
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_plays_the_enqueued_history(demo_hall, monkeypatch):
     monkeypatch.setattr(history, "play_history", _small(history.play_history))
+    book_ahead = history.book_ahead
+    monkeypatch.setattr(history, "book_ahead", lambda hall, **options: book_ahead(hall, **options, days=1))
     queue = django_rq.get_queue("simulation")
     queue.empty()
     history.enqueue(demo_hall.slug, weeks=1)
@@ -194,6 +196,7 @@ def test_the_worker_plays_the_enqueued_history(demo_hall, monkeypatch):
     SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)
 
     assert Ticket.objects.filter(hall=demo_hall).values("date").distinct().count() == 1
+    assert Booking.objects.filter(hall=demo_hall, slot__date__gt=today(demo_hall)).exists()  # and ahead
 
 
 def _small(play):
@@ -365,3 +368,35 @@ def test_the_day_type_like_the_plans_is_the_nearest_by_ratio(monkeypatch, walk_i
     )
 
     assert whatif.day_like_plan(None, None, "normal") == day
+
+
+def test_the_coming_open_days_are_booked_ahead_quietly_and_once(demo_hall):
+    made = history.book_ahead(demo_hall, days=2)
+
+    dates = list(made)
+    assert len(dates) == 2 and all(d > today(demo_hall) and people.sessions(demo_hall, d) for d in dates)
+    assert made[dates[0]] > 0 and made[dates[1]] > 0
+    assert made[dates[0]] >= made[dates[1]]  # the nearest day is the fullest
+    booked = Booking.objects.filter(hall=demo_hall, slot__date__in=dates)
+    assert booked.count() == sum(made.values())
+    assert set(booked.values_list("state", flat=True)) == {BookingState.BOOKED}
+    assert not Notification.objects.filter(subject_type="booking").exists()  # nobody was told
+    assert history.book_ahead(demo_hall, days=2) == dict.fromkeys(dates, 0)  # once
+    assert booked.count() == sum(made.values())
+    assert not invariants.check_all()  # the slots' places add up
+
+
+def test_a_day_booked_ahead_is_played_with_its_bookings_once_it_has_passed(demo_hall):
+    made = history.book_ahead(demo_hall, days=1, now=timezone.now() - dt.timedelta(days=9))
+    (date,) = made
+    ahead = set(Booking.objects.filter(hall=demo_hall, slot__date=date).values_list("pk", flat=True))
+    assert ahead and not history.played(demo_hall, date)
+
+    played = history.play_history(demo_hall, weeks=2, scale=SCALE)
+
+    assert date in {d.date for d in played}
+    assert set(Booking.objects.filter(hall=demo_hall, slot__date=date).values_list("pk", flat=True)) == ahead
+    came = Ticket.objects.filter(hall=demo_hall, date=date, kind=TicketKind.APPOINTMENT)
+    assert came.exists() and set(came.values_list("booking_id", flat=True)) <= ahead
+    assert not Booking.objects.filter(pk__in=ahead, state=BookingState.BOOKED).exists()  # came, or no-show
+    assert not invariants.check_all()
