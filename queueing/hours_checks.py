@@ -4,9 +4,9 @@
   stored now (a closure entered afterwards for that day would also show up). Tickets made by a transfer
   are left out: a citizen served after hours may be sent on to another window.
 - waiting_after_closing: no ticket is still open (waiting, called, being served, fetching papers) from a
-  day the hall has closed, a day before the hall's latest day of tickets (judged from the data, not the clock, so that the check means the same on a
-  copy of the database; queueing.dayend ends such tickets each night); a ticket given a priority booking at
-  closing ended as `rebooked` with its booking.
+  day the hall has closed, a day before the hall's latest day of tickets (judged from the data, not the
+  clock, so that the check means the same on a copy of the database; queueing.dayend ends such tickets each
+  night); a ticket given a priority booking at closing ended as `rebooked` with its booking.
 """
 
 from django.db.models import Max, Q
