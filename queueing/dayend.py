@@ -137,7 +137,9 @@ def _close_sessions(hall: Hall, today: dt.date, now: dt.datetime) -> int:
     (counters.set_counter_state): closed, the counter free for anyone. A window that has called or served
     anyone today is being worked (the clerk kept yesterday's session): it stays as it is."""
     start = dt.datetime.combine(today, dt.time.min, tzinfo=hall.tz)
-    worked_today = TicketEvent.objects.filter(counter_id=OuterRef("counter_id"), at__gte=start)
+    worked_today = TicketEvent.objects.filter(counter_id=OuterRef("counter_id"), at__gte=start).exclude(
+        source=SOURCE  # the end of a past day's ticket there (above) is no work of today
+    )
     return (
         CounterSession.objects.filter(
             counter__hall=hall, changed_at__lt=start, state__in=[CounterState.OPEN, CounterState.PAUSED]

@@ -175,13 +175,6 @@ def test_ticket_left_at_a_counter_from_a_past_day_breaks_the_invariant_until_the
     assert invariants.check_all(["waiting_after_closing"]) == []
 
 
-def test_the_nightly_job_ends_the_past_days():
-    assert django_settings.DAY_END_TASKS == ["queueing.dayend.end_past_days"]
-    assert jobs.end_the_day() == {
-        "queueing.dayend.end_past_days": {"tickets": 0, "bookings": 0, "sessions": 0}
-    }
-
-
 # This morning, on the real clock: a hall open yesterday and today around the clock.
 
 
@@ -254,3 +247,15 @@ def test_the_day_report_counts_tickets_the_day_left_unfinished(morning, language
     html = page.content.decode()
     assert label in html
     assert '<dd data-figure="day_ended">1</dd>' in html
+
+
+def test_the_nightly_job_ends_yesterdays_tickets_and_windows(morning):
+    hall, counter, clerk, left, waiting = morning
+    assert django_settings.DAY_END_TASKS == ["queueing.dayend.end_past_days"]
+
+    ended = jobs.end_the_day.__wrapped__()  # as RQ runs it, on the real clock
+
+    assert ended == {"queueing.dayend.end_past_days": {"tickets": 1, "bookings": 0, "sessions": 1}}
+    left.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (left.state, waiting.state) == (TicketState.DAY_ENDED, TicketState.WAITING)
