@@ -112,6 +112,27 @@ def test_citizen_left_waiting_yesterday_books_the_same_service_again_after_the_d
     assert invariants.check_all() == []
 
 
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("zh-hans", ["未办结", "您可以重新预约这项业务", "重新预约"]),
+        ("en", ["not finished", "you may book this service again", "Book again"]),
+    ],
+)
+def test_the_citizens_booking_page_says_plainly_it_was_not_finished(hall, service, counter, language, says):
+    booking, _ticket = checked_in_on_tuesday(hall, service)
+    dayend.end_past_days(now=at(WEDNESDAY, 1))
+    client = Client()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = client.get(reverse("appointments:manage", args=[booking.manage_token]))
+
+    html = page.content.decode()
+    assert page.status_code == 200 and all(words in html for words in says)
+    assert reverse("appointments:choose_date", args=[hall.slug, service.code]) in html
+    assert "过号" not in html and "no-show" not in html
+
+
 def test_a_citizen_left_at_the_counter_is_not_a_no_show(hall, service, counter, clerk):
     rules = BookingRules.objects.create(hall=hall, no_show_block_count=1)  # one no-show would block
     booking, ticket = checked_in_on_tuesday(hall, service)
@@ -128,6 +149,24 @@ def test_a_citizen_left_at_the_counter_is_not_a_no_show(hall, service, counter, 
     tuesday = report.build(hall, TUESDAY, TUESDAY, compare=False)
     assert (tuesday.issued, tuesday.served, tuesday.no_show, tuesday.day_ended) == (1, 0, 0, 1)
     assert invariants.check_all() == []
+
+
+def test_the_day_report_adds_up_with_the_tickets_the_day_left(hall, service, counter, clerk):
+    console = Actor("console", clerk)
+    for minute in range(4):
+        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 9, minute))
+    served = calls.call_next(counter=counter, actor=console, now=at(TUESDAY, 9, 5))
+    calls.complete(ticket=served, actor=console, now=at(TUESDAY, 9, 10))
+    gone = calls.call_next(counter=counter, actor=console, now=at(TUESDAY, 9, 11))
+    calls.mark_no_show(ticket=gone, actor=console, now=at(TUESDAY, 9, 12))
+    left = calls.call_next(counter=counter, actor=console, now=at(TUESDAY, 9, 13))
+    calls.start_serving(ticket=left, actor=console, now=at(TUESDAY, 9, 14))  # and the fourth still waits
+
+    dayend.end_past_days(now=at(WEDNESDAY, 1))
+
+    day = report.build(hall, TUESDAY, TUESDAY, compare=False)
+    assert (day.issued, day.served, day.no_show, day.day_ended) == (4, 1, 1, 2)
+    assert day.issued == day.served + day.no_show + day.day_ended + day.rebooked + day.tickets_cancelled
 
 
 def test_the_sweep_is_idempotent_and_leaves_todays_tickets_alone(hall, service):
