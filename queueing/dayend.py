@@ -8,13 +8,13 @@ again, and not a no-show (the citizen came; the hall did not finish). A counter 
 from a past day is closed, as signing off does, so that this morning's board and wait estimates do not count a
 window nobody staffs.
 
-`end_past_days(now)` does it for every hall (the nightly job, notifications.jobs.end_the_day, and each
-simulated day); it is idempotent and never touches a ticket of the hall's today. It works in batches of a
-few statements, whatever the number of tickets left (a province's halls), and skips rows another
-transaction holds (a clerk completing that ticket this very moment): whichever commits first wins, and the
-other finds the ticket no longer in the state it expects. `end_at_counter(counter, now)` is the same for the
-one ticket at a counter, run at once where a past day's ticket would stand in the way (call-next, closing
-the counter), before the nightly job has run.
+`end_past_days(now)` does it for every hall (the nightly job, notifications.jobs.end_the_day), idempotent,
+never touching a ticket of a hall's today; `end_day` for one hall and day only (a simulated day). Both work
+in batches of a few statements, whatever the number of tickets left (a province's halls), and skip rows
+another transaction holds (a clerk completing that ticket this very moment): whichever commits first wins,
+and the other finds the ticket no longer in the state it expects. `end_at_counter(counter, now)` is the same
+for the one ticket at a counter, run at once where a past day's ticket would stand in the way (call-next,
+calling a chosen ticket, closing the counter), before the nightly job has run.
 """
 
 import datetime as dt
@@ -79,6 +79,15 @@ def end_past_days(now: dt.datetime | None = None, halls=None) -> dict[str, int]:
         for hall in in_zone:
             ended.sessions += _close_sessions(hall, today, now)
     return ended.as_dict()
+
+
+def end_day(hall: Hall, date: dt.date, now: dt.datetime) -> int:
+    """End the tickets of this one hall and day still open, as the night ends them (a simulated day, which
+    may lie after the real today: no other day's ticket is touched). The number ended."""
+    ended = Ended()
+    while _end_batch(Ticket.objects.filter(hall=hall, date=date, state__in=OPEN_STATES), now, ended) == BATCH:
+        pass
+    return ended.tickets
 
 
 def end_at_counter(counter: Counter, now: dt.datetime | None = None) -> bool:

@@ -208,10 +208,9 @@ def _no_shows(hall: Hall, date: dt.date) -> None:
 
 def _end_day(hall: Hall, date: dt.date) -> None:
     """The kept day ends as the hall's nightly day-end ends a real one (queueing.dayend): a ticket the
-    drain left open (a long queue at closing) ends unfinished, with its booking, at midnight after it."""
-    dayend.end_past_days(
-        now=dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min, hall.tz), halls=[hall]
-    )
+    drain left open (a long queue at closing, a citizen fetching papers) ends unfinished, with its booking,
+    at midnight after it. That day's tickets only: a day played before a date ahead may lie after today."""
+    dayend.end_day(hall, date, now=dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min, hall.tz))
 
 
 def play_weeks_before(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -> list[dt.date]:
