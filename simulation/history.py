@@ -41,7 +41,6 @@ from appointments.models import Booking
 from hall import cache as hall_cache
 from hall.models import Counter, CounterKind, Hall, Staff, StaffRole
 from notifications.models import Notification
-from queueing import dayend
 from queueing.models import CounterSession, CounterState, Ticket, TicketState
 from reports import services
 from reports.report import settings_for
@@ -189,7 +188,6 @@ def _play_day(hall: Hall, date: dt.date, *, seed: int, scale: float) -> PlayedDa
             readings=False,  # nobody measures a past day's estimates: less than half the CPU
         )
         _no_shows(hall, date)
-        _end_day(hall, date)
         _rate(hall, date, seed)
         _silence(hall, date)
         for session in sessions:
@@ -204,13 +202,6 @@ def _no_shows(hall: Hall, date: dt.date) -> None:
     day (DRAIN after its close: no later, so that a real booking of today is not marked before its time):
     otherwise they stand as the same people's active bookings on the days after."""
     housekeeping.mark_no_shows(now=people.sessions(hall, date)[-1][1] + DRAIN)
-
-
-def _end_day(hall: Hall, date: dt.date) -> None:
-    """The kept day ends as the hall's nightly day-end ends a real one (queueing.dayend): a ticket the
-    drain left open (a long queue at closing, a citizen fetching papers) ends unfinished, with its booking,
-    at midnight after it. That day's tickets only: a day played before a date ahead may lie after today."""
-    dayend.end_day(hall, date, now=dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min, hall.tz))
 
 
 def play_weeks_before(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -> list[dt.date]:
@@ -232,7 +223,6 @@ def play_weeks_before(hall: Hall, day: DayType | str, date: dt.date, *, weeks: i
         simulate_day(hall, day, seed=HISTORY_SEED + back, date=past_date, keep=True, readings=False)
         Counter.objects.filter(hall=hall).exclude(pk__in=before).update(active=False)
         _no_shows(hall, past_date)
-        _end_day(hall, past_date)
         played.append(past_date)
     hall_cache.forget_remembered()  # what this process read of the hall's history before it had these days
     return played
