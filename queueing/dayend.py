@@ -19,7 +19,7 @@ calling a chosen ticket, closing the counter), before the nightly job has run.
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -51,33 +51,31 @@ class Ended:
     tickets: int = 0
     bookings: int = 0
     sessions: int = 0
-    by_state: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
         return {"tickets": self.tickets, "bookings": self.bookings, "sessions": self.sessions}
 
 
-def _past(now: dt.datetime, halls=None) -> tuple[Q, dict[dt.date, list[Hall]]]:
-    """Tickets of days before each hall's own local today, as one condition (halls grouped by today)."""
-    by_today: dict[dt.date, list[Hall]] = defaultdict(list)
+def _todays(now: dt.datetime, halls=None) -> dict[dt.datetime, list[int]]:
+    """The halls by the midnight that began their own local today (halls in one time zone share it)."""
+    todays: dict[dt.datetime, list[int]] = defaultdict(list)
     for hall in halls if halls is not None else Hall.objects.all():
-        by_today[hall.local_date(now)].append(hall)
-    past = Q(pk__in=[])
-    for today, in_zone in by_today.items():
-        past |= Q(hall_id__in=[hall.pk for hall in in_zone], date__lt=today)
-    return past, by_today
+        todays[dt.datetime.combine(hall.local_date(now), dt.time.min, hall.tz)].append(hall.pk)
+    return todays
 
 
 def end_past_days(now: dt.datetime | None = None, halls=None) -> dict[str, int]:
     """End every ticket (and its booking) and counter session a past day of its hall left open."""
     now = now or timezone.now()
-    past, by_today = _past(now, halls)
+    todays = _todays(now, halls)
+    past = Q(pk__in=[])
+    for midnight, hall_ids in todays.items():
+        past |= Q(hall_id__in=hall_ids, date__lt=midnight.date())
     ended = Ended()
     while _end_batch(Ticket.objects.filter(past, state__in=OPEN_STATES), now, ended) == BATCH:
         pass
-    for today, in_zone in by_today.items():
-        for hall in in_zone:
-            ended.sessions += _close_sessions(hall, today, now)
+    for midnight, hall_ids in todays.items():
+        ended.sessions += _close_sessions(hall_ids, midnight, now)
     return ended.as_dict()
 
 
@@ -136,22 +134,21 @@ def _end_batch(tickets, now: dt.datetime, ended: Ended) -> int:
         notes = {booking_id: number for _pk, _s, _c, booking_id, number in rows if booking_id}
         ended.bookings += len(lifecycle.end_unfinished(notes, source=SOURCE))
         ended.tickets += len(rows)
-        for _pk, state, *_rest in rows:
-            ended.by_state[state] = ended.by_state.get(state, 0) + 1
     return len(rows)
 
 
-def _close_sessions(hall: Hall, today: dt.date, now: dt.datetime) -> int:
-    """Close the hall's counter sessions left open or paused since before `today` began, as signing off does
-    (counters.set_counter_state): closed, the counter free for anyone. A window that has called or served
-    anyone today is being worked (the clerk kept yesterday's session): it stays as it is."""
-    start = dt.datetime.combine(today, dt.time.min, tzinfo=hall.tz)
-    worked_today = TicketEvent.objects.filter(counter_id=OuterRef("counter_id"), at__gte=start).exclude(
+def _close_sessions(hall_ids: list[int], midnight: dt.datetime, now: dt.datetime) -> int:
+    """Close the counter sessions of these halls left open or paused since before `midnight` began their
+    today, as signing off does (counters.set_counter_state): closed, the counter free for anyone. A window
+    that has called or served anyone today is being worked (the clerk kept yesterday's session): it stays."""
+    worked_today = TicketEvent.objects.filter(counter_id=OuterRef("counter_id"), at__gte=midnight).exclude(
         source=SOURCE  # the end of a past day's ticket there (above) is no work of today
     )
     return (
         CounterSession.objects.filter(
-            counter__hall=hall, changed_at__lt=start, state__in=[CounterState.OPEN, CounterState.PAUSED]
+            counter__hall_id__in=hall_ids,
+            changed_at__lt=midnight,
+            state__in=[CounterState.OPEN, CounterState.PAUSED],
         )
         .exclude(Exists(worked_today))
         .update(state=CounterState.CLOSED, user=None, changed_at=now)
