@@ -133,6 +133,26 @@ def test_the_citizens_booking_page_says_plainly_it_was_not_finished(hall, servic
     assert "过号" not in html and "no-show" not in html
 
 
+@pytest.mark.parametrize(
+    ("language", "says"),
+    [
+        ("zh-hans", ["当日未办结", "欢迎您再来办理"]),
+        ("en", ["Not finished on that day", "welcome to come again"]),
+    ],
+)
+def test_the_citizens_ticket_page_says_the_visit_was_not_finished(hall, service, language, says):
+    ticket = services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16))
+    dayend.end_past_days(now=at(WEDNESDAY, 1))
+    client = Client()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = client.get(reverse("queueing:ticket", args=[ticket.token]))
+
+    html = page.content.decode()
+    assert page.status_code == 200 and all(words in html for words in says)
+    assert reverse("hall:service_detail", args=[hall.slug, service.code]) in html
+
+
 def test_a_citizen_left_at_the_counter_is_not_a_no_show(hall, service, counter, clerk):
     rules = BookingRules.objects.create(hall=hall, no_show_block_count=1)  # one no-show would block
     booking, ticket = checked_in_on_tuesday(hall, service)
