@@ -6,6 +6,8 @@ where a choice depends on its state (`lock_for_check_in`); each change is a comp
 expects, recorded with who made it.
 """
 
+from django.db.models.signals import post_save
+
 from appointments.models import Booking, BookingEvent, BookingMatter, BookingState
 
 
@@ -50,6 +52,43 @@ def finish(*, booking_id: int, served: bool, source: str, user=None, note: str =
         return False
     end_matters([booking_id])
     return True
+
+
+def end_unfinished(notes: dict[int, str], *, source: str = "system") -> list[int]:
+    """Checked in → unfinished, for bookings whose ticket was still open when the hall's day ended
+    (`notes`: booking id → the ticket's number). Not a no-show: the citizen came. In a few statements
+    whatever their number (a province's halls at night): the rows still checked in are locked, moved and
+    recorded; a booking another transaction moved meanwhile is left as it is. The ids moved."""
+    if not notes:
+        return []
+    ids = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(notes), state=BookingState.CHECKED_IN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return []
+    Booking.objects.filter(pk__in=ids, state=BookingState.CHECKED_IN).update(state=BookingState.UNFINISHED)
+    from_state, to_state = BookingState.CHECKED_IN, BookingState.UNFINISHED
+    created = BookingEvent.objects.bulk_create(
+        [
+            BookingEvent(
+                booking_id=pk, from_state=from_state, to_state=to_state, source=source, note=notes[pk]
+            )
+            for pk in ids
+        ]
+    )
+    saved(BookingEvent, created)
+    end_matters(ids)
+    return ids
+
+
+def saved(model, rows) -> None:
+    """Send post_save for event rows written with bulk_create, as `save()` would: whoever copies events
+    (webhooks' outbox, docs/decisions.md) must not miss a change because it was made in bulk."""
+    for row in rows:
+        post_save.send(sender=model, instance=row, created=True, raw=False, using=row._state.db)
 
 
 def mark_no_show(booking: Booking) -> bool:

@@ -73,6 +73,9 @@ class BookingState(models.TextChoices):
     CHECKED_IN = "checked_in", _("checked in")
     NO_SHOW = "no_show", _("no-show")
     SERVED = "served", _("served")
+    # Checked in, but its ticket was still open when the hall's day ended (queueing/dayend.py): no longer
+    # active, and not a no-show.
+    UNFINISHED = "unfinished", _("not finished")
 
 
 ACTIVE_STATES = (BookingState.BOOKED, BookingState.CHECKED_IN)

@@ -110,6 +110,11 @@ PERSONAL_DATA_ERASERS = [
     "webhooks.housekeeping.erase_expired_personal_data",
 ]
 
+# The nightly job (notifications.jobs.end_the_day) ends what each hall's past days left open: tickets still
+# open, their bookings, counter sessions never closed (docs/decisions.md, "The hall's day ends"). Each is
+# called as task(now=...) and is idempotent; `notifications` imports none of them.
+DAY_END_TASKS = ["queueing.dayend.end_past_days", "video.dayend.end_past_days"]
+
 # Addresses (or networks, 10.0.0.0/8) of our own reverse proxies (nginx on each web node): only they may
 # name the client's address in X-Forwarded-For (hall/net.py). Empty: the connection's address is the client.
 TRUSTED_PROXIES = env.env_networks("TRUSTED_PROXIES")

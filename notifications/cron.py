@@ -20,3 +20,12 @@ cron.register(
     job_timeout=3600,
     result_ttl=86400,
 )
+# Daily at 01:00 Beijing time: the halls' past days end (tickets left open, their bookings, counter
+# sessions never closed), after any evening's extended hours and well before the morning's first booking.
+cron.register(
+    jobs.end_the_day,
+    queue_name=settings.NOTIFY_QUEUE,
+    cron="0 17 * * *",
+    job_timeout=3600,
+    result_ttl=86400,
+)

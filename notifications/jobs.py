@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from notifications import delivery, sweeper
@@ -49,3 +50,10 @@ def erase_personal_data() -> dict[str, int]:
     if failed:
         raise RuntimeError(f"erasing personal data failed: {', '.join(failed)}")
     return erased
+
+
+@_db_job
+def end_the_day() -> dict[str, dict]:
+    """End what the halls' past days left open (settings.DAY_END_TASKS, each idempotent)."""
+    now = timezone.now()
+    return {path: import_string(path)(now=now) for path in settings.DAY_END_TASKS}

@@ -112,8 +112,8 @@ def console_context(counter: Counter, user) -> dict:
     session = access.counter_session(counter)
     service_ids = calls.counter_services(counter)
     rules = rules_for(hall)
-    current = (
-        Ticket.objects.filter(counter=counter, state__in=AT_COUNTER_STATES)
+    current = (  # today's: a past day's ticket left at the counter is not this morning's citizen (dayend)
+        Ticket.objects.filter(counter=counter, date=today, state__in=AT_COUNTER_STATES)
         .select_related("service", "owner", "booking__slot")
         .first()
     )

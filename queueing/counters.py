@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hall.models import Counter
-from queueing import events
+from queueing import dayend, events
 from queueing.models import AT_COUNTER_STATES, CounterSession, CounterState, Ticket
 from queueing.services import COUNTER_BUSY, COUNTER_NOT_OPEN, COUNTER_TAKEN, Actor, QueueError, user_of
 
@@ -33,8 +33,14 @@ def require_open(session: CounterSession, actor: Actor) -> None:
         raise QueueError("counter_taken", COUNTER_TAKEN)
 
 
-def serving_ticket(counter: Counter) -> Ticket | None:
-    return Ticket.objects.filter(counter=counter, state__in=AT_COUNTER_STATES).first()
+def serving_ticket(counter: Counter, now: dt.datetime | None = None) -> Ticket | None:
+    """The ticket called to or being served at the counter. One a past day left there ends first
+    (queueing.dayend): it stands in nobody's way this morning, even before the nightly job has run."""
+    ticket = Ticket.objects.filter(counter=counter, state__in=AT_COUNTER_STATES).first()
+    if ticket is not None and ticket.date < counter.hall.local_date(now or timezone.now()):
+        dayend.end_at_counter(counter, now)
+        return None
+    return ticket
 
 
 def open_counter(*, counter: Counter, actor: Actor, now: dt.datetime | None = None) -> CounterSession:
@@ -70,7 +76,7 @@ def set_counter_state(
             raise QueueError("counter_closed", COUNTER_NOT_OPEN)
         if session.state == CounterState.OPEN:
             require_open(session, actor)
-        if state == CounterState.CLOSED and serving_ticket(counter):
+        if state == CounterState.CLOSED and serving_ticket(counter, now):
             raise QueueError("counter_busy", COUNTER_BUSY)
         session.state, session.changed_at = state, now
         if state == CounterState.CLOSED:

@@ -3,16 +3,17 @@
 - walk_ins_within_hours: every walk-in ticket was issued while its hall was open, by the hall's schedule as
   stored now (a closure entered afterwards for that day would also show up). Tickets made by a transfer
   are left out: a citizen served after hours may be sent on to another window.
-- waiting_after_closing: no ticket is still waiting from a day the hall has closed, a day before the
-  hall's latest day of tickets (judged from the data, not the clock, so that the check means the same on a
-  copy of the database); a ticket given a priority booking at closing ended as `rebooked` with its booking.
+- waiting_after_closing: no ticket is still open (waiting, called, being served, fetching papers) from a
+  day the hall has closed, a day before the hall's latest day of tickets (judged from the data, not the
+  clock, so that the check means the same on a copy of the database; queueing.dayend ends such tickets each
+  night); a ticket given a priority booking at closing ended as `rebooked` with its booking.
 """
 
 from django.db.models import Max, Q
 
 from hall.models import Hall
 from queueing import hours
-from queueing.models import ClosingOutcome, Ticket, TicketKind, TicketState
+from queueing.models import OPEN_STATES, ClosingOutcome, Ticket, TicketKind, TicketState
 
 MAX_FINDINGS = 50
 
@@ -57,11 +58,11 @@ def waiting_after_closing() -> list:
     )
     stale = Ticket.objects.none()
     for hall_id, last in latest.items():
-        stale |= Ticket.objects.filter(hall_id=hall_id, date__lt=last, state=TicketState.WAITING)
+        stale |= Ticket.objects.filter(hall_id=hall_id, date__lt=last, state__in=OPEN_STATES)
     findings = [
         _finding(
             "waiting_after_closing",
-            f"ticket {t.pk} ({t.number} of {t.date.isoformat()}, hall {t.hall_id}) is still waiting after "
+            f"ticket {t.pk} ({t.number} of {t.date.isoformat()}, hall {t.hall_id}) is still {t.state} after "
             "its day closed, without an outcome",
         )
         for t in stale.order_by("pk")[:MAX_FINDINGS]

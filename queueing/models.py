@@ -121,6 +121,9 @@ class TicketState(models.TextChoices):
     TRANSFERRED = "transferred", _("transferred")
     CANCELLED = "cancelled", _("cancelled")
     REBOOKED = "rebooked", _("booked for the next open day")
+    # Still open when its day ended (queueing/dayend.py): nobody finished it, which is not the citizen's
+    # no-show.
+    DAY_ENDED = "day_ended", _("not finished when the day ended")
 
 
 OPEN_STATES = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.PARKED)

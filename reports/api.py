@@ -60,6 +60,7 @@ class StatsOut(Schema):
     green_channel: int
     after_hours: int
     rebooked: int
+    day_ended: int = Field(description="Tickets still open when the day ended, ended by the system.")
     materials_missing: int
     by_service: list[GroupOut]
     by_counter: list[GroupOut]
@@ -114,6 +115,7 @@ def stats_out(result: Report) -> dict:
         "green_channel": result.green_channel,
         "after_hours": result.after_hours,
         "rebooked": result.rebooked,
+        "day_ended": result.day_ended,
         "materials_missing": total.materials_missing,
         "by_service": [group_out(r) for r in result.by_service],
         "by_counter": [group_out(r) for r in result.by_counter],

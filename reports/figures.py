@@ -107,6 +107,7 @@ class Report:
     tickets_cancelled: int = 0
     after_hours: int = 0  # waiting at closing, served after hours (延时服务)
     rebooked: int = 0  # waiting at closing, given a priority booking for the next open day
+    day_ended: int = 0  # still open when the day ended: nobody finished them (queueing.dayend)
     no_show_bookings: int = 0
     cancelled: int = 0
     by_service: list[Row] = field(default_factory=list)

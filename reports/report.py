@@ -114,6 +114,7 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
         total.add(t, wait, handling, visits=True)
         report.tickets_cancelled += t.state == TicketState.CANCELLED
         report.rebooked += t.state == TicketState.REBOOKED and not t.further
+        report.day_ended += t.state == TicketState.DAY_ENDED and not t.further
         if t.transferred_from_id is None and not t.further:
             total.issued += 1
             report.appointments += t.kind == TicketKind.APPOINTMENT

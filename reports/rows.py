@@ -101,13 +101,16 @@ def matter_rows(hall: Hall, first: dt.date, last: dt.date) -> list[dict]:
 
 def _matter_state(m: dict) -> str:
     """A matter's state in the ticket's terms: done; no-show for the one being called when the citizen
-    went (the others were not served and count nowhere); the ticket's state for the current one."""
+    went (the others were not served and count nowhere); not finished for those the day's end left; the
+    ticket's state for the current one."""
     if m["state"] == MatterState.DONE:
         return TicketState.DONE
     if m["state"] == MatterState.CURRENT:
         return m["ticket__state"]
     if m["state"] == MatterState.NOT_SERVED and m["called_at"] and m["ticket__state"] == TicketState.NO_SHOW:
         return TicketState.NO_SHOW
+    if m["state"] == MatterState.NOT_SERVED and m["ticket__state"] == TicketState.DAY_ENDED:
+        return TicketState.DAY_ENDED  # the day ended before this matter was done (queueing.dayend)
     return m["state"]
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hall.models import Hall
+from queueing import dayend
 from simulation import people
 from simulation.engine import Hallday
 from simulation.log import DayLog
@@ -81,5 +82,11 @@ def simulate_day(
         date = default_date(hall)
     if keep:
         with transaction.atomic():
-            return Hallday(hall, day, date, seed, staff=staff, readings=readings).run()
+            log = Hallday(hall, day, date, seed, staff=staff, readings=readings).run()
+            # The kept day ends as the night ends a real one (queueing.dayend): what the drain left open (a
+            # long queue at closing, a citizen fetching papers) ends unfinished, with its booking. That
+            # day's tickets only: a day played before a date ahead may lie after today.
+            midnight = dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min, hall.tz)
+            dayend.end_day(hall, date, now=midnight)
+            return log
     return rolled_back(lambda: Hallday(hall, day, date, seed, stand_ins=True).run())

@@ -24,6 +24,7 @@ TICKET_EVENTS = {
     TicketState.NO_SHOW: EventType.TICKET_NOT_SERVED,
     TicketState.CANCELLED: EventType.TICKET_NOT_SERVED,
     TicketState.REBOOKED: EventType.TICKET_NOT_SERVED,
+    TicketState.DAY_ENDED: EventType.TICKET_NOT_SERVED,
 }
 # appointments.services.reschedule_booking notes the move as "slot <old> -> <new>".
 RESCHEDULE_NOTE = "slot "

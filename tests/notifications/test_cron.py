@@ -4,11 +4,12 @@ from django.core.management import call_command
 from notifications.management.commands import runcron
 
 
-def test_cron_runs_the_sweep_every_minute_and_the_erasure_daily():
+def test_cron_runs_the_sweep_every_minute_the_erasure_and_the_days_end_daily():
     scheduler = runcron.Scheduler()
     scheduler.load_config_from_file(runcron.CONFIG)
 
     assert sorted((job.func_name, job.interval, job.cron) for job in scheduler.get_jobs()) == [
+        ("notifications.jobs.end_the_day", None, "0 17 * * *"),
         ("notifications.jobs.erase_personal_data", None, "30 19 * * *"),
         ("notifications.jobs.sweep", 60, None),
     ]

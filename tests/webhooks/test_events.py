@@ -17,6 +17,7 @@ from webhooks.events import booking_event, ticket_event
         ("booked", "no_show", "", "booking.no_show"),
         ("checked_in", "no_show", "", "booking.no_show"),
         ("checked_in", "served", "", "booking.served"),
+        ("checked_in", "unfinished", "A001", None),  # its ticket says it: ticket.not_served
     ],
 )
 def test_booking_changes(from_state, to_state, note, event):
@@ -35,6 +36,7 @@ def test_booking_changes(from_state, to_state, note, event):
         ("called", "no_show", "ticket.not_served"),
         ("waiting", "cancelled", "ticket.not_served"),
         ("waiting", "rebooked", "ticket.not_served"),
+        ("serving", "day_ended", "ticket.not_served"),
     ],
 )
 def test_ticket_changes(from_state, to_state, event):

@@ -1,5 +1,6 @@
 """Run RQ's cron scheduler with notifications.cron: the sweeper every minute, the erasure of old personal
-data daily. Unlike django-rq's `rqcron`, it waits out a Redis outage instead of exiting."""
+data and the end of the halls' past days daily. Unlike django-rq's `rqcron`, it waits out a Redis outage
+instead of exiting."""
 
 import logging
 import time
