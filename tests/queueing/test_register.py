@@ -85,6 +85,7 @@ def test_register_groups_bookings_by_window_with_state_ticket_and_walk_ins(hall,
         ("checked_in", 1),
         ("no_show", 0),
         ("served", 0),
+        ("unfinished", 0),  # checked in, their ticket ended with the day (queueing.dayend)
     ]
     assert (built.bookings, built.persons) == (3, 3)
     assert [(state, count) for state, _label, count in built.walk_in_totals] == [("waiting", 1)]
