@@ -4,7 +4,7 @@ every figure is worked out by hand below."""
 
 import datetime as dt
 
-from queueing.forecast import Draws, Handling, OpenCounter, Stream, expected_walk_ins, live_estimate, waits
+from queueing.forecast import Handling, OpenCounter, live_estimate, waits
 from queueing.order import WALK_IN, Waiting
 
 T0 = dt.datetime(2027, 12, 7, 9, 0, tzinfo=dt.UTC)
@@ -66,45 +66,3 @@ def test_one_play_gives_each_ticket_the_wait_the_newcomers_leave_it():
     assert waits(QUEUE, busy, EXACT, now=T0, arriving=flow(ID, 5, 30))[2][0] == 4
     late = [OpenCounter((ID,)), OpenCounter((ID, PICKUP), busy_for=6)]
     assert waits(QUEUE, late, EXACT, now=T0, arriving=flow(ID, 5, 30))[2][0] == 36
-
-
-# Streams: walk-ins expected at a rate, drawn at random in each play (a Poisson process), in step in the
-# play at the means.
-
-SPREAD = {ID: Handling(10, 5), PICKUP: Handling(3, 1.5)}
-
-
-def stream(service, per_hour, minutes=60):
-    return Stream(service, ((T0, T0 + dt.timedelta(minutes=minutes), per_hour / 60),))
-
-
-def test_each_play_draws_its_own_walk_ins_at_the_streams_rate_and_the_same_play_the_same_ones():
-    six_an_hour = [stream(ID, 6)]
-    counts = [len(Draws(n).walk_ins(six_an_hour)) for n in range(400)]
-    drawn = Draws(7).walk_ins(six_an_hour)
-
-    # Poisson with mean 6 (and variance 6): the mean of 400 plays within 4 standard errors (0.49).
-    assert abs(sum(counts) / len(counts) - 6) < 0.49
-    assert min(counts) <= 2 and max(counts) >= 11  # bursts and gaps, which a flow in step never has
-    assert drawn == Draws(7).walk_ins(six_an_hour)
-    assert all(T0 <= w.issued_at < T0 + dt.timedelta(hours=1) and w.service_id == ID for w in drawn)
-    assert len({w.id for w in drawn}) == len(drawn)
-    # In step (the play at the means): one every 10 minutes from the half: 5, 15, ..., 55.
-    assert [w.issued_at.minute for w in expected_walk_ins(six_an_hour)] == [5, 15, 25, 35, 45, 55]
-
-
-def test_a_stream_of_the_preferred_service_spreads_the_later_service_s_wait_over_the_plays():
-    alone = waits(QUEUE, ONE, SPREAD, now=T0)[2]
-    behind = waits(QUEUE, ONE, SPREAD, now=T0, arriving=[stream(ID, 5, minutes=120)])[2]
-
-    # Five ID card walk-ins an hour at a counter that serves them first in ten minutes each: in plays with
-    # a burst the pickup waits for several, in plays with a gap it is called after the first ticket.
-    assert sorted(behind)[len(behind) // 2] > sorted(alone)[len(alone) // 2]
-    assert max(behind) - min(behind) > 2 * (max(alone) - min(alone))
-    assert min(behind) < 15  # some plays leave a gap at once
-
-
-def test_with_certain_handling_times_a_stream_comes_in_step():
-    # Newcomers at 5, 15, ..., 55: the counter, free at 10, 20, ..., 60, finds one waiting each time (six
-    # of them), and reaches the pickup at 70.
-    assert waits(QUEUE, ONE, EXACT, now=T0, arriving=[stream(ID, 6)])[2] == (70,)
