@@ -105,7 +105,7 @@ class Snapshot:
     waiting: list[order.Waiting]
     counters: list[forecast.OpenCounter]
     handling: dict[int, forecast.Handling]
-    arriving: list[order.Waiting | forecast.Stream]  # bookings due, and the walk-ins expected
+    arriving: list[order.Waiting]
     now: dt.datetime
     per_walk_in: int
 
@@ -124,8 +124,8 @@ class Snapshot:
 HISTORY_WEEKS = 8  # walk-ins are expected per clock hour as on the same weekday in these weeks before
 HISTORY_KEPT = 6 * 3600  # seconds a process keeps a hall's history of a day (read once per hall and day)
 LIKE_HISTORY = 5  # walk-ins' worth of belief that today is as busy as the history, before today has shown it
-# In the play at the means a service's k-th newcomer comes when k - 1/2 are expected (forecast.FIRST_AT):
-# rounded, not cut, so that ten services expected 0.6 times each in the next hour bring about six, not none.
+FIRST_AT = 0.5  # a service's k-th newcomer comes when k - 1/2 are expected: rounded, not cut, so that ten
+# services expected 0.6 times each in the next hour bring about six newcomers in it, not none
 
 
 @dataclass(frozen=True)
@@ -171,23 +171,12 @@ def _minute_of_day(moment: dt.datetime) -> float:
 def walking_in(
     hall: Hall, date: dt.date, now: dt.datetime, schedule: calendar.Schedule | None = None
 ) -> list[order.Waiting]:
-    """Walk-ins expected before the door closes (within LOOK_AHEAD), in step: each service's k-th newcomer
-    when k - 1/2 of them are expected (forecast.expected_walk_ins of walk_in_streams), or, without a
-    history, at each service's rate of the last hour."""
-    coming = walk_in_streams(hall, date, now, schedule)
-    streams = [s for s in coming if isinstance(s, forecast.Stream)]
-    return [w for w in coming if not isinstance(w, forecast.Stream)] + forecast.expected_walk_ins(streams)
-
-
-def walk_in_streams(
-    hall: Hall, date: dt.date, now: dt.datetime, schedule: calendar.Schedule | None = None
-) -> list[forecast.Stream | order.Waiting]:
     """Walk-ins expected before the door closes (within LOOK_AHEAD): a counter that prefers another service
     calls those newcomers before an older ticket of its later service, so they lengthen that ticket's wait.
-    From the hall's history of the same weekday (walk_in_history): per service, a stream at the clock hour's
-    rate on record, scaled by today's walk-ins so far against the history's by the same time; each play
-    draws its own walk-ins from the streams (forecast.Draws.walk_ins). Without a history, at each service's
-    rate of the last hour, in step. `schedule`: the hall's (hours.schedule_from), when read already."""
+    From the hall's history of the same weekday (walk_in_history), per service and clock hour, scaled by
+    today's walk-ins so far against the history's by the same time; without a history, at each service's
+    rate of the last hour. Each service's k-th newcomer comes when k - 1/2 of them are expected (FIRST_AT).
+    `schedule`: the hall's (hours.schedule_from), when the caller has read it already."""
     schedule = schedule or hours.schedule_from(hall, date)
     closing = hours.door(schedule, now).closing
     if closing is None:
@@ -204,17 +193,20 @@ def walk_in_streams(
     local = now.astimezone(hall.tz)
     scale = (today + LIKE_HISTORY) / (history.by(_minute_of_day(local)) + LIKE_HISTORY)
     open_minutes = _open_minutes(hours.stretches(schedule, date), hall)
-    streams = []
+    expected = []
     for service_id, per_hour in sorted(history.per_hour.items()):
-        stretches, moment = [], now
+        due, moment = FIRST_AT, now
         while moment < horizon:
             hour = moment.astimezone(hall.tz).replace(minute=0, second=0, microsecond=0)
             end = min(horizon, hour + dt.timedelta(hours=1))
             rate = scale * per_hour.get(hour.hour, 0) / history.days / open_minutes.get(hour.hour, 60)
-            stretches.append((moment, end, rate))
+            while rate > 0 and moment + dt.timedelta(minutes=due / rate) < end:
+                moment += dt.timedelta(minutes=due / rate)
+                expected.append(order.Waiting(-1_000_000 - len(expected), service_id, order.WALK_IN, moment))
+                due = 1.0
+            due -= rate * _minutes(end - moment)
             moment = end
-        streams.append(forecast.Stream(service_id, tuple(stretches)))
-    return streams
+    return expected
 
 
 def _open_minutes(stretches: list[tuple[dt.datetime, dt.datetime]], hall: Hall) -> dict[int, float]:
@@ -261,7 +253,7 @@ def snapshot(
     schedule: calendar.Schedule | None = None,
 ) -> Snapshot:
     handling = recent_handling(hall, date, now)
-    coming = arriving(hall, date, now) + walk_in_streams(hall, date, now, schedule)
+    coming = arriving(hall, date, now) + walking_in(hall, date, now, schedule)
     return Snapshot(waiting, open_counters(hall, date, now, handling), handling, coming, now, per_walk_in)
 
 

@@ -107,42 +107,6 @@ class Estimate:
 
 NO_BASIS = Estimate(None)
 
-FIRST_AT = 0.5  # in the play at the means, a stream's k-th newcomer comes when k - 1/2 are expected
-NEWCOMERS = -1_000_000  # the ids of expected walk-ins count down from here
-
-
-@dataclass(frozen=True)
-class Stream:
-    """The walk-ins of one service expected to come: per stretch of time (contiguous, in time order, the
-    first from now), at a rate (walk-ins a minute). In each play with drawn handling times they come at
-    random at those rates (Poisson), as walk-ins do; in the play at the means the k-th comes when k - 1/2
-    are expected (`expected_walk_ins`)."""
-
-    service_id: int
-    stretches: tuple[tuple[dt.datetime, dt.datetime, float], ...]
-
-
-def expected_walk_ins(streams: Iterable[Stream], first_id: int = NEWCOMERS) -> list[order.Waiting]:
-    """The streams' walk-ins in step: each service's k-th when k - 1/2 of them are expected."""
-    found: list[order.Waiting] = []
-    for stream in streams:
-        due = FIRST_AT
-        for start, end, rate in stream.stretches:
-            moment = start
-            while rate > 0 and moment + dt.timedelta(minutes=due / rate) < end:
-                moment += dt.timedelta(minutes=due / rate)
-                found.append(order.Waiting(first_id - len(found), stream.service_id, order.WALK_IN, moment))
-                due = 1.0
-            due -= rate * (end - moment).total_seconds() / 60
-    return found
-
-
-def _arrivals(arriving: Iterable) -> tuple[list[order.Waiting], list[Stream]]:
-    fixed, streams = [], []
-    for item in arriving:
-        (streams if isinstance(item, Stream) else fixed).append(item)
-    return fixed, streams
-
 
 def handling_from(recent: Sequence[float], configured: float) -> Handling:
     """Recent handling times weighed with the configured average, which counts as PRIOR_WEIGHT
@@ -215,26 +179,7 @@ class Draws:
 
     def __init__(self, play: int):
         self.rng = random.Random(play)
-        self.coming = random.Random(-1 - play)  # the walk-ins' own, so that the handling times stay the same
         self._shapes: dict[tuple[float, float], tuple[float, float]] = {}
-
-    def walk_ins(self, streams: Sequence[Stream]) -> list[order.Waiting]:
-        """The streams' walk-ins in this play: at random at each stretch's rate (a Poisson process)."""
-        found: list[order.Waiting] = []
-        expovariate = self.coming.expovariate
-        for stream in streams:
-            for start, end, rate in stream.stretches:
-                if rate <= 0:
-                    continue
-                span = (end - start).total_seconds() / 60
-                at = expovariate(rate)
-                while at < span:
-                    moment = start + dt.timedelta(minutes=at)
-                    found.append(
-                        order.Waiting(NEWCOMERS - len(found), stream.service_id, order.WALK_IN, moment)
-                    )
-                    at += expovariate(rate)
-        return found
 
     def _shape(self, handling: Handling) -> tuple[float, float]:
         key = (handling.mean, handling.sd)
@@ -331,24 +276,19 @@ def waits(
     that does not reach it; tickets no play reaches are left out. `play`: calls' `now`, `arriving` and
     `appointments_per_walk_in`. `estimate_from` makes them the ticket's Estimate."""
     waiting = list(waiting)
-    fixed, streams = _arrivals(play.get("arriving", ()))
+    play["arriving"] = list(play.get("arriving", ()))
     wanted = {w.id for w in waiting} if wanted is None else set(wanted)
     certain = all(h.sd <= 0 for h in handling.values()) and all(
-        w.service_id in handling for w in (*waiting, *fixed, *streams)
+        w.service_id in handling for w in (*waiting, *play.get("arriving", ()))
     )
     budget = min(SAMPLES, PLAY_BUDGET // max(1, len(waiting)) ** 2)
     plays = 1 if certain else (budget if samples is None else samples)
-    if certain or plays < MIN_SAMPLES:
-        play["arriving"] = fixed + expected_walk_ins(streams)
-        if not certain:
-            return _mean_play(waiting, counters, handling, wanted, play)
+    if not certain and plays < MIN_SAMPLES:
+        return _mean_play(waiting, counters, handling, wanted, play)
     found: dict[int, list[float]] = {}
     for number in range(plays):
         reached: set[int] = set()
-        draws = Draws(number)
-        if not certain:
-            play["arriving"] = fixed + draws.walk_ins(streams) if streams else fixed
-        for called, at, _variance in calls(waiting, counters, handling, draws=draws, **play):
+        for called, at, _variance in calls(waiting, counters, handling, draws=Draws(number), **play):
             if called in wanted:
                 found.setdefault(called, [math.inf] * plays)[number] = at
                 reached.add(called)
