@@ -6,7 +6,8 @@ Plays the day types like bench/simulate.py (same scratch database and workers), 
 rows of a `bench/simulate.py --json` file (`--read`), and prints, for the
 estimate on the kiosk slip, the share within 5 minutes and the mean signed error (estimate - actual:
 negative promises too early a call) of the new and old estimators by service, by kind, by people ahead
-and by hour of issue.
+and by hour of issue; and the new estimate's misses as shares of all tickets: in all, promised more than 5
+minutes too early ("early"), more than 5 minutes too late ("late").
 """
 
 import argparse
@@ -54,16 +55,21 @@ def breakdown(rows: list[dict], key) -> None:
     for row in rows:
         if row["new"] is not None:
             groups[key(row)].append(row)
-    print(f"    {'':<20} {'n':>5} {'new<=5':>7} {'old<=5':>7} {'new bias':>9} {'wait':>6} {'misses':>7}")
+    print(
+        f"    {'':<20} {'n':>5} {'new<=5':>7} {'old<=5':>7} {'new bias':>9} {'wait':>6} {'misses':>7}"
+        f" {'early':>6} {'late':>6}"
+    )
     total = sum(len(v) for v in groups.values())
     for k, items in sorted(groups.items(), key=lambda kv: str(kv[0])):
         new = [r["new"] - r["wait"] for r in items]
         old = [r["old"] - r["wait"] for r in items]
         misses = sum(abs(e) > WITHIN for e in new)
+        early, late = sum(e < -WITHIN for e in new), sum(e > WITHIN for e in new)
         print(
             f"    {str(k):<20} {len(items):>5} {100 * sum(abs(e) <= WITHIN for e in new) / len(items):>6.0f}%"
             f" {100 * sum(abs(e) <= WITHIN for e in old) / len(items):>6.0f}% {statistics.mean(new):>9.1f}"
             f" {statistics.mean(r['wait'] for r in items):>6.1f} {100 * misses / total:>6.1f}%"
+            f" {100 * early / total:>5.1f}% {100 * late / total:>5.1f}%"
         )
 
 

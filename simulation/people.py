@@ -126,8 +126,11 @@ def booked_ahead(hall: Hall, date: dt.date) -> list[Booking]:
 
 def book_day(hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.datetime) -> list[Booking]:
     """Bookings filling `day.booking_fill` of each booked service's places, some for two persons and some
-    with a further service in the same window; the citizens are numbered from first_serial(date) + 1. A day
-    booked ahead (the demo's coming days, once they are played) keeps the bookings it has instead."""
+    with a further service in the same window; the citizens are numbered from first_serial(date) + 1.
+    With `day.bookings`, those bookings instead (book_as_given). A day booked ahead (the demo's coming days,
+    once they are played) keeps the bookings it has instead."""
+    if day.bookings is not None:
+        return book_as_given(hall, day.bookings, date, now)
     ahead = booked_ahead(hall, date)
     if ahead:
         return ahead
@@ -145,6 +148,36 @@ def book_day(hall: Hall, day: DayType, date: dt.date, draws: Draws, now: dt.date
                 if rng.random() < day.second_matter_share:
                     also = [services[rng.choice([c for c in sorted(services) if c != code])]]
                 made += _book(slot, citizen(serial), persons, also, now)
+    return made
+
+
+def book_as_given(
+    hall: Hall, wanted: dict[tuple[str, int], int], date: dt.date, now: dt.datetime
+) -> list[Booking]:
+    """`wanted[code, hour]` one-person bookings of the service in the slots beginning in that local hour,
+    shared among them in turn (a full slot is passed over; what no slot holds is not booked)."""
+    services = {s.code: s for s in hall.services.filter(active=True, bookable=True)}
+    made, serial = [], first_serial(date)
+    for code, hour in sorted(wanted):
+        if code not in services or wanted[code, hour] <= 0:
+            continue
+        slots = [
+            s
+            for s in sync_slots(service=services[code], date=date)
+            if s.start.astimezone(hall.tz).hour == hour
+        ]
+        left = wanted[code, hour]
+        while left > 0 and slots:
+            for slot in list(slots):
+                if left <= 0:
+                    break
+                serial += 1
+                booked = _book(slot, citizen(serial), 1, [], now)
+                if booked:
+                    made += booked
+                    left -= 1
+                else:
+                    slots.remove(slot)
     return made
 
 

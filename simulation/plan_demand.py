@@ -107,24 +107,23 @@ def plan_counters(plan: Plan) -> dict[int, int]:
 
 def day_of_plan(plan: Plan) -> tuple[DayType, dt.date]:
     """A day type that brings the plan's demand (its walk-ins per hour and service, its handling times,
-    bookings filling the share of places the plan's date has booked), staffed by the plan, and the day it
-    is played on: the same weekday a year later, clear of real bookings."""
-    hall = plan.hall
+    the plan's date's bookings as booked: per service and hour, one person each), staffed by the plan, and
+    the day it is played on: the same weekday a year later, clear of real bookings."""
     walk_ins = sum(h.walk_ins for h in plan.hours)
     profile = {h.hour: h.walk_ins / h.open_minutes for h in plan.hours if h.open_minutes}
-    mix, handling = defaultdict(float), {}
-    booked = 0
+    mix, handling, bookings = defaultdict(float), {}, {}
     for hour in plan.hours:
         for s in hour.services:
             mix[s.service.code] += s.walk_ins
             handling[s.service.code] = s.handling
-            booked += s.booked if s.service.code in BOOKED_SERVICES else 0
-    places = sum(_places(hall, plan.date, BOOKED_SERVICES).values())
+            if s.booked:
+                bookings[s.service.code, hour.hour] = s.booked
     day = replace(
         day_type("normal"),
         name="plan",
         walk_ins=round(walk_ins),
-        booking_fill=min(1.0, booked / places) if places else 0.0,
+        booking_fill=0.0,
+        bookings=bookings,
         counters=plan_counters(plan),
         pauses=(),
         no_show_rate=0.0,  # the plan counts the bookings as made
@@ -132,4 +131,4 @@ def day_of_plan(plan: Plan) -> tuple[DayType, dt.date]:
         profile=profile,
         mix=dict(mix) or None,
     )
-    return day, simulated_date(hall, plan.date)
+    return day, simulated_date(plan.hall, plan.date)

@@ -67,6 +67,9 @@ class DayType:
     reading_minutes: int = 10  # how often a waiting citizen looks at the ticket page
     profile: dict[int, float] | None = None  # walk-ins' weight per clock hour (else WALK_IN_PROFILE)
     mix: dict[str, float] | None = None  # walk-ins' share per service code (else SERVICE_MIX)
+    # (service code, local hour) -> bookings, each for one person with no further matter, in that hour's
+    # slots: a real day's bookings as booked (simulation.plan_demand.day_of_plan); else booking_fill
+    bookings: dict[tuple[str, int], int] | None = None
 
 
 def _hours(counters: int, first=8, last=19) -> dict[int, int]:

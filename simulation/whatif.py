@@ -2,10 +2,12 @@
 supervisor, and the walk-in level, played through the simulator in a background job (RQ), never in the web
 request. The day is rolled back; what stays is the run's row with its result (simulation.whatif_models).
 
-The simulated day is the plan day's weekday 52 weeks later (clear of real bookings and tickets), with the
-day type's bookings, breaks and events; the counters per hour are the supervisor's (hours they did not
-give keep the day type's), the walk-ins the day type's times the walk-in level. The same inputs and seed
-give the same result. See docs/simulation.md ("What-if").
+The simulated day is the plan day's weekday 52 weeks later (clear of real bookings and tickets). By default
+it plays the plan's own demand (PLAN: the plan's date's bookings as booked, the walk-ins per hour and
+service the plan expects from the hall's history, handling times from that history; no breaks), else a
+standard day type's (its bookings, breaks and events). The counters per hour are the supervisor's (hours
+they did not give keep the plan's or the day type's), the walk-ins the demand's times the walk-in level.
+The same inputs and seed, on the same plan, give the same result. See docs/simulation.md ("What-if").
 """
 
 import datetime as dt
@@ -22,13 +24,14 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from hall.models import Hall
-from reports.plan import build_plan
+from reports.plan import Plan, build_plan
 from simulation.api import rolled_back, simulated_date
 from simulation.engine import Hallday
 from simulation.job_models import JobState
 from simulation.jobs import enqueue_on_commit, queue
 from simulation.log import DayLog
-from simulation.scenario import DAY_TYPES, day_type
+from simulation.plan_demand import day_of_plan
+from simulation.scenario import DAY_TYPES, DayType, day_type
 from simulation.whatif_models import WhatIfRun
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ WALK_IN_PERCENT = (0, 300)
 COUNTERS_PER_HALL_COUNTER = 3  # at most this many counters per hour for each of the hall's own counters
 # Why a run failed (WhatIfRun.error), shown in the user's language by simulation.whatif_views.
 NO_WORKER, STOPPED, CLOSED, CRASHED = "no_worker", "stopped", "closed", "crashed"
+PLAN = "plan"  # the day type that plays the plan's own demand (beside DAY_TYPES)
+DEFAULT_DAY = "normal"  # without walk-ins on record
 
 
 @dataclass(frozen=True)
@@ -55,37 +60,62 @@ def most_counters(hall: Hall) -> int:
     return COUNTERS_PER_HALL_COUNTER * max(1, hall.counters.windows().count())
 
 
-def planned_counters(hall: Hall, date: dt.date, day: str) -> dict[int, int]:
-    """The counters per open hour that the staffing plan recommends for `date`. Without walk-ins on record
-    (the plan counts bookings alone), at least the day type's counters: the day played has its walk-ins."""
-    plan = build_plan(hall, date)
+def planned_counters(hall: Hall, date: dt.date, day: str, plan: Plan | None = None) -> dict[int, int]:
+    """The counters per open hour that the staffing plan recommends for `date` (`plan`, if built already).
+    For a standard day type without walk-ins on record (the plan counts bookings alone), at least the day
+    type's counters: the day played has its walk-ins."""
+    plan = plan or build_plan(hall, date)
     hours = {h.hour: h.needed for h in plan.hours if h.open_minutes}
-    if plan.no_history or not plan.expects_anyone:
-        base = DAY_TYPES[day].counters
+    if day != PLAN and (plan.no_history or not plan.expects_anyone):
+        base = DAY_TYPES.get(day, DAY_TYPES[DEFAULT_DAY]).counters
         hours = {hour: max(needed, base.get(hour, 0)) for hour, needed in hours.items()}
     return hours
 
 
-def day_like_plan(hall: Hall, date: dt.date, default: str) -> str:
-    """The day type whose walk-ins are nearest the walk-ins the plan expects from the hall's history (so that
-    a what-if started from the plan plays a day like the plan's); `default` without history."""
-    plan = build_plan(hall, date)
-    if plan.no_history:
-        return default
-    # Nearest by ratio: the walk-ins on record are the tickets issued, fewer than the day type's arrivals
-    # (the kiosk turns some away near closing), so a Monday of 150 arrivals records about 110.
-    expected = max(1.0, sum(h.walk_ins for h in plan.hours))
-    return min(
-        DAY_TYPES,
-        key=lambda name: (abs(math.log(DAY_TYPES[name].walk_ins / expected)), name != default),
-    )
+def default_day(plan: Plan) -> str:
+    """What a what-if plays unless the supervisor chooses: the plan's own demand when the plan has walk-ins
+    on record (the hall's history), else the normal day type (a plan of bookings alone would play a day
+    without a walk-in)."""
+    return DEFAULT_DAY if plan.no_history else PLAN
 
 
-def scenario(inputs: Inputs):
-    base = day_type(inputs.day_type)
-    counters = {**base.counters, **inputs.counters}
+def plan_demand(plan: Plan) -> dict:
+    """What the plan's demand holds, for the form to say what a what-if of it plays."""
+    return {
+        "bookings": sum(h.booked for h in plan.hours),
+        "walk_ins": round(sum(h.walk_ins for h in plan.hours)),
+        "days_on_record": plan.days_on_record,
+        "weeks": plan.weeks,
+    }
+
+
+def _played_plan(plan: Plan, day: DayType, percent: int) -> dict:
+    expected = {h.hour: h.walk_ins * percent / 100 for h in plan.hours}
+    return {
+        "demand": PLAN,
+        "walk_ins": day.walk_ins,
+        "walk_ins_expected": round(sum(h.walk_ins for h in plan.hours), 1),
+        "walk_ins_per_hour": {str(h): round(n, 2) for h, n in sorted(expected.items()) if n},
+        "bookings": sum(day.bookings.values()) if day.bookings else 0,
+        "days_on_record": plan.days_on_record,
+        "weeks": plan.weeks,
+    }
+
+
+def demand(hall: Hall, inputs: Inputs) -> tuple[DayType, dt.date, dict]:
+    """The day to play, the date it is played on, and what it plays (kept with the result, said on the
+    page): the plan's demand (PLAN) or a day type's, the walk-ins scaled by the level, the supervisor's
+    counters over the plan's or the day type's."""
+    if inputs.day_type == PLAN:
+        plan = build_plan(hall, inputs.date)
+        base, date = day_of_plan(plan)
+    else:
+        plan, base, date = None, day_type(inputs.day_type), simulated_date(hall, inputs.date)
     walk_ins = round(base.walk_ins * inputs.walk_in_percent / 100)
-    return replace(base, counters=counters, walk_ins=walk_ins)
+    day = replace(base, counters={**base.counters, **inputs.counters}, walk_ins=walk_ins)
+    if plan is not None:
+        return day, date, _played_plan(plan, day, inputs.walk_in_percent)
+    return day, date, {"demand": inputs.day_type, "walk_ins": walk_ins, "walk_ins_expected": base.walk_ins}
 
 
 class _Reporting(Hallday):
@@ -109,10 +139,10 @@ class _Reporting(Hallday):
 
 def simulate(hall: Hall, inputs: Inputs, progress=lambda percent: None) -> dict:
     """Play the what-if day and return its result; every row the day wrote is rolled back."""
-    day = scenario(inputs)
-    date = simulated_date(hall, inputs.date)
+    day, date, played = demand(hall, inputs)
     found = rolled_back(lambda: _Reporting(hall, day, date, inputs.seed, progress=progress).run())
-    return result_of(found, {hour: day.counters.get(hour, 0) for hour in inputs.counters})
+    result = result_of(found, {hour: day.counters.get(hour, 0) for hour in inputs.counters})
+    return {**result, "played": {**played, "bookings_made": found.bookings}}
 
 
 def _p90(values: list[float]) -> float:
@@ -126,10 +156,11 @@ def result_of(log_: DayLog, counters: dict[int, int]) -> dict:
     totals. Plain numbers (JSON), rounded: the same day gives the same result."""
     local = log_.tz
     waits, inside, outside = defaultdict(list), defaultdict(int), defaultdict(int)
-    issued = defaultdict(int)
+    issued, walk_ins = defaultdict(int), defaultdict(int)
     for ticket in log_.tickets.values():
         hour = ticket.issued_at.astimezone(local).hour
         issued[hour] += 1
+        walk_ins[hour] += ticket.kind == "walk_in"
         if ticket.called_at is not None:
             waits[hour].append(ticket.wait())
     for reading in log_.occupancy:
@@ -145,6 +176,7 @@ def result_of(log_: DayLog, counters: dict[int, int]) -> dict:
                 "hour": hour,
                 "counters": counters.get(hour, 0),
                 "tickets": issued[hour],
+                "walk_ins": walk_ins[hour],
                 "called": len(called),
                 "mean_wait": round(sum(called) / len(called), 1) if called else None,
                 "p90_wait": round(_p90(called), 1) if called else None,

@@ -1,5 +1,6 @@
-"""The what-if form: counters per open hour of the plan's day, the day type, the walk-in level and the
-seed. Every refusal says what to enter instead, in the user's language."""
+"""The what-if form: counters per open hour of the plan's day, the demand to play (the plan's own, or a
+standard day type), the walk-in level and the seed. Every refusal says what to enter instead, in the
+user's language."""
 
 import datetime as dt
 
@@ -11,6 +12,7 @@ from simulation import whatif
 from simulation.scenario import DAY_TYPES
 
 DAY_TYPE_LABELS = {
+    whatif.PLAN: _("The plan's demand (the day's bookings, walk-ins from the hall's history)"),
     "quiet": _("Quiet day (80 walk-ins)"),
     "normal": _("Normal day (150 walk-ins, two breaks)"),
     "peak": _("Busy day (200 walk-ins, a counter away 10:00–11:00)"),
@@ -29,7 +31,7 @@ CLOSED_DAY = _("The hall is closed on that day: choose a day it opens.")
 
 
 def day_choices():
-    return [(name, DAY_TYPE_LABELS.get(name, name)) for name in DAY_TYPES]
+    return [(name, DAY_TYPE_LABELS.get(name, name)) for name in (whatif.PLAN, *DAY_TYPES)]
 
 
 class StartForm(forms.Form):
@@ -51,7 +53,7 @@ class WhatIfForm(forms.Form):
     date = forms.DateField(widget=forms.HiddenInput)
     day = forms.ChoiceField(choices=day_choices, widget=forms.HiddenInput)
     walk_in_percent = forms.IntegerField(
-        label=_("Walk-in level, in per cent of the day type's walk-ins"),
+        label=_("Walk-in level, in per cent of the expected walk-ins"),
         initial=100,
         widget=forms.NumberInput(attrs={"min": whatif.WALK_IN_PERCENT[0], "max": whatif.WALK_IN_PERCENT[1]}),
     )

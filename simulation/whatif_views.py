@@ -14,13 +14,15 @@ from django.views.decorators.http import require_GET
 
 from hall import access
 from reports import charts
+from reports.plan import build_plan
 from simulation import whatif
 from simulation.job_models import JobState
 from simulation.scenario import DAY_TYPES
 from simulation.whatif_forms import DAY_TYPE_LABELS, StartForm, WhatIfForm
 from simulation.whatif_models import WhatIfRun
 
-DEFAULT_DAY = "normal"
+DEFAULT_DAY = whatif.DEFAULT_DAY
+KNOWN_DAYS = (whatif.PLAN, *DAY_TYPES)
 RUNS_LISTED = 10
 POLL_SECONDS = 2
 REFRESH_SECONDS = 5
@@ -39,8 +41,9 @@ def _labelled(runs):
     return runs
 
 
-def _page(request, hall, *, start: StartForm, form: WhatIfForm, plan: dict, date, day, status=200):
+def _page(request, hall, *, start: StartForm, form: WhatIfForm, plan: dict, date, day, demand, status=200):
     context = {
+        "demand": demand,
         "hall": hall,
         "nav": "whatif",
         "start_form": start,
@@ -66,22 +69,34 @@ def what_if(request, slug):
     )
     valid = start.is_valid()
     date, day = (start.cleaned_data["date"], start.cleaned_data["day"]) if valid else (tomorrow, DEFAULT_DAY)
-    if valid and not params.get("day"):  # unless chosen: the day type like the plan's day (its history)
-        day = whatif.day_like_plan(hall, date, DEFAULT_DAY)
+    built = build_plan(hall, date)
+    if valid and not params.get("day"):  # unless chosen: the plan's own demand (with a history)
+        day = whatif.default_day(built)
         start = StartForm({"date": date.isoformat(), "day": day})
         start.is_valid()
-    plan = whatif.planned_counters(hall, date, day)
+    plan = whatif.planned_counters(hall, date, day, built)
+    demand = whatif.plan_demand(built) if day == whatif.PLAN else None
     kwargs = {"hall": hall, "hours": sorted(plan), "today": today}
     if request.method == "POST":
         form = WhatIfForm(request.POST, **kwargs)
         if valid and form.is_valid():
             run = whatif.start(hall=hall, user=request.user, inputs=form.inputs(), plan_counters=plan)
             return redirect("whatif:run", hall.slug, run.pk)
-        return _page(request, hall, start=start, form=form, plan=plan, date=date, day=day, status=400)
+        return _page(
+            request, hall, start=start, form=form, plan=plan, date=date, day=day, demand=demand, status=400
+        )
     initial = {"date": date, "day": day, **{f"c{hour}": count for hour, count in plan.items()}}
     form = WhatIfForm(initial=initial, **kwargs)
     return _page(
-        request, hall, start=start, form=form, plan=plan, date=date, day=day, status=200 if valid else 400
+        request,
+        hall,
+        start=start,
+        form=form,
+        plan=plan,
+        date=date,
+        day=day,
+        demand=demand,
+        status=200 if valid else 400,
     )
 
 
@@ -162,7 +177,7 @@ def run_page(request, slug, run_id):
         "poll": POLL_SECONDS,
         "refresh": REFRESH_SECONDS,
         "again_url": reverse("whatif:start", args=[run.hall.slug])
-        + f"?date={run.date.isoformat()}&day={run.day_type if run.day_type in DAY_TYPES else DEFAULT_DAY}",
+        + f"?date={run.date.isoformat()}&day={run.day_type if run.day_type in KNOWN_DAYS else DEFAULT_DAY}",
     }
     return render(request, "simulation/whatif_run.html", context)
 

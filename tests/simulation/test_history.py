@@ -8,7 +8,6 @@ import io
 import itertools
 import re
 import signal
-from types import SimpleNamespace
 
 import django_rq
 import pytest
@@ -29,7 +28,7 @@ from queueing.models import CounterSession, CounterState, Ticket, TicketKind
 from queueing.services import Actor
 from reports.models import FollowUp, Rating
 from reports.plan import build_plan
-from simulation import history, people, whatif
+from simulation import history, people
 from simulation.api import rolled_back, simulate_day
 from tests.races import all_at_once
 from webhooks.models import Subscriber
@@ -309,7 +308,7 @@ def test_a_past_day_is_the_same_day_without_the_citizens_readings(demo_hall):
     assert not any(t.readings for t in without_log.tickets.values())
 
 
-def test_after_the_history_the_what_if_starts_from_a_day_type_like_the_plans_day(client, demo_hall):
+def test_after_the_history_the_what_if_starts_from_the_plans_own_demand(client, demo_hall):
     now = today(demo_hall)
     client.force_login(get_user_model().objects.get(username="wc_supervisor"))
     address = reverse("whatif:start", args=[demo_hall.slug])
@@ -321,7 +320,9 @@ def test_after_the_history_the_what_if_starts_from_a_day_type_like_the_plans_day
     chosen = client.get(address, {"date": date.isoformat(), "day": "peak"}).content.decode()
 
     assert '<option value="normal" selected>' in before  # no history: the default
-    assert '<option value="quiet" selected>' in after
+    assert '<option value="plan" selected>' in after
+    expected = round(sum(h.walk_ins for h in build_plan(demo_hall, date).hours))
+    assert f"现场取号 {expected} 人" in after and expected > 0  # the page says what it will play
     assert '<option value="peak" selected>' in chosen  # the supervisor's choice stands
 
 
@@ -356,18 +357,6 @@ def test_after_the_history_the_ranking_ranks_the_windows_by_their_ratings(client
     assert '<th scope="col">名次</th>' in zh  # the rank, not 地点 (a place)
     assert '<th scope="col">Place</th>' in en
     assert "No ratings in this month." not in en
-
-
-@pytest.mark.parametrize(("walk_ins", "day"), [(110, "normal"), (85, "quiet"), (60, "quiet"), (185, "peak")])
-def test_the_day_type_like_the_plans_is_the_nearest_by_ratio(monkeypatch, walk_ins, day):
-    """The plan counts the walk-in tickets issued, fewer than the day type's arrivals (some are turned away
-    near closing): a demo Monday of 150 arrivals records about 110, and is a normal day."""
-    hours = [SimpleNamespace(walk_ins=walk_ins / 2), SimpleNamespace(walk_ins=walk_ins / 2)]
-    monkeypatch.setattr(
-        whatif, "build_plan", lambda hall, date: SimpleNamespace(no_history=False, hours=hours)
-    )
-
-    assert whatif.day_like_plan(None, None, "normal") == day
 
 
 def test_the_coming_open_days_are_booked_ahead_quietly_and_once(demo_hall):

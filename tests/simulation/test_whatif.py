@@ -3,6 +3,7 @@ the same inputs and seed give the same result; only the hall's supervisors see i
 refused in the user's language, with nothing queued."""
 
 import datetime as dt
+import math
 from dataclasses import replace
 
 import pytest
@@ -14,12 +15,13 @@ from rq.job import Job
 from appointments import availability
 from appointments.models import Booking
 from hall.models import Counter, Hall
-from queueing.models import CounterSession, Ticket
+from queueing.models import CounterSession, Ticket, TicketKind, TicketState
 from simulation import scenario, whatif
 from simulation.job_models import JobState
 from simulation.scenario import Pause
 from simulation.whatif_models import WhatIfRun
 from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
+from tests.reports.day import make_ticket
 
 # A small day, so that a test runs its job in seconds: the real day types keep their shape (bookings,
 # walk-ins, breaks), with fewer people.
@@ -282,3 +284,127 @@ def test_without_walk_ins_on_record_the_what_if_starts_from_the_day_types_counte
     # The plan counts the one booking (a counter an hour); the day played has the normal day's walk-ins.
     assert planned[9] == scenario.DAY_TYPES["normal"].counters[9] == 5
     assert all(n >= 1 for n in planned.values())
+
+
+# The plan's own demand
+
+
+def walk_in_history(hall, date: dt.date, per_hour: dict[int, int], weeks=(2, 3)) -> None:
+    """Walk-ins of id-card renewal on the same weekday `weeks` weeks before `date`: per_hour[h] in hour h
+    on each of those days, each called 5 minutes after issue and handled in 12."""
+    service = hall.services.get(code="id-card-renewal")
+    for week in weeks:
+        day = date - dt.timedelta(weeks=week)
+        number = 0
+        for hour, count in per_hour.items():
+            for n in range(count):
+                number += 1
+                issued = dt.datetime.combine(day, dt.time(hour, 2 + 4 * n), hall.tz)
+                called = issued + dt.timedelta(minutes=5)
+                make_ticket(
+                    hall,
+                    service,
+                    f"A{number:03d}",
+                    TicketKind.WALK_IN,
+                    TicketState.DONE,
+                    issued,
+                    called,
+                    called,
+                    called + dt.timedelta(minutes=12),
+                )
+
+
+def test_a_what_if_of_the_plan_plays_the_plans_walk_ins_per_hour_and_its_bookings(client, demo_hall):
+    date = plan_day(demo_hall)
+    per_hour = {9: 8, 10: 4, 14: 2}  # on each of two days on record
+    walk_in_history(demo_hall, date, per_hour)
+    hukou = demo_hall.services.get(code="hukou-certificate")
+    slot = availability.day_availability(service=hukou, date=date, now=timezone.now()).slots[0]
+    for n in range(3):
+        Booking.objects.create(
+            hall=demo_hall,
+            service=hukou,
+            slot=slot,
+            name="张三",
+            code=f"P{n}",
+            manage_token=f"token-{n}",
+            id_hash=f"id-{n}",
+            phone_hash=f"p{n}",
+        )
+    plan = whatif.build_plan(demo_hall, date)
+    assert whatif.default_day(plan) == whatif.PLAN
+    asked = inputs(
+        demo_hall,
+        day_type=whatif.PLAN,
+        walk_in_percent=300,
+        counters=whatif.planned_counters(demo_hall, date, whatif.PLAN),
+    )
+
+    result = whatif.simulate(demo_hall, asked)
+
+    played = result["played"]
+    assert (played["demand"], played["walk_ins_expected"], played["walk_ins"]) == ("plan", 14, 42)
+    assert (played["bookings"], played["bookings_made"], result["bookings"]) == (3, 3, 3)
+    walk_ins = {h["hour"]: h["walk_ins"] for h in result["hours"]}
+    for hour, count in per_hour.items():
+        share, expected = count / 14, 3 * count
+        tolerance = 3 * math.sqrt(42 * share * (1 - share))  # the seeded draw: binomial over the day's 42
+        assert abs(walk_ins[hour] - expected) <= tolerance, (hour, walk_ins[hour], expected)
+    # and none in the hours the plan expects nobody (a walk-in the kiosk refuses has no ticket)
+    assert sum(walk_ins[hour] for hour in per_hour) + result["refused"] == 42, result
+    assert played["walk_ins_per_hour"] == {"9": 24.0, "10": 12.0, "14": 6.0}
+
+    # The run's page says what it played, in both languages.
+    boss = make_staff(demo_hall, "planner", role="supervisor")
+    run = WhatIfRun.objects.create(
+        hall=demo_hall,
+        date=date,
+        day_type=whatif.PLAN,
+        walk_in_percent=300,
+        counters={"9": 1},
+        state=JobState.DONE,
+        result=result,
+    )
+    client.force_login(boss)
+    address = reverse("whatif:run", args=[demo_hall.slug, run.pk])
+    zh = client.get(address, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get(address, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "本次推演：本方案的客流，预约 3 个照实到场，现场取号 42 人" in zh
+    assert "（方案按有记录的 2 天、分小时分业务预计 14.0 人的 300 %）" in zh
+    assert "Played: this plan's demand, 3 bookings as booked and 42 walk-ins (300 % of the 14.0" in en
+
+
+def test_a_what_if_of_a_day_type_says_it_is_not_the_plans_demand(client, hall, boss):
+    result = {
+        "hours": [],
+        "tickets": 0,
+        "called": 0,
+        "not_called": 0,
+        "within_target": None,
+        "target_minutes": 15,
+        "mean_wait": None,
+        "most_inside": 0,
+        "cap_inside": 50,
+        "sent_outside": 0,
+        "counter_hours": 9,
+        "played": {"demand": "quiet", "walk_ins": 40, "walk_ins_expected": 80, "bookings_made": 5},
+    }
+    run = WhatIfRun.objects.create(
+        hall=hall,
+        date=plan_day(hall),
+        day_type="quiet",
+        walk_in_percent=50,
+        counters={"9": 1},
+        state=JobState.DONE,
+        result=result,
+    )
+    client.force_login(boss)
+
+    address = reverse("whatif:run", args=[hall.slug, run.pk])
+    en = client.get(address, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    zh = client.get(address, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "Played: Quiet day (80 walk-ins), 40 walk-ins (50 % of its 80) and 5 bookings, not this plan" in en
+    assert (
+        "本次推演：清闲日（现场取号约 80 人），现场取号 40 人（其 80 人的 50 %），预约 5 个；不是本方案" in zh
+    )

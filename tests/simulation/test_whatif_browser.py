@@ -133,6 +133,9 @@ def test_supervisor_changes_a_counter_and_sees_the_predicted_day(
     within = page.locator("[data-figure=within]")
     expect(within).to_have_text(f"{run.within_percent} %")
     expect(page.locator("#result")).to_contain_text("15 分钟内叫号")
+    # No walk-ins on record: it played the normal day type, and says so (not the plan's own demand).
+    expect(page.locator("#played")).to_contain_text("本次推演：平常日")
+    expect(page.locator("#played")).to_contain_text("不是本方案自身的客流")
     expect(page.locator("figure.chart svg")).to_have_count(4)
     expect(page.locator("figure.chart svg rect.bar:not([height='0.0'])").first).to_be_visible()
     expect(page.locator("figure.chart polyline")).to_have_count(3)
@@ -150,6 +153,7 @@ def test_supervisor_changes_a_counter_and_sees_the_predicted_day(
     page.get_by_role("button", name="English").click()
     expect(page.locator("h1")).to_contain_text(f"What-if: {day.isoformat()}")
     expect(page.locator("#result")).to_contain_text("Called within 15 minutes")
+    expect(page.locator("#played")).to_contain_text("not this plan's own demand")
     expect(page.locator("figure.chart figcaption").first).to_have_text(
         "Predicted wait per hour of arrival (minutes)"
     )
@@ -160,7 +164,7 @@ def test_supervisor_changes_a_counter_and_sees_the_predicted_day(
     expect(page.locator("#runs tbody tr")).to_have_count(1)
     expect(page.locator("#runs tbody tr")).to_contain_text(f"{run.within_percent}")
     assert_fits(page, PHONE["width"])
-    page.get_by_label("Walk-in level, in per cent of the day type's walk-ins").fill("301")
+    page.get_by_label("Walk-in level, in per cent of the expected walk-ins").fill("301")
     page.get_by_role("button", name="Simulate this day").click()
     expect(page.locator(".error-summary")).to_contain_text("Enter a walk-in level from 0 to 300 %.")
     page.set_viewport_size(DESKTOP)
