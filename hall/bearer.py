@@ -14,11 +14,12 @@ still answers 401 (the session's way of signing in finds nobody). A request with
 """
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.wsgi import WSGIHandler
-from django.test.utils import override_settings
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
+
+# Imported by hall/wsgi.py before Django is set up: models (the anonymous user) only once the handler loads
+# its middleware.
 
 # The middleware a cookie-less bearer request skips: each serves sessions or what a session carries.
 SKIPPED = frozenset(
@@ -40,6 +41,8 @@ def anonymous(get_response):
     """What the skipped session and authentication middleware would give a request without cookies: the
     anonymous user, and, once something asked who is signed in, `Vary: Cookie` (the answer would have been
     another with a session's cookie)."""
+
+    from django.contrib.auth.models import AnonymousUser
 
     def middleware(request):
         asked = []
@@ -80,6 +83,8 @@ def takes_the_short_way(environ) -> bool:
 def wsgi(application):
     """`application` (Django's WSGI handler, as get_wsgi_application builds it) for every request but
     those that `takes_the_short_way`, which a second handler with the lean middleware serves."""
+    from django.test.utils import override_settings
+
     with override_settings(MIDDLEWARE=lean_middleware(settings.MIDDLEWARE)):
         lean = WSGIHandler()
 
