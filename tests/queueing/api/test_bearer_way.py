@@ -114,3 +114,18 @@ def test_a_request_with_a_cookie_or_outside_the_api_takes_the_whole_way(apps, co
     assert answer["status"] == 403  # the session's unsafe request without its CSRF token, as before
     assert not send(short, "GET", "/", key)[1]
     assert not send(short, "GET", "/api/v1/halls")[1]  # no token
+
+
+def test_the_wsgi_module_loads_in_a_fresh_process():
+    """gunicorn imports hall/wsgi.py before Django is set up: nothing it imports may need the models."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    code = "import hall.wsgi; print(hall.wsgi.application.__name__)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hall.settings"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
+
+    assert (done.returncode, done.stdout.strip()) == (0, "app"), done.stderr[-2000:]
