@@ -1,12 +1,13 @@
 """Where the CPU of the hot API paths goes, in-process, through the WSGI application as gunicorn calls it.
 
-    .venv/bin/python bench/api_profile.py [--units 300] [--what ping,book,call] [--profile book] [--top 40]
-                                          [--keep] [--middleware]
+    .venv/bin/python bench/api_profile.py [--units 300] [--what ping,book,call,empty] [--profile book]
+                                          [--top 40] [--keep] [--middleware]
 
 Requests are handed to hall.wsgi.application as WSGI environs (no test client, no sockets), with production
 settings (RATE_LIMITS and BOOKING_SMS_CODE off), against a scratch PostgreSQL database (BENCH_DATABASE_URL,
 default postgres://root@127.0.0.1:5432/ck_api_profile) holding bench/booking_rush.py's and
-bench/call_next.py's halls. For each path it prints this process's CPU per unit and the CPU of the
+bench/call_next.py's halls (`empty`: a call-next at a window of that hall nobody waits for, answered 204).
+For each path it prints this process's CPU per unit and the CPU of the
 database's backends (read from /proc), and the statements of one unit; --per-statement: the backend's CPU
 per statement. --profile: the cProfile of that path, by cumulative time.
 --middleware: the CPU each middleware adds (the difference with it left out, on GET /api/v1/halls; one
@@ -120,7 +121,8 @@ def main() -> int:
             booking_rush.PLACES = 30_000
             _date, slots = booking_rush.create_hall()
             windows = call_next.create_hall(8, TICKETS)
-            state.write_text(json.dumps({"slots": slots, "windows": windows, "n": 0}))
+            empty = empty_window()
+            state.write_text(json.dumps({"slots": slots, "windows": windows, "empty": empty, "n": 0}))
         return run(args, state, DatabaseCpu(url))
     finally:
         from django.db import connections
@@ -129,6 +131,24 @@ def main() -> int:
         if not args.keep:
             drop_database(url)
             state.unlink(missing_ok=True)
+
+
+def empty_window() -> tuple[int, str]:
+    """A window of the call-next hall whose one service nobody waits for, its clerk and its token: a
+    call-next there answers 204 (windows asking an empty queue were half of a province day's requests)."""
+    from django.contrib.auth.models import User
+
+    from hall.models import ApiToken, Counter, Hall, Service
+    from hall.services import assign_staff
+
+    hall = Hall.objects.get(slug=call_next.HALL)
+    service = Service.objects.create(hall=hall, code="empty", prefix="E", name="无人排队", position=99)
+    counter = Counter.objects.create(hall=hall, number=99)
+    counter.services.set([service])
+    user = User.objects.create(username="bench-clerk-empty")
+    assign_staff(user=user, hall=hall, role="clerk")
+    _token, key = ApiToken.objects.issue(user=user, hall=hall, name="window 99")
+    return counter.pk, key
 
 
 def run(args, state: Path, database: DatabaseCpu) -> int:
@@ -165,7 +185,16 @@ def run(args, state: Path, database: DatabaseCpu) -> int:
         code, data = app("POST", f"/api/v1/tickets/{ticket}/complete", {"outcome": "done"}, token=key)
         assert code == 200, data
 
-    paths = {"ping": ping, "book": book, "call": call}
+    empty_counter, empty_key = saved["empty"]
+
+    def empty():
+        if empty_counter not in opened:
+            app("POST", f"/api/v1/counters/{empty_counter}/open", token=empty_key)
+            opened.add(empty_counter)
+        code, data = app("POST", f"/api/v1/counters/{empty_counter}/call-next", token=empty_key)
+        assert code == 204, data
+
+    paths = {"ping": ping, "book": book, "call": call, "empty": empty}
     try:
         for name in args.what.split(","):
             unit = paths[name]

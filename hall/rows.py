@@ -12,6 +12,7 @@ no row locks (SQLite's IMMEDIATE transactions let one writer in at a time).
 
 import datetime as dt
 import inspect
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -228,10 +229,35 @@ def cursor(db=None):
     if raw.prepare_threshold is None:  # Django's default; only `prepare=True` prepares with this threshold
         raw.prepare_threshold = NEVER_BY_COUNT
     with db.wrap_database_errors:
+        if raw not in _GENERIC:
+            _plan_once(raw)
         return db._prepare_cursor(_prepared_cursor()(raw))
 
 
 NEVER_BY_COUNT = 2**31  # psycopg prepares a statement run this often on its own: never, in practice
+
+# Connections (psycopg's, which the pool keeps) told to plan the prepared statements once (`_plan_once`).
+_GENERIC: weakref.WeakSet = weakref.WeakSet()
+
+
+def _plan_once(raw) -> None:
+    """Have PostgreSQL plan each prepared statement once for all its values (a generic plan) on this
+    connection, instead of again on every run. Left to itself it keeps re-planning a statement whose plan
+    for the values at hand it estimates cheaper than the generic one: call-next's read of the queue's heads
+    (four ordered parts, each weighing the ticket table's dozen indexes) spent 0.7 ms of PostgreSQL's CPU
+    planning and 0.06 ms running (issue 20, bench/RESULTS.md); its generic plan uses the same index. The
+    written-out statements are all of this kind (a row by its key, or the first rows of an index with the
+    constants of its predicate in the text, as `cursor` requires), so one plan fits every value; the ORM's
+    own statements are bound on the client and planned as before.
+
+    A session setting, sent once per pooled connection, and only outside a transaction (autocommit, idle):
+    inside one, a rollback would take it back unseen; the next statement outside one sets it then."""
+    from psycopg.pq import TransactionStatus
+
+    if not raw.autocommit or raw.info.transaction_status != TransactionStatus.IDLE:
+        return
+    raw.execute("SET plan_cache_mode = force_generic_plan")
+    _GENERIC.add(raw)
 
 
 @cache

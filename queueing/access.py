@@ -18,6 +18,14 @@ def access_counter(user, counter_id: int) -> Counter:
     return hall_access.belonging(statements.counter(counter_id), hall_id, user)
 
 
+def access_counter_to_call(user, counter_id: int, date) -> tuple[Counter, "statements.Glance"]:
+    """`access_counter`, with call-next's glance at the counter on `date`, the day of the user's hall
+    (statements.counter_to_call), in the same statement."""
+    hall_id = hall_access.own_hall_id(user)
+    counter, glance = statements.counter_to_call(counter_id, date)
+    return hall_access.belonging(counter, hall_id, user), glance
+
+
 def access_ticket(user, ticket_id: int, *, hall_id: int | None = None) -> Ticket:
     """A ticket of the user's own hall (of `hall_id` when the page already checked the hall as theirs), with
     its hall, service, booking, counter and the counter's session."""

@@ -1,6 +1,7 @@
 """A window (counter) through the API: open it, pause, resume and close it, and call the next ticket."""
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 
@@ -80,9 +81,15 @@ def resume_counter(request, counter_id: PathId):
 def call_next(request, counter_id: PathId):
     """Call the next ticket in queue order; 204 when nobody waits for this window's services. Counters
     calling at the same time never get the same ticket."""
-    counter = counter_for(request.auth, counter_id)
+    principal, now = request.auth, timezone.now()
+    try:  # a counter of another hall is not found: the glance's day, of the caller's hall, is the counter's
+        counter, glance = access.access_counter_to_call(
+            principal.user, counter_id, principal.hall.local_date(now)
+        )
+    except Http404:
+        raise ApiError(404, "not_found", COUNTER_NOT_FOUND) from None
     access.require_working_at(counter, request.auth.user)
-    ticket = calls.call_next(counter=counter, actor=actor(request))
+    ticket = calls.call_next(counter=counter, actor=actor(request), now=now, glance=glance)
     if ticket is None:
         return Status(204, None)
     return built(request, {"ticket": ticket_out(ticket)})  # CalledOut

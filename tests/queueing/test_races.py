@@ -32,7 +32,7 @@ from django.db.models import Max
 from hall import models as hall_models
 from hall import services as hall_services
 from hall.models import Hall, Service
-from queueing import calls, services
+from queueing import calls, services, statements
 from queueing.models import (
     CounterSession,
     DaySequence,
@@ -148,13 +148,15 @@ def rush(work, threads: int, timeout: float = 60) -> Rush:
 # Invariant 2: call-next
 
 
-def call_and_complete(staffed, rounds: int, log: list):
-    """Per counter: call next, then complete what was called, `rounds` times; log (counter, outcome)."""
+def call_and_complete(staffed, rounds: int, log: list, call=None):
+    """Per counter: call next (by `call`, by default `call_next`), then complete what was called, `rounds`
+    times; log (counter, outcome)."""
+    call = call or call_next
 
     def work(rush_: Rush, i: int) -> None:
         counter_id, actor = staffed[i]
         for _round in range(rounds):
-            code, ticket = rush_.run(call_next(counter_id, actor))
+            code, ticket = rush_.run(call(counter_id, actor))
             log.append((counter_id, "nobody" if code == "ok" and ticket is None else code))
             if ticket is not None:
                 code, _done = rush_.run(lambda t=ticket: calls.complete(ticket=t, actor=actor, now=NOW))
@@ -202,6 +204,36 @@ def test_call_next_rush_calls_each_ticket_exactly_once(hall, service):
     assert Counter(Ticket.objects.values_list("state", flat=True)) == {"done": WAITING}
     assert counters_serve_one_at_a_time()
     assert result.peak >= MIN_PEAK
+
+
+def test_call_next_rush_through_the_api_s_glance_calls_each_ticket_exactly_once(hall, service):
+    """The same rush, each call with the glance that the API's call-next reads with its counter (an empty
+    queue answered without a transaction): half of the calls find nobody, while others still claim."""
+    staffed = open_counters(hall, service, COUNTERS)
+    tickets = waiting_tickets(hall, service, WAITING)
+    log = []
+
+    result = rush(
+        call_and_complete(staffed, CALLS_PER_COUNTER, log, glancing_call_next), COUNTERS, timeout=120
+    )
+
+    outcomes = Counter(code for _counter, code in log)
+    assert outcomes == {"ok": WAITING, "nobody": COUNTERS * CALLS_PER_COUNTER - WAITING}
+    assert set(calls_per_ticket(tickets).values()) == {1}
+    assert len(calls_per_ticket(tickets)) == WAITING
+    assert Counter(Ticket.objects.values_list("state", flat=True)) == {"done": WAITING}
+    assert counters_serve_one_at_a_time()
+    assert result.peak >= MIN_PEAK
+
+
+def glancing_call_next(counter_id: int, actor: Actor):
+    """A call-next as the API makes it: the counter read with its glance (statements.counter_to_call)."""
+
+    def call():
+        counter, glance = statements.counter_to_call(counter_id, counter_of(counter_id).hall.local_date(NOW))
+        return calls.call_next(counter=counter, actor=actor, now=NOW, glance=glance)
+
+    return call
 
 
 def naive_claim(between=lambda: time.sleep(NAIVE_PAUSE)):
