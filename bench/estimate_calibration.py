@@ -37,7 +37,15 @@ def main() -> int:
     parser.add_argument("--day", default="quiet")
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--history", type=int, default=8)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="change the day type (a number field of simulation.scenario.DayType), e.g. gone_rate=0",
+    )
     args = parser.parse_args()
+    args.changes = {name: float(value) for name, value in (item.split("=", 1) for item in args.set)}
     with tempfile.TemporaryDirectory(prefix="ck-calibration-") as tmp:
         template, var = Path(tmp) / "template", Path(tmp) / "var"
         template.mkdir()
@@ -58,6 +66,7 @@ def measure(args) -> int:
     from simulation import engine
     from simulation.api import default_date, simulate_day
     from simulation.history import play_weeks_before
+    from simulation.scenario import day_type
 
     last = {"mass": None}
     original = forecast.estimate_from
@@ -82,10 +91,11 @@ def measure(args) -> int:
     engine.Reading = recorded
     hall = Hall.objects.get(slug="wangchuan")
     date = default_date(hall)
-    play_weeks_before(hall, args.day, date, weeks=args.history)
+    day = day_type(args.day, **args.changes)
+    play_weeks_before(hall, day, date, weeks=args.history)
     rows = {"at issue": [], "later readings": []}
     for seed in range(1, args.seeds + 1):
-        log = simulate_day(hall, args.day, seed=seed, date=date)
+        log = simulate_day(hall, day, seed=seed, date=date)
         for ticket in log.tickets.values():
             if ticket.called_at is None:
                 continue
@@ -98,7 +108,9 @@ def measure(args) -> int:
                     (mass, abs(r.minutes - left) <= WITHIN)
                 )
     load = os.getloadavg()[0]
-    print(f"day type {args.day}, {args.seeds} seeds, {args.history} weeks of history; load {load:.1f}")
+    changed = ", ".join(args.set) or "as defined"
+    print(f"day type {args.day} ({changed}), {args.seeds} seeds, {args.history} weeks of history")
+    print(f"load average {load:.1f}")
     print(f"{'readings':<16} {'count':>6} {'forecast right':>15} {'right':>7}")
     for kind, found in rows.items():
         if found:
