@@ -155,15 +155,14 @@ def test_a_transferred_visit_is_issued_once_and_served_once_over_a_month(day):
     assert month.hours == [(9, 3, 3)]
 
 
-def test_a_visit_served_for_one_matter_and_gone_before_the_next_is_served_not_a_no_show(day):
-    """Y: booked for A and B at 9:30, checks in at 9:30 (A002); window 1 serves A 9:31-9:40; window 2
-    calls it for B at 9:41, and Y has gone: a no-show for B. The visit was served (its first matter), so
-    the hall's figures count it served and not also as a no-show; B's row counts the no-show."""
+def checked_in_for_both(day, n: int, name: str):
+    """A citizen booked for A and B at 9:30 (the day before), checked in at 9:30; with the two windows'
+    clerks as actors."""
     hall, one, two = day["hall"], day["one"], day["two"]
     a, b = one.services.get(), two.services.get()
-    at1, at2 = (Actor("console", User.objects.get(username=name)) for name in ("clerk1", "clerk2"))
+    clerks = tuple(Actor("console", User.objects.get(username=name)) for name in ("clerk1", "clerk2"))
     citizen = booking_services.Citizen(
-        name="赵六", phone=phonenumbers.parse("13900000002", "CN"), id_number=make_id_number(2)
+        name=name, phone=phonenumbers.parse(f"1390000000{n}", "CN"), id_number=make_id_number(n)
     )
     booking = booking_services.book(
         slot=a.slots.get(start=at(9, 30)),
@@ -172,7 +171,16 @@ def test_a_visit_served_for_one_matter_and_gone_before_the_next_is_served_not_a_
         actor=booking_services.Actor("web"),
         now=at(9, 0) - dt.timedelta(days=1),
     )
-    y = services.check_in(hall=hall, code=booking.code, actor=Actor("kiosk"), now=at(9, 30))
+    ticket = services.check_in(hall=hall, code=booking.code, actor=Actor("kiosk"), now=at(9, 30))
+    return booking, ticket, clerks
+
+
+def test_a_visit_served_for_one_matter_and_gone_before_the_next_is_served_not_a_no_show(day):
+    """Y: booked for A and B at 9:30, checks in at 9:30 (A002); window 1 serves A 9:31-9:40; window 2
+    calls it for B at 9:41, and Y has gone: a no-show for B. The visit was served (its first matter), so
+    the hall's figures count it served and not also as a no-show; B's row counts the no-show."""
+    hall, one, two = day["hall"], day["one"], day["two"]
+    booking, y, (at1, at2) = checked_in_for_both(day, 2, "赵六")
     assert calls.call_next(counter=one, actor=at1, now=at(9, 31)) == y
     calls.start_serving(ticket=y, actor=at1, now=at(9, 31))
     calls.complete(ticket=y, actor=at1, now=at(9, 40))
@@ -195,19 +203,7 @@ def test_a_visit_lacking_papers_for_both_matters_counts_once_in_the_hall_and_onc
     """Z: booked for A and B at 9:30; both matters end with materials missing. Each service counts its
     own; the hall counts the visit once (one citizen told once what to bring: 一次性告知)."""
     hall, one, two = day["hall"], day["one"], day["two"]
-    a, b = one.services.get(), two.services.get()
-    at1, at2 = (Actor("console", User.objects.get(username=name)) for name in ("clerk1", "clerk2"))
-    citizen = booking_services.Citizen(
-        name="钱七", phone=phonenumbers.parse("13900000003", "CN"), id_number=make_id_number(3)
-    )
-    booking = booking_services.book(
-        slot=a.slots.get(start=at(9, 30)),
-        citizen=citizen,
-        also=[b],
-        actor=booking_services.Actor("web"),
-        now=at(9, 0) - dt.timedelta(days=1),
-    )
-    z = services.check_in(hall=hall, code=booking.code, actor=Actor("kiosk"), now=at(9, 30))
+    _booking, z, (at1, at2) = checked_in_for_both(day, 3, "钱七")
     missing = {"outcome": Outcome.MATERIALS_MISSING, "missing_note": "户口簿"}
     assert calls.call_next(counter=one, actor=at1, now=at(9, 31)) == z
     calls.complete(ticket=z, actor=at1, now=at(9, 40), **missing)
