@@ -42,6 +42,8 @@ def header() -> list[str]:
         _("ratings"),
         _("average rating"),
         _("needed another visit (%)"),
+        _("Booked for the next open day at closing"),
+        _("Not finished when the day ended"),
     ]
 
 
@@ -69,6 +71,8 @@ def _row(section: str, label: str, r: Row, no_show: int | None = None) -> list:
         r.ratings.count,
         _number(r.ratings.average, 2),
         _number(r.repeat_percent),
+        r.rebooked,
+        r.day_ended,
     ]
 
 

@@ -41,6 +41,8 @@ class Row:
     served: int = 0
     no_show: int = 0
     materials_missing: int = 0
+    rebooked: int = 0  # booked for the next open day at closing (queueing.closing)
+    day_ended: int = 0  # still open when the day ended (queueing.dayend)
     waits: list[float] = field(default_factory=list)
     handlings: list[float] = field(default_factory=list)
     open_minutes: float | None = None
@@ -57,11 +59,14 @@ class Row:
         visit is a no-show only when its first matter was (a citizen served for one matter who left before
         the next was called is a visit served, and a no-show of that next matter's service). A service,
         counter or staff member counts each matter done there."""
-        self.no_show += t.state == TicketState.NO_SHOW and not (visits and t.further)
+        visit = not (visits and t.further)  # a further matter of a visit counts for its service only
+        self.no_show += t.state == TicketState.NO_SHOW and visit
+        self.rebooked += t.state == TicketState.REBOOKED and visit
+        self.day_ended += t.state == TicketState.DAY_ENDED and visit
         if wait is not None:
             self.waits.append(wait)
         if handling is not None:
-            self.served += not (visits and t.further)
+            self.served += visit
             self.handlings.append(handling)
             if t.outcome == Outcome.MATERIALS_MISSING:
                 if not visits:

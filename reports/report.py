@@ -113,13 +113,12 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
     for t, wait, handling in report.measured:
         total.add(t, wait, handling, visits=True)
         report.tickets_cancelled += t.state == TicketState.CANCELLED
-        report.rebooked += t.state == TicketState.REBOOKED and not t.further
-        report.day_ended += t.state == TicketState.DAY_ENDED and not t.further
         if t.transferred_from_id is None and not t.further:
             total.issued += 1
             report.appointments += t.kind == TicketKind.APPOINTMENT
             report.walk_ins += t.kind == TicketKind.WALK_IN
             report.green_channel += bool(t.green_channel)
+    report.rebooked, report.day_ended = total.rebooked, total.day_ended  # visits, as the total counts them
     slots = Slot.objects.filter(hall=hall, date__gte=first, date__lte=last)
     never_came = Q(state=BookingState.NO_SHOW) & ~Exists(Ticket.objects.filter(booking=OuterRef("pk")))
     bookings = Booking.objects.filter(slot__in=slots).aggregate(

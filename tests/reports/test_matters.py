@@ -22,10 +22,10 @@ from django.utils import translation
 from appointments import availability
 from appointments import services as booking_services
 from appointments.models import BookingRules, BookingState
-from queueing import calls, services
+from queueing import calls, closing, dayend, services
 from queueing.models import Outcome, Ticket
 from queueing.services import Actor
-from reports import report
+from reports import exports, report
 from tests.makers import (
     make_counter,
     make_hall,
@@ -217,4 +217,35 @@ def test_a_visit_lacking_papers_for_both_matters_counts_once_in_the_hall_and_onc
     assert [(r.label, r.materials_missing) for r in result.by_service] == [
         ("B Household certificate", 1),
         ("A ID card renewal", 1),
+    ]
+
+
+def test_the_export_has_the_visits_rebooked_and_not_finished_per_row(day):
+    """The CSV's last two columns: booked for the next open day at closing, not finished when the day
+    ended. W2, a walk-in for B at 16:45 still waiting at closing, is rebooked; V3, checked in for A and B at
+    9:30 and left parked at window 1 when the day ended, is not finished (its visit once, for A)."""
+    hall, one = day["hall"], day["one"]
+    booking, v3, (at1, _at2) = checked_in_for_both(day, 4, "孙八")
+    assert calls.call_next(counter=one, actor=at1, now=at(9, 31)) == v3
+    calls.park(ticket=v3, actor=at1, now=at(9, 35))
+    b = day["two"].services.get()
+    w2 = services.issue_walk_in(hall=hall, service=b, actor=Actor("kiosk"), now=at(16, 45))
+    closing.rebook(
+        ticket=w2,
+        user=day["supervisor"],
+        now=at(17, 35),
+        details=closing.Details("周九", phonenumbers.parse("13900000005", "CN"), make_id_number(5)),
+    )
+    dayend.end_past_days(now=at(9, 0) + dt.timedelta(days=1))
+
+    result = report.build(hall, DAY, DAY, compare=False)
+    table = {(row[0], row[1]): row for row in exports.rows(result)}
+
+    assert (result.rebooked, result.day_ended) == (1, 1)
+    assert table["total", str(hall)][-2:] == [1, 1]
+    assert table["service", "A ID card renewal"][-2:] == [0, 1]
+    assert table["service", "B Household certificate"][-2:] == [1, 1]  # W2, and V3's matter for B
+    assert exports.header()[-2:] == [
+        "Booked for the next open day at closing",
+        "Not finished when the day ended",
     ]

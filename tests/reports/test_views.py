@@ -133,7 +133,7 @@ def test_xlsx_export_has_a_sheet_per_section(client, day):
     assert book.sheetnames == ["Hall", "Services", "Counters", "Staff", "Hours"]
     hall = list(book["Hall"].values)
     assert hall[1][:4] == ("North District Hall", 7, 5, 2)
-    assert list(book["Hours"].values)[1:] == [("09:00", 6, 3, *[None] * 14), ("10:00", 1, 2, *[None] * 14)]
+    assert list(book["Hours"].values)[1:] == [("09:00", 6, 3, *[None] * 16), ("10:00", 1, 2, *[None] * 16)]
 
 
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
