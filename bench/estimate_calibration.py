@@ -18,6 +18,7 @@ the hall could know. Printed per reading kind and by the forecast's decile.
 """
 
 import argparse
+import datetime as dt
 import math
 import multiprocessing
 import os
@@ -43,6 +44,11 @@ def main() -> int:
         default=[],
         metavar="FIELD=VALUE",
         help="change the day type (a number field of simulation.scenario.DayType), e.g. gone_rate=0",
+    )
+    parser.add_argument(
+        "--even-walk-ins",
+        action="store_true",
+        help="the simulated walk-ins come at evenly spread moments of their hourly profile, not at random",
     )
     args = parser.parse_args()
     args.changes = {name: float(value) for name, value in (item.split("=", 1) for item in args.set)}
@@ -89,6 +95,8 @@ def measure(args) -> int:
 
     forecast.estimate_from = estimate_from
     engine.Reading = recorded
+    if args.even_walk_ins:
+        even_walk_ins()
     hall = Hall.objects.get(slug="wangchuan")
     date = default_date(hall)
     day = day_type(args.day, **args.changes)
@@ -108,7 +116,7 @@ def measure(args) -> int:
                     (mass, abs(r.minutes - left) <= WITHIN)
                 )
     load = os.getloadavg()[0]
-    changed = ", ".join(args.set) or "as defined"
+    changed = ", ".join(args.set + (["walk-ins evenly spread"] if args.even_walk_ins else [])) or "as defined"
     print(f"day type {args.day} ({changed}), {args.seeds} seeds, {args.history} weeks of history")
     print(f"load average {load:.1f}")
     print(f"{'readings':<16} {'count':>6} {'forecast right':>15} {'right':>7}")
@@ -127,6 +135,33 @@ def measure(args) -> int:
         low = 10 * decile
         print(f"  forecast {low:>3}-{low + 10:<3}%: {len(hits):>5} readings, right {share:5.1f}%")
     return 0
+
+
+def even_walk_ins() -> None:
+    """The day's walk-ins at the quantiles of their profile's minutes (the k-th of n at (k + 1/2) / n), as
+    the estimator expects them, instead of drawn: what is left of the gap is not the walk-ins' bursts."""
+    from simulation import scenario
+
+    def walk_in_times(self, day, sessions):
+        profile = scenario.WALK_IN_PROFILE if day.profile is None else day.profile
+        minutes = []
+        for start, end in sessions:
+            moment = start
+            while moment < end:
+                minutes.append((moment, profile.get(moment.hour, 0.2 if day.profile is None else 0.0)))
+                moment += dt.timedelta(minutes=1)
+        total = sum(w for _m, w in minutes)
+        if not total or not day.walk_ins:
+            return []
+        found, seen, k = [], 0.0, 0
+        for moment, weight in minutes:
+            seen += weight
+            while k < day.walk_ins and (k + 0.5) / day.walk_ins * total <= seen:
+                found.append(moment + dt.timedelta(seconds=30))
+                k += 1
+        return found
+
+    scenario.Draws.walk_in_times = walk_in_times
 
 
 if __name__ == "__main__":
