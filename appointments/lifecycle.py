@@ -6,9 +6,8 @@ where a choice depends on its state (`lock_for_check_in`); each change is a comp
 expects, recorded with who made it.
 """
 
-from django.db.models.signals import post_save
-
 from appointments.models import Booking, BookingEvent, BookingMatter, BookingState
+from hall import rows
 
 
 def end_matters(booking_ids) -> None:
@@ -79,16 +78,9 @@ def end_unfinished(notes: dict[int, str], *, source: str = "system") -> list[int
             for pk in ids
         ]
     )
-    saved(BookingEvent, created)
+    rows.created_in_bulk(BookingEvent, created)
     end_matters(ids)
     return ids
-
-
-def saved(model, rows) -> None:
-    """Send post_save for event rows written with bulk_create, as `save()` would: whoever copies events
-    (webhooks' outbox, docs/decisions.md) must not miss a change because it was made in bulk."""
-    for row in rows:
-        post_save.send(sender=model, instance=row, created=True, raw=False, using=row._state.db)
 
 
 def mark_no_show(booking: Booking) -> bool:

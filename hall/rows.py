@@ -328,6 +328,15 @@ class Inserting:
         )
 
 
+def created_in_bulk(model: type[Model], instances: Sequence[Model]) -> None:
+    """Send post_save for rows written with bulk_create, as `save()` would: whoever copies events (webhooks'
+    outbox, docs/decisions.md) must not miss a change because it was made in bulk."""
+    for instance in instances:
+        signals.post_save.send(
+            model, instance=instance, created=True, update_fields=None, raw=False, using=instance._state.db
+        )
+
+
 def insert_fields(model: type[Model]) -> tuple:
     """The fields an INSERT of `model` writes, in the order of `Inserting.values`."""
     return _insert_fields(model)

@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from appointments import lifecycle
+from hall import rows
 from hall.models import Counter, Hall
 from queueing.models import (
     AT_COUNTER_STATES,
@@ -102,14 +103,14 @@ def end_at_counter(counter: Counter, now: dt.datetime | None = None) -> bool:
 def _end_batch(tickets, now: dt.datetime, ended: Ended) -> int:
     """End up to BATCH of these tickets in one transaction; the number found (BATCH: there may be more)."""
     with transaction.atomic():
-        rows = list(
+        found = list(
             tickets.select_for_update(skip_locked=True)
             .order_by("pk")
             .values_list("pk", "state", "counter_id", "booking_id", "number")[:BATCH]
         )
-        if not rows:
+        if not found:
             return 0
-        ids = [row[0] for row in rows]
+        ids = [row[0] for row in found]
         Ticket.objects.filter(pk__in=ids, state__in=OPEN_STATES).update(
             state=TicketState.DAY_ENDED, seat="", completed_at=now
         )
@@ -127,14 +128,14 @@ def _end_batch(tickets, now: dt.datetime, ended: Ended) -> int:
                     note=NOTE,
                     at=now,
                 )
-                for pk, state, counter_id, _booking, _number in rows
+                for pk, state, counter_id, _booking, _number in found
             ]
         )
-        lifecycle.saved(TicketEvent, events)
-        notes = {booking_id: number for _pk, _s, _c, booking_id, number in rows if booking_id}
+        rows.created_in_bulk(TicketEvent, events)
+        notes = {booking_id: number for _pk, _s, _c, booking_id, number in found if booking_id}
         ended.bookings += len(lifecycle.end_unfinished(notes, source=SOURCE))
-        ended.tickets += len(rows)
-    return len(rows)
+        ended.tickets += len(found)
+    return len(found)
 
 
 def _close_sessions(hall_ids: list[int], midnight: dt.datetime, now: dt.datetime) -> int:

@@ -111,8 +111,6 @@ class Report:
     green_channel: int = 0
     tickets_cancelled: int = 0
     after_hours: int = 0  # waiting at closing, served after hours (延时服务)
-    rebooked: int = 0  # waiting at closing, given a priority booking for the next open day
-    day_ended: int = 0  # still open when the day ended: nobody finished them (queueing.dayend)
     no_show_bookings: int = 0
     cancelled: int = 0
     by_service: list[Row] = field(default_factory=list)
@@ -131,6 +129,16 @@ class Report:
     @property
     def served(self) -> int:
         return self.total.served
+
+    @property
+    def rebooked(self) -> int:
+        """Visits waiting at closing, given a priority booking for the next open day."""
+        return self.total.rebooked
+
+    @property
+    def day_ended(self) -> int:
+        """Visits still open when the day ended: nobody finished them (queueing.dayend)."""
+        return self.total.day_ended
 
     @property
     def no_show(self) -> int:

@@ -118,7 +118,6 @@ def _headline(hall: Hall, first: dt.date, last: dt.date, target: int) -> Report:
             report.appointments += t.kind == TicketKind.APPOINTMENT
             report.walk_ins += t.kind == TicketKind.WALK_IN
             report.green_channel += bool(t.green_channel)
-    report.rebooked, report.day_ended = total.rebooked, total.day_ended  # visits, as the total counts them
     slots = Slot.objects.filter(hall=hall, date__gte=first, date__lte=last)
     never_came = Q(state=BookingState.NO_SHOW) & ~Exists(Ticket.objects.filter(booking=OuterRef("pk")))
     bookings = Booking.objects.filter(slot__in=slots).aggregate(
