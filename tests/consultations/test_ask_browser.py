@@ -84,6 +84,8 @@ def test_ask_pages_have_no_serious_violations(page, axe_source, hall, mode):  # 
 def test_ask_page_text_is_at_least_16_px(page, hall):
     page.goto("/h/north/ask/")
     page.locator("main form button.primary").click()
+    # The page with its errors must have loaded before its text is read, or the read races the post.
+    expect(page.locator(".error-summary")).to_be_visible()
 
     tags = "p label legend li a button textarea select input:not([type=radio])"
     selector = ", ".join(f"main {tag}" for tag in tags.split())

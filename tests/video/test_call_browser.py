@@ -52,7 +52,8 @@ def context(browser, live_server, **options):
     # http://localhost, not 127.0.0.1: a secure context, where the browser allows camera and microphone.
     base = live_server.url.replace("127.0.0.1", "localhost")
     ctx = browser.new_context(base_url=base, permissions=["camera", "microphone"], **options)
-    ctx.set_default_timeout(20_000)
+    # Two media browsers beside a busy suite on 2 cores can take long to decode their first frames.
+    ctx.set_default_timeout(45_000)
     return ctx
 
 
