@@ -218,7 +218,11 @@ class Figures:
 
     def record(self, action: str, started: float, response: httpx.Response | None, error: str = ""):
         self.latency[action].append(time.perf_counter() - started)
-        self.status[action][error or str(response.status_code)] += 1
+        status = error or str(response.status_code)
+        if response is not None and response.status_code == 409:  # which conflict: e.g. "409 counter_busy"
+            with contextlib.suppress(ValueError):
+                status = f"409 {response.json().get('code', '')}".strip()
+        self.status[action][status] += 1
 
     def report(self, expected: dict) -> int:
         errors = 0
@@ -288,7 +292,20 @@ async def booker(figures, client, hall, at, service, date, slots, serial, day_st
     await request(figures, "booking", client, "POST", "/api/v1/bookings", json=body)
 
 
-async def window(figures, client, counter_id, key, serve_mean, day_end, rng, arrivals, idle_poll):
+async def at_window(figures, client, slug, counter_id, auth) -> int | None:
+    """The ticket at the window, as the console shows it after a reload: a call whose answer the clerk never
+    saw (the client timed out while the server called the ticket) is at the window, and call-next answers
+    409 `counter_busy` until it is finished."""
+    response = await request(figures, "queue", client, "GET", f"/api/v1/halls/{slug}/queue", headers=auth)
+    if response is None or response.status_code != 200:
+        return None
+    for counter in response.json()["counters"]:
+        if counter["id"] == counter_id and counter["ticket"]:
+            return counter["ticket"]["id"]
+    return None
+
+
+async def window(figures, client, slug, counter_id, key, serve_mean, day_end, rng, arrivals, idle_poll):
     auth = {"Authorization": f"Bearer {key}"}
     await request(figures, "open", client, "POST", f"/api/v1/counters/{counter_id}/open", headers=auth)
     while True:
@@ -296,10 +313,13 @@ async def window(figures, client, counter_id, key, serve_mean, day_end, rng, arr
         response = await request(
             figures, "call-next", client, "POST", f"/api/v1/counters/{counter_id}/call-next", headers=auth
         )
-        if response is None or response.status_code not in (200, 204):
+        ticket_id = None
+        if response is not None and response.status_code == 409:
+            ticket_id = await at_window(figures, client, slug, counter_id, auth)
+        if ticket_id is None and (response is None or response.status_code not in (200, 204)):
             await asyncio.sleep(2)
             continue
-        if response.status_code == 204:
+        if ticket_id is None and response.status_code == 204:
             if time.monotonic() > day_end:
                 return
             if arrivals is None:
@@ -307,7 +327,7 @@ async def window(figures, client, counter_id, key, serve_mean, day_end, rng, arr
             else:
                 await arrivals.after(seen, min(idle_poll, max(0.1, day_end - time.monotonic())))
             continue
-        ticket_id = response.json()["ticket"]["id"]
+        ticket_id = ticket_id or response.json()["ticket"]["id"]
         await asyncio.sleep(rng.expovariate(1 / serve_mean))
         for _attempt in range(5):  # a clerk presses "done" again until it takes
             done = await request(
@@ -392,6 +412,7 @@ async def run_day(args, halls, web, live) -> Figures:
                 window(
                     figures,
                     client_for_window,
+                    hall["slug"],
                     counter_id,
                     key,
                     serve_mean,
