@@ -1,5 +1,6 @@
 """Reads for the queue's pages: where a ticket stands, and who first took charge of a citizen's matter."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -8,7 +9,7 @@ from django.db.models import Q
 
 from hall.cache import cached
 from hall.models import Counter
-from queueing import estimates, forecast, order
+from queueing import estimates, forecast, heads, order
 from queueing.models import CounterState, Ticket, TicketState
 from queueing.services import rules_for
 
@@ -76,16 +77,39 @@ class KeptHall:
     @classmethod
     def read(cls, ticket: Ticket, now: dt.datetime) -> "KeptHall":
         per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
-        hall = estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in)
+        return cls.played(estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in))
+
+    @classmethod
+    def played(cls, hall: estimates.Snapshot) -> "KeptHall":
         waits = forecast.waits(
             hall.waiting,
             hall.counters,
             hall.handling,
-            now=now,
+            now=hall.now,
             arriving=hall.arriving,
-            appointments_per_walk_in=per_walk_in,
+            appointments_per_walk_in=hall.per_walk_in,
         )
         return cls(hall, waits)
+
+    def joined_by(self, ticket: Ticket, seconds: float) -> "KeptHall | None":
+        """The kept hall with `ticket`, issued since it was read, at the end of its line (and, checked in,
+        no longer among the bookings due to arrive), played again: a new ticket is all that the hall's
+        reads would find changed that matters to it (issue 20 item 7: reading the hall again was two
+        thirds of a walk-in's and a check-in's CPU). None for a ticket put back in the queue (transferred,
+        requeued for its next matter, recalled from parking): the kept reads may show it at a window."""
+        if ticket.transferred_from_id is not None or ticket.requeued_at is not None:
+            return None
+        if ticket.issued_at < self.snapshot.now - dt.timedelta(seconds=seconds):
+            return None
+        newcomer = heads.item({field: getattr(ticket, field) for field in heads.FIELDS})
+        booked = -ticket.booking_id if ticket.booking_id else None
+        return self.played(
+            dataclasses.replace(
+                self.snapshot,
+                waiting=[*self.snapshot.waiting, newcomer],
+                arriving=[w for w in self.snapshot.arriving if w.id != booked],
+            )
+        )
 
     @classmethod
     def kept(cls, ticket: Ticket, now: dt.datetime) -> "KeptHall":
@@ -93,7 +117,10 @@ class KeptHall:
         seconds = settings.WAITING_CACHE_SECONDS
         hall = cached(key, seconds, lambda: cls.read(ticket, now))
         if seconds and hall.snapshot.now != now and not any(w.id == ticket.pk for w in hall.snapshot.waiting):
-            hall = cached(key, seconds, lambda: cls.read(ticket, now), fresh=True)
+            joined = hall.joined_by(ticket, seconds)
+            hall = cached(
+                key, seconds, (lambda: joined) if joined else (lambda: cls.read(ticket, now)), fresh=True
+            )
         return hall
 
 

@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from queueing import calls
+from queueing.services import Actor
 from tests.queueing.api.helpers import call, called, walk_in
 
 pytestmark = pytest.mark.django_db
@@ -56,16 +58,34 @@ def test_without_the_cache_every_page_reads_the_queue(client, hall, service, ope
     assert _reads_queue(statements)
 
 
-def test_a_ticket_issued_after_the_reads_were_kept_gets_its_place(client, hall, service, opened, kept):
+def test_a_ticket_issued_after_the_reads_were_kept_gets_its_place_without_reading_the_hall_again(
+    client, hall, service, opened, kept
+):
     first = walk_in(hall, service)
     _read(client, first)  # the hall is read and kept with one ticket waiting
 
     later = walk_in(hall, service)
-    body, statements = _read(client, later)
+    body, statements = _read(client, later)  # joins the kept reads at the end of its line
     _again, shared = _read(client, first)  # the reads kept anew include the later ticket
 
     assert _place(body) == ("waiting", 2, 1, 9)
-    assert _reads_queue(statements) and not _reads_queue(shared)
+    assert not _reads_queue(statements) and not _reads_queue(shared)
+    assert _place(_again) == ("waiting", 1, 0, 0)
+
+
+def test_a_ticket_transferred_after_the_reads_were_kept_reads_the_hall_again(
+    client, hall, service, opened, clerk, kept
+):
+    walk_in(hall, service)
+    second = walk_in(hall, service)
+    ticket = called(opened, clerk)
+    _read(client, second)  # kept: the first ticket at the window
+    moved = calls.transfer(ticket=ticket, actor=Actor("console", clerk), service=service)
+
+    body, statements = _read(client, moved)  # the kept reads show it at the window: not joined to them
+
+    assert _reads_queue(statements)
+    assert _place(body)[:3] == ("waiting", 1, 0)  # a transferred ticket waits at the head of the queue
 
 
 def test_a_called_ticket_shows_its_window_at_once(client, hall, service, opened, clerk, kept):
