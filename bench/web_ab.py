@@ -259,8 +259,8 @@ def report(variants: list[Variant]) -> None:
         print(
             f"{a.name} - {b.name}, round by round: together {', '.join(f'{d:+.2f}' for d in differences)} ms "
             f"(median {statistics.median(differences):+.2f}); web {', '.join(f'{d:+.2f}' for d in webs)} ms "
-            f"(median {statistics.median(webs):+.2f}); lower in {sum(d < 0 for d in differences)} rounds of "
-            f"{len(differences)}"
+            f"(median {statistics.median(webs):+.2f}); {b.name} lower in {sum(d > 0 for d in differences)} "
+            f"rounds of {len(differences)}"
         )
 
 
