@@ -58,14 +58,16 @@ class TokenAuth(HttpBearer):
         "factor). A token outside its scopes answers 403 `token_scope`, an expired one 401 `token_expired`."
     )
 
-    def __init__(self, *scopes: str):
+    def __init__(self, *scopes: str, read=None):
         super().__init__()
         self.scopes = tuple(str(scope) for scope in scopes)
+        self.reader = read
 
     def authenticate(self, request, token: str) -> Principal | None:
         found = None
         if token.startswith(ApiToken.KEY_START) and len(token) <= 100:
-            found = active_token(ApiToken.hash_key(token))
+            key_hash = ApiToken.hash_key(token)
+            found = self.reader(request, key_hash) if self.reader else active_token(key_hash)
         # A staff member moved to another hall keeps no access to the old one; device users have no staff row.
         if found is None or _staff_hall_id(found.user) not in (None, found.hall_id):
             # Too many wrong tokens from an address answer 429. A valid token still works: a hall's devices
@@ -122,13 +124,36 @@ def _token_sql() -> str:
     )
 
 
+@cache
+def token_sql_with(columns: str, joined: str) -> str:
+    """The token's statement (`active_token`) with more `columns` after its own, from `joined` (a join of
+    its FROM, e.g. a sub-select of its own): one round trip for the token and an operation's first read
+    (issue 20). The key's hash stays the last parameter; the row gives the token to `token_in`, and the
+    other columns from `TOKEN_WIDTH` on."""
+    head, where = _token_sql().split(" WHERE ", 1)
+    selected, tables = head.split(" FROM ", 1)
+    return f"{selected}, {columns} FROM {tables} {joined} WHERE {where}"  # noqa: S608 - names only
+
+
+_TOKEN_MODELS = (ApiToken, Hall, User, Staff)
+
+
+@cache
+def token_width() -> int:
+    """How many columns of a row of `token_sql_with` are the token's."""
+    return sum(rows.width(model, _READ.get(model)) for model in _TOKEN_MODELS)
+
+
 def active_token(key_hash: str) -> ApiToken | None:
     """The active token with this key's hash, with its hall, its user and the user's staff row (None for a
     device account), in one written-out statement (hall/rows.py): it runs on every API request of a window."""
     found = rows.fetch(_token_sql(), [key_hash])
-    if not found:
-        return None
-    token, hall, user, staff = rows.load_all((ApiToken, Hall, User, Staff), found[0], _READ)
+    return token_in(found[0]) if found else None
+
+
+def token_in(row) -> ApiToken:
+    """The token of a row of the token's statement, with its hall, user and staff row attached."""
+    token, hall, user, staff = rows.load_all(_TOKEN_MODELS, row, _READ)
     rows.attach(token, "hall", hall)
     rows.attach(token, "user", user)
     rows.attach(user, "staff", staff)  # None for a device account
@@ -156,9 +181,11 @@ class StaffSessionAuth(APIKeyCookie):
         return Principal(user=request.user, hall=staff.hall) if staff is not None else None
 
 
-def staff_auth(*scopes: str) -> list:
-    """A token of one of these scopes, or a signed-in staff member's session (scopes are for tokens only)."""
-    return [TokenAuth(*scopes), StaffSessionAuth()]
+def staff_auth(*scopes: str, read=None) -> list:
+    """A token of one of these scopes, or a signed-in staff member's session (scopes are for tokens only).
+    `read(request, key_hash)`: what reads the active token (`active_token`'s answer) for an operation that
+    reads its first rows in the same statement (`token_sql_with`)."""
+    return [TokenAuth(*scopes, read=read), StaffSessionAuth()]
 
 
 # Kiosks and displays (and staff guiding citizens): issue tickets, read the queue and the day's bookings.

@@ -9,10 +9,16 @@ readable one gets the empty query, which fails for a dead connection: the pool t
 another (docs/faults.md).
 
 Django builds the pool itself, with psycopg_pool's check when CONN_HEALTH_CHECKS is on; `use_socket_check`
-(connected to `connection_created` in hall/apps.py) puts this one in its place once the pool exists."""
+(connected to `connection_created` in hall/apps.py) puts this one in its place once the pool exists.
+
+Without the pool, a connection kept from one request to the next (DATABASE_CONN_MAX_AGE: each gunicorn sync
+worker keeps its own, deploy/gunicorn.conf.py) is checked by Django at each request's first statement with
+`SELECT 1`, a round trip; `use_socket_check` has it look at the socket the same way instead."""
 
 import select
+from functools import partial
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 
@@ -28,8 +34,23 @@ def check(connection) -> None:
         ConnectionPool.check_connection(connection)
 
 
+def usable(db) -> bool:
+    """Django's `is_usable` of the database wrapper `db` by `check`: no round trip for a live connection."""
+    if db.connection is None:
+        return False
+    try:
+        check(db.connection)
+    except psycopg.Error:
+        return False
+    return True
+
+
 def use_socket_check(sender, connection, **kwargs) -> None:
-    """On `connection_created`: the pool of a PostgreSQL connection checks with `check`."""
+    """On `connection_created`: the pool of a PostgreSQL connection checks with `check`; without a pool, a
+    connection kept between requests (CONN_HEALTH_CHECKS on) is checked by `usable`."""
     pool = getattr(connection, "pool", None)
-    if pool is not None and getattr(pool, "_check", None) is ConnectionPool.check_connection:
-        pool._check = check
+    if pool is not None:
+        if getattr(pool, "_check", None) is ConnectionPool.check_connection:
+            pool._check = check
+    elif connection.health_check_enabled and "is_usable" not in vars(connection):
+        connection.is_usable = partial(usable, connection)

@@ -153,7 +153,13 @@ def _database(url: str) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
-    elif config["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", True):
+    elif config["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DATABASE_POOL", True):
+        # Without the pool: a new connection per request, or, with DATABASE_CONN_MAX_AGE, one kept by each
+        # thread for that many seconds (gunicorn's sync workers: deploy/gunicorn.conf.py), checked at each
+        # request's first statement by a look at its socket (hall/dbpool.py), as the pool checks its own.
+        config["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0)
+        config["CONN_HEALTH_CHECKS"] = config["CONN_MAX_AGE"] != 0
+    elif config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = 0
         # The pool checks a connection before handing it out, so that one PostgreSQL dropped (a restart, a
         # terminated backend) is replaced instead of failing a request (docs/faults.md); hall/dbpool.py makes

@@ -18,6 +18,12 @@ def access_counter(user, counter_id: int) -> Counter:
     return hall_access.belonging(statements.counter(counter_id), hall_id, user)
 
 
+def counter_of_own_hall(user, counter: Counter | None) -> Counter:
+    """`counter` (read by the caller, None when there is no such active counter) if it is of the user's own
+    hall: 404 otherwise, as `access_counter`."""
+    return hall_access.belonging(counter, hall_access.own_hall_id(user), user)
+
+
 def access_counter_to_call(user, counter_id: int, date) -> tuple[Counter, "statements.Glance"]:
     """`access_counter`, with call-next's glance at the counter on `date`, the day of the user's hall
     (statements.counter_to_call), in the same statement."""

@@ -37,8 +37,8 @@ def test_nobody_waiting_is_answered_from_the_counters_read_alone(client, opened,
         response = call_next(client, opened, key)
 
     assert (response.status_code, response.content) == (204, b"")
-    # The token, then the counter with its session and the glance: no transaction, no lock.
-    assert len(queries.captured_queries) == 2, [q["sql"][:80] for q in queries.captured_queries]
+    # The token with the counter, its session and the glance, in one statement: no transaction, no lock.
+    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
     assert CounterSession.objects.get(counter=opened).calls_since_walk_in == 0
 
 
@@ -88,7 +88,7 @@ def test_tickets_this_window_may_not_call_are_nobody(client, hall, service, open
     with CaptureQueriesContext(connection) as queries:
         response = call_next(client, opened, key)
 
-    assert (response.status_code, len(queries.captured_queries)) == (204, 2)
+    assert (response.status_code, len(queries.captured_queries)) == (204, 1)
     assert set(Ticket.objects.values_list("state", flat=True)) == {"waiting"}
 
 
@@ -129,3 +129,30 @@ def test_the_glance_of_a_window_of_no_service_sees_nobody(hall, service, clerk):
     assert isinstance(counter, Counter)
     assert (glance.busy, glance.waiting) == (False, False)
     assert statements.counter_to_call(10**12, hall.local_date(timezone.now())) == (None, None)
+
+
+def test_a_glance_at_another_day_than_the_halls_is_not_trusted(
+    client, hall, service, opened, key, monkeypatch
+):
+    """The token's read looks at the day of the default time zone (the hall's is read in the same statement);
+    for a hall whose day is another, the glance of that day saw nobody: the long way calls the ticket."""
+    ticket = walk_in(hall, service)
+    yesterday = hall.local_date(timezone.now()) - dt.timedelta(days=1)
+    monkeypatch.setattr("queueing.api.counters.default_day", lambda: yesterday)
+
+    response = call_next(client, opened, key)
+
+    assert response.status_code == 200
+    assert response.json()["ticket"]["id"] == ticket.pk
+
+
+def test_a_counter_of_another_hall_is_not_found_with_the_token_read(client, opened, key):
+    from tests.makers import make_hall
+
+    other = make_hall(slug="other-hall")
+    elsewhere = make_counter(other, 7, [])
+
+    response = call_next(client, elsewhere, key)
+
+    assert response.status_code == 404
+    assert call_next(client, opened, key).status_code == 204  # the token itself is fine
