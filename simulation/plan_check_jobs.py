@@ -3,8 +3,9 @@ rebuilds the day's plan, plays it and the plans the search tries (simulation/pla
 result in its PlanCheck row. A check takes minutes: at most MAX_PLANS plans of len(SEEDS) simulated days.
 
 Every simulated day runs in a transaction that is rolled back, on a date a year after the plan's, so no
-real booking or ticket is touched; but the day holds its locks (and on SQLite the database's write lock)
-while it plays, as `manage.py simulate_day` does."""
+real booking or ticket is touched. On PostgreSQL the day locks only rows of its own (stand-ins for the
+hall's counters); on SQLite, whose transaction would hold the database's one write lock while the day
+plays, the job plays on a copy of the database (simulation/dbcopy.py)."""
 
 import datetime as dt
 import logging
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from hall.models import Hall
 from reports.plan import build_plan
-from simulation import jobs, plan_check, plan_demand
+from simulation import dbcopy, jobs, plan_check, plan_demand
 from simulation.job_models import JobState
 from simulation.plan_check_models import PlanCheck
 
@@ -32,7 +33,10 @@ def run(check_id: int) -> str:
             return "not queued"
         row = PlanCheck.objects.select_related("hall").get(pk=check_id)
         try:
-            result = check(row)
+            # On SQLite the days play on a copy of the database, which the hall's writes do not wait for;
+            # the result is kept below, in the real one (simulation/dbcopy.py).
+            with dbcopy.on_a_copy():
+                result = check(row)
         except Exception as error:
             log.exception("plan check %s failed", check_id)
             PlanCheck.finish(check_id, JobState.FAILED, error=str(error)[:2000])

@@ -25,6 +25,7 @@ from rq.job import Job, JobStatus
 
 from hall.models import Hall
 from reports.plan import Plan, build_plan
+from simulation import dbcopy
 from simulation.api import rolled_back, simulated_date
 from simulation.engine import Hallday
 from simulation.job_models import JobState
@@ -227,7 +228,10 @@ def run_job(run_id: int) -> None:
     job = get_current_job()
     _save_progress(job, 0)
     try:
-        result = simulate(run.hall, inputs_of(run), partial(_save_progress, job))
+        # On SQLite the day plays on a copy of the database, which the hall's writes do not wait for; the
+        # result is kept below, in the real one (simulation/dbcopy.py).
+        with dbcopy.on_a_copy():
+            result = simulate(run.hall, inputs_of(run), partial(_save_progress, job))
     except ValueError:  # the hall opens on no such day (its hours changed since the run was asked for)
         log.warning("what-if %s: no open day to simulate", run.pk)
         WhatIfRun.finish(run.pk, JobState.FAILED, error=CLOSED)

@@ -13,6 +13,10 @@ from hall import cache as hall_cache
 
 IN_CI = os.environ.get("CI") == "true"
 CHROMIUM = "/usr/bin/chromium"
+# How long a browser test waits for a page, an element or an `expect(...)` to come true. CI runs the suite
+# twice side by side on 2 cores with Chromium beside each: a page that answers in 200 ms alone can take
+# several seconds there. Playwright's own default for `expect` is 5 s, shorter than its 30 s for actions.
+BROWSER_TIMEOUT_MS = 20_000
 
 
 def _postgres() -> bool:
@@ -124,11 +128,12 @@ def _default_language():
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls that tests make
     # between browser steps are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
@@ -141,8 +146,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
-    page.set_default_timeout(10_000)
     yield page
     context.close()
 

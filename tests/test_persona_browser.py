@@ -150,8 +150,8 @@ def test_administrator_signs_in_adds_a_closure_in_the_admin_and_signs_out(page, 
     assert Closure.objects.get().date == closed_on
 
     page.get_by_role("button", name="退出登录").click()  # the admin's own sign-out, to the citizens' site
-    assert settings.SESSION_COOKIE_NAME not in {cookie["name"] for cookie in page.context.cookies()}
     expect(page.get_by_role("heading", level=1)).to_have_text("北区户政大厅")
+    assert settings.SESSION_COOKIE_NAME not in {cookie["name"] for cookie in page.context.cookies()}
     closed_day = page.locator("table.hours tbody tr").nth(3)  # from today: the fourth day
     expect(closed_day.get_by_role("rowheader")).to_contain_text(f"{closed_on.month}/{closed_on.day} ")
     expect(closed_day).to_contain_text("不办公")  # an opening day until the closure

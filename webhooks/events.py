@@ -17,6 +17,8 @@ BOOKING_EVENTS = {
     BookingState.CHECKED_IN: EventType.BOOKING_CHECKED_IN,
     BookingState.NO_SHOW: EventType.BOOKING_NO_SHOW,
     BookingState.SERVED: EventType.BOOKING_SERVED,
+    # Checked in, its ticket still open when the hall's day ended (queueing/dayend.py, at night).
+    BookingState.UNFINISHED: EventType.BOOKING_UNFINISHED,
 }
 TICKET_EVENTS = {
     TicketState.CALLED: EventType.TICKET_CALLED,

@@ -18,6 +18,7 @@ class EventType(models.TextChoices):
     BOOKING_CHECKED_IN = "booking.checked_in", _("booking checked in")
     BOOKING_NO_SHOW = "booking.no_show", _("booking not kept")
     BOOKING_SERVED = "booking.served", _("booking served")
+    BOOKING_UNFINISHED = "booking.unfinished", _("booking not finished (its day ended)")
     TICKET_ISSUED = "ticket.issued", _("ticket issued")
     TICKET_CALLED = "ticket.called", _("ticket called")
     TICKET_SERVED = "ticket.served", _("ticket served")

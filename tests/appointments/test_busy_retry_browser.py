@@ -40,15 +40,19 @@ def hall(settings):
 
 
 def test_a_busy_server_makes_the_booking_page_wait_and_retry_by_itself(page, hall):
-    refused = []
+    refused, held = [], []
 
     def first_confirmation_waited_too_long(route, request):
-        if request.method == "POST" and not refused:
+        if request.method != "POST":
+            route.continue_()
+        elif not refused:
             refused.append(request.url)
             stamp = f"t={time.time() - 5:.3f}"
             route.continue_(headers={**request.headers, "x-request-start": stamp})
         else:
-            route.continue_()
+            # The retry waits here until the test has read the page's "busy" state: on a loaded machine
+            # the page's two seconds could otherwise pass before the test looks.
+            held.append(route)
 
     page.set_default_timeout(60_000)  # a shared CI machine: the page may take its time, the test waits
     page.set_default_navigation_timeout(60_000)
@@ -61,6 +65,8 @@ def test_a_busy_server_makes_the_booking_page_wait_and_retry_by_itself(page, hal
     page.get_by_role("button", name="继续").click()
     page.get_by_label("居民身份证号码").fill(make_id_number(1))
     page.get_by_role("button", name="继续").click()
+    # The next page's own button: pressed at once, "继续" would still be the ID number page's.
+    expect(page.get_by_role("heading", level=1)).to_have_text("办理人数和其他事项")
     page.get_by_role("button", name="继续").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("核对预约信息")
 
@@ -70,9 +76,16 @@ def test_a_busy_server_makes_the_booking_page_wait_and_retry_by_itself(page, hal
     expect(status).to_contain_text("系统繁忙，")
     expect(status).to_contain_text("秒后自动重试，请不要关闭本页。")
     expect(page.get_by_role("button", name="确认预约")).to_be_disabled()  # no second booking by hand
+    expect(status).to_contain_text(re.compile(r"(^|\D)0 秒后自动重试"))  # the wait is over: it sends again
+    for _ in range(600):  # Playwright hands the held retry over while the test waits on the page
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page did not send the booking again"
     assert refused and not Booking.objects.exists()  # the refused request booked nothing
+    held[0].continue_()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("预约成功")  # by itself, after the wait
+    expect(page.get_by_role("heading", level=1)).to_have_text("预约成功", timeout=60_000)  # by itself
     booking = Booking.objects.get()
     expect(page.locator(".booking-code")).to_have_text(booking.code)
 
@@ -89,6 +102,8 @@ def test_a_refusal_after_the_wait_shows_on_the_page_as_without_javascript(page, 
     page.get_by_role("button", name="继续").click()
     page.get_by_label("居民身份证号码").fill(make_id_number(1))
     page.get_by_role("button", name="继续").click()
+    # The next page's own button: pressed at once, "继续" would still be the ID number page's.
+    expect(page.get_by_role("heading", level=1)).to_have_text("办理人数和其他事项")
     page.get_by_role("button", name="继续").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("核对预约信息")
     Slot.objects.update(taken=F("capacity"))  # someone else took the last place

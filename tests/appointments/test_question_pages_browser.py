@@ -24,6 +24,9 @@ OVERFLOW = """() => {
 
 
 def fits(page, where: str) -> None:
+    """Called once the page to measure is there (the caller waited for an element of its own): wait for
+    its stylesheet too, which an element can show before."""
+    page.wait_for_load_state("load")
     shot = os.environ.get("QUESTION_PAGE_SHOTS")
     if shot:  # to look at them: QUESTION_PAGE_SHOTS=/tmp/shots
         page.screenshot(path=f"{shot}/{where}.png", full_page=True)

@@ -36,6 +36,7 @@ def test_large_text_mode_enlarges_text_and_targets(page):
     page.locator("form[action$='large-text/'] button").click()
 
     expect(page.locator("html")).to_have_class(re.compile("large-text"))
+    page.wait_for_load_state("load")  # the new page's stylesheet, before its sizes are read
     large = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert (normal, large) == (16, 24)  # 24 px = 18 pt
     height = page.locator("form[action$='large-text/'] button").bounding_box()["height"]

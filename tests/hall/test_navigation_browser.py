@@ -71,6 +71,7 @@ def test_supervisor_reaches_reports_staffing_and_audit_through_the_header(page, 
     expect(page).to_have_url(re.compile("/h/north/reports/$"))
 
     page.get_by_role("button", name="退出登录").click()
+    expect(page.locator(".staff-header")).to_have_count(0)  # signed out: a goto before would cancel it
     page.goto("/h/north/reports/")
     expect(page.get_by_role("heading", name="工作人员登录")).to_be_visible()
 

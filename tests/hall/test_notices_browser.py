@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from hall.models import DeviceKind, Notice
 from queueing import services
 from queueing.services import Actor
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_service, pair_browser
 from tests.queueing.helpers import make_hall_open_today
 from tests.queueing.test_live import Server
@@ -34,7 +35,7 @@ def context(browser, server):
     context = browser.new_context(
         base_url=f"http://127.0.0.1:{server.port}", locale="zh-CN", viewport={"width": 1920, "height": 1080}
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield context
     context.close()
 

@@ -31,7 +31,8 @@ def signed_in_supervisor(browser, live_server, hall, viewport):  # noqa: F811 (n
     page.get_by_label("用户名").fill("boss")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page).to_have_url(re.compile("/h/north/reports/$"))
+    # Loaded, not only there: the header is measured, and before its stylesheet it has no layout of its own.
+    page.wait_for_url(re.compile("/h/north/reports/$"))
     return page
 
 

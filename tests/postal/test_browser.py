@@ -4,6 +4,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from postal.models import PostalItem
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_hall, make_id_number, make_service, make_staff, make_weekday_hours
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +18,7 @@ def staff_page(browser, live_server, user):
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     return page
 
 

@@ -44,6 +44,14 @@ def check_in_at_kiosk(page, hall, code):
     page.locator("form[data-check-in] button[type='submit']").click()
 
 
+def press(page, key: str) -> None:
+    """A console shortcut, which posts and brings the console back. console.js listens once the page has
+    loaded (a key pressed before is lost), and the next step waits for the page the key brought."""
+    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
 def sign_in(page, user):
     page.goto(reverse("login"))
     page.locator("#id_username").fill(user.username)
@@ -69,6 +77,7 @@ def test_kiosk_check_in_then_console_parks_transfers_and_completes_with_missing_
 
     check_in_at_kiosk(page, hall, booking.code)
 
+    expect(page.locator(".slip-number")).to_be_visible()  # the check-in's post made the ticket
     ticket = Ticket.objects.get(booking=booking)
     expect(page.locator(".slip-number")).to_have_text(ticket.number)
     expect(page.locator(".slip-ahead")).to_have_text("1")  # the green channel goes first
@@ -94,14 +103,14 @@ def test_kiosk_check_in_then_console_parks_transfers_and_completes_with_missing_
 
     row_button(page, "waiting-table", ticket.number).click()  # call this one, ahead of the green channel
     expect(page.locator(".current-number")).to_have_text(ticket.number)
-    page.keyboard.press("s")
+    press(page, "s")
     expect(page.locator("[data-shortcut='r']")).to_have_count(0)  # serving: no more recalls
-    page.keyboard.press("p")
+    press(page, "p")
     expect(page.locator(".current-empty")).to_be_visible()
     row_button(page, "parked-table", ticket.number).click()
     expect(page.locator(".current-number")).to_have_text(ticket.number)
 
-    page.keyboard.press("t")
+    press(page, "t")
     page.locator(f"input[name='service'][value='{moves.pk}']").check()
     page.locator("#id_note").fill("also moving in")
     page.locator(".console-form button[type='submit']").click()
@@ -111,7 +120,7 @@ def test_kiosk_check_in_then_console_parks_transfers_and_completes_with_missing_
 
     row_button(page, "waiting-table", moved.number).click()
     expect(page.locator(".current-number")).to_have_text(moved.number)
-    page.keyboard.press("m")
+    press(page, "m")
     page.locator(f"input[name='missing'][value='{certificate.pk}']").check()
     page.locator(f"input[name='missing'][value='{booklet.pk}']").check()
     page.locator("#id_missing_note").fill("Proof of address")

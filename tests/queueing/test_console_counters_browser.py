@@ -1,6 +1,8 @@
 """The clerk's "choose your window" list on a phone (390×844) and a desktop: every window's number, label,
 services and open button on the screen, nothing wider than it (on a phone each window is one block)."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -36,6 +38,8 @@ def test_every_window_fits_the_screen_with_its_open_button(browser, live_server,
     page.get_by_label("用户名").fill("clerk")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # The window picker, loaded with its stylesheet: it is measured below.
+    page.wait_for_url(re.compile(r"/console/$"))
 
     for number in (1, 2, 3):
         button = page.get_by_role("button", name=f"开启 {number} 号窗口")

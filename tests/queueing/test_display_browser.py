@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from hall.models import ApiToken, DeviceKind
 from queueing import calls, services
 from queueing.services import Actor
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_counter, make_service, make_staff, pair_browser
 from tests.queueing.helpers import make_hall_open_today
 from tests.queueing.test_live import Server
@@ -66,7 +67,7 @@ def board_context(browser, server, hall):
     for kind in (DeviceKind.BOARD, DeviceKind.COUNTER_DISPLAY):
         pair_browser(context, base_url, hall, kind)
     context.add_init_script(RECORD_SPEECH)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     return context
 
 
@@ -127,7 +128,7 @@ def wait_spoken(page, count):
     page.wait_for_timeout(SETTLE_MS)
 
 
-def expect_latest(page, number, counter, timeout=10_000):
+def expect_latest(page, number, counter, timeout=None):
     latest = page.locator("[data-latest]")
     expect(latest).to_have_attribute("data-number", number, timeout=timeout)
     expect(latest).to_have_attribute("data-counter", str(counter), timeout=timeout)
@@ -184,7 +185,7 @@ def test_ticket_page_follows_the_call_and_offers_the_rating_when_done(context, h
     expect(called).to_be_visible()
     expect(called).to_contain_text("A002")
     expect(called).to_contain_text("3")
-    assert root.get_attribute("data-state") == "called"
+    expect(root).to_have_attribute("data-state", "called")
     page.wait_for_function(f"() => window.__vibrations > {taps}")
 
     calls.start_serving(ticket=ticket, actor=Actor("console", clerk))
@@ -193,7 +194,7 @@ def test_ticket_page_follows_the_call_and_offers_the_rating_when_done(context, h
 
     rate = page.locator("a[data-rate]")
     expect(rate).to_be_visible()  # the page reloaded to show what comes after
-    assert rate.get_attribute("href") == reverse("reports:rate", args=[ticket.token])
+    expect(rate).to_have_attribute("href", reverse("reports:rate", args=[ticket.token]))
 
 
 def test_ticket_page_sounds_again_on_a_recall(context, hall, service, counter, clerk):

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from hall.models import Device
 from queueing.models import Ticket
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_counter, make_service, make_staff
 from tests.queueing.helpers import make_hall_open_today
 
@@ -29,7 +30,7 @@ def contexts(browser, live_server):
 
     def new_context():
         context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         # pytest-django's live server cannot stream events: the board polls instead.
         context.route("**/api/v1/halls/*/events*", lambda route: route.abort())
         opened.append(context)

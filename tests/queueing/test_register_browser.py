@@ -48,6 +48,7 @@ def test_clerk_opens_the_register_from_the_console_and_prints_it_on_a4(page, liv
     expect(page.locator("[data-booking]")).to_have_count(4)
     expect(page.locator("[data-ticket]")).to_have_count(1)
     expect(page.locator("dd[data-state='booked']")).to_have_text("4")
+    page.wait_for_load_state("load")  # measured below: with its stylesheet
 
     page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1000})
     page.emulate_media(media="print")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from queueing import calls, services
 from queueing.services import Actor
+from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_counter, make_service, make_staff
 from tests.queueing.helpers import make_hall_open_today
 from tests.queueing.test_live import Server
@@ -42,7 +43,7 @@ def test_hall_page_waiting_figures_follow_a_new_walk_in_without_reload(browser, 
     context = browser.new_context(
         base_url=f"http://127.0.0.1:{server.port}", locale="zh-CN", viewport={"width": 390, "height": 844}
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     page.goto(reverse("hall:home", args=[hall.slug]))
     section = page.locator("[data-waiting-now]")
@@ -69,10 +70,14 @@ def test_hall_page_waiting_figures_follow_a_new_walk_in_without_reload(browser, 
         page.screenshot(path=path, full_page=True)
 
     # English in large text, the longest words at the largest size, still fits the phone.
+    # Each preference posts and reloads the page: the second is pressed on the page the first brought back
+    # (pressed on the old one, its post would cancel the first's).
     page.locator(".preferences button[name='language']").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.locator(".preferences button[aria-pressed]").click()
     expect(page.locator("html")).to_have_class("large-text")
     expect(row.locator("[data-field='wait']")).to_have_text("about 10–30 minutes")
+    page.wait_for_load_state("load")  # measured below: with its stylesheet
     if path := os.environ.get("WAITING_SCREENSHOT"):
         page.screenshot(path=path.replace(".png", "_en_large.png"), full_page=True)
     wide = page.evaluate(WIDER_THAN_THE_SCREEN)

@@ -66,6 +66,9 @@ def next_tuesday(hall: Hall) -> dt.date:
 
 
 def assert_fits(page, width: int) -> None:
+    """Called once the page to measure is there (the caller waited for an element of its own): wait for
+    its stylesheet too, which an element can show before."""
+    page.wait_for_load_state("load")
     overflow, wide = page.evaluate(TOO_WIDE)
     assert overflow <= 0 and wide == [], (width, overflow, wide)
 
@@ -100,6 +103,8 @@ def test_supervisor_changes_a_counter_and_sees_the_predicted_day(
     page.get_by_label("用户名").fill("boss")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    # Signed in once the supervisor's home is there: a goto while the sign-in is on its way would cancel it.
+    page.wait_for_url(re.compile(rf"/h/{hall.slug}/reports/$"))
 
     # From the staffing plan to the what-if, which starts from the plan's counters.
     page.goto(f"/h/{hall.slug}/reports/staffing/?date={day.isoformat()}")
@@ -119,6 +124,8 @@ def test_supervisor_changes_a_counter_and_sees_the_predicted_day(
     page.get_by_label(re.compile("现场取号量")).fill("30")
     page.get_by_role("button", name="模拟这一天").click()
 
+    # The run's page, before the run is looked for: the row is made by the post the click sends.
+    page.wait_for_url(re.compile(r"/reports/what-if/\d+/$"))
     run = WhatIfRun.objects.get()
     expect(page).to_have_url(re.compile(rf"/reports/what-if/{run.pk}/$"))
     expect(page.locator("#progress progress")).to_be_visible()

@@ -91,6 +91,8 @@ def test_citizen_and_clerk_see_each_other_then_identity_is_checked_and_the_docum
     desk.locator("#id_username").fill(clerk.username)
     desk.locator("#id_password").fill(PASSWORD)
     desk.locator("main form button[type='submit']").click()
+    # Signed in once the console is there: a goto while the sign-in is still on its way would cancel it.
+    desk.wait_for_url(re.compile(r"/console/"))
     desk.goto(reverse("video:today"))
     desk.locator(f"a[href='{reverse('video:call', args=[booking.pk])}']").click()
 

@@ -17,7 +17,7 @@ from webhooks.events import booking_event, ticket_event
         ("booked", "no_show", "", "booking.no_show"),
         ("checked_in", "no_show", "", "booking.no_show"),
         ("checked_in", "served", "", "booking.served"),
-        ("checked_in", "unfinished", "A001", None),  # its ticket says it: ticket.not_served
+        ("checked_in", "unfinished", "A001", "booking.unfinished"),  # its ticket's day ended
     ],
 )
 def test_booking_changes(from_state, to_state, note, event):

@@ -11,7 +11,7 @@ from appointments import availability, lifecycle
 from appointments import services as booking_services
 from appointments.models import BookingState
 from hall.privacy import mask_id_number
-from queueing import calls, services
+from queueing import calls, dayend, services
 from queueing.models import Ticket
 from reports import services as rating_services
 from tests.makers import make_id_number
@@ -24,8 +24,9 @@ CONSOLE = services.Actor("console")
 
 
 def a_day_of_changes(service, counter):
-    """One of each event: bookings made, moved, cancelled, checked in, served and not kept; tickets issued,
-    called, served and not served; a poor rating, and its follow-up case closed."""
+    """One of each event: bookings made, moved, cancelled, checked in, served, not kept and not finished
+    (still waiting when the day ended); tickets issued, called, served and not served; a poor rating, and
+    its follow-up case closed."""
     moved = book(service, n=1)
     later = availability.day_availability(service=service, date=NOW.date(), now=NOW - dt.timedelta(days=1))
     booking_services.reschedule_booking(
@@ -42,6 +43,7 @@ def a_day_of_changes(service, counter):
     services.check_in(hall=service.hall, code=book(service, n=5).code, actor=KIOSK, now=NOW)
     missed = calls.call_next(counter=counter, actor=CONSOLE, now=NOW + dt.timedelta(minutes=6))
     calls.mark_no_show(ticket=missed, actor=CONSOLE, now=NOW + dt.timedelta(minutes=9))
+    services.check_in(hall=service.hall, code=book(service, n=6).code, actor=KIOSK, now=NOW)  # never called
     rated = rating_services.rate_ticket(
         Ticket.objects.get(pk=served.pk), 1, "等了很久，电话13900000004", now=NOW + dt.timedelta(minutes=10)
     )
@@ -50,6 +52,7 @@ def a_day_of_changes(service, counter):
         case = rating_services.advance_case(
             case=case, user=None, note=note, now=NOW + dt.timedelta(hours=step + 1)
         )
+    dayend.end_past_days(now=NOW + dt.timedelta(days=1))  # at night: the ticket never called ends
 
 
 def test_every_event_type_arrives_once_signed_after_commit(
@@ -64,13 +67,14 @@ def test_every_event_type_arrives_once_signed_after_commit(
     deliveries = list(Delivery.objects.order_by("pk"))
     assert Counter(receiver.events()) == {
         **dict.fromkeys(EventType.values, 1),
-        "booking.created": 5,
-        "booking.checked_in": 2,
+        "booking.created": 6,
+        "booking.checked_in": 3,
         "booking.no_show": 2,  # one never came, one was called and did not come to the counter
-        "ticket.issued": 2,
+        "ticket.issued": 3,
         "ticket.called": 2,
+        "ticket.not_served": 2,  # not there when called; still waiting when the day ended
     }
-    assert receiver.requests == len(receiver.accepted) == len(deliveries) == 20  # signed, each once
+    assert receiver.requests == len(receiver.accepted) == len(deliveries) == 25  # signed, each once
     assert sorted(int(h["X-Chuangkou-Delivery"]) for h, _body in receiver.accepted) == [
         d.pk for d in deliveries
     ]
@@ -119,7 +123,7 @@ def test_personal_data_is_masked_as_allowed_and_never_the_id_number(
     bodies = [json.dumps(body, ensure_ascii=False) for _h, body in receiver.accepted]
     booked = next(body for _h, body in receiver.accepted if body["event"] == "booking.created")
     assert (booked["booking"]["name"], booked["booking"]["mobile"]) == ("王*五", "139****0001")
-    for n in range(1, 6):
+    for n in range(1, 7):
         number = make_id_number(n)
         assert not [body for body in bodies if number in body or mask_id_number(number) in body]
     assert not [body for body in bodies if "王小五" in body or "13900000001" in body]

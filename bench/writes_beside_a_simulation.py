@@ -1,0 +1,118 @@
+"""The hall's writes while a what-if plays, on a running demo (docs/simulation.md, "On SQLite: a copy of the
+database"): before the copy, on SQLite, each waited for the simulated day's write lock and failed after the
+busy timeout (20 s).
+
+    RATE_LIMITS=off VAR_DIR=/tmp/demo PORT=8103 DEMO_HISTORY=off python3 dev.py run &
+    VAR_DIR=/tmp/demo .venv/bin/python manage.py issue_token wc_clerk1 --hall wangchuan   # a counter token
+    .venv/bin/python bench/writes_beside_a_simulation.py --url http://127.0.0.1:8103 --token KEY
+
+In Chromium, signs in as wc_supervisor and starts a what-if of a day type (played by the demo's simulation
+worker); while it plays, one after the other: signs wc_clerk1 in (a session and an audit entry written) and,
+with --token, takes a walk-in ticket through the kiosk API. Prints each write's time and answer, and when
+the what-if started and ended.
+"""
+
+import argparse
+import http.cookiejar
+import json
+import re
+import statistics
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from playwright.sync_api import sync_playwright
+
+PASSWORD = "demo-pass-2026"
+HALL = "wangchuan"
+
+
+def sign_in(url: str, username: str) -> tuple[float, str]:
+    """(seconds, answer) of one sign-in by a new browser session, as a person does it."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{url}/accounts/login/", timeout=60).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD})
+    started = time.monotonic()
+    try:
+        with opener.open(f"{url}/accounts/login/", body.encode(), timeout=60) as answer:
+            signed_in = "/accounts/login/" not in answer.url
+            return time.monotonic() - started, "signed in" if signed_in else "refused"
+    except urllib.error.HTTPError as error:
+        return time.monotonic() - started, f"HTTP {error.code}"
+
+
+def walk_in(url: str, token: str, service: str) -> tuple[float, str]:
+    request = urllib.request.Request(
+        f"{url}/api/v1/halls/{HALL}/tickets",
+        data=json.dumps({"service": service}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - the demo on loopback
+            return time.monotonic() - started, f"HTTP {answer.status} {json.load(answer).get('number')}"
+    except urllib.error.HTTPError as error:
+        return time.monotonic() - started, f"HTTP {error.code} {json.load(error).get('error')}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--token", help="a counter or device token of the demo hall: walk-in tickets too")
+    parser.add_argument("--service", default="id-card-renewal")
+    parser.add_argument("--day", default="normal", help="the day type the what-if plays")
+    args = parser.parse_args()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(base_url=args.url, locale="zh-CN").new_page()
+        page.set_default_timeout(60_000)
+        page.goto("/accounts/login/")
+        page.fill("#id_username", "wc_supervisor")
+        page.fill("#id_password", PASSWORD)
+        page.locator("main button.primary").click()
+        page.wait_for_url(re.compile(rf"/h/{HALL}/reports/$"))
+        page.goto(f"/h/{HALL}/reports/what-if/?day={args.day}")
+        page.get_by_role("button", name="模拟这一天").click()
+        page.wait_for_url(re.compile(r"/what-if/\d+/$"))
+        status = page.url + "status.json"
+        started = time.monotonic()
+        print(f"what-if started: {page.url}")
+
+        writes, state = [], {}
+        while True:
+            state = page.request.get(status).json()
+            elapsed = time.monotonic() - started
+            if state.get("state") in ("done", "failed"):
+                break
+            for name, write in [("sign-in", lambda: sign_in(args.url, "wc_clerk1"))] + (
+                [("walk-in", lambda: walk_in(args.url, args.token, args.service))] if args.token else []
+            ):
+                seconds, answer = write()
+                writes.append((name, seconds, answer))
+                print(
+                    f"  {elapsed:6.1f} s into the what-if ({state.get('progress')} %): {name} "
+                    f"{seconds:5.2f} s, {answer}"
+                )
+        print(f"what-if {state.get('state')} after {time.monotonic() - started:.1f} s")
+        for name in sorted({w[0] for w in writes}):
+            times = [s for n, s, _a in writes if n == name]
+            good = sum(
+                1 for n, _s, a in writes if n == name and (a == "signed in" or a.startswith("HTTP 201"))
+            )
+            print(
+                f"{name}: {len(times)} tried, {good} went through; median {statistics.median(times):.2f} s, "
+                f"longest {max(times):.2f} s"
+            )
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
