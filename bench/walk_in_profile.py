@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import pstats
+import re
 import subprocess
 import sys
 import tempfile
@@ -88,9 +89,8 @@ def run(args, made: dict, database: DatabaseCpu) -> int:
     for _ in range(args.waiting):
         walk_in()
     paths = {"ping": ping, "walk-in": walk_in, "check-in": check_in, "ticket": ticket}
-    print(
-        f"one province hall, 4 windows open, {args.waiting} waiting at the start; load {os.getloadavg()[0]:.1f}"
-    )
+    load = os.getloadavg()[0]
+    print(f"one province hall, 4 windows open, {args.waiting} waiting at the start; load {load:.1f}")
     for _round in range(3):
         for name, unit in paths.items():
             before, cpu = database.backends(), time.process_time()
@@ -99,9 +99,8 @@ def run(args, made: dict, database: DatabaseCpu) -> int:
             units = args.units // 3 if name in ("walk-in", "check-in") else args.units
             cpu = (time.process_time() - cpu) * 1000 / units
             db = database.since(before) * 1000 / units
-            print(
-                f"{name:>9}: {cpu:6.2f} ms web + {db:5.2f} ms database a request ({units}; {len(tokens)} tickets)"
-            )
+            issued = len(tokens)
+            print(f"{name:>9}: {cpu:6.2f} ms web + {db:5.2f} ms database each ({units}; {issued} issued)")
     if args.profile:
         unit = paths[args.profile]
         profile = cProfile.Profile(time.process_time)
@@ -110,7 +109,8 @@ def run(args, made: dict, database: DatabaseCpu) -> int:
             unit()
         profile.disable()
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(r"/work/main/(?!\.venv)", args.top)
+        ours = rf"{re.escape(str(ROOT))}/(?!\.venv)"  # the project's code, not the libraries'
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(ours, args.top)
         print(out.getvalue())
     return 0
 
