@@ -341,6 +341,7 @@ class Observed(engine.Hallday):
             .values_list("booking_id", "service_id")
         ):
             further.setdefault(booking_id, []).append(service_id)
+        rows.sort(key=lambda r: (r[2], r[0]))
         return [(pk, s, start, bool(g), p, tuple(further.get(pk, ()))) for pk, s, start, g, p in rows]
 
 
@@ -468,32 +469,44 @@ class Play:
             )
 
     def _bookings(self):
+        """The bookings not come yet, each drawn when it may first come (25 minutes before its window),
+        one after another: a play that calls its ticket soon draws only the first few."""
+        self.booking = 0
+        self._next_booking(0.0)
+
+    def _next_booking(self, minute):
+        if self.booking < len(self.s.bookings):
+            start = self.s.bookings[self.booking][2]
+            self.at(max(minute, self.minute(start) - 25), "book")
+
+    def _book(self, minute):
         day = self.t.day
-        for pk, service, start, green, persons, further in self.s.bookings:
-            since = self.minute(start)  # minutes from now to the window's start
-            if not self.k.punctuality:
-                arrives = max(0.0, since)
-            else:
-                arrives = None
-                for _try in range(100):
-                    if self.rng.random() < day.no_show_rate:
-                        break
-                    roll = self.rng.random()
-                    if roll < day.early_share:
-                        offset = -self.rng.uniform(5, 25)
-                    elif roll < day.early_share + day.late_share:
-                        offset = self.rng.uniform(5, 20)
-                    else:
-                        offset = self.rng.uniform(-5, 5)
-                    if since + offset > 0:
-                        arrives = since + offset
-                        break
-                if arrives is None:
-                    continue
-            if arrives > END_AFTER:
-                continue
-            item = order.Waiting(-pk, service, order.APPOINTMENT, self.moment(arrives), start, green)
-            self.at(arrives, "arrive", Job(item, persons, further))
+        pk, service, start, green, persons, further = self.s.bookings[self.booking]
+        self.booking += 1
+        self._next_booking(minute)
+        since = self.minute(start)  # minutes from now to the window's start
+        if not self.k.punctuality:
+            arrives = max(0.0, since)
+        else:
+            arrives = None
+            for _try in range(100):  # drawn given that it has not come by now
+                if self.rng.random() < day.no_show_rate:
+                    break
+                roll = self.rng.random()
+                if roll < day.early_share:
+                    offset = -self.rng.uniform(5, 25)
+                elif roll < day.early_share + day.late_share:
+                    offset = self.rng.uniform(5, 20)
+                else:
+                    offset = self.rng.uniform(-5, 5)
+                if since + offset > 0:
+                    arrives = since + offset
+                    break
+            if arrives is None:
+                return None
+        item = order.Waiting(-pk, service, order.APPOINTMENT, self.moment(arrives), start, green)
+        self.at(max(arrives, minute), "arrive", Job(item, persons, further))
+        return None
 
     def _walk_ins(self):
         left = self.s.walk_ins_left

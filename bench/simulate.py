@@ -83,7 +83,7 @@ def play(args: tuple) -> dict:
     if oracles["plays"] or oracles["before"]:
         from bench import oracle
 
-        oracle.Observed.alternatives = {"live before": oracles["before"]} if oracles["before"] else {}
+        oracle.Observed.alternatives = oracles["before"]
         oracle.Observed.plays = oracles["plays"]
         oracle.Observed.oracles = {
             k: v
@@ -143,7 +143,7 @@ def _table(table: dict) -> dict:
 
 def _row(label: str, errors: dict) -> str:
     return (
-        f"  {label:<24} {errors['count']:>6} {100 * errors['within']:>8.1f}% {errors['median']:>8.1f} "
+        f"  {label:<40} {errors['count']:>6} {100 * errors['within']:>8.1f}% {errors['median']:>8.1f} "
         f"{errors['p90']:>8.1f}"
     )
 
@@ -156,7 +156,7 @@ def report(results: list[dict]) -> None:
             f"\n{result['day']}: {len(days)} seeds, on a history of {history['days']} past days "
             f"({history['cpu_seconds']:.0f} s CPU)"
         )
-        print(f"  {'estimate':<24} {'n':>6} {'<=5 min':>9} {'median':>8} {'p90':>8}")
+        print(f"  {'estimate':<40} {'n':>6} {'<=5 min':>9} {'median':>8} {'p90':>8}")
         for when in ("at_issue", "at_readings"):
             table = result[when]
             print(_row(f"{when.replace('_', ' ')}, old", table["old"]))
@@ -206,8 +206,9 @@ def main() -> int:
     options = parser.parse_args()
     started = time.monotonic()
     seeds = list(range(1, options.seeds + 1))
-    before = {
-        name: ast.literal_eval(value) for name, value in (item.split("=", 1) for item in options.before)
+    before = {  # "A=1,B=2" -> live with those set
+        f"live, {item}": {k: ast.literal_eval(v) for k, v in (pair.split("=", 1) for pair in item.split(","))}
+        for item in options.before
     }
     oracles = {"plays": options.oracle, "ablation": options.ablation, "before": before}
     results = in_workers(
