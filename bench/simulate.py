@@ -200,8 +200,14 @@ def main() -> int:
         metavar="PLAYS",
         help="also the oracle estimator's (bench/oracle.py: the ceiling) from this many plays at each issue",
     )
+    parser.add_argument("--ablation", action="store_true", help="and the oracle less one piece of knowledge")
     parser.add_argument(
-        "--ablation", action="store_true", help="and the oracle with each knowledge taken away"
+        "--before",
+        action="append",
+        default=[],
+        metavar="ATTRIBUTE=VALUE[,...]",
+        help="also the live estimate at issue with these queueing.forecast attributes set (the estimator "
+        "before a change), on the same tickets, e.g. MEAN_DRAWN=False (repeat for several)",
     )
     options = parser.parse_args()
     started = time.monotonic()
