@@ -187,6 +187,7 @@ def report(results: list[dict]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=1, help="the first of the seeds")
     parser.add_argument("--days", nargs="+", default=["quiet", "normal", "peak"])
     parser.add_argument("--jobs", type=int, default=3)
     parser.add_argument(
@@ -211,7 +212,7 @@ def main() -> int:
     )
     options = parser.parse_args()
     started = time.monotonic()
-    seeds = list(range(1, options.seeds + 1))
+    seeds = list(range(options.first_seed, options.first_seed + options.seeds))
     before = {  # "A=1,B=2" -> live with those set
         f"live, {item}": {k: ast.literal_eval(v) for k, v in (pair.split("=", 1) for pair in item.split(","))}
         for item in options.before

@@ -69,7 +69,6 @@ WITHIN = 5  # minutes: the estimate is the figure that the most plays call the t
 # stay within what 40 plays of 40 people cost; fewer than MIN_SAMPLES and one play at the means is read
 # instead, its spread as quantiles (issue 20: at 200 waiting, 40 plays cost 7.7 times the ticket page's CPU).
 PLAY_BUDGET = SAMPLES * 40 * 40
-MEAN_DRAWN = True  # each play draws each service's mean from its uncertainty (Draws._shape)
 MIN_SAMPLES = 8
 _NORMAL = statistics.NormalDist()
 _QUANTILES = tuple(_NORMAL.inv_cdf((i + 0.5) / 9) for i in range(9))
@@ -180,21 +179,13 @@ class Draws:
 
     def __init__(self, play: int):
         self.rng = random.Random(play)
-        self._shapes: dict[Handling, tuple[float, float]] = {}
+        self._shapes: dict[tuple[float, float], tuple[float, float]] = {}
 
     def _shape(self, handling: Handling) -> tuple[float, float]:
-        """(mu, sigma) of the play's log-normal: with MEAN_DRAWN, its mean is drawn once per play from
-        what the hall knows of it (PRIOR_WEIGHT + observed handling times: a relative standard error of
-        spread / mean / sqrt(PRIOR_WEIGHT + observed)), so that the plays hold that uncertainty too."""
-        if handling not in self._shapes:
-            mu, sigma = lognormal(handling)
-            if MEAN_DRAWN:
-                error = math.sqrt(
-                    math.log(1 + (handling.sd / handling.mean) ** 2 / (PRIOR_WEIGHT + handling.observed))
-                )
-                mu += self.rng.gauss(0, error) - error**2 / 2
-            self._shapes[handling] = (mu, sigma)
-        return self._shapes[handling]
+        key = (handling.mean, handling.sd)
+        if key not in self._shapes:
+            self._shapes[key] = lognormal(handling)
+        return self._shapes[key]
 
     def whole(self, handling: Handling) -> float:
         if handling.sd <= 0 or handling.mean <= 0:

@@ -84,20 +84,3 @@ def test_a_long_queue_is_read_from_one_play_at_the_means_with_its_spread():
     assert len(found[60]) == 9 and statistics.median(found[60]) == 140
     assert estimate_from(found[60]).is_range and len(short[10]) == 40
     assert found == waits(long_queue, counters, SPREAD, now=T0)  # the same queue, the same estimate
-
-
-def test_the_plays_draw_each_service_mean_from_what_the_hall_knows_of_it():
-    """The 11th in line at one counter waits for ten handling times. Each has a spread of 5 minutes around
-    10, so ten of them known exactly would spread by 5 x sqrt(10) = 16 minutes around 100. But a mean read
-    from the configured average alone (counted as PRIOR_WEIGHT = 3 observations) is itself uncertain by
-    0.5 / sqrt(3) = 29 %, the same for all ten tickets of a play: about 29 minutes more, sqrt(16² + 29²) =
-    33 in all. Learnt from 300 handling times, the mean is as good as known (2.9 %: 16.3 in all)."""
-    queue = [walk_in(n, ID) for n in range(1, 12)]
-    counter = [OpenCounter((ID,))]
-
-    hardly_known = waits(queue, counter, {ID: Handling(10, 5, 0)}, now=T0, samples=400)[11]
-    well_known = waits(queue, counter, {ID: Handling(10, 5, 300)}, now=T0, samples=400)[11]
-
-    assert 26 < statistics.stdev(hardly_known) < 40
-    assert 13 < statistics.stdev(well_known) < 20
-    assert 90 < statistics.mean(hardly_known) < 110 and 95 < statistics.mean(well_known) < 105
