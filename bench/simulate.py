@@ -1,6 +1,7 @@
 """Wait-estimate benchmark (issue 19): simulated days of the demo hall, the live estimate against the old one.
 
     .venv/bin/python bench/simulate.py [--seeds 10] [--days quiet normal peak] [--jobs 3] [--history 8]
+                                       [--oracle 200 [--ablation]]
 
 Migrates a scratch SQLite database once (under a temporary directory, with an embedded Redis on a socket
 there) and loads the demo halls. Per day type it first plays and keeps a history (simulation.api.
@@ -11,10 +12,14 @@ the database.
 Prints per day type the error of the estimate shown at issue (the kiosk slip) and at every later reading
 of the ticket page: the share within 5 minutes of the actual wait, the median and the p90 absolute error,
 for the old estimator (people ahead x configured average / open counters) and the new (live) one; then the
-days' waits, the share within the hall's target and the run time per day.
+days' waits, the share within the hall's target and the run time per day. With --oracle, beside them at
+issue the oracle estimator's error (bench/oracle.py: the ceiling of any estimator given the hall's state at
+issue), on the same tickets; with --ablation also the oracle with one piece of its knowledge taken away at a
+time. After the days, manage.py check_invariants' checks (queueing.invariants) on the database.
 """
 
 import argparse
+import ast
 import json
 import multiprocessing
 import os
@@ -67,20 +72,37 @@ def worker_setup(template: Path, var: Path) -> None:
 
 def play(args: tuple) -> dict:
     """One day type over the seeds, in its own process and its own copy of the database."""
-    name, seeds, weeks, template, var = args
+    name, seeds, weeks, oracles, template, var = args
     worker_setup(template, var)
     from hall.models import Hall
-    from simulation import measures
+    from queueing import invariants
+    from simulation import api, measures
     from simulation.api import default_date, simulate_day
     from simulation.history import play_weeks_before
+
+    if oracles["plays"] or oracles["before"]:
+        from bench import oracle
+
+        oracle.Observed.alternatives = oracles["before"]
+        oracle.Observed.plays = oracles["plays"]
+        oracle.Observed.oracles = {
+            k: v
+            for k, v in oracle.ABLATIONS.items()
+            if oracles["plays"] and (k == "ceiling" or oracles["ablation"])
+        }
 
     hall = Hall.objects.get(slug="wangchuan")
     date = default_date(hall)
     history_started = time.process_time()
     history = play_weeks_before(hall, name, date, weeks=weeks)
     history_cpu = time.process_time() - history_started
+    if oracles["plays"] or oracles["before"]:
+        api.Hallday = oracle.Observed  # the same days, with the oracle's reading at each issue
     logs = [simulate_day(hall, name, seed=seed, date=date) for seed in seeds]
+    found = invariants.check_all()  # manage.py check_invariants: the kept history and the rolled-back days
     return {
+        "invariants": [str(f) for f in found],
+        "oracle": oracle.tables(logs) if oracles["plays"] or oracles["before"] else {},
         "day": name,
         "history": {"days": len(history), "cpu_seconds": history_cpu},
         "at_issue": _table(measures.error_table(logs)),
@@ -121,7 +143,7 @@ def _table(table: dict) -> dict:
 
 def _row(label: str, errors: dict) -> str:
     return (
-        f"  {label:<24} {errors['count']:>6} {100 * errors['within']:>8.1f}% {errors['median']:>8.1f} "
+        f"  {label:<40} {errors['count']:>6} {100 * errors['within']:>8.1f}% {errors['median']:>8.1f} "
         f"{errors['p90']:>8.1f}"
     )
 
@@ -134,7 +156,7 @@ def report(results: list[dict]) -> None:
             f"\n{result['day']}: {len(days)} seeds, on a history of {history['days']} past days "
             f"({history['cpu_seconds']:.0f} s CPU)"
         )
-        print(f"  {'estimate':<24} {'n':>6} {'<=5 min':>9} {'median':>8} {'p90':>8}")
+        print(f"  {'estimate':<40} {'n':>6} {'<=5 min':>9} {'median':>8} {'p90':>8}")
         for when in ("at_issue", "at_readings"):
             table = result[when]
             print(_row(f"{when.replace('_', ' ')}, old", table["old"]))
@@ -143,6 +165,12 @@ def report(results: list[dict]) -> None:
                 print(
                     f"  {when.replace('_', ' ')}: {table['no_basis']} readings without a basis (not scored)"
                 )
+        for label, errors in result["oracle"].items():
+            print(_row(f"at issue, {label}", errors))
+        if result["invariants"]:
+            print(f"  check_invariants: {len(result['invariants'])} findings: {result['invariants'][:3]}")
+        else:
+            print("  check_invariants: none found")
         within = [d["within_target"] for d in days]
         print(
             f"  tickets/day {statistics.mean(d['tickets'] for d in days):.0f}, "
@@ -159,16 +187,40 @@ def report(results: list[dict]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=1, help="the first of the seeds")
     parser.add_argument("--days", nargs="+", default=["quiet", "normal", "peak"])
     parser.add_argument("--jobs", type=int, default=3)
     parser.add_argument(
         "--history", type=int, default=8, help="weeks of kept past days before the measured day (0: none)"
     )
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--oracle",
+        type=int,
+        default=0,
+        metavar="PLAYS",
+        help="also the oracle estimator's (bench/oracle.py: the ceiling) from this many plays at each issue",
+    )
+    parser.add_argument("--ablation", action="store_true", help="and the oracle less one piece of knowledge")
+    parser.add_argument(
+        "--before",
+        action="append",
+        default=[],
+        metavar="ATTRIBUTE=VALUE[,...]",
+        help="also the live estimate at issue with these queueing.forecast attributes set (the estimator "
+        "before a change), on the same tickets, e.g. MEAN_DRAWN=False (repeat for several)",
+    )
     options = parser.parse_args()
     started = time.monotonic()
-    seeds = list(range(1, options.seeds + 1))
-    results = in_workers(play, options.days, (seeds, options.history), jobs=options.jobs, prefix="ck-sim-")
+    seeds = list(range(options.first_seed, options.first_seed + options.seeds))
+    before = {  # "A=1,B=2" -> live with those set
+        f"live, {item}": {k: ast.literal_eval(v) for k, v in (pair.split("=", 1) for pair in item.split(","))}
+        for item in options.before
+    }
+    oracles = {"plays": options.oracle, "ablation": options.ablation, "before": before}
+    results = in_workers(
+        play, options.days, (seeds, options.history, oracles), jobs=options.jobs, prefix="ck-sim-"
+    )
     report(results)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
     if options.json:

@@ -326,6 +326,8 @@ def estimate_from(wait: Sequence[float] | None, later_by: float = 0.0) -> Estima
         return Estimate(0, 0, 0)
     minutes = max(1, round(point))
     low_at, high_at = times[int(0.16 * (len(times) - 1))], times[math.ceil(0.84 * (len(times) - 1))]
+    if not math.isfinite(low_at):  # most plays never reach it: the range is what the others say
+        low_at = finite[0]
     if not math.isfinite(high_at):
         high_at = finite[-1]
     low, high = min(minutes, max(1, math.floor(low_at))), max(minutes, math.ceil(high_at))

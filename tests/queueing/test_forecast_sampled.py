@@ -59,6 +59,8 @@ def test_the_figure_is_where_most_plays_call_the_ticket_and_wide_spreads_give_a_
     assert estimate_from((7, 7, 8, 8)) == Estimate(8, 8, 8)  # narrow: one figure (7.5 rounds to 8)
     assert estimate_from((0, 0, 0, 0.8)) == Estimate(0, 0, 0)  # next, at a counter about to be free
     assert estimate_from((float("inf"),) * 3) == estimate_from(None)  # no play reached it: no basis
+    # reached in one play of eight (the others end before a counter calls it): a figure, not an error
+    assert estimate_from((3, *(float("inf"),) * 7)).minutes == 3
 
 
 def test_the_same_hall_gives_the_same_estimate():
