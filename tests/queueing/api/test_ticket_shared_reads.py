@@ -2,15 +2,19 @@
 item 4): the queue and the live estimate's reads are kept in Redis and shared, never at the cost of a wrong
 position or a ticket shown as called while it waits."""
 
+import datetime as dt
 import socket
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from queueing import calls
+from queueing import calls, services
+from queueing.models import QueueRules
 from queueing.services import Actor
-from tests.queueing.api.helpers import call, called, walk_in
+from tests.queueing.api.helpers import KIOSK, call, called, walk_in
+from tests.queueing.helpers import book
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +115,27 @@ def test_answers_while_redis_is_down(client, hall, service, opened, kept, settin
 
     assert _place(body) == ("waiting", 2, 1, 9)
     assert _reads_queue(statements)  # nothing was kept: each read is fresh
+
+
+def test_a_checked_in_ticket_joins_the_kept_reads_and_is_no_longer_expected_to_arrive(
+    client, hall, service, opened, kept, settings
+):
+    QueueRules.objects.filter(hall=hall).update(appointments_per_walk_in=10)  # appointments first
+    due = timezone.now() - dt.timedelta(minutes=5)  # their windows have begun: they come any moment
+    bookings = [book(service, due + dt.timedelta(seconds=n), n=n) for n in range(1, 6)]
+    first = walk_in(hall, service)
+    _read(client, first)  # kept: four of the five bookings expected to come
+    ticket = services.check_in(hall=hall, code=bookings[1].code, actor=KIOSK)
+
+    joined, statements = _read(client, ticket)
+    kept_first, _statements = _read(client, first)
+    settings.WAITING_CACHE_SECONDS = 0
+    fresh_first, _statements = _read(client, first)
+    fresh, _statements = _read(client, ticket)
+
+    assert not _reads_queue(statements)
+    assert _place(joined)[:3] == _place(fresh)[:3]
+    # The walk-in waits behind the booked citizens who come: the one checked in counted once, not also as
+    # one still to arrive (ten minutes more).
+    assert _place(kept_first)[:3] == _place(fresh_first)[:3]
+    assert abs(kept_first["estimated_wait_minutes"] - fresh_first["estimated_wait_minutes"]) <= 1
