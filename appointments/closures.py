@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def affected_bookings(hall, date: dt.date, start: dt.time | None = None, end: dt.time | None = None):
-    bookings = Booking.objects.filter(hall=hall, state__in=ACTIVE_STATES, slot__date=date)
+    bookings = Booking.objects.of_day(hall, date).filter(state__in=ACTIVE_STATES)
     if start is not None and end is not None:
         bookings = bookings.filter(
             slot__start__lt=dt.datetime.combine(date, end, tzinfo=hall.tz),

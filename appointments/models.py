@@ -56,7 +56,13 @@ class Slot(models.Model):
                 condition=Q(taken_held_back__lte=F("held_back")), name="slot_held_back_limit"
             ),
         ]
-        indexes = [models.Index(fields=["service", "date"], name="slot_service_date")]
+        indexes = [
+            models.Index(fields=["service", "date"], name="slot_service_date"),
+            # A hall's day of bookings is found through its slots (BookingQuerySet.of_day): bookings are
+            # kept after their day (erased of personal data, counted by the reports), so reading them by
+            # the booking's hall walks every booking the hall ever had.
+            models.Index(fields=["hall", "date"], name="slot_hall_date"),
+        ]
 
     def __str__(self):
         video = " video" if self.mode == Mode.VIDEO else ""
@@ -98,6 +104,14 @@ class Channel(models.TextChoices):
 class BookingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state__in=ACTIVE_STATES)
+
+    def of_day(self, hall, dates):
+        """The hall's bookings of a day (or of several: a list of dates), through the slots of that day
+        (index slot_hall_date). Not `filter(hall=hall, slot__date=date)`: PostgreSQL answers that through
+        the booking's hall index, every booking the hall ever had (bench/day_of_bookings.py)."""
+        if isinstance(dates, list | tuple):
+            return self.filter(slot__hall=hall, slot__date__in=dates)
+        return self.filter(slot__hall=hall, slot__date=dates)
 
     def made_with(self, phone_hash: str):
         """Bookings made with this mobile: what a booker proves (a code texted to it), unlike the ID number

@@ -86,7 +86,7 @@ def record_due(*, now: dt.datetime) -> list[int]:
         tomorrow = hall.local_date(now) + dt.timedelta(days=1)
         remind_at = day_before_reminder_at(tomorrow, at, hall.tz)
         if now >= remind_at:
-            due = _bookings(hall).filter(slot__date=tomorrow).exclude(_told_since(remind_at))
+            due = _bookings(hall).filter(slot__hall=hall, slot__date=tomorrow).exclude(_told_since(remind_at))
             recorded += _record(due, Kind.REMINDER_DAY_BEFORE, now)
         due = _bookings(hall).filter(slot__start__gt=now, slot__start__lte=now + soon)
         due = due.exclude(_told_since(OuterRef("slot__start") - soon))

@@ -112,13 +112,15 @@ def _booked(hall: Hall, date: dt.date) -> dict[tuple[int, int], int]:
     tz = hall.tz
     booked = defaultdict(int)
     # Video appointments are the online room's work, not the hall's windows' (Counter.objects.windows()).
-    for service_id, start, persons in Booking.objects.filter(
-        hall=hall, slot__date=date, state__in=PLANNED_STATES, mode=Mode.HALL
-    ).values_list("service_id", "slot__start", "persons"):
+    for service_id, start, persons in (
+        Booking.objects.of_day(hall, date)
+        .filter(state__in=PLANNED_STATES, mode=Mode.HALL)
+        .values_list("service_id", "slot__start", "persons")
+    ):
         booked[service_id, start.astimezone(tz).hour] += persons
     # Further matters of a visit are work for their own services in their own windows.
     for service_id, start, persons in BookingMatter.objects.filter(
-        booking__hall=hall, slot__date=date, booking__state__in=PLANNED_STATES, booking__mode=Mode.HALL
+        slot__hall=hall, slot__date=date, booking__state__in=PLANNED_STATES, booking__mode=Mode.HALL
     ).values_list("service_id", "slot__start", "booking__persons"):
         booked[service_id, start.astimezone(tz).hour] += persons
     return booked

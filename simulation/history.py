@@ -133,9 +133,7 @@ def played(hall: Hall, date: dt.date) -> bool:
     book_ahead left for it do not count: the day is played with them."""
     return (
         Ticket.objects.filter(hall=hall, date=date).exists()
-        or Booking.objects.filter(hall=hall, slot__date=date)
-        .exclude(phone_hash__in=people.made_up(date))
-        .exists()
+        or Booking.objects.of_day(hall, date).exclude(phone_hash__in=people.made_up(date)).exists()
     )
 
 
@@ -169,7 +167,7 @@ def book_ahead(
         share = AHEAD_FILL[min(len(made), len(AHEAD_FILL) - 1)]
         with transaction.atomic():
             Hall.objects.select_for_update().filter(pk=hall.pk).values_list("pk").get()
-            if Booking.objects.filter(hall=hall, slot__date=date).exists():
+            if Booking.objects.of_day(hall, date).exists():
                 made[date] = 0
                 continue
             day = day_for(hall, date)
@@ -303,7 +301,7 @@ def _rate(hall: Hall, date: dt.date, seed: int) -> None:
 
 def _silence(hall: Hall, date: dt.date) -> None:
     """Delete the day's messages: nobody is to be told of a day that did not happen."""
-    bookings = Booking.objects.filter(hall=hall, slot__date=date).values("pk")
+    bookings = Booking.objects.of_day(hall, date).values("pk")
     tickets = Ticket.objects.filter(hall=hall, date=date).values("pk")
     Notification.objects.filter(
         Q(subject_type="booking", subject_id__in=bookings) | Q(subject_type="ticket", subject_id__in=tickets),

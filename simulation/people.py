@@ -99,9 +99,8 @@ def booked_ahead(hall: Hall, date: dt.date) -> list[Booking]:
     marked before the day was played (it runs on the real clock, the history plays later) are booked again,
     recorded, since the day had not happened for them yet."""
     found = list(
-        Booking.objects.filter(
-            hall=hall,
-            slot__date=date,
+        Booking.objects.of_day(hall, date)
+        .filter(
             state__in=(BookingState.BOOKED, BookingState.NO_SHOW),
             phone_hash__in=made_up(date),
         )

@@ -46,7 +46,8 @@ def today(request):
     hall = staff.hall
     date = hall.local_date(timezone.now())
     bookings = (
-        Booking.objects.filter(hall=hall, mode=Mode.VIDEO, slot__date__in=[date, date + dt.timedelta(days=1)])
+        Booking.objects.of_day(hall, [date, date + dt.timedelta(days=1)])
+        .filter(mode=Mode.VIDEO)
         .exclude(state=BookingState.CANCELLED)
         .select_related("service", "slot")
         .order_by("slot__start", "pk")

@@ -46,7 +46,7 @@ def list_hall_bookings(request, hall: str, query: Query[DayQuery]):
     hall_obj = get_hall_for_staff(principal, hall)
     date = query.date or hall_obj.local_date(timezone.now())
     bookings = (
-        Booking.objects.filter(hall=hall_obj, slot__date=date)
+        Booking.objects.of_day(hall_obj, date)
         .select_related("hall", "service", "slot")
         .prefetch_related("matters__service")
         .order_by("slot__start", "created_at", "pk")

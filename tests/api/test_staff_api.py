@@ -13,13 +13,13 @@ from django.utils import timezone, translation
 from ninja.errors import HttpError
 from phonenumber_field.phonenumber import PhoneNumber
 
-from appointments import services
+from appointments import availability, services
 from appointments.services import Actor, Citizen
 from hall import services as hall_services
 from hall.api import StaffSessionAuth
-from hall.models import ApiToken
+from hall.models import ApiToken, ExtraSession
 from tests.api.helpers import local_iso
-from tests.makers import make_hall, make_id_number, make_staff
+from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,34 @@ def test_hall_bookings_default_to_today(client, hall, clerk, slots):
     response = staff_get(client, "/api/v1/halls/north/bookings", key)
 
     assert (response.status_code, response.json()) == (200, [])
+
+
+def test_hall_bookings_of_a_day_leave_out_other_days_and_other_halls(
+    client, hall, clerk, service, slots, day
+):
+    """The day's bookings are read through the day's slots (Booking.objects.of_day), not the hall's every
+    booking: another day of the same hall and the same day of another hall stay out."""
+    later = day + dt.timedelta(days=1)
+    west = make_hall("west")
+    for other_hall, date in ((hall, later), (west, day)):
+        ExtraSession.objects.create(
+            hall=other_hall,
+            date=date,
+            start=dt.time(9),
+            end=dt.time(17),
+            reason_zh_hans="预约",
+            reason_en="Open",
+        )
+    west_service = make_service(west, code="id-renewal-west")
+    make_counter(west, 1, [west_service])
+    today_booking = book(slots[0], n=1)
+    book(availability.day_availability(service=service, date=later, now=timezone.now()).slots[0], n=2)
+    book(availability.day_availability(service=west_service, date=day, now=timezone.now()).slots[0], n=3)
+    _token, key = ApiToken.objects.issue(user=clerk, hall=hall, name="counter 1")
+
+    response = staff_get(client, "/api/v1/halls/north/bookings", key, date=day.isoformat())
+
+    assert [b["code"] for b in response.json()] == [today_booking.code]
 
 
 @pytest.mark.parametrize("count", [1, 3])
