@@ -221,7 +221,7 @@ class Figures:
         status = error or str(response.status_code)
         if response is not None and response.status_code == 409:  # which conflict: e.g. "409 counter_busy"
             with contextlib.suppress(ValueError):
-                status = f"409 {response.json().get('code', '')}".strip()
+                status = f"409 {response.json().get('error', '')}".strip()
         self.status[action][status] += 1
 
     def report(self, expected: dict) -> int:
