@@ -159,14 +159,16 @@ def children(pid: int) -> list[int]:
     return [child for child, (parent, _ticks, _name) in _processes().items() if parent == pid]
 
 
-def web_command(server: str, port: int, workers: int = 1) -> list[str]:
+def web_command(
+    server: str, port: int, workers: int = 1, app: str = "hall.wsgi:application", root: Path = ROOT
+) -> list[str]:
     """The production web server on 127.0.0.1:`port`: "gunicorn" (WSGI, deploy/gunicorn.conf.py: pages and
-    the API) or "uvicorn" (ASGI: what the event streams need, and everything in development)."""
+    the API) or "uvicorn" (ASGI: what the event streams need, and everything in development). Under
+    gunicorn, `app` is the WSGI application and `root` the tree whose deploy/gunicorn.conf.py it runs with
+    (another build's, bench/web_ab.py; run it with `root` as its working folder)."""
     if server == "gunicorn":
-        config = str(ROOT / "deploy" / "gunicorn.conf.py")
-        return [PY, "-m", "gunicorn", "-c", config, "-b", f"127.0.0.1:{port}", "-w", str(workers)] + [
-            "hall.wsgi:application"
-        ]
+        config = str(root / "deploy" / "gunicorn.conf.py")
+        return [PY, "-m", "gunicorn", "-c", config, "-b", f"127.0.0.1:{port}", "-w", str(workers), app]
     if server == "uvicorn":
         command = [PY, "-m", "uvicorn", "hall.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
         return command + ["--workers", str(workers), "--no-access-log", "--timeout-keep-alive", "60"]

@@ -15,9 +15,10 @@ PostgreSQL (every backend: run it on a quiet machine, other databases' work coun
 ratio to the floor. CPU per unit hardly depends on the number of clients; it is what #20's targets speak of
 (booking, and call-next + complete, at most 3 times the floor's CPU).
 
-Environment: BENCH_DATABASE_URL (Chuangkou's scratch database, default postgres://root@127.0.0.1:5432/
-ck_floor_app), BASELINE_DATABASE_URL (the floor's, default .../ck_floor_base), BENCH_REDIS_URL (default
-redis://127.0.0.1:6379/12, emptied before and after). Both databases are dropped at the end.
+Environment (bench/common.py's side_by_side_env): BENCH_DATABASE_URL (Chuangkou's scratch database, default
+postgres://root@127.0.0.1:5432/ck_floor), BASELINE_DATABASE_URL (the floor's, default .../ck_floor_floor),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/12, emptied before and after). Both databases are dropped at
+the end.
 """
 
 import argparse
@@ -26,7 +27,6 @@ import itertools
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -41,11 +41,11 @@ from bench.common import (  # noqa: E402
     PY,
     ROOT,
     DatabaseCpu,
+    clean_up,
     django_setup,
-    drop_database,
     postmasters,
     recreate_database,
-    server_env,
+    side_by_side_env,
     tree_cpu_seconds,
 )
 
@@ -219,19 +219,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8, help="length of each phase")
     parser.add_argument("--warm-up", type=float, default=WARM_UP, help="unmeasured seconds before each phase")
     args = parser.parse_args()
-    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_floor_app")
-    baseline_url = os.environ.get("BASELINE_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_floor_base")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    log_dir = Path(tempfile.mkdtemp(prefix="ck-floor-"))
-    env = server_env(database_url, redis_url, str(log_dir), BOOKING_SMS_CODE="off")
-    floor_env = {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
-        "BASELINE_DATABASE_URL": baseline_url,
-    }
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
+    env, floor_env = side_by_side_env("floor", 12, BOOKING_SMS_CODE="off")
+    log_dir = Path(env["VAR_DIR"])
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
     print(
         f"{args.workers} gunicorn sync workers each, {args.clients} clients, {args.seconds:.0f} s a phase "
@@ -242,13 +231,7 @@ def main() -> int:
         slots, windows = set_up_chuangkou(args, env)
         ours = asyncio.run(measure_chuangkou(args, env, log_dir, slots, windows))
     finally:
-        if "django" in sys.modules and sys.modules["django"].apps.apps.ready:
-            from django.db import connections
-
-            connections.close_all()
-        drop_database(database_url)
-        drop_database(baseline_url)
-        redis.Redis.from_url(redis_url).flushdb()
+        clean_up(env, floor_env)
     report(floor, ours)
     print(f"load average {os.getloadavg()[0]:.2f} at the end; logs in {log_dir}")
     return 0

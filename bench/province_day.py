@@ -221,7 +221,7 @@ class Figures:
         status = error or str(response.status_code)
         if response is not None and response.status_code == 409:  # which conflict: e.g. "409 counter_busy"
             with contextlib.suppress(ValueError):
-                status = f"409 {response.json().get('code', '')}".strip()
+                status = f"409 {response.json().get('error', '')}".strip()
         self.status[action][status] += 1
 
     def report(self, expected: dict) -> int:
@@ -292,10 +292,15 @@ async def booker(figures, client, hall, at, service, date, slots, serial, day_st
     await request(figures, "booking", client, "POST", "/api/v1/bookings", json=body)
 
 
-async def at_window(figures, client, slug, counter_id, auth) -> int | None:
-    """The ticket at the window, as the console shows it after a reload: a call whose answer the clerk never
-    saw (the client timed out while the server called the ticket) is at the window, and call-next answers
-    409 `counter_busy` until it is finished."""
+async def at_window(figures, client, slug, counter_id, auth, refused: httpx.Response) -> int | None:
+    """The ticket at the window: a call whose answer the clerk never saw (the client timed out while the
+    server called the ticket) is at the window, and call-next answers 409 `counter_busy` with it until it is
+    finished. A server whose refusal does not carry it (before the ticket was added to the 409) is asked
+    for the queue, as the console shows it after a reload."""
+    with contextlib.suppress(ValueError, AttributeError, TypeError):
+        ticket = refused.json().get("ticket")
+        if ticket and ticket.get("id"):
+            return ticket["id"]
     response = await request(figures, "queue", client, "GET", f"/api/v1/halls/{slug}/queue", headers=auth)
     if response is None or response.status_code != 200:
         return None
@@ -315,7 +320,7 @@ async def window(figures, client, slug, counter_id, key, serve_mean, day_end, rn
         )
         ticket_id = None
         if response is not None and response.status_code == 409:
-            ticket_id = await at_window(figures, client, slug, counter_id, auth)
+            ticket_id = await at_window(figures, client, slug, counter_id, auth, response)
         if ticket_id is None and (response is None or response.status_code not in (200, 204)):
             await asyncio.sleep(2)
             continue

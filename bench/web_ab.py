@@ -23,6 +23,7 @@ Environment: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/ck_web_a
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import subprocess
@@ -38,6 +39,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project: hall.*, bench.*
 from bench import call_next  # noqa: E402
 from bench.api_profile import empty_window  # noqa: E402
+from bench.baseline.serve import Server  # noqa: E402
 from bench.common import (  # noqa: E402
     PY,
     ROOT,
@@ -45,7 +47,6 @@ from bench.common import (  # noqa: E402
     django_setup,
     drop_database,
     empty_redis,
-    free_port,
     recreate_database,
     server_env,
     tree_cpu_seconds,
@@ -60,8 +61,7 @@ class Variant:
     root: Path
     app: str
     env: dict
-    process: subprocess.Popen | None = None
-    base: str = ""
+    server: Server | None = None
     found: list[dict] = field(default_factory=list)
 
     @classmethod
@@ -71,43 +71,11 @@ class Variant:
         env = dict(pair.split("=", 1) for pair in extra[0].split(",")) if extra and extra[0] else {}
         return cls(name, Path(root or ROOT).resolve(), app, env)
 
-    def start(self, env: dict, workers: int, log_dir: Path) -> None:
-        port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        config = str(self.root / "deploy" / "gunicorn.conf.py")
-        command = [
-            PY,
-            "-m",
-            "gunicorn",
-            "-c",
-            config,
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            self.app,
-        ]
-        log = (log_dir / f"{self.name}.log").open("w")
-        self.process = subprocess.Popen(
-            command, cwd=self.root, env={**env, **self.env}, stdout=log, stderr=subprocess.STDOUT
-        )
-
-    def wait_until_up(self) -> None:
-        for _ in range(300):
-            if self.process.poll() is not None:
-                raise SystemExit(f"{self.name} stopped; see its log")
-            try:
-                if httpx.get(self.base + "/api/v1/halls", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"{self.name} did not answer within 30 s")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
+    def serve(self, env: dict, workers: int, log_dir: Path) -> Server:
+        """Its gunicorn, from its own tree with its own variables: started by entering it (a `with`)."""
+        log = log_dir / f"{self.name}.log"
+        self.server = Server(self.app, {**env, **self.env}, workers, log, root=self.root)
+        return self.server
 
 
 async def phase(variant: Variant, windows: list, what: str, seconds: float, database: DatabaseCpu) -> dict:
@@ -115,7 +83,9 @@ async def phase(variant: Variant, windows: list, what: str, seconds: float, data
     outcome: Counter = Counter()
     deadline = time.perf_counter() + seconds
     clients = [
-        httpx.AsyncClient(base_url=variant.base, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        httpx.AsyncClient(
+            base_url=variant.server.base, headers={"Authorization": f"Bearer {key}"}, timeout=30
+        )
         for _counter, key in windows
     ]
 
@@ -135,14 +105,14 @@ async def phase(variant: Variant, windows: list, what: str, seconds: float, data
         while time.perf_counter() < deadline:
             outcome["done" if await unit(client, counter) else "failed"] += 1
 
-    backends, web = database.backends(), tree_cpu_seconds(variant.process.pid)
+    backends, web = database.backends(), tree_cpu_seconds(variant.server.process.pid)
     try:
         await asyncio.gather(*(loop(c, counter) for c, (counter, _key) in zip(clients, windows, strict=True)))
         units = max(outcome["done"], 1)
         return {
             "units": outcome["done"],
             "failed": outcome["failed"],
-            "web": (tree_cpu_seconds(variant.process.pid) - web) * 1000 / units,
+            "web": (tree_cpu_seconds(variant.server.process.pid) - web) * 1000 / units,
             "db": database.since(backends) * 1000 / units,
             "cookies": sum(len(c.cookies) for c in clients),
             "load": os.getloadavg()[0],
@@ -152,7 +122,7 @@ async def phase(variant: Variant, windows: list, what: str, seconds: float, data
 
 
 async def open_windows(variant: Variant, windows: list) -> None:
-    async with httpx.AsyncClient(base_url=variant.base, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=variant.server.base, timeout=30) as client:
         for counter, key in windows:
             answer = await client.post(
                 f"/api/v1/counters/{counter}/open", headers={"Authorization": f"Bearer {key}"}
@@ -196,15 +166,14 @@ def main() -> int:
         if args.what == "empty":
             windows = [empty_window()] * args.clients  # one window nobody waits for, asked by every client
         connections.close_all()
-        for variant in variants:
-            variant.start(env, args.workers, log_dir)
-        for variant in variants:
-            variant.wait_until_up()
-        database = DatabaseCpu(database_url)
-        asyncio.run(run(args, variants, windows, database))
+        with contextlib.ExitStack() as servers:
+            for variant in variants:  # all started, then waited for: they start up side by side
+                servers.enter_context(variant.serve(env, args.workers, log_dir))
+            for variant in variants:
+                variant.server.wait_until_up("/api/v1/halls")
+            database = DatabaseCpu(database_url)
+            asyncio.run(run(args, variants, windows, database))
     finally:
-        for variant in variants:
-            variant.stop()
         if "django" in sys.modules and sys.modules["django"].apps.apps.ready:
             from django.db import connections
 

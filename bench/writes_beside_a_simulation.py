@@ -10,6 +10,12 @@ In Chromium, signs in as wc_supervisor and starts a what-if of a day type (playe
 worker); while it plays, one after the other: signs wc_clerk1 in (a session and an audit entry written) and,
 with --token, takes a walk-in ticket through the kiosk API. Prints each write's time and answer, and when
 the what-if started and ended.
+
+    VAR_DIR=/tmp/demo .venv/bin/python bench/writes_beside_a_simulation.py --url ... --history 3
+
+With --history N, the same writes while the demo hall's kept history plays (`manage.py play_history --days
+N`, run here on the demo's database: VAR_DIR as the demo's; start the demo with DEMO_HISTORY=off, so that
+the days are still to play), after as many with nothing playing, as the reference.
 """
 
 import argparse
@@ -17,13 +23,17 @@ import http.cookiejar
 import json
 import re
 import statistics
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-pass-2026"
 HALL = "wangchuan"
 
@@ -58,6 +68,50 @@ def walk_in(url: str, token: str, service: str) -> tuple[float, str]:
         return time.monotonic() - started, f"HTTP {error.code} {json.load(error).get('error')}"
 
 
+def writes(args) -> list:
+    """The writes tried once each: a sign-in, and with --token a walk-in ticket."""
+    found = [("sign-in", lambda: sign_in(args.url, "wc_clerk1"))]
+    if args.token:
+        found.append(("walk-in", lambda: walk_in(args.url, args.token, args.service)))
+    return found
+
+
+def summary(label: str, tried: list[tuple[str, float, str]]) -> None:
+    for name in sorted({w[0] for w in tried}):
+        times = [s for n, s, _a in tried if n == name]
+        good = sum(1 for n, _s, a in tried if n == name and (a == "signed in" or a.startswith("HTTP 201")))
+        print(
+            f"{label}: {name}: {len(times)} tried, {good} went through; "
+            f"median {statistics.median(times):.2f} s, longest {max(times):.2f} s"
+        )
+
+
+def beside_the_history(args) -> None:
+    """The writes with nothing playing, then while `play_history --days N` plays on the demo's database."""
+    quiet = []
+    for _round in range(5):
+        for name, write in writes(args):
+            seconds, answer = write()
+            quiet.append((name, seconds, answer))
+    command = [sys.executable, "manage.py", "play_history", "--hall", HALL, "--days", str(args.history)]
+    started = time.monotonic()
+    playing = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    print(f"history started: {' '.join(command[1:])}")
+    tried = []
+    while playing.poll() is None:
+        for name, write in writes(args):
+            seconds, answer = write()
+            tried.append((name, seconds, answer))
+            print(
+                f"  {time.monotonic() - started:6.1f} s into the history: {name} {seconds:5.2f} s, {answer}"
+            )
+    print(playing.stdout.read().strip())
+    print(f"history ended ({playing.returncode}) after {time.monotonic() - started:.1f} s")
+    summary("nothing playing", quiet)
+    if tried:
+        summary("while the history plays", tried)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -66,7 +120,11 @@ def main() -> None:
     parser.add_argument("--token", help="a counter or device token of the demo hall: walk-in tickets too")
     parser.add_argument("--service", default="id-card-renewal")
     parser.add_argument("--day", default="normal", help="the day type the what-if plays")
+    parser.add_argument("--history", type=int, help="play this many past days of the hall, not a what-if")
     args = parser.parse_args()
+    if args.history:
+        beside_the_history(args)
+        return
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -86,31 +144,21 @@ def main() -> None:
         started = time.monotonic()
         print(f"what-if started: {page.url}")
 
-        writes, state = [], {}
+        tried, state = [], {}
         while True:
             state = page.request.get(status).json()
             elapsed = time.monotonic() - started
             if state.get("state") in ("done", "failed"):
                 break
-            for name, write in [("sign-in", lambda: sign_in(args.url, "wc_clerk1"))] + (
-                [("walk-in", lambda: walk_in(args.url, args.token, args.service))] if args.token else []
-            ):
+            for name, write in writes(args):
                 seconds, answer = write()
-                writes.append((name, seconds, answer))
+                tried.append((name, seconds, answer))
                 print(
                     f"  {elapsed:6.1f} s into the what-if ({state.get('progress')} %): {name} "
                     f"{seconds:5.2f} s, {answer}"
                 )
         print(f"what-if {state.get('state')} after {time.monotonic() - started:.1f} s")
-        for name in sorted({w[0] for w in writes}):
-            times = [s for n, s, _a in writes if n == name]
-            good = sum(
-                1 for n, _s, a in writes if n == name and (a == "signed in" or a.startswith("HTTP 201"))
-            )
-            print(
-                f"{name}: {len(times)} tried, {good} went through; median {statistics.median(times):.2f} s, "
-                f"longest {max(times):.2f} s"
-            )
+        summary("while the what-if plays", tried)
         browser.close()
 
 

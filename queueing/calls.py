@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hall.models import Counter
 from notifications.models import Kind
-from queueing import dayend, heads, matters, order, statements
+from queueing import heads, matters, order, statements
 from queueing.counters import (
     counter_services,
     lock_session,
@@ -85,8 +85,8 @@ def call_next(
         if session is None:  # never opened
             raise QueueError("counter_closed", COUNTER_NOT_OPEN)
         require_open(session, actor)
-        if busy and not dayend.end_at_counter(counter, now):  # a past day's ticket there ends (dayend)
-            raise QueueError("counter_busy", COUNTER_BUSY)
+        if busy and (at_counter := serving_ticket(counter, now)):  # a past day's ticket there ends (dayend)
+            raise QueueError("counter_busy", COUNTER_BUSY, ticket=at_counter)
         skipped: list[int] = []  # claimed by another counter at this moment
         while True:
             waiting, cut = heads.waiting_heads(hall, today, list(services), counter, skip=skipped)
@@ -196,8 +196,8 @@ def call_ticket(*, counter: Counter, ticket: Ticket, actor: Actor, now: dt.datet
     with transaction.atomic():
         session = lock_session(counter)
         require_open(session, actor)
-        if serving_ticket(counter, now):
-            raise QueueError("counter_busy", COUNTER_BUSY)
+        if busy := serving_ticket(counter, now):
+            raise QueueError("counter_busy", COUNTER_BUSY, ticket=busy)
         if not counter.services.filter(pk=ticket.service_id).exists() or ticket.hall_id != counter.hall_id:
             raise QueueError("not_found", SERVICE_CLOSED)
         from_state = Ticket.objects.filter(pk=ticket.pk).values_list("state", flat=True).first()

@@ -34,12 +34,17 @@ def require_open(session: CounterSession, actor: Actor) -> None:
 
 
 def serving_ticket(counter: Counter, now: dt.datetime | None = None) -> Ticket | None:
-    """The ticket called to or being served at the counter. One a past day left there ends first
-    (queueing.dayend): it stands in nobody's way this morning, even before the nightly job has run."""
-    ticket = Ticket.objects.filter(counter=counter, state__in=AT_COUNTER_STATES).first()
-    if ticket is not None and ticket.date < counter.hall.local_date(now or timezone.now()):
+    """The ticket called to or being served at the counter, with its service and counter (what a refusal
+    names: QueueError.ticket). One a past day left there ends first (queueing.dayend): it stands in nobody's
+    way this morning, even before the nightly job has run."""
+    at_counter = Ticket.objects.select_related("service").filter(counter=counter, state__in=AT_COUNTER_STATES)
+    ticket = at_counter.first()
+    if ticket is None:
+        return None
+    if ticket.date < counter.hall.local_date(now or timezone.now()):
         dayend.end_at_counter(counter, now)
         return None
+    ticket.counter = counter
     return ticket
 
 
@@ -76,8 +81,8 @@ def set_counter_state(
             raise QueueError("counter_closed", COUNTER_NOT_OPEN)
         if session.state == CounterState.OPEN:
             require_open(session, actor)
-        if state == CounterState.CLOSED and serving_ticket(counter, now):
-            raise QueueError("counter_busy", COUNTER_BUSY)
+        if state == CounterState.CLOSED and (busy := serving_ticket(counter, now)):
+            raise QueueError("counter_busy", COUNTER_BUSY, ticket=busy)
         session.state, session.changed_at = state, now
         if state == CounterState.CLOSED:
             session.user = None

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.common import PY, ROOT, free_port, recreate_database
+from bench.common import PY, ROOT, free_port, recreate_database, web_command
 
 
 def set_up(env: dict, places: int, tickets: int) -> list[int]:
@@ -38,28 +38,18 @@ def reset(env: dict) -> None:
 
 class Server:
     """gunicorn (deploy/gunicorn.conf.py, sync workers) on a free port serving `app` (a WSGI path) with `env`,
-    for the length of a `with`; `base` is its address."""
+    for the length of a `with`; `base` is its address. `root`: the tree it runs from (its code and its
+    gunicorn configuration), by default this one."""
 
-    def __init__(self, app: str, env: dict, workers: int, log: Path):
-        self.app, self.env, self.workers, self.log = app, env, workers, log
+    def __init__(self, app: str, env: dict, workers: int, log: Path, root: Path = ROOT):
+        self.app, self.env, self.workers, self.log, self.root = app, env, workers, log, root
 
     def __enter__(self):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        config = str(ROOT / "deploy" / "gunicorn.conf.py")
-        command = [
-            PY,
-            "-m",
-            "gunicorn",
-            "-c",
-            config,
-            "-b",
-            f"127.0.0.1:{self.port}",
-            "-w",
-            str(self.workers),
-        ]
+        command = web_command("gunicorn", self.port, self.workers, self.app, self.root)
         self.process = subprocess.Popen(
-            [*command, self.app], cwd=ROOT, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT
+            command, cwd=self.root, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT
         )
         return self
 

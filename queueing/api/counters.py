@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from hall import audit
-from hall.api import ApiError, Principal, staff_auth
+from hall.api import ApiError, ErrorOut, Principal, staff_auth
 from hall.apiauth import active_token
 from hall.models import AuditAction, Counter, TokenScope
 from queueing import access, calls, statements
@@ -24,6 +24,7 @@ from queueing.api.schemas import (
     ticket_out,
 )
 from queueing.models import CounterState
+from queueing.services import QueueError
 
 COUNTER_NOT_FOUND = _("There is no window with this number in your hall.")
 
@@ -32,6 +33,12 @@ router = Router(tags=["queue"])
 
 class CalledOut(Schema):
     ticket: TicketOut
+
+
+class BusyOut(ErrorOut):
+    ticket: TicketOut | None = Field(
+        None, description="With `counter_busy`: the ticket at the window, as the 200 answer shows one."
+    )
 
 
 def counter_for(principal: Principal, counter_id: int) -> Counter:
@@ -123,12 +130,14 @@ def _path_counter_id(request) -> int | None:
 @counter_route(
     router,
     "/counters/{counter_id}/call-next",
-    {200: CalledOut, 204: None},
+    {200: CalledOut, 204: None, 409: BusyOut},
     auth=staff_auth(TokenScope.COUNTER, read=_token_and_counter),
 )
 def call_next(request, counter_id: PathId):
     """Call the next ticket in queue order; 204 when nobody waits for this window's services. Counters
-    calling at the same time never get the same ticket."""
+    calling at the same time never get the same ticket. While a ticket is at the window the answer is 409
+    `counter_busy` with that ticket, so that a window whose client missed the call's answer carries on with
+    it without reading the queue."""
     principal, now = request.auth, timezone.now()
     today = principal.hall.local_date(now)
     read = getattr(request, "read_with_token", None)
@@ -141,7 +150,13 @@ def call_next(request, counter_id: PathId):
     except Http404:
         raise ApiError(404, "not_found", COUNTER_NOT_FOUND) from None
     access.require_working_at(counter, request.auth.user)
-    ticket = calls.call_next(counter=counter, actor=actor(request), now=now, glance=glance)
+    try:
+        ticket = calls.call_next(counter=counter, actor=actor(request), now=now, glance=glance)
+    except QueueError as refusal:
+        if refusal.code != "counter_busy" or refusal.ticket is None:
+            raise  # answered by hall/api_v1.py's handler
+        body = {"error": refusal.code, "message": refusal.message, "fields": refusal.fields}
+        return Status(409, {**body, "ticket": ticket_out(refusal.ticket, counter.hall)})
     if ticket is None:
         return Status(204, None)
     return built(request, {"ticket": ticket_out(ticket)})  # CalledOut

@@ -65,7 +65,7 @@ def counter_route(router: Router, path: str, responses: dict, auth: list = STAFF
     def register(view):
         return router.post(
             path,
-            response={**responses, **STAFF_ERRORS},
+            response={**STAFF_ERRORS, **responses},
             auth=auth,
             tags=["counter"],
             operation_id=f"queueing_api_{view.__name__}",

@@ -15,7 +15,6 @@ import uuid
 
 import pytest
 from django.db import OperationalError, connection, connections
-from django.utils import timezone
 
 from queueing import calls, services
 from queueing.models import Ticket, TicketState
@@ -25,7 +24,7 @@ from simulation.engine import Hallday
 from simulation.job_models import JobState
 from simulation.plan_check_models import PlanCheck
 from simulation.whatif_models import WhatIfRun
-from tests.makers import make_counter, make_service, make_staff, make_weekday_hours
+from tests.makers import make_staff
 from tests.queueing.helpers import make_hall_open_today
 
 SQLITE = connection.vendor == "sqlite"
@@ -58,23 +57,12 @@ def use_database(transactional_db, tmp_path):
 
 
 @pytest.fixture
-def hall(use_database):
-    """Open today for real work, weekdays 08:30-17:30 for the simulated day; two of the simulator's services
-    and two windows, no bookable service: a what-if of about twenty walk-ins plays in seconds."""
-    hall = make_hall_open_today()
-    make_weekday_hours(hall)
-    renewal = make_service(hall, code="id-card-renewal", prefix="A", bookable=False)
-    pickup = make_service(hall, code="pickup", prefix="B", bookable=False, average_handling_minutes=5)
-    make_counter(hall, 1, [renewal, pickup])
-    make_counter(hall, 2, [renewal, pickup])
-    make_staff(hall, "boss", role="supervisor")
+def hall(use_database, furnish_for_what_if):
+    """Open today for real work, with window 1 open (what the hall works at while the job plays), and
+    furnished for a what-if of about twenty walk-ins (conftest.py)."""
+    hall = furnish_for_what_if(make_hall_open_today())
     calls.open_counter(counter=hall.counters.get(number=1), actor=Actor("console", make_staff(hall)))
     return hall
-
-
-def next_tuesday(hall) -> dt.date:
-    today = hall.local_date(timezone.now())
-    return today + dt.timedelta(days=(1 - today.weekday()) % 7 or 7)
 
 
 def the_hall_works(hall, use_database) -> str:
@@ -118,8 +106,7 @@ def while_a_day_plays(monkeypatch, hall, use_database):
     return answers
 
 
-def a_what_if(hall) -> WhatIfRun:
-    date = next_tuesday(hall)
+def a_what_if(hall, date: dt.date) -> WhatIfRun:
     counters = whatif.planned_counters(hall, date, "quiet")
     return WhatIfRun.objects.create(
         hall=hall,
@@ -136,8 +123,8 @@ def called_for_real(hall) -> list[tuple[str, str]]:
     return list(Ticket.objects.filter(hall=hall).values_list("number", "state"))
 
 
-def test_a_what_if_lets_the_hall_work_and_keeps_its_result(hall, while_a_day_plays):
-    run = a_what_if(hall)
+def test_a_what_if_lets_the_hall_work_and_keeps_its_result(hall, while_a_day_plays, next_tuesday):
+    run = a_what_if(hall, next_tuesday)
 
     whatif.run_job(run.pk)
 
@@ -148,10 +135,12 @@ def test_a_what_if_lets_the_hall_work_and_keeps_its_result(hall, while_a_day_pla
     assert called_for_real(hall) == [("B001", TicketState.CALLED)]  # the hall's, and none of the day's
 
 
-def test_a_plan_check_lets_the_hall_work_and_keeps_its_result(hall, while_a_day_plays, monkeypatch):
+def test_a_plan_check_lets_the_hall_work_and_keeps_its_result(
+    hall, while_a_day_plays, monkeypatch, next_tuesday
+):
     monkeypatch.setattr(plan_check, "SEEDS", (1,))  # one simulated day: the search has its own tests
     monkeypatch.setattr(plan_check, "MAX_PLANS", 1)
-    check = PlanCheck.objects.create(hall=hall, date=next_tuesday(hall))
+    check = PlanCheck.objects.create(hall=hall, date=next_tuesday)
 
     assert plan_check_jobs.run(check.pk) == "done"
 
@@ -163,12 +152,12 @@ def test_a_plan_check_lets_the_hall_work_and_keeps_its_result(hall, while_a_day_
 
 
 def test_a_day_played_on_the_database_itself_locks_the_hall_out_on_sqlite(
-    hall, while_a_day_plays, monkeypatch
+    hall, while_a_day_plays, monkeypatch, next_tuesday
 ):
     """Why the copy: without it, SQLite's write lock is the job's for the whole day. PostgreSQL is
     unchanged: its day never needed a copy."""
     monkeypatch.setattr(dbcopy, "copies", lambda alias="default": False)
-    run = a_what_if(hall)
+    run = a_what_if(hall, next_tuesday)
 
     whatif.run_job(run.pk)
 

@@ -35,14 +35,6 @@ def small_day(monkeypatch):
     monkeypatch.setitem(scenario.DAY_TYPES, "quiet", SMALL)
 
 
-@pytest.fixture
-def rq_queue():
-    queue = whatif.queue()
-    queue.empty()
-    yield queue
-    queue.empty()
-
-
 def run_worker(queue) -> None:
     """Run the queued jobs in this process, as `manage.py rqworker --burst` would."""
     SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=False)

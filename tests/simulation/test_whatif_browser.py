@@ -8,12 +8,10 @@ progress (seen changing from waiting to simulating) and reloads itself when the 
 in-memory database only this process can open) a burst worker in this process while the browser is away,
 then the page's refresh link."""
 
-import datetime as dt
 import re
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from playwright.sync_api import expect
 from rq import SimpleWorker
 
@@ -21,7 +19,7 @@ from hall.models import Hall
 from simulation import whatif
 from simulation.job_models import JobState
 from simulation.whatif_models import WhatIfRun
-from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
+from tests.makers import make_hall
 from tests.notifications.test_faults import Workers
 
 pytestmark = [pytest.mark.requires_browser, pytest.mark.django_db(transaction=True)]
@@ -39,30 +37,9 @@ TOO_WIDE = """() => {
 
 
 @pytest.fixture
-def hall(settings) -> Hall:
-    """A hall with two of the simulator's services, two counters, weekdays 08:30-17:30, no bookable
-    service: a day of about forty walk-ins simulates in seconds."""
-    hall = make_hall()
-    make_weekday_hours(hall)
-    renewal = make_service(hall, code="id-card-renewal", prefix="A", bookable=False)
-    pickup = make_service(hall, code="pickup", prefix="B", bookable=False, average_handling_minutes=5)
-    make_counter(hall, 1, [renewal, pickup])
-    make_counter(hall, 2, [renewal, pickup])
-    make_staff(hall, "boss", role="supervisor")
-    return hall
-
-
-@pytest.fixture
-def rq_queue():
-    queue = whatif.queue()
-    queue.empty()
-    yield queue
-    queue.empty()
-
-
-def next_tuesday(hall: Hall) -> dt.date:
-    today = hall.local_date(timezone.now())
-    return today + dt.timedelta(days=(1 - today.weekday()) % 7 or 7)
+def hall(settings, furnish_for_what_if) -> Hall:
+    """Furnished for a what-if of about forty walk-ins (conftest.py)."""
+    return furnish_for_what_if(make_hall())
 
 
 def assert_fits(page, width: int) -> None:
@@ -93,12 +70,12 @@ def run_the_job(page, rq_queue, tmp_path, settings) -> None:
 
 
 def test_supervisor_changes_a_counter_and_sees_the_predicted_day(
-    browser, live_server, hall, rq_queue, tmp_path, settings
+    browser, live_server, hall, rq_queue, tmp_path, settings, next_tuesday
 ):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(20_000)
-    day = next_tuesday(hall)
+    day = next_tuesday
     page.goto("/accounts/login/")
     page.get_by_label("用户名").fill("boss")
     page.get_by_label("密码").fill(PASSWORD)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hall.models import Counter
 from queueing import calls, statements
 from queueing.models import CounterSession, Ticket, TicketKind
-from queueing.services import COUNTER_BUSY, COUNTER_NOT_OPEN, Actor
+from queueing.services import COUNTER_NOT_OPEN, Actor
 from tests.makers import make_counter, make_service
 from tests.queueing.api.helpers import call, called, error, walk_in
 
@@ -94,11 +94,15 @@ def test_tickets_this_window_may_not_call_are_nobody(client, hall, service, open
 
 def test_a_ticket_at_the_window_with_nobody_waiting_is_still_409(client, hall, service, opened, clerk, key):
     walk_in(hall, service)
-    called(opened, clerk)
+    at_window = called(opened, clerk)
 
     response = call_next(client, opened, key)
 
-    assert (response.status_code, response.json()) == (409, error("counter_busy", COUNTER_BUSY))
+    assert (response.status_code, response.json()["error"], response.json()["ticket"]["number"]) == (
+        409,
+        "counter_busy",
+        at_window.number,
+    )
 
 
 def test_a_paused_window_with_nobody_waiting_is_still_409(client, opened, key):

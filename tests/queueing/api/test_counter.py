@@ -109,14 +109,43 @@ def test_call_next_with_nobody_waiting_is_204(client, opened, key):
     assert (response.status_code, response.content) == (204, b"")
 
 
-def test_call_next_while_a_ticket_is_at_the_counter_is_409(client, hall, service, opened, clerk, key):
+def test_call_next_while_a_ticket_is_at_the_counter_is_409_with_that_ticket(
+    client, hall, service, opened, clerk, key
+):
+    """A window whose client missed the answer of its call learns from the refusal which ticket is at it,
+    in the shape of call-next's 200 answer, and can finish it."""
     walk_in(hall, service)
     walk_in(hall, service)
-    called(opened, clerk)
+    at_window = called(opened, clerk)
+    calls.start_serving(ticket=at_window, actor=Actor("console", clerk))
 
     response = call(client, "post", f"/api/v1/counters/{opened.pk}/call-next", key)
 
-    assert (response.status_code, response.json()) == (409, error("counter_busy", COUNTER_BUSY))
+    expected = ticket_json(at_window, state="serving", counter=1)
+    assert (response.status_code, response.json()) == (
+        409,
+        {**error("counter_busy", COUNTER_BUSY), "ticket": expected},
+    )
+    url = f"/api/v1/tickets/{response.json()['ticket']['id']}/complete"
+    done = call(client, "post", url, key, {"outcome": "done"})
+    assert (done.status_code, done.json()["number"]) == (200, at_window.number)
+
+
+def test_closing_or_calling_back_while_a_ticket_is_at_the_counter_is_409_without_it(
+    client, hall, service, opened, clerk, key
+):
+    """Only call-next's refusal carries the ticket: the other refusals keep the plain error body."""
+    parked = walk_in(hall, service)
+    walk_in(hall, service)
+    calls.park(ticket=called(opened, clerk), actor=Actor("console", clerk))
+    called(opened, clerk)
+
+    closing = call(client, "post", f"/api/v1/counters/{opened.pk}/close", key)
+    calling_back = call(client, "post", f"/api/v1/tickets/{parked.pk}/call-back", key)
+
+    assert [(r.status_code, r.json()) for r in (closing, calling_back)] == [
+        (409, error("counter_busy", COUNTER_BUSY))
+    ] * 2
 
 
 def test_call_next_at_closed_counter_is_409(client, hall, service, counter, key):

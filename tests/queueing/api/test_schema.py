@@ -35,6 +35,9 @@ def test_openapi_schema_lists_the_queue_paths():
     }.items() <= {path: list(operations) for path, operations in paths.items()}.items()
     call_next = paths["/api/v1/counters/{counter_id}/call-next"]["post"]
     assert set(call_next["responses"]) >= {200, 204, 401, 404, 409}
+    busy = call_next["responses"][409]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    ticket = api.get_openapi_schema()["components"]["schemas"][busy]["properties"]["ticket"]
+    assert {"$ref": "#/components/schemas/TicketOut"} in ticket["anyOf"]  # call-next's counter_busy names it
 
 
 def test_openapi_schema_is_served(client):
