@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -191,13 +190,18 @@ def lock_seats(hall: Hall, date: dt.date) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
+# The seats of the day's tickets waiting inside ('' for one without a seat).
+_SEATS = (
+    "SELECT seat FROM queueing_ticket WHERE hall_id = %s AND date = %s "  # noqa: S608
+    f"AND state = '{TicketState.WAITING}' AND inside"
+)
+
+
 def place(hall: Hall, date: dt.date) -> tuple[bool, str]:
     """Inside with a seat while there is room, otherwise outside without one. The seat stays free for
     this transaction until it commits (`lock_seats`)."""
     lock_seats(hall, date)
-    seats = list(
-        Ticket.objects.today(hall, date).waiting().filter(inside=True).values_list("seat", flat=True)
-    )
+    seats = [seat for (seat,) in rows.fetch(_SEATS, [hall.pk, date])]
     if spacing.must_wait_outside(len(seats), hall.max_waiting_inside):
         return False, ""
     occupied = {spacing.parse_seat(s) for s in seats if s}
@@ -320,12 +324,17 @@ def _hour_start(now: dt.datetime, hall: Hall) -> dt.datetime:
     return timezone.localtime(now, hall.tz).replace(minute=0, second=0, microsecond=0)
 
 
+_ISSUED = (
+    "SELECT COUNT(*), COUNT(CASE WHEN issued_at >= %s THEN 1 END) FROM queueing_ticket "  # noqa: S608
+    f"WHERE hall_id = %s AND date = %s AND service_id = %s AND kind = '{TicketKind.WALK_IN}'"
+)
+
+
 def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.datetime) -> dict[str, int]:
-    """The service's walk-in tickets issued today ("day") and in this clock hour ("hour"), in one count."""
-    issued = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
-    return issued.aggregate(
-        day=Count("pk"), hour=Count("pk", filter=Q(issued_at__gte=_hour_start(now, hall)))
-    )
+    """The service's walk-in tickets issued today ("day") and in this clock hour ("hour"), in one count
+    (written out: the ORM's statement cost more to build than to run)."""
+    ((day, hour),) = rows.fetch(_ISSUED, [_hour_start(now, hall), hall.pk, today, service.pk])
+    return {"day": day, "hour": hour}
 
 
 def issue_walk_in(
