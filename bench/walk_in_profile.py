@@ -36,6 +36,11 @@ def main() -> int:
     parser.add_argument("--profile", default="", help="walk-in, check-in or ticket: cProfile it")
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--statements", action="store_true", help="print the statements of one of each")
+    parser.add_argument(
+        "--expired",
+        action="store_true",
+        help="each request finds the hall's kept reads expired, as in a hall issuing a ticket every 12 s",
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_walk_in_profile")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -90,6 +95,25 @@ def run(args, made: dict, database: DatabaseCpu) -> int:
     for _ in range(args.waiting):
         walk_in()
     paths = {"ping": ping, "walk-in": walk_in, "check-in": check_in, "ticket": ticket}
+    if args.expired:
+        from django.core.cache import cache
+        from django.utils import timezone
+
+        from hall.models import Hall
+
+        hall = Hall.objects.get(slug=slug)
+        kept = (
+            f"hallnow:{hall.pk}:{hall.local_date(timezone.now()).isoformat()}"  # queueing.progress.KeptHall
+        )
+
+        def expired(unit):
+            def run():
+                cache.delete(kept)
+                unit()
+
+            return run
+
+        paths = {name: expired(unit) for name, unit in paths.items()}
     if args.statements:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
