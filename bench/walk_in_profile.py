@@ -35,6 +35,12 @@ def main() -> int:
     parser.add_argument("--units", type=int, default=40)
     parser.add_argument("--profile", default="", help="walk-in, check-in or ticket: cProfile it")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--statements", action="store_true", help="print the statements of one of each")
+    parser.add_argument(
+        "--expired",
+        action="store_true",
+        help="each request finds the hall's kept reads expired, as in a hall issuing a ticket every 12 s",
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_walk_in_profile")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -89,6 +95,36 @@ def run(args, made: dict, database: DatabaseCpu) -> int:
     for _ in range(args.waiting):
         walk_in()
     paths = {"ping": ping, "walk-in": walk_in, "check-in": check_in, "ticket": ticket}
+    if args.expired:
+        from django.core.cache import cache
+        from django.utils import timezone
+
+        from hall.models import Hall
+
+        hall = Hall.objects.get(slug=slug)
+        kept = (
+            f"hallnow:{hall.pk}:{hall.local_date(timezone.now()).isoformat()}"  # queueing.progress.KeptHall
+        )
+
+        def expired(unit):
+            def run():
+                cache.delete(kept)
+                unit()
+
+            return run
+
+        paths = {name: expired(unit) for name, unit in paths.items()}
+    if args.statements:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for name, unit in paths.items():
+            time.sleep(2.1)  # the hall's kept reads expired (WAITING_CACHE_SECONDS), as most issues find them
+            with CaptureQueriesContext(connection) as queries:
+                unit()
+            print(f"{name}: {len(queries.captured_queries)} statements")
+            for query in queries.captured_queries:
+                print("   ", " ".join(query["sql"].split())[:120])
     load = os.getloadavg()[0]
     print(f"one province hall, 4 windows open, {args.waiting} waiting at the start; load {load:.1f}")
     for _round in range(3):

@@ -1,14 +1,14 @@
 """Reads for the queue's pages: where a ticket stands, and who first took charge of a citizen's matter."""
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q
 
+from hall import calendar, rows
 from hall.cache import cached
-from hall.models import Counter
+from hall.models import CounterKind
 from queueing import estimates, forecast, heads, order
 from queueing.models import CounterState, Ticket, TicketState
 from queueing.services import rules_for
@@ -29,22 +29,35 @@ class Progress:
         return self.people_ahead is not None and self.estimate is not None and self.estimate.minutes is None
 
 
-def ticket_progress(ticket: Ticket, now: dt.datetime, *, shared: bool = False) -> Progress:
+def ticket_progress(
+    ticket: Ticket,
+    now: dt.datetime,
+    *,
+    shared: bool = False,
+    read: estimates.Snapshot | None = None,
+    hours: calendar.Schedule | None = None,
+) -> Progress:
     """People ahead and the estimated wait of a waiting ticket (a fixed number of queries whatever the
     queue's size: queueing.estimates reads the hall once). `shared`: from the hall's reads and play that
     another ticket's page made up to WAITING_CACHE_SECONDS ago (`KeptHall.kept`); for the citizen's pages,
-    which hundreds of phones poll, never for a simulated day (its `now` is not the clock's)."""
-    open_counters = Counter.objects.serving(ticket.service).filter(session__state=CounterState.OPEN).count()
+    which hundreds of phones poll, never for a simulated day (its `now` is not the clock's). `read`: the
+    hall as read just before the ticket was issued, in the same request (services.issue_walk_in's
+    `hall_read`): joined by the ticket instead of read again (issue 20 item 7); `hours`: the hall's, read
+    in the same request."""
+    open_counters = open_windows(ticket.service_id)
     if ticket.state != TicketState.WAITING:
         return Progress(None, None, open_counters)
     shared = shared and settings.WAITING_CACHE_SECONDS > 0  # off: the play up to this ticket only, as before
     if shared:
-        kept = KeptHall.kept(ticket, now)
+        kept = KeptHall.kept(ticket, now, read, hours)
         waiting, per_walk_in = kept.snapshot.waiting, kept.snapshot.per_walk_in
     else:
-        per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
-        hall = estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in)
-        waiting = hall.waiting
+        if read is not None:
+            hall = joined(read, ticket)
+        else:
+            per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
+            hall = estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in, hours)
+        waiting, per_walk_in = hall.waiting, hall.per_walk_in
     if not any(w.id == ticket.pk for w in waiting):  # called since it was loaded
         return Progress(None, None, open_counters)
     ahead = order.people_ahead(waiting, ticket.pk, now=now, appointments_per_walk_in=per_walk_in)
@@ -55,17 +68,32 @@ def ticket_progress(ticket: Ticket, now: dt.datetime, *, shared: bool = False) -
     return Progress(ahead, estimate.minutes, open_counters, estimate, old)
 
 
+# The windows open for a service (Counter.objects.serving with its session open), counted: every read of a
+# ticket asks, written out (the ORM's statement cost more to build than to run).
+_OPEN_WINDOWS = (
+    "SELECT COUNT(*) FROM hall_counter c INNER JOIN hall_counter_services l ON l.counter_id = c.id "  # noqa: S608
+    "INNER JOIN queueing_countersession cs ON cs.counter_id = c.id "
+    f"WHERE l.service_id = %s AND c.active AND c.kind = '{CounterKind.WINDOW}' "
+    f"AND cs.state = '{CounterState.OPEN}'"
+)
+
+
+def open_windows(service_id: int) -> int:
+    return rows.fetch(_OPEN_WINDOWS, [service_id])[0][0]
+
+
 @dataclass(frozen=True)
 class KeptHall:
     """The hall's queue and live-estimate reads with every waiting ticket's wait played from them (one play
     answers them all: forecast.waits), kept for WAITING_CACHE_SECONDS (two in production, as the hall's
     "waiting now" figures) and shared by every ticket of the hall and day.
 
-    A waiting ticket missing from the kept queue was issued (or put back) after it was read: the hall is
-    read again and kept anew, so that it never reads as called. A ticket called since is no longer WAITING
-    in its own row, which each request reads. A wait asked later than the play is shorter by the time gone
-    by (the counters were at work meanwhile). What stays up to the period old: the people ahead called
-    meanwhile and the expected arrivals; the next poll has them. Without Redis each read is fresh."""
+    A waiting ticket missing from the kept queue was issued (or put back) after it was read: it joins the kept
+    reads (`joined_by`), or the hall is read again and kept anew, so that it never reads as called. A ticket
+    called since is no longer WAITING in its own row, which each request reads. A wait asked later than the
+    play is shorter by the time gone by (the counters were at work meanwhile). What stays up to the period
+    old: the people ahead called meanwhile and the expected arrivals; the next poll has them. Without Redis
+    each read is fresh."""
 
     snapshot: estimates.Snapshot
     waits: dict[int, tuple[float, ...]]
@@ -75,9 +103,9 @@ class KeptHall:
         return forecast.estimate_from(self.waits.get(ticket_id), later_by)
 
     @classmethod
-    def read(cls, ticket: Ticket, now: dt.datetime) -> "KeptHall":
+    def read(cls, ticket: Ticket, now: dt.datetime, hours: calendar.Schedule | None = None) -> "KeptHall":
         per_walk_in = rules_for(ticket.hall).appointments_per_walk_in
-        return cls.played(estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in))
+        return cls.played(estimates.hall_now(ticket.hall, ticket.date, now, per_walk_in, hours))
 
     @classmethod
     def played(cls, hall: estimates.Snapshot) -> "KeptHall":
@@ -92,8 +120,8 @@ class KeptHall:
         return cls(hall, waits)
 
     def joined_by(self, ticket: Ticket, seconds: float) -> "KeptHall | None":
-        """The kept hall with `ticket`, issued since it was read, at the end of its line (and, checked in,
-        no longer among the bookings due to arrive), played again: a new ticket is all that the hall's
+        """The kept hall with `ticket`, issued since it was read, at the end of its line (as a read after it
+        would show the hall: estimates.Snapshot.joined_by), played again: a new ticket is all that the hall's
         reads would find changed that matters to it (issue 20 item 7: reading the hall again was two
         thirds of a walk-in's and a check-in's CPU). None for a ticket put back in the queue (transferred,
         requeued for its next matter, recalled from parking): the kept reads may show it at a window."""
@@ -101,27 +129,38 @@ class KeptHall:
             return None
         if ticket.issued_at < self.snapshot.now - dt.timedelta(seconds=seconds):
             return None
-        newcomer = heads.item({field: getattr(ticket, field) for field in heads.FIELDS})
-        booked = -ticket.booking_id if ticket.booking_id else None
-        return self.played(
-            dataclasses.replace(
-                self.snapshot,
-                waiting=[*self.snapshot.waiting, newcomer],
-                arriving=[w for w in self.snapshot.arriving if w.id != booked],
-            )
-        )
+        return self.played(joined(self.snapshot, ticket))
 
     @classmethod
-    def kept(cls, ticket: Ticket, now: dt.datetime) -> "KeptHall":
+    def kept(
+        cls,
+        ticket: Ticket,
+        now: dt.datetime,
+        read: estimates.Snapshot | None = None,
+        hours: calendar.Schedule | None = None,
+    ) -> "KeptHall":
+        """The kept hall (read anew when missing or without `ticket`). `read`: the hall as read just before
+        `ticket` was issued, in the same request: joined by it, played, and kept, whatever was kept.
+        `hours`: the hall's, when the caller has read them."""
         key = f"hallnow:{ticket.hall_id}:{ticket.date.isoformat()}"
         seconds = settings.WAITING_CACHE_SECONDS
-        hall = cached(key, seconds, lambda: cls.read(ticket, now))
+        if read is not None:
+            played = cls.played(joined(read, ticket))
+            return cached(key, seconds, lambda: played, fresh=True)
+        hall = cached(key, seconds, lambda: cls.read(ticket, now, hours))
         if seconds and hall.snapshot.now != now and not any(w.id == ticket.pk for w in hall.snapshot.waiting):
-            joined = hall.joined_by(ticket, seconds)
+            newer = hall.joined_by(ticket, seconds)
             hall = cached(
-                key, seconds, (lambda: joined) if joined else (lambda: cls.read(ticket, now)), fresh=True
+                key, seconds, (lambda: newer) if newer else (lambda: cls.read(ticket, now, hours)), fresh=True
             )
         return hall
+
+
+def joined(hall: estimates.Snapshot, ticket: Ticket) -> estimates.Snapshot:
+    """`hall` with `ticket`, issued since it was read, waiting at the end of its line
+    (estimates.Snapshot.joined_by)."""
+    newcomer = heads.item({field: getattr(ticket, field) for field in heads.FIELDS})
+    return hall.joined_by(newcomer, ticket.booking_id)
 
 
 def matter_owner(ticket: Ticket) -> tuple[object, Ticket] | None:

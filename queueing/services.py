@@ -68,11 +68,8 @@ def walk_in_possible(
     hall = service.hall
     quota = quota or WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
     today = hall.local_date(now)
-    walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
-    return (
-        walk_ins.count() < quota.per_day
-        and walk_ins.filter(issued_at__gte=_hour_start(now, hall)).count() < quota.per_hour
-    )
+    issued = walk_ins_issued(hall, service, today, now)
+    return issued["day"] < quota.per_day and issued["hour"] < quota.per_hour
 
 
 class QueueError(DomainError):
@@ -163,13 +160,22 @@ def tell(ticket: Ticket, kind: str, render, key: str = "") -> None:
         )
 
 
+# The day's counter of a service, made if need be and locked, in one statement: an insert that, when the
+# row is there, changes nothing but takes its lock as an update would (issue 20 item 7: two statements).
+_SEQUENCE = (
+    'INSERT INTO queueing_daysequence (hall_id, service_id, date, "last") VALUES (%s, %s, %s, 0) '
+    'ON CONFLICT (hall_id, service_id, date) DO UPDATE SET "last" = queueing_daysequence."last" '
+    'RETURNING id, "last"'
+)
+
+
 def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:
     """Lock the day's counter for this service; held until the ticket's transaction commits, so a failed
     request leaves no gap and concurrent requests get consecutive numbers."""
-    DaySequence.objects.bulk_create(
-        [DaySequence(hall=hall, service=service, date=date)], ignore_conflicts=True
-    )
-    return DaySequence.objects.select_for_update().get(hall=hall, service=service, date=date)
+    ((pk, last),) = rows.fetch(_SEQUENCE, [hall.pk, service.pk, date])
+    sequence = DaySequence(id=pk, hall=hall, service=service, date=date, last=last)
+    sequence._state.adding, sequence._state.db = False, "default"
+    return sequence
 
 
 def lock_seats(hall: Hall, date: dt.date) -> None:
@@ -184,14 +190,21 @@ def lock_seats(hall: Hall, date: dt.date) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
+# The seats of the day's tickets waiting inside ('' for one without a seat).
+_SEATS = (
+    "SELECT seat FROM queueing_ticket WHERE hall_id = %s AND date = %s "  # noqa: S608
+    f"AND state = '{TicketState.WAITING}' AND inside"
+)
+
+
 def place(hall: Hall, date: dt.date) -> tuple[bool, str]:
     """Inside with a seat while there is room, otherwise outside without one. The seat stays free for
     this transaction until it commits (`lock_seats`)."""
     lock_seats(hall, date)
-    waiting_inside = Ticket.objects.today(hall, date).waiting().filter(inside=True)
-    if spacing.must_wait_outside(waiting_inside.count(), hall.max_waiting_inside):
+    seats = [seat for (seat,) in rows.fetch(_SEATS, [hall.pk, date])]
+    if spacing.must_wait_outside(len(seats), hall.max_waiting_inside):
         return False, ""
-    occupied = {spacing.parse_seat(s) for s in waiting_inside.exclude(seat="").values_list("seat", flat=True)}
+    occupied = {spacing.parse_seat(s) for s in seats if s}
     seat = spacing.choose_seat(
         hall.seat_rows, hall.seats_per_row, [spacing.parse_seat(s) for s in hall.seats_out_of_use], occupied
     )
@@ -251,11 +264,12 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         raise QueueError("too_early", TOO_EARLY % {"time": local.strftime("%H:%M")})
     with transaction.atomic():
         booking = lifecycle.lock_for_check_in(booking)
-        existing = booking.tickets.order_by("-id").first()
-        if booking.state == BookingState.CHECKED_IN and existing:
-            return existing
-        if booking.state == BookingState.NO_SHOW and not existing:  # swept by the same rule
-            raise QueueError("too_late", TOO_LATE)
+        if booking.state in (BookingState.CHECKED_IN, BookingState.NO_SHOW):
+            existing = booking.tickets.order_by("-id").first()
+            if booking.state == BookingState.CHECKED_IN and existing:
+                return existing
+            if booking.state == BookingState.NO_SHOW and not existing:  # swept by the same rule
+                raise QueueError("too_late", TOO_LATE)
         if booking.state != BookingState.BOOKED:
             raise QueueError("not_found", BOOKING_NOT_FOUND)
         if noshow.rule_for(hall).is_no_show(booking.slot.end, now):
@@ -310,6 +324,19 @@ def _hour_start(now: dt.datetime, hall: Hall) -> dt.datetime:
     return timezone.localtime(now, hall.tz).replace(minute=0, second=0, microsecond=0)
 
 
+_ISSUED = (
+    "SELECT COUNT(*), COUNT(CASE WHEN issued_at >= %s THEN 1 END) FROM queueing_ticket "  # noqa: S608
+    f"WHERE hall_id = %s AND date = %s AND service_id = %s AND kind = '{TicketKind.WALK_IN}'"
+)
+
+
+def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.datetime) -> dict[str, int]:
+    """The service's walk-in tickets issued today ("day") and in this clock hour ("hour"), in one count
+    (written out: the ORM's statement cost more to build than to run)."""
+    ((day, hour),) = rows.fetch(_ISSUED, [_hour_start(now, hall), hall.pk, today, service.pk])
+    return {"day": day, "hour": hour}
+
+
 def issue_walk_in(
     *,
     hall: Hall,
@@ -324,7 +351,10 @@ def issue_walk_in(
 ) -> Ticket:
     """A walk-in ticket while the hall is open and before the service's last-ticket time (queueing.hours),
     within the service's daily and hourly quotas; one open ticket a person. Every way of issuing one (the
-    kiosk, 导办 at the door, the API) comes through here."""
+    kiosk, 导办 at the door, the API) comes through here. The ticket's `hall_read` is the hall as the
+    cut-off's estimate read it just before the ticket (None when it did not), and `hall_hours` the hall's
+    hours: the issuing request reckons the ticket's place and wait from them (progress.ticket_progress),
+    not from reads of the hall again (issue 20 item 7)."""
     now = now or timezone.now()
     if service.hall_id != hall.pk or not service.active:
         raise QueueError("not_found", SERVICE_CLOSED)
@@ -337,11 +367,11 @@ def issue_walk_in(
     quota = WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
     rules = rules_for(hall)
     schedule = hours.schedule_from(hall, today)  # read before the lock: issuing does not change it
+    read: list[estimates.Snapshot] = []
 
     def estimate():
-        return estimates.walk_in_estimate(
-            estimates.hall_now(hall, today, now, rules.appointments_per_walk_in, schedule), service.pk
-        )
+        read.append(estimates.hall_now(hall, today, now, rules.appointments_per_walk_in, schedule))
+        return estimates.walk_in_estimate(read[-1], service.pk)
 
     with transaction.atomic():
         sequence = next_sequence(hall, service, today)  # serialises this service's issuing
@@ -356,11 +386,11 @@ def issue_walk_in(
         )
         if refusal:
             raise QueueError(*refusal)
-        walk_ins = Ticket.objects.today(hall, today).filter(service=service, kind=TicketKind.WALK_IN)
-        if walk_ins.count() >= quota.per_day:
+        issued = walk_ins_issued(hall, service, today, now)
+        if issued["day"] >= quota.per_day:
             raise QueueError("quota_exhausted", QUOTA_EXHAUSTED)
         hour = _hour_start(now, hall)
-        if walk_ins.filter(issued_at__gte=hour).count() >= quota.per_hour:
+        if issued["hour"] >= quota.per_hour:
             next_hour = (hour + dt.timedelta(hours=1)).strftime("%H:%M")
             raise QueueError("quota_exhausted", HOUR_QUOTA_EXHAUSTED % {"time": next_hour})
         for field, value in (("id_hash", id_hash), ("phone_hash", phone_hash)):
@@ -372,7 +402,7 @@ def issue_walk_in(
                     raise QueueError(
                         "duplicate_ticket", DUPLICATE_TICKET % {"number": held.number}, ticket=held
                     )
-        return issue(
+        ticket = issue(
             hall=hall,
             service=service,
             kind=TicketKind.WALK_IN,
@@ -386,3 +416,5 @@ def issue_walk_in(
             phone_hash=phone_hash,
             language=language,
         )
+    ticket.hall_read, ticket.hall_hours = (read[-1] if read else None), schedule
+    return ticket

@@ -89,9 +89,11 @@ class TicketIn(Schema):
 
 
 def _place(ticket: Ticket) -> dict:
-    """Where a ticket stands: position (1 = next), people ahead and the estimated wait."""
+    """Where a ticket stands: position (1 = next), people ahead and the estimated wait. A ticket that
+    services.issue_walk_in issued in this request comes with its reads of the hall: they serve again."""
     now = timezone.now()
-    standing = progress.ticket_progress(ticket, now, shared=True)
+    read, hours = getattr(ticket, "hall_read", None), getattr(ticket, "hall_hours", None)
+    standing = progress.ticket_progress(ticket, now, shared=True, read=read, hours=hours)
     ahead, estimate = standing.people_ahead, standing.estimate
     return {
         "position": None if ahead is None else ahead + 1,

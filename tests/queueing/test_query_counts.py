@@ -21,6 +21,10 @@ Issue 20 (call-next + complete at 3 times the floor's CPU) wrote their statement
   counter's services are read with its session's lock;
 - complete: 12 (the ticket's owner is saved with its new state, no UPDATE of its own); 11 since a ticket's
   change and its event are written by one statement (hall/rows.py `update`), as are a transfer's: 12.
+Issue 20 item 7 (the province day's dearest actions): the day's number taken and locked by one upsert, the
+quota counts in one, the free seats in one, a check-in's earlier ticket read only when it was checked in
+before, the hours in one statement and the estimate's read of the hall in three (ten through the ORM):
+check-in 15, walk-in 11, with the cut-off by estimate 15 (the hall's history included).
 The objects are loaded first as a request loads them (the counter with its hall and rules, the ticket with
 its hall and service), so that only the service's own queries are counted. The webhooks' "is there any
 subscriber?" flag is in the cache, as it is in a running hall (read from the database once a minute):
@@ -52,11 +56,11 @@ NOW = dt.datetime(2026, 11, 24, 9, 0, tzinfo=TZ)  # Tuesday morning
 
 CALL_NEXT = 5
 COMPLETE = 11
-CHECK_IN = 18
+CHECK_IN = 15
 BOOK = 9
 TRANSFER = 12
-WALK_IN = 16
-WALK_IN_BY_ESTIMATE = 27  # with the hall's walk-in history of the weekday, read once per process and day
+WALK_IN = 11
+WALK_IN_BY_ESTIMATE = 15  # with the hall's walk-in history of the weekday, read once per process and day
 
 
 @pytest.fixture(autouse=True)
