@@ -181,10 +181,10 @@ def open_counters(
 _BOOKINGS = (
     "SELECT b.id, b.service_id, sl.start, b.green_channel, b.state "  # noqa: S608 (constants only)
     "FROM appointments_booking b "
-    "INNER JOIN appointments_slot sl ON sl.id = b.slot_id WHERE b.hall_id = %s AND sl.date = %s "
+    "INNER JOIN appointments_slot sl ON sl.id = b.slot_id WHERE sl.hall_id = %s AND sl.date = %s "
     f"AND b.state = '{BookingState.BOOKED}' AND sl.start <= %s AND sl.\"end\" > %s "
     "UNION ALL SELECT NULL, COUNT(*), NULL, NULL, b.state FROM appointments_booking b "
-    "INNER JOIN appointments_slot sl ON sl.id = b.slot_id WHERE b.hall_id = %s AND sl.date = %s "
+    "INNER JOIN appointments_slot sl ON sl.id = b.slot_id WHERE sl.hall_id = %s AND sl.date = %s "
     f"AND b.state IN ({_listed([*CAME, BookingState.NO_SHOW])}) GROUP BY b.state"
 )
 

@@ -71,7 +71,7 @@ def _totals(states, choices) -> list[tuple[str, str, int]]:
 
 def build(hall: Hall, date: dt.date) -> Register:
     bookings = list(
-        Booking.objects.filter(hall=hall, slot__date=date)
+        Booking.objects.of_day(hall, date)
         .select_related("service", "slot")
         .order_by("slot__start", "slot__end", "service__position", "service__code", "pk")
     )
