@@ -13,7 +13,7 @@ from django.utils.translation import pgettext
 
 from appointments import lifecycle, noshow
 from appointments.models import Booking, BookingState
-from hall import rows
+from hall import calendar, rows
 from hall.errors import DomainError
 from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
@@ -337,7 +337,25 @@ def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.dateti
     return {"day": day, "hour": hour}
 
 
-def issue_walk_in(
+@dataclass(frozen=True)
+class WalkIn:
+    """A walk-in ticket just issued, with the reads of the hall its issuing made: `read`, the hall as the
+    cut-off's estimate read it just before the ticket (None when it did not), and `hours`, the hall's hours.
+    The issuing request reckons the ticket's place and wait from them (progress.ticket_progress's `read`
+    and `hours`), not from reads of the hall again (issue 20 item 7)."""
+
+    ticket: Ticket
+    read: estimates.Snapshot | None
+    hours: calendar.Schedule
+
+
+def issue_walk_in(**request) -> Ticket:
+    """A walk-in ticket: `issue_walk_in_with_reads` (the same keywords) for a caller that needs only the
+    ticket."""
+    return issue_walk_in_with_reads(**request).ticket
+
+
+def issue_walk_in_with_reads(
     *,
     hall: Hall,
     service: Service,
@@ -348,13 +366,11 @@ def issue_walk_in(
     id_number: str = "",
     phone=None,
     language: str = "zh-hans",
-) -> Ticket:
+) -> WalkIn:
     """A walk-in ticket while the hall is open and before the service's last-ticket time (queueing.hours),
     within the service's daily and hourly quotas; one open ticket a person. Every way of issuing one (the
-    kiosk, 导办 at the door, the API) comes through here. The ticket's `hall_read` is the hall as the
-    cut-off's estimate read it just before the ticket (None when it did not), and `hall_hours` the hall's
-    hours: the issuing request reckons the ticket's place and wait from them (progress.ticket_progress),
-    not from reads of the hall again (issue 20 item 7)."""
+    kiosk, 导办 at the door, the API) comes through here. With the ticket, the reads of the hall its issuing
+    made (`WalkIn`), for a caller that shows the ticket's place and wait (the API)."""
     now = now or timezone.now()
     if service.hall_id != hall.pk or not service.active:
         raise QueueError("not_found", SERVICE_CLOSED)
@@ -416,5 +432,4 @@ def issue_walk_in(
             phone_hash=phone_hash,
             language=language,
         )
-    ticket.hall_read, ticket.hall_hours = (read[-1] if read else None), schedule
-    return ticket
+    return WalkIn(ticket, read[-1] if read else None, schedule)

@@ -171,6 +171,24 @@ def test_walk_in_same_person_gets_existing_ticket_to_reprint(hall, service):
     assert error.value.message == "You already hold a ticket for this service: A001."
 
 
+def test_walk_in_with_reads_brings_the_hall_as_the_cut_off_read_it(hall, service, counter):
+    QueueRules.objects.create(hall=hall, stop_by_estimate=True)
+    first = walk_in(hall, service)
+
+    issued = services.issue_walk_in_with_reads(hall=hall, service=service, actor=KIOSK, now=NOW)
+
+    assert (issued.ticket.number, issued.hours.timezone) == ("A002", hall.timezone)
+    assert (issued.read.now, [w.id for w in issued.read.waiting]) == (NOW, [first.pk])  # before the ticket
+
+
+def test_walk_in_with_reads_brings_no_read_when_the_cut_off_asks_no_estimate(hall, service, counter):
+    QueueRules.objects.create(hall=hall, stop_by_estimate=False)
+
+    issued = services.issue_walk_in_with_reads(hall=hall, service=service, actor=KIOSK, now=NOW)
+
+    assert (issued.ticket.number, issued.read, issued.hours.timezone) == ("A001", None, hall.timezone)
+
+
 # Spacing
 
 
