@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -173,9 +173,9 @@ def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:
     """Lock the day's counter for this service; held until the ticket's transaction commits, so a failed
     request leaves no gap and concurrent requests get consecutive numbers."""
     ((pk, last),) = rows.fetch(_SEQUENCE, [hall.pk, service.pk, date])
-    sequence = DaySequence(id=pk, hall=hall, service=service, date=date, last=last)
-    sequence._state.adding, sequence._state.db = False, "default"
-    return sequence
+    row = {"id": pk, "hall_id": hall.pk, "service_id": service.pk, "date": date, "last": last}
+    names = [field.attname for field in DaySequence._meta.concrete_fields]  # from_db's order
+    return DaySequence.from_db(DEFAULT_DB_ALIAS, names, [row[name] for name in names])
 
 
 def lock_seats(hall: Hall, date: dt.date) -> None:
