@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
@@ -69,7 +70,7 @@ def walk_in_possible(
     quota = quota or WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
     today = hall.local_date(now)
     issued = walk_ins_issued(hall, service, today, now)
-    return issued["day"] < quota.per_day and issued["hour"] < quota.per_hour
+    return issued.day < quota.per_day and issued.hour < quota.per_hour
 
 
 class QueueError(DomainError):
@@ -330,11 +331,18 @@ _ISSUED = (
 )
 
 
-def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.datetime) -> dict[str, int]:
-    """The service's walk-in tickets issued today ("day") and in this clock hour ("hour"), in one count
-    (written out: the ORM's statement cost more to build than to run)."""
+class WalkInsIssued(NamedTuple):
+    """How many of a service's walk-in tickets were issued today and in this clock hour."""
+
+    day: int
+    hour: int
+
+
+def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.datetime) -> WalkInsIssued:
+    """The service's walk-in tickets issued today and in this clock hour, in one count (written out: the
+    ORM's statement cost more to build than to run)."""
     ((day, hour),) = rows.fetch(_ISSUED, [_hour_start(now, hall), hall.pk, today, service.pk])
-    return {"day": day, "hour": hour}
+    return WalkInsIssued(day, hour)
 
 
 @dataclass(frozen=True)
@@ -403,10 +411,10 @@ def issue_walk_in_with_reads(
         if refusal:
             raise QueueError(*refusal)
         issued = walk_ins_issued(hall, service, today, now)
-        if issued["day"] >= quota.per_day:
+        if issued.day >= quota.per_day:
             raise QueueError("quota_exhausted", QUOTA_EXHAUSTED)
         hour = _hour_start(now, hall)
-        if issued["hour"] >= quota.per_hour:
+        if issued.hour >= quota.per_hour:
             next_hour = (hour + dt.timedelta(hours=1)).strftime("%H:%M")
             raise QueueError("quota_exhausted", HOUR_QUOTA_EXHAUSTED % {"time": next_hour})
         for field, value in (("id_hash", id_hash), ("phone_hash", phone_hash)):

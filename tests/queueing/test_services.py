@@ -161,6 +161,18 @@ def test_walk_in_hourly_quota_says_when(hall, service):
     assert later.number == "A002"
 
 
+def test_walk_in_possible_until_the_hours_quota_is_used_up_then_again_next_hour(hall, service):
+    WalkInQuota.objects.create(service=service, per_day=2, per_hour=1)
+    walk_in(hall, service)
+
+    same_hour = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=30))
+    next_hour = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=61))
+    walk_in(hall, service, minutes=61)
+    day_used_up = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=121))
+
+    assert (same_hour, next_hour, day_used_up) == (False, True, False)
+
+
 def test_walk_in_same_person_gets_existing_ticket_to_reprint(hall, service):
     first = walk_in(hall, service, id_number=make_id_number(3))
 
