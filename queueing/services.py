@@ -265,14 +265,8 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         raise QueueError("too_early", TOO_EARLY % {"time": local.strftime("%H:%M")})
     with transaction.atomic():
         booking = lifecycle.lock_for_check_in(booking)
-        if booking.state in (BookingState.CHECKED_IN, BookingState.NO_SHOW):
-            existing = booking.tickets.order_by("-id").first()
-            if booking.state == BookingState.CHECKED_IN and existing:
-                return existing
-            if booking.state == BookingState.NO_SHOW and not existing:  # swept by the same rule
-                raise QueueError("too_late", TOO_LATE)
         if booking.state != BookingState.BOOKED:
-            raise QueueError("not_found", BOOKING_NOT_FOUND)
+            return _checked_in_before(booking)
         if noshow.rule_for(hall).is_no_show(booking.slot.end, now):
             raise QueueError("too_late", TOO_LATE)
         sequence = next_sequence(hall, booking.service, today)
@@ -296,6 +290,19 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         lifecycle.check_in(booking=booking, source=actor.source, user=user_of(actor), note=ticket.number)
     log.info("booking %s checked in as ticket %s", booking.pk, ticket.pk)
     return ticket
+
+
+def _checked_in_before(booking: Booking) -> Ticket:
+    """A booking that is no longer booked: its ticket, to reprint, when it was checked in; otherwise the
+    refusal (a no-show without a ticket was swept by the rule check-in applies)."""
+    if booking.state not in (BookingState.CHECKED_IN, BookingState.NO_SHOW):
+        raise QueueError("not_found", BOOKING_NOT_FOUND)
+    existing = booking.tickets.order_by("-id").first()
+    if booking.state == BookingState.CHECKED_IN and existing:
+        return existing
+    if booking.state == BookingState.NO_SHOW and not existing:
+        raise QueueError("too_late", TOO_LATE)
+    raise QueueError("not_found", BOOKING_NOT_FOUND)
 
 
 def _carry_matters(ticket: Ticket, booking: Booking, now: dt.datetime) -> None:

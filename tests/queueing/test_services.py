@@ -5,7 +5,7 @@ import phonenumbers
 import pytest
 from django.utils import translation
 
-from appointments import availability
+from appointments import availability, lifecycle
 from appointments import services as booking_services
 from appointments.models import BookingState
 from hall.models import Material
@@ -90,6 +90,19 @@ def test_check_in_twice_returns_same_ticket(hall, service):
 
     assert first == second
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("served", [True, False])
+def test_check_in_after_the_ticket_was_finished_is_refused(hall, service, served):
+    make_counter(hall, 1, [service])
+    booking = book(service)
+    services.check_in(hall=hall, code=booking.code, actor=KIOSK, now=NOW)
+    lifecycle.finish(booking_id=booking.pk, served=served, source="console")  # served, or missed when called
+
+    with pytest.raises(QueueError) as error:
+        services.check_in(hall=hall, code=booking.code, actor=KIOSK, now=NOW + dt.timedelta(minutes=5))
+
+    assert (error.value.code, Ticket.objects.count()) == ("not_found", 1)
 
 
 def test_check_in_too_early_says_when(hall, service):
