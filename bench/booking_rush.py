@@ -21,7 +21,7 @@ Then the same rush, by the same clients, on the floor (bench/baseline: a bare Dj
 UPDATE and an INSERT, served the same way), and Chuangkou's bookings/s and CPU per booking as ratios to it.
 
 Everything goes to 127.0.0.1; the run takes about two minutes. Environment: BENCH_DATABASE_URL (default
-postgres://root@127.0.0.1:5432/ck_bench) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; the bench
+postgres://root@127.0.0.1:5432/ck_bench) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/15; the bench
 empties that Redis database before and after the run, so give it one nobody else uses).
 """
 
@@ -52,12 +52,10 @@ from bench.common import (  # noqa: E402
     cpu_seconds,
     django_setup,
     drop_database,
-    free_port,
     postmasters,
     recreate_database,
     server_env,
     tree_cpu_seconds,
-    web_command,
 )
 
 HALL, SERVICE = "bench", "id-card-renewal"
@@ -287,25 +285,6 @@ def hot_row_rate(database_url: str, connections: int, rows: int, seconds: float)
     return sum(counts) / (time.perf_counter() - start)
 
 
-def start_server(env: dict, server: str, workers: int, port: int, log_path: Path) -> subprocess.Popen:
-    log = log_path.open("w")
-    command = web_command(server, port, workers)
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_until_up(base: str, server: subprocess.Popen, log_path: Path) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise SystemExit(f"the server stopped; see {log_path}")
-        try:
-            if httpx.get(f"{base}/api/v1/halls", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"the server did not answer within 30 s; see {log_path}")
-
-
 async def throughput(clients: list[httpx.AsyncClient], url: str, seconds: float, meter: CpuMeter) -> float:
     with meter:
         rate, latencies, statuses = await closed_loop(clients, url, seconds)
@@ -453,7 +432,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5, help="length of each throughput phase")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     floor_url = os.environ.get("BASELINE_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_floor")
     var_dir = tempfile.mkdtemp(prefix="ck-bench-")
     env = server_env(
@@ -471,16 +450,12 @@ def main() -> int:
     date, slot_ids = create_hall()
     print(f"set-up: {len(slot_ids)} windows x {PLACES} places on {date}, in {time.time() - started:.1f} s")
 
-    log_path, port = Path(var_dir) / "server.log", free_port()
-    server = start_server(env, args.server, args.workers, port, log_path)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}", server, log_path)
+    log_path = Path(var_dir) / "server.log"
+    with serve.Server("hall.wsgi:application", env, args.workers, log_path, server=args.server) as server:
+        server.wait_until_up("/api/v1/halls")
         print(f"server: {args.server}, {args.workers} worker(s), database pool up to {POOL_MAX} per worker")
-        meter = CpuMeter([server.pid, *children(server.pid)])
-        figures = asyncio.run(measure(args, f"http://127.0.0.1:{port}", date, slot_ids, meter))
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+        meter = CpuMeter([server.process.pid, *children(server.process.pid)])
+        figures = asyncio.run(measure(args, server.base, date, slot_ids, meter))
 
     # The database sees as many concurrent transactions as the server can run: one per sync worker of
     # gunicorn, up to the pool per uvicorn worker.

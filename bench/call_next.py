@@ -31,6 +31,7 @@ Redis database nobody else uses).
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -58,11 +59,11 @@ from bench.common import (  # noqa: E402
     recreate_database,
     server_env,
     tree_cpu_seconds,
-    web_command,
 )
 
 HALL = "bench-queue"
 POOL_MAX = 20  # DATABASE_POOL_MAX of each server worker (the settings' default)
+APP = "hall.wsgi:application"  # under gunicorn; uvicorn serves hall.asgi
 
 
 def create_hall(counters: int, tickets: int) -> list[tuple[int, str]]:
@@ -133,34 +134,18 @@ def percentiles(latencies: list[float]) -> str:
     return f"p50 {q[49] * 1000:.1f} ms, p95 {q[94] * 1000:.1f} ms, p99 {q[98] * 1000:.1f} ms"
 
 
-def start_servers(env: dict, server: str, processes: int, port: int, log_dir: Path) -> list[subprocess.Popen]:
+def servers(env: dict, server: str, processes: int, port: int, log_dir: Path) -> list[serve.Server]:
     """gunicorn: one master with `processes` sync workers (they take connections from one listening socket,
     one request at a time). uvicorn: one single-worker process per port, the clients spread evenly over
     them, as a load balancer would (`uvicorn --workers N` lets the kernel hand keep-alive connections to
-    whichever worker accepts first, and here most of the 20 landed on one worker)."""
+    whichever worker accepts first, and here most of the 20 landed on one worker). Started by entering
+    each (a `with`)."""
     if server == "gunicorn":
-        log = (log_dir / "server.log").open("w")
-        command = web_command("gunicorn", port, processes)
-        return [subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)]
-    servers = []
-    for n in range(processes):
-        log = (log_dir / f"server-{n}.log").open("w")
-        command = web_command("uvicorn", port + n, 1)
-        servers.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-    return servers
-
-
-def wait_until_up(base: str, server: subprocess.Popen, log_dir: Path) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise SystemExit(f"a server stopped; see {log_dir}")
-        try:
-            if httpx.get(f"{base}/api/v1/halls", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"a server did not answer within 30 s; see {log_dir}")
+        return [serve.Server(APP, env, processes, log_dir / "server.log", port=port)]
+    return [
+        serve.Server(APP, env, 1, log_dir / f"server-{n}.log", server="uvicorn", port=port + n)
+        for n in range(processes)
+    ]
 
 
 async def window(client: httpx.AsyncClient, counter_id: int, go, figures: dict, limit: int | None = None):
@@ -309,12 +294,13 @@ def main() -> int:
     )
 
     log_dir = Path(var_dir)
-    servers = start_servers(env, args.server, args.servers, args.port, log_dir)
-    bases = [f"http://127.0.0.1:{args.port + n}" for n in range(len(servers))]
-    try:
-        for base, server in zip(bases, servers, strict=True):
-            wait_until_up(base, server, log_dir)
-        pids = [pid for server in servers for pid in (server.pid, *children(server.pid))]
+    with contextlib.ExitStack() as running:
+        serving = [
+            running.enter_context(s) for s in servers(env, args.server, args.servers, args.port, log_dir)
+        ]
+        for server in serving:
+            server.wait_until_up("/api/v1/halls")
+        pids = [pid for server in serving for pid in (server.process.pid, *children(server.process.pid))]
         kind = (
             "sync workers of gunicorn hall.wsgi"
             if args.server == "gunicorn"
@@ -325,18 +311,13 @@ def main() -> int:
         backends = own.backends()
         cpu_before = [cpu_seconds(pid) for pid in pids]
         database_before = tree_cpu_seconds(*postmasters())
-        figures = asyncio.run(measure(bases, windows, args.solo, args.deadline))
+        figures = asyncio.run(measure([server.base for server in serving], windows, args.solo, args.deadline))
         per_process = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_before, strict=True)]
         cpu = {
             "web": sum(per_process),
             "database": tree_cpu_seconds(*postmasters()) - database_before,
             "own_database": own.since(backends),
         }
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=15)
 
     twice, not_done, recorded = read_back()
     connections.close_all()

@@ -25,7 +25,7 @@ and the checks: no ticket given to two windows, and, read back from each databas
 exactly once and done (each run calls exactly counters × (warm-up + rounds) tickets, the whole queue).
 
 Environment: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/ck_call_race), BASELINE_DATABASE_URL
-(.../ck_call_race_floor), BENCH_REDIS_URL (default redis://127.0.0.1:6379/13, emptied before and after).
+(.../ck_call_race_floor), BENCH_REDIS_URL (default redis://127.0.0.1:6379/15, emptied before and after).
 Both databases are dropped at the end unless --keep.
 """
 
@@ -303,7 +303,7 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep both databases")
     args = parser.parse_args()
-    env, floor_env = side_by_side_env("call_race", 13, DATABASE_POOL_MAX="2")
+    env, floor_env = side_by_side_env("call_race", 15, DATABASE_POOL_MAX="2")
     tickets = args.counters * (args.warm_up + args.rounds)
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
     print(

@@ -39,8 +39,8 @@ def server_env(database_url: str, redis_url: str, var_dir: str, **extra: str) ->
 def side_by_side_env(name: str, redis_db: int, **extra: str) -> tuple[dict, dict]:
     """The environments of Chuangkou's server and the floor's (bench/baseline) for a benchmark that runs
     both: scratch databases BENCH_DATABASE_URL and BASELINE_DATABASE_URL (by default ck_`name` and
-    ck_`name`_floor on 127.0.0.1), Redis BENCH_REDIS_URL (by default database `redis_db`, emptied now), and
-    a new temporary folder for VAR_DIR and the logs."""
+    ck_`name`_floor on 127.0.0.1), Redis BENCH_REDIS_URL (by default database `redis_db`, emptied now: not
+    12, province_day's, nor 13, the CI tests'), and a new temporary folder for VAR_DIR and the logs."""
     database_url = os.environ.get("BENCH_DATABASE_URL", f"postgres://root@127.0.0.1:5432/ck_{name}")
     floor_url = os.environ.get("BASELINE_DATABASE_URL", f"postgres://root@127.0.0.1:5432/ck_{name}_floor")
     redis_url = os.environ.get("BENCH_REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")

@@ -17,7 +17,7 @@ ratio to the floor. CPU per unit hardly depends on the number of clients; it is 
 
 Environment (bench/common.py's side_by_side_env): BENCH_DATABASE_URL (Chuangkou's scratch database, default
 postgres://root@127.0.0.1:5432/ck_floor), BASELINE_DATABASE_URL (the floor's, default .../ck_floor_floor),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/12, emptied before and after). Both databases are dropped at
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, emptied before and after). Both databases are dropped at
 the end.
 """
 
@@ -219,7 +219,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8, help="length of each phase")
     parser.add_argument("--warm-up", type=float, default=WARM_UP, help="unmeasured seconds before each phase")
     args = parser.parse_args()
-    env, floor_env = side_by_side_env("floor", 12, BOOKING_SMS_CODE="off")
+    env, floor_env = side_by_side_env("floor", 14, BOOKING_SMS_CODE="off")
     log_dir = Path(env["VAR_DIR"])
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
     print(

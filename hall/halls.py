@@ -110,7 +110,8 @@ class CounterQuerySet(models.QuerySet):
         return self.active().filter(kind=CounterKind.WINDOW)
 
     def serving(self, service):
-        """The hall's windows serving the service: what arrival windows and the queue count."""
+        """The hall's windows serving the service: what arrival windows and the queue count (with the
+        window's session open, in SQL: queueing/windows.py)."""
         return self.active().filter(services=service, kind=CounterKind.WINDOW)
 
     def online_rooms(self, service):

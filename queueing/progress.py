@@ -8,9 +8,8 @@ from django.db.models import Q
 
 from hall import calendar, rows
 from hall.cache import cached
-from hall.models import CounterKind
-from queueing import estimates, forecast, heads, order
-from queueing.models import CounterState, Ticket, TicketState
+from queueing import estimates, forecast, heads, order, windows
+from queueing.models import Ticket, TicketState
 from queueing.services import rules_for
 
 
@@ -68,14 +67,9 @@ def ticket_progress(
     return Progress(ahead, estimate.minutes, open_counters, estimate, old)
 
 
-# The windows open for a service (Counter.objects.serving with its session open), counted: every read of a
-# ticket asks, written out (the ORM's statement cost more to build than to run).
-_OPEN_WINDOWS = (
-    "SELECT COUNT(*) FROM hall_counter c INNER JOIN hall_counter_services l ON l.counter_id = c.id "  # noqa: S608
-    "INNER JOIN queueing_countersession cs ON cs.counter_id = c.id "
-    f"WHERE l.service_id = %s AND c.active AND c.kind = '{CounterKind.WINDOW}' "
-    f"AND cs.state = '{CounterState.OPEN}'"
-)
+# The windows open for a service (queueing.windows), counted: every read of a ticket asks, written out (the
+# ORM's statement cost more to build than to run).
+_OPEN_WINDOWS = f"SELECT COUNT(*) FROM ({windows.OPEN_WINDOWS}) w WHERE w.service_id = %s"  # noqa: S608
 
 
 def open_windows(service_id: int) -> int:

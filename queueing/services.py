@@ -4,16 +4,17 @@ import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from appointments import lifecycle, noshow
 from appointments.models import Booking, BookingState
-from hall import rows
+from hall import calendar, rows
 from hall.errors import DomainError
 from hall.models import Hall, Service
 from hall.privacy import hash_id_number, hash_phone, validate_id_number
@@ -69,7 +70,7 @@ def walk_in_possible(
     quota = quota or WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
     today = hall.local_date(now)
     issued = walk_ins_issued(hall, service, today, now)
-    return issued["day"] < quota.per_day and issued["hour"] < quota.per_hour
+    return issued.day < quota.per_day and issued.hour < quota.per_hour
 
 
 class QueueError(DomainError):
@@ -173,9 +174,9 @@ def next_sequence(hall: Hall, service: Service, date: dt.date) -> DaySequence:
     """Lock the day's counter for this service; held until the ticket's transaction commits, so a failed
     request leaves no gap and concurrent requests get consecutive numbers."""
     ((pk, last),) = rows.fetch(_SEQUENCE, [hall.pk, service.pk, date])
-    sequence = DaySequence(id=pk, hall=hall, service=service, date=date, last=last)
-    sequence._state.adding, sequence._state.db = False, "default"
-    return sequence
+    row = {"id": pk, "hall_id": hall.pk, "service_id": service.pk, "date": date, "last": last}
+    names = [field.attname for field in DaySequence._meta.concrete_fields]  # from_db's order
+    return DaySequence.from_db(DEFAULT_DB_ALIAS, names, [row[name] for name in names])
 
 
 def lock_seats(hall: Hall, date: dt.date) -> None:
@@ -264,14 +265,8 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         raise QueueError("too_early", TOO_EARLY % {"time": local.strftime("%H:%M")})
     with transaction.atomic():
         booking = lifecycle.lock_for_check_in(booking)
-        if booking.state in (BookingState.CHECKED_IN, BookingState.NO_SHOW):
-            existing = booking.tickets.order_by("-id").first()
-            if booking.state == BookingState.CHECKED_IN and existing:
-                return existing
-            if booking.state == BookingState.NO_SHOW and not existing:  # swept by the same rule
-                raise QueueError("too_late", TOO_LATE)
         if booking.state != BookingState.BOOKED:
-            raise QueueError("not_found", BOOKING_NOT_FOUND)
+            return _checked_in_before(booking)
         if noshow.rule_for(hall).is_no_show(booking.slot.end, now):
             raise QueueError("too_late", TOO_LATE)
         sequence = next_sequence(hall, booking.service, today)
@@ -295,6 +290,19 @@ def check_in(*, hall: Hall, code: str, actor: Actor, now: dt.datetime | None = N
         lifecycle.check_in(booking=booking, source=actor.source, user=user_of(actor), note=ticket.number)
     log.info("booking %s checked in as ticket %s", booking.pk, ticket.pk)
     return ticket
+
+
+def _checked_in_before(booking: Booking) -> Ticket:
+    """A booking that is no longer booked: its ticket, to reprint, when it was checked in; otherwise the
+    refusal (a no-show without a ticket was swept by the rule check-in applies)."""
+    if booking.state not in (BookingState.CHECKED_IN, BookingState.NO_SHOW):
+        raise QueueError("not_found", BOOKING_NOT_FOUND)
+    existing = booking.tickets.order_by("-id").first()
+    if booking.state == BookingState.CHECKED_IN and existing:
+        return existing
+    if booking.state == BookingState.NO_SHOW and not existing:
+        raise QueueError("too_late", TOO_LATE)
+    raise QueueError("not_found", BOOKING_NOT_FOUND)
 
 
 def _carry_matters(ticket: Ticket, booking: Booking, now: dt.datetime) -> None:
@@ -330,14 +338,39 @@ _ISSUED = (
 )
 
 
-def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.datetime) -> dict[str, int]:
-    """The service's walk-in tickets issued today ("day") and in this clock hour ("hour"), in one count
-    (written out: the ORM's statement cost more to build than to run)."""
+class WalkInsIssued(NamedTuple):
+    """How many of a service's walk-in tickets were issued today and in this clock hour."""
+
+    day: int
+    hour: int
+
+
+def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.datetime) -> WalkInsIssued:
+    """The service's walk-in tickets issued today and in this clock hour, in one count (written out: the
+    ORM's statement cost more to build than to run)."""
     ((day, hour),) = rows.fetch(_ISSUED, [_hour_start(now, hall), hall.pk, today, service.pk])
-    return {"day": day, "hour": hour}
+    return WalkInsIssued(day, hour)
 
 
-def issue_walk_in(
+@dataclass(frozen=True)
+class WalkIn:
+    """A walk-in ticket just issued, with the reads of the hall its issuing made: `read`, the hall as the
+    cut-off's estimate read it just before the ticket (None when it did not), and `hours`, the hall's hours.
+    The issuing request reckons the ticket's place and wait from them (progress.ticket_progress's `read`
+    and `hours`), not from reads of the hall again (issue 20 item 7)."""
+
+    ticket: Ticket
+    read: estimates.Snapshot | None
+    hours: calendar.Schedule
+
+
+def issue_walk_in(**request) -> Ticket:
+    """A walk-in ticket: `issue_walk_in_with_reads` (the same keywords) for a caller that needs only the
+    ticket."""
+    return issue_walk_in_with_reads(**request).ticket
+
+
+def issue_walk_in_with_reads(
     *,
     hall: Hall,
     service: Service,
@@ -348,13 +381,11 @@ def issue_walk_in(
     id_number: str = "",
     phone=None,
     language: str = "zh-hans",
-) -> Ticket:
+) -> WalkIn:
     """A walk-in ticket while the hall is open and before the service's last-ticket time (queueing.hours),
     within the service's daily and hourly quotas; one open ticket a person. Every way of issuing one (the
-    kiosk, 导办 at the door, the API) comes through here. The ticket's `hall_read` is the hall as the
-    cut-off's estimate read it just before the ticket (None when it did not), and `hall_hours` the hall's
-    hours: the issuing request reckons the ticket's place and wait from them (progress.ticket_progress),
-    not from reads of the hall again (issue 20 item 7)."""
+    kiosk, 导办 at the door, the API) comes through here. With the ticket, the reads of the hall its issuing
+    made (`WalkIn`), for a caller that shows the ticket's place and wait (the API)."""
     now = now or timezone.now()
     if service.hall_id != hall.pk or not service.active:
         raise QueueError("not_found", SERVICE_CLOSED)
@@ -387,10 +418,10 @@ def issue_walk_in(
         if refusal:
             raise QueueError(*refusal)
         issued = walk_ins_issued(hall, service, today, now)
-        if issued["day"] >= quota.per_day:
+        if issued.day >= quota.per_day:
             raise QueueError("quota_exhausted", QUOTA_EXHAUSTED)
         hour = _hour_start(now, hall)
-        if issued["hour"] >= quota.per_hour:
+        if issued.hour >= quota.per_hour:
             next_hour = (hour + dt.timedelta(hours=1)).strftime("%H:%M")
             raise QueueError("quota_exhausted", HOUR_QUOTA_EXHAUSTED % {"time": next_hour})
         for field, value in (("id_hash", id_hash), ("phone_hash", phone_hash)):
@@ -416,5 +447,4 @@ def issue_walk_in(
             phone_hash=phone_hash,
             language=language,
         )
-    ticket.hall_read, ticket.hall_hours = (read[-1] if read else None), schedule
-    return ticket
+    return WalkIn(ticket, read[-1] if read else None, schedule)

@@ -1,4 +1,5 @@
-"""Serving the floor app as Chuangkou is served: its scratch database, and gunicorn on a free port."""
+"""Serving the floor app as Chuangkou is served: its scratch database, and the web server that the benchmarks
+start for either (`Server`)."""
 
 import subprocess
 import time
@@ -37,17 +38,28 @@ def reset(env: dict) -> None:
 
 
 class Server:
-    """gunicorn (deploy/gunicorn.conf.py, sync workers) on a free port serving `app` (a WSGI path) with `env`,
-    for the length of a `with`; `base` is its address. `root`: the tree it runs from (its code and its
-    gunicorn configuration), by default this one."""
+    """A production web server (`web_command`) with `env`, for the length of a `with`; `base` is its address.
+    By default gunicorn (deploy/gunicorn.conf.py, `workers` sync workers) serving `app` (a WSGI path) on a
+    free port; `server="uvicorn"`: Chuangkou's ASGI application, `workers` uvicorn workers; `port`: this
+    one. `root`: the tree it runs from (its code and its gunicorn configuration), by default this one."""
 
-    def __init__(self, app: str, env: dict, workers: int, log: Path, root: Path = ROOT):
+    def __init__(
+        self,
+        app: str,
+        env: dict,
+        workers: int,
+        log: Path,
+        root: Path = ROOT,
+        server: str = "gunicorn",
+        port: int | None = None,
+    ):
         self.app, self.env, self.workers, self.log, self.root = app, env, workers, log, root
+        self.server, self.port = server, port
 
     def __enter__(self):
-        self.port = free_port()
+        self.port = self.port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = web_command("gunicorn", self.port, self.workers, self.app, self.root)
+        command = web_command(self.server, self.port, self.workers, self.app, self.root)
         self.process = subprocess.Popen(
             command, cwd=self.root, env=self.env, stdout=self.log.open("w"), stderr=subprocess.STDOUT
         )

@@ -88,11 +88,12 @@ class TicketIn(Schema):
     phone: Mobile | None = Field(None, description="Walk-ins: to be asked in and called by text message.")
 
 
-def _place(ticket: Ticket) -> dict:
-    """Where a ticket stands: position (1 = next), people ahead and the estimated wait. A ticket that
-    services.issue_walk_in issued in this request comes with its reads of the hall: they serve again."""
+def _place(ticket: Ticket, issued: services.WalkIn | None = None) -> dict:
+    """Where a ticket stands: position (1 = next), people ahead and the estimated wait. `issued`: the
+    ticket as services.issue_walk_in_with_reads issued it in this request, whose reads of the hall serve
+    again."""
     now = timezone.now()
-    read, hours = getattr(ticket, "hall_read", None), getattr(ticket, "hall_hours", None)
+    read, hours = (issued.read, issued.hours) if issued else (None, None)
     standing = progress.ticket_progress(ticket, now, shared=True, read=read, hours=hours)
     ahead, estimate = standing.people_ahead, standing.estimate
     return {
@@ -198,11 +199,12 @@ def issue_ticket(request, hall: str, data: TicketIn):
     device = token is not None and token.scope == TokenScope.DEVICE
     if device and not devices.take_token_ticket(token_id=token.pk, hall=hall_obj, now=now):
         raise ApiError(429, "rate_limited", devices.TOO_MANY_TICKETS, retry_after=60 - now.second)
+    issued = None
     try:
         if data.booking_code:
             ticket = services.check_in(hall=hall_obj, code=data.booking_code, actor=actor(request), now=now)
         else:
-            ticket = services.issue_walk_in(
+            issued = services.issue_walk_in_with_reads(
                 hall=hall_obj,
                 service=active_service(hall_obj, data.service),
                 actor=actor(request),
@@ -212,6 +214,7 @@ def issue_ticket(request, hall: str, data: TicketIn):
                 phone=PhoneNumber.from_string(data.phone) if data.phone else None,
                 language=request_language(),
             )
+            ticket = issued.ticket
     except QueueError as refusal:
         raise _issue_refusal(refusal) from None
     body = {
@@ -221,6 +224,6 @@ def issue_ticket(request, hall: str, data: TicketIn):
         "service": ticket.service.code,
         "seat": ticket.seat,
         "inside": ticket.inside,
-        **_place(ticket),
+        **_place(ticket, issued),
     }
     return Status(201 if ticket.issued_at == now else 200, body)

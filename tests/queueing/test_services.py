@@ -5,7 +5,7 @@ import phonenumbers
 import pytest
 from django.utils import translation
 
-from appointments import availability
+from appointments import availability, lifecycle
 from appointments import services as booking_services
 from appointments.models import BookingState
 from hall.models import Material
@@ -92,6 +92,19 @@ def test_check_in_twice_returns_same_ticket(hall, service):
     assert Ticket.objects.count() == 1
 
 
+@pytest.mark.parametrize("served", [True, False])
+def test_check_in_after_the_ticket_was_finished_is_refused(hall, service, served):
+    make_counter(hall, 1, [service])
+    booking = book(service)
+    services.check_in(hall=hall, code=booking.code, actor=KIOSK, now=NOW)
+    lifecycle.finish(booking_id=booking.pk, served=served, source="console")  # served, or missed when called
+
+    with pytest.raises(QueueError) as error:
+        services.check_in(hall=hall, code=booking.code, actor=KIOSK, now=NOW + dt.timedelta(minutes=5))
+
+    assert (error.value.code, Ticket.objects.count()) == ("not_found", 1)
+
+
 def test_check_in_too_early_says_when(hall, service):
     make_counter(hall, 1, [service])
     booking = book(service, slot_index=4)  # 10:30
@@ -161,6 +174,18 @@ def test_walk_in_hourly_quota_says_when(hall, service):
     assert later.number == "A002"
 
 
+def test_walk_in_possible_until_the_hours_quota_is_used_up_then_again_next_hour(hall, service):
+    WalkInQuota.objects.create(service=service, per_day=2, per_hour=1)
+    walk_in(hall, service)
+
+    same_hour = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=30))
+    next_hour = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=61))
+    walk_in(hall, service, minutes=61)
+    day_used_up = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=121))
+
+    assert (same_hour, next_hour, day_used_up) == (False, True, False)
+
+
 def test_walk_in_same_person_gets_existing_ticket_to_reprint(hall, service):
     first = walk_in(hall, service, id_number=make_id_number(3))
 
@@ -169,6 +194,24 @@ def test_walk_in_same_person_gets_existing_ticket_to_reprint(hall, service):
 
     assert (error.value.code, error.value.ticket) == ("duplicate_ticket", first)
     assert error.value.message == "You already hold a ticket for this service: A001."
+
+
+def test_walk_in_with_reads_brings_the_hall_as_the_cut_off_read_it(hall, service, counter):
+    QueueRules.objects.create(hall=hall, stop_by_estimate=True)
+    first = walk_in(hall, service)
+
+    issued = services.issue_walk_in_with_reads(hall=hall, service=service, actor=KIOSK, now=NOW)
+
+    assert (issued.ticket.number, issued.hours.timezone) == ("A002", hall.timezone)
+    assert (issued.read.now, [w.id for w in issued.read.waiting]) == (NOW, [first.pk])  # before the ticket
+
+
+def test_walk_in_with_reads_brings_no_read_when_the_cut_off_asks_no_estimate(hall, service, counter):
+    QueueRules.objects.create(hall=hall, stop_by_estimate=False)
+
+    issued = services.issue_walk_in_with_reads(hall=hall, service=service, actor=KIOSK, now=NOW)
+
+    assert (issued.ticket.number, issued.read, issued.hours.timezone) == ("A001", None, hall.timezone)
 
 
 # Spacing
