@@ -327,11 +327,9 @@ def bookings_due(hall: Hall, date: dt.date, now: dt.datetime) -> Bookings:
     after = {pk: tuple(m for _position, m in sorted(of.items())) for pk, of in matters.items()}
     due = []
     for pk, (service_id, start, end, green, persons) in sorted(booked.items(), key=lambda b: (b[1][1], b[0])):
-        stays, middle = law.still(_minutes(now - start))
-        if middle is None:
-            arrives = max(now, start)
-            stays = stays if law.offsets else float(end > now)
-        else:
+        stays, arrives = float(end > now), max(now, start)  # without a record: on time, until its window ends
+        if law.offsets:
+            stays, middle = law.still(_minutes(now - start))
             arrives = max(now, start + dt.timedelta(minutes=middle))
         work = forecast.Work(persons, after.get(pk, ()))
         due.append(Booked(pk, service_id, start, end, green, work, stays, arrives))

@@ -67,17 +67,13 @@ class Punctuality:
     came: int
     missed: int
 
-    def still(self, since: float) -> tuple[float, float | None]:
-        """A booking not come `since` minutes after its window's start: the share of check-ins on record
-        later than that (0: nobody on record came so late), and the middle of those later ones (None:
-        without a record, 1 and None)."""
-        if not self.offsets:
-            return 1.0, None
+    def still(self, since: float) -> tuple[float, float]:
+        """A booking not come `since` minutes after its window's start (with offsets on record): the share of
+        the check-ins on record later than that (0: nobody on record came so late), and the middle of those
+        later ones (the last offset when there are none)."""
         first_later = bisect.bisect_right(self.offsets, since)
         later = len(self.offsets) - first_later
-        if not later:
-            return 0.0, None
-        return later / len(self.offsets), self.offsets[first_later + later // 2]
+        return later / len(self.offsets), self.offsets[min(first_later + later // 2, len(self.offsets) - 1)]
 
 
 @dataclass(frozen=True)
