@@ -22,7 +22,8 @@ hall's state at issue (up to the noise of its plays, and two simplifications: it
 cut-off by estimate and the per-service quotas, and sees the counters' order of preference as the
 simulator's stand-ins have it).
 
-`Knobs` take one piece of knowledge away at a time (the ablation: what an estimator must learn first).
+`Knobs` take one piece of knowledge away at a time (the ablation: what an estimator must learn first), most
+by putting the live estimate's own in its place (its handling times, the walk-ins and bookings it expects).
 Used by bench/simulate.py --oracle.
 """
 
@@ -57,15 +58,23 @@ class Knobs:
     disturbances: bool = True  # else no walk-in leaves, nobody is parked or transferred
     punctuality: bool = True  # else every booking not come yet comes at its window's start
     schedule: bool = True  # else the counters open now stay open, the others closed
+    true_walk_ins: bool = True  # else the walk-ins the live estimate expects (estimates.walking_in), in step
+    true_bookings: bool = True  # else the bookings the live estimate expects (estimates.arriving)
+    persons: bool = True  # else every ticket is one person with one matter
+    gone: bool = True  # else no walk-in has left before the call (parked and transferred still)
 
 
 FULL = Knobs()
+# Each takes one piece of the oracle's knowledge away, most of them by putting the live estimate's own in its
+# place: what the ceiling loses without it is what the live estimate could win by learning it.
 ABLATIONS = {
     "ceiling": FULL,
-    "no true handling": Knobs(true_handling=False),
-    "walk-ins in step": Knobs(random_walk_ins=False),
+    "live's handling times": Knobs(true_handling=False),
+    "live's walk-ins": Knobs(true_walk_ins=False),
+    "live's bookings": Knobs(true_bookings=False),
+    "one person, one matter": Knobs(persons=False),
+    "no walk-ins who leave": Knobs(gone=False),
     "no disturbances": Knobs(disturbances=False),
-    "bookings on time": Knobs(punctuality=False),
     "no staffing plan": Knobs(schedule=False),
 }
 
@@ -181,6 +190,7 @@ class State:
     # persons, further matters
     walk_ins_left: int
     handling: dict[int, forecast.Handling]  # the hall's recent (for the ablation)
+    expected: list[order.Waiting]  # the bookings and walk-ins the live estimate expects (for the ablation)
 
 
 class Observed(engine.Hallday):
@@ -190,8 +200,8 @@ class Observed(engine.Hallday):
 
     oracles: dict[str, Knobs] = {}
     plays = 200
-    # name -> queueing.forecast attributes: the live estimate at issue with these set (the estimator before
-    # a change, measured on the same tickets as the live one after it)
+    # name -> queueing.forecast attributes ("estimates.A": queueing.estimates'): the live estimate at issue
+    # with these set (the estimator before a change, measured on the same tickets as the live one after it)
     alternatives: dict[str, dict] = {}
 
     def __init__(self, *args, **kwargs):
@@ -247,14 +257,14 @@ class Observed(engine.Hallday):
         if ticket.pk not in self.log.tickets:
             return
         for name, attributes in self.alternatives.items():
-            kept = {a: getattr(forecast, a) for a in attributes}
+            kept = {a: getattr(*_attribute(a)) for a in attributes}
             try:
                 for a, value in attributes.items():
-                    setattr(forecast, a, value)
+                    setattr(*_attribute(a), value)
                 self.log.oracle[name][ticket.pk] = ticket_progress(ticket, now).wait_minutes
             finally:
                 for a, value in kept.items():
-                    setattr(forecast, a, value)
+                    setattr(*_attribute(a), value)
         if not self.oracles:
             return
         if self.truth is None:
@@ -300,7 +310,11 @@ class Observed(engine.Hallday):
         )
         streaks = {n: streaks_by_pk.get(c.pk) or 0 for n, c in self.counters.items()}
         bookings = self._bookings()
-        handling = estimates.recent_handling(self.hall, self.date, now)
+        handling, expected = {}, []
+        if any(not (k.true_handling and k.true_walk_ins and k.true_bookings) for k in self.oracles.values()):
+            per_walk_in = queue.rules_for(self.hall).appointments_per_walk_in
+            live = estimates.snapshot(self.hall, self.date, now, waiting, per_walk_in)
+            handling, expected = live.handling, live.arriving
         return State(
             now,
             jobs,
@@ -312,6 +326,7 @@ class Observed(engine.Hallday):
             bookings,
             max(0, self.day.walk_ins - self.came),
             handling,
+            expected,
         )
 
     def _job(self, ticket_id: int, now: dt.datetime) -> Job:
@@ -345,6 +360,12 @@ class Observed(engine.Hallday):
         return [(pk, s, start, bool(g), p, tuple(further.get(pk, ()))) for pk, s, start, g, p in rows]
 
 
+def _attribute(name: str) -> tuple[object, str]:
+    """ "A" is queueing.forecast's attribute A, "estimates.A" queueing.estimates'."""
+    module, _dot, attribute = name.rpartition(".")
+    return {"": forecast, "forecast": forecast, "estimates": estimates}[module], attribute
+
+
 def oracle_waits(truth: Truth, state: State, target: int, knobs: Knobs, plays: int) -> tuple[float, ...]:
     """The target's minutes until called in each play (inf: not called in the play)."""
     return tuple(Play(truth, state, knobs, random.Random(number)).until(target) for number in range(plays))
@@ -358,11 +379,11 @@ class Play:
         self.heap: list = []
         self.seq = itertools.count()
         self.lines = order.Lines(j.item for j in state.jobs)
-        self.jobs = {j.item.id: j for j in state.jobs}
+        self.jobs = {j.item.id: self.plain(j) for j in state.jobs}
         self.open = set(state.open)
         self.busy: dict[int, bool] = {}
         self.streak = dict(state.streaks)
-        self.returned = {n: list(v) for n, v in state.returned.items()}
+        self.returned = {n: [self.plain(j) for j in v] for n, v in state.returned.items()}
         self.ids = itertools.count(-10_000_000, -1)
 
     def at(self, minute: float, kind: str, *args) -> None:
@@ -391,6 +412,10 @@ class Play:
         u = min(below + (1 - below) * self.rng.random(), 1 - 1e-12)
         return max(factor * math.exp(mu + sigma * forecast._NORMAL.inv_cdf(u)) - elapsed, 0.0)
 
+    def plain(self, job: Job) -> Job:
+        """The job as the play sees it: one person with one matter when the oracle does not know better."""
+        return job if self.k.persons else Job(job.item)
+
     def walk(self) -> float:
         return self.rng.uniform(*WALK) if self.k.true_handling else 0.0
 
@@ -405,11 +430,14 @@ class Play:
             self.busy[number] = False
         for number, (phase, elapsed, job, resumed, extra, factor) in self.s.busy.items():
             self.busy[number] = True
-            self._resume(number, phase, elapsed, job, resumed, extra, factor)
+            if not self.k.persons:
+                factor = 0.5 if resumed else 1.0
+            self._resume(number, phase, elapsed, self.plain(job), resumed, extra, factor)
         for number in self.open:
             if not self.busy[number]:
                 self.at(0.0, "free", number)
         for number, elapsed, job in self.s.parked:
+            job = self.plain(job)
             low = max(10.0, elapsed)
             back = self.rng.uniform(low, max(low, 30.0)) - elapsed if self.k.disturbances else 0.0
             self.at(back, "back", number, job)
@@ -417,8 +445,11 @@ class Play:
             for moment, opened in self.t.staffing:
                 if moment > self.s.now:
                     self.at(self.minute(moment), "staff", opened)
-        self._bookings()
-        self._walk_ins()
+        if self.k.true_bookings:
+            self._bookings()
+        if self.k.true_walk_ins:
+            self._walk_ins()
+        self._expected()
         end = min(END_AFTER, self.minute(self.t.end))
         while self.heap:
             minute, _n, kind, args = heapq.heappop(self.heap)
@@ -432,7 +463,11 @@ class Play:
     def _resume(self, number, phase, elapsed, job, resumed, extra, factor):
         if phase == "called":
             walk_in = extra
-            gone = self.t.day.gone_rate if walk_in and not resumed and self.k.disturbances else 0.0
+            gone = (
+                self.t.day.gone_rate
+                if walk_in and not resumed and self.k.disturbances and self.k.gone
+                else 0.0
+            )
             if elapsed >= WALK[1]:
                 is_gone = gone > 0
             else:
@@ -467,6 +502,20 @@ class Play:
                 Job(item, job.persons, job.after),
                 resumed,
             )
+
+    def _expected(self):
+        """What the live estimate expects in place of the truth's bookings or walk-ins (the ablation)."""
+        if self.k.true_walk_ins and self.k.true_bookings:
+            return
+        further = {pk: (persons, after) for pk, _s, _start, _g, persons, after in self.s.bookings}
+        for item in self.s.expected:
+            if item.kind == order.WALK_IN and not self.k.true_walk_ins:
+                item = order.Waiting(next(self.ids), item.service_id, order.WALK_IN, item.issued_at)
+                self.at(max(0.0, self.minute(item.issued_at)), "arrive", Job(item))
+            elif item.kind == order.APPOINTMENT and not self.k.true_bookings:
+                persons, after = further.get(-item.id, (1, ()))
+                job = self.plain(Job(item, persons, after))
+                self.at(max(0.0, self.minute(item.issued_at)), "arrive", job)
 
     def _bookings(self):
         """The bookings not come yet, each drawn when it may first come (25 minutes before its window),
@@ -505,7 +554,7 @@ class Play:
             if arrives is None:
                 return None
         item = order.Waiting(-pk, service, order.APPOINTMENT, self.moment(arrives), start, green)
-        self.at(max(arrives, minute), "arrive", Job(item, persons, further))
+        self.at(max(arrives, minute), "arrive", self.plain(Job(item, persons, further)))
         return None
 
     def _walk_ins(self):
@@ -581,7 +630,7 @@ class Play:
         self.streak[number] = 0 if nxt.kind == order.WALK_IN else self.streak[number] + (not nxt.green)
         self.busy[number] = True
         job = self.jobs.get(nxt.id) or Job(nxt)
-        if nxt.kind == order.WALK_IN and self.chance(self.t.day.gone_rate):
+        if nxt.kind == order.WALK_IN and self.k.gone and self.chance(self.t.day.gone_rate):
             self.at(minute + self.t.gone_minutes, "done", number)
             return None
         self._serve(minute, number, job, resumed=False, walk=True)

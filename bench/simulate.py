@@ -116,8 +116,10 @@ def play(args: tuple) -> dict:
 
 
 def ticket_rows(log) -> list[dict]:
-    """Each called ticket's estimate at issue against its wait (for bench/estimate_errors.py)."""
+    """Each called ticket's estimate at issue against its wait (for bench/estimate_errors.py and --merge),
+    with the oracles' and the alternatives' figures (`figures`, by name)."""
     rows = []
+    others = getattr(log, "oracle", {})
     for ticket in log.tickets.values():
         if ticket.called_at is None or not ticket.readings:
             continue
@@ -132,9 +134,35 @@ def ticket_rows(log) -> list[dict]:
                 "wait": ticket.wait(),
                 "new": first.minutes,
                 "old": first.old,
+                "figures": {name: figures.get(ticket.id) for name, figures in others.items()},
             }
         )
     return rows
+
+
+def merge(paths: list[str]) -> None:
+    """The error at issue of every estimate over the tickets of several runs' --json files (runs of the
+    same commit over different seeds), per day type: as oracle.tables scores them (a figure missing where
+    no play reached the ticket counts as the live estimate's)."""
+    from simulation.measures import Errors
+
+    by_day: dict[str, list[dict]] = {}
+    for path in paths:
+        for result in json.loads(Path(path).read_text()):
+            by_day.setdefault(result["day"], []).extend(result["tickets"])
+    for day, rows in by_day.items():
+        rows = [r for r in rows if r["new"] is not None]
+        seeds = sorted({r["seed"] for r in rows})
+        print(f"\n{day}: seeds {seeds[0]}-{seeds[-1]} ({len(seeds)}), {len(rows)} tickets scored at issue")
+        print(f"  {'estimate':<40} {'n':>6} {'<=5 min':>9} {'median':>8} {'p90':>8}")
+        names = {name: None for r in rows for name in r.get("figures", {})}
+        columns = {"old": lambda r: r["old"], "new (live)": lambda r: r["new"]}
+        for name in names:
+            columns[name] = lambda r, name=name: (
+                r["new"] if r["figures"].get(name) is None else r["figures"][name]
+            )
+        for label, figure in columns.items():
+            print(_row(label, Errors.of([abs(figure(r) - r["wait"]) for r in rows]).__dict__))
 
 
 def _table(table: dict) -> dict:
@@ -203,14 +231,24 @@ def main() -> int:
     )
     parser.add_argument("--ablation", action="store_true", help="and the oracle less one piece of knowledge")
     parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="JSON",
+        help="only print the errors at issue over these runs' --json files",
+    )
+    parser.add_argument(
         "--before",
         action="append",
         default=[],
         metavar="ATTRIBUTE=VALUE[,...]",
-        help="also the live estimate at issue with these queueing.forecast attributes set (the estimator "
-        "before a change), on the same tickets, e.g. MEAN_DRAWN=False (repeat for several)",
+        help="also the live estimate at issue with these queueing.forecast attributes set (estimates.A: "
+        "queueing.estimates') (the estimator before a change), on the same tickets, e.g. "
+        "estimates.WORK=False (repeat for several)",
     )
     options = parser.parse_args()
+    if options.merge:
+        merge(options.merge)
+        return 0
     started = time.monotonic()
     seeds = list(range(options.first_seed, options.first_seed + options.seeds))
     before = {  # "A=1,B=2" -> live with those set

@@ -4,10 +4,11 @@ forecast.live_estimate. See docs/simulation.md for how it was measured against s
 `hall_now` reads it in three written-out statements besides the hall's hours (issue 20 item 7: the ten the
 ORM built were most of a walk-in's and a check-in's CPU): the day's tickets that count (waiting, at a
 window, finished lately, and the walk-ins so far), the hall's services with the open counters that call
-them, and the bookings due with the counts of those that came or missed. Every value is a parameter; only
-constants (states, kinds) go into the text, so that the partial indexes of the waiting tickets serve them."""
+them, and the bookings due (with their persons and further matters, and the waiting tickets of bookings that
+take a counter longer) with the counts of those that came or missed. Every value is a parameter; only
+constants (states, kinds) go into the text, so that the partial indexes of the waiting tickets serve them.
+What the hall's past days teach (queueing/record.py) is read once per process, hall and day."""
 
-import bisect
 import dataclasses
 import datetime as dt
 import zoneinfo
@@ -17,22 +18,31 @@ from dataclasses import dataclass
 from django.db import connection
 
 from appointments.models import BookingState
-from hall import cache, calendar, rows
+from hall import calendar, rows
 from hall.models import Hall
-from queueing import forecast, hours, order
-from queueing.models import AT_COUNTER_STATES, CounterState, Ticket, TicketKind, TicketState
+from queueing import forecast, hours, order, record
+from queueing.models import AT_COUNTER_STATES, CounterState, TicketKind, TicketState
+from queueing.record import LIKE_HISTORY, minute_of_day
 
 RECENT = 10  # handling times per service that count as "what the hall is doing now"
 LOOK_BACK = dt.timedelta(hours=3)
 LOOK_AHEAD = dt.timedelta(hours=3)  # bookings and walk-ins expected to arrive within this time
 RATE_OVER = dt.timedelta(hours=1)  # walk-ins are expected at the rate of this last stretch
-FINISHED = (TicketState.DONE, TicketState.TRANSFERRED)
+FINISHED = record.FINISHED
 NEWCOMER = -3_000_000  # the id of the walk-in taking a ticket now (the expected tickets are above)
-CAME = (BookingState.CHECKED_IN, BookingState.SERVED)
+CAME = record.CAME
+FIRST_AT = 0.5  # the k-th newcomer of a kind comes when k - 1/2 are expected: rounded, not cut, so that ten
+# services expected 0.6 times each in the next hour bring about six newcomers in it, not none
 
+# Switches of what the hall's record and its bookings teach, measured by bench/simulate.py --before (issue
+# 19 item 3; docs/simulation.md): all off is the estimate before.
+ON_RECORD = False  # handling times pooled with those on record: measured, not kept (the median error grew)
+PUNCTUAL = True  # bookings expected as they came on record, those later than anyone came missed
+WORK = True  # several persons and further matters take a counter longer
+MIXED = True  # a service's walk-ins per hour drawn toward the day's mix
+ALIKE = True  # the record's belief that today is as busy, from how alike its days are
 
-def _minutes(delta: dt.timedelta) -> float:
-    return delta.total_seconds() / 60
+_minutes = record.minutes
 
 
 def _listed(values: Sequence[str]) -> str:
@@ -176,63 +186,164 @@ def open_counters(
     return _counters(_services(hall), _tickets(hall, date, now, ["at_counter"])["at_counter"], now, handling)
 
 
-# The bookings due to arrive (booked, their window begun or beginning within LOOK_AHEAD), and how many of the
-# day's came and missed (a row per state, its count second).
+# Today's bookings in one statement: those due to arrive (booked, their window begun or beginning within
+# LOOK_AHEAD, or past, as they may still come late), a row per further matter; the waiting tickets of bookings
+# checked in that take a counter longer (several persons, further matters), a row per further matter; and how
+# many of the day's came and missed (a row per state, its count second).
+_BOOKING = "FROM appointments_booking b INNER JOIN appointments_slot sl ON sl.id = b.slot_id "
+_MATTERS = "LEFT OUTER JOIN appointments_bookingmatter m ON m.booking_id = b.id "
+_OF_DAY = "WHERE sl.hall_id = %s AND sl.date = %s "
 _BOOKINGS = (
-    "SELECT b.id, b.service_id, sl.start, b.green_channel, b.state "  # noqa: S608 (constants only)
-    "FROM appointments_booking b "
-    "INNER JOIN appointments_slot sl ON sl.id = b.slot_id WHERE sl.hall_id = %s AND sl.date = %s "
-    f"AND b.state = '{BookingState.BOOKED}' AND sl.start <= %s AND sl.\"end\" > %s "
-    "UNION ALL SELECT NULL, COUNT(*), NULL, NULL, b.state FROM appointments_booking b "
-    "INNER JOIN appointments_slot sl ON sl.id = b.slot_id WHERE sl.hall_id = %s AND sl.date = %s "
+    'SELECT b.id, b.service_id, sl.start, sl."end", b.green_channel, b.state, b.persons, '  # noqa: S608
+    f"m.position, m.service_id, NULL {_BOOKING}{_MATTERS}{_OF_DAY}"
+    f"AND b.state = '{BookingState.BOOKED}' AND sl.start <= %s "
+    "UNION ALL SELECT b.id, t.service_id, NULL, NULL, NULL, b.state, b.persons, m.position, m.service_id, "
+    "t.id "
+    f"{_BOOKING}INNER JOIN queueing_ticket t ON t.booking_id = b.id {_MATTERS}{_OF_DAY}"
+    f"AND b.state = '{BookingState.CHECKED_IN}' AND t.state = '{TicketState.WAITING}' "
+    "AND (b.persons > 1 OR m.id IS NOT NULL) "
+    f"UNION ALL SELECT NULL, COUNT(*), NULL, NULL, NULL, b.state, NULL, NULL, NULL, NULL {_BOOKING}{_OF_DAY}"
     f"AND b.state IN ({_listed([*CAME, BookingState.NO_SHOW])}) GROUP BY b.state"
 )
 
 
 @dataclass(frozen=True)
-class Bookings:
-    """The bookings due to arrive, (booking, service, window's start, green channel) in order of start and
-    id, and how many of the day's bookings came and were missed so far."""
+class Booked:
+    """A booking not checked in yet, with what was reckoned of it at the read: `stays`, the chance that it
+    still comes if it comes at all (from the check-ins on record later than its lateness now; without a
+    record, 1 until its window ends; 0: missed), and `arrives`, when it comes if it does."""
 
-    due: tuple[tuple[int, int, dt.datetime, bool], ...]
+    pk: int
+    service_id: int
+    start: dt.datetime
+    end: dt.datetime
+    green: bool
+    work: forecast.Work  # its persons and further matters
+    stays: float
+    arrives: dt.datetime
+
+    def joining(self, at: dt.datetime) -> order.Waiting:
+        """The booking as a ticket joining the queue `at` (its id: minus the booking's)."""
+        return order.Waiting(-self.pk, self.service_id, order.APPOINTMENT, at, self.start, self.green)
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """Today's bookings not checked in yet (in order of start and id) whose window began or begins within
+    LOOK_AHEAD; how many of the day's bookings came and were missed so far, and on record; and the waiting
+    tickets of bookings checked in that take a counter longer, by ticket."""
+
+    booked: tuple[Booked, ...]
     came: int
     missed: int
+    record_came: int = 0
+    record_missed: int = 0
+    tickets: dict[int, forecast.Work] = dataclasses.field(default_factory=dict)
 
     def arrivals(self, now: dt.datetime) -> list[order.Waiting]:
-        """The bookings due as tickets joining the queue at their window's start; thinned by today's share
-        of bookings that came."""
-        share = (self.came + 4) / (self.came + self.missed + 5)  # a few bookings' worth of "most people come"
+        """The bookings expected to join the queue, `now` being the read's. Each joins with the chance that
+        it still comes given that it has not by now (`Booked.stays`) and the share of bookings that came,
+        on record and today (with a few bookings' worth of "most people come"; today's later than anyone
+        on record, or past their window without a record, missed), at its likeliest moment, in step: the
+        k-th when k - 1/2 are expected (FIRST_AT). PUNCTUAL off: those in their window or before it, at its
+        start, thinned by today's share alone, the k-th when k are expected."""
+        if not PUNCTUAL:
+            return self._on_time(now)
+        came = self.came + self.record_came
+        missed = self.missed + self.record_missed + sum(1 for b in self.booked if not b.stays)
+        share = (came + 4) / (came + missed + 5)
         expected, weight = [], 0.0
-        for pk, service_id, start, green in self.due:
+        for b in self.booked:
+            if not b.stays:
+                continue
+            weight += share * b.stays / (1 - share + share * b.stays)
+            if weight >= len(expected) + FIRST_AT:
+                expected.append(b.joining(b.arrives))
+        return expected
+
+    def _on_time(self, now: dt.datetime) -> list[order.Waiting]:
+        share = (self.came + 4) / (self.came + self.missed + 5)
+        expected, weight = [], 0.0
+        for b in self.booked:
+            if b.end <= now:
+                continue
             weight += share
             if weight >= 1:
                 weight -= 1
-                arrives = max(now, start)
-                expected.append(order.Waiting(-pk, service_id, order.APPOINTMENT, arrives, start, green))
+                expected.append(b.joining(max(now, b.start)))
         return expected
 
-    def checked_in(self, booking_id: int) -> "Bookings":
-        return Bookings(tuple(d for d in self.due if d[0] != booking_id), self.came + 1, self.missed)
+    def work(self) -> dict[int, forecast.Work]:
+        """The tickets, waiting or expected (a booking: minus its id), that take a counter longer than one
+        matter of one person (forecast.Work)."""
+        found = dict(self.tickets)
+        for b in self.booked:
+            if b.stays and _longer(b.work):
+                found[-b.pk] = b.work
+        return found
+
+    def checked_in(self, booking_id: int, ticket: order.Waiting) -> "Bookings":
+        """As read after `ticket` was issued for `booking_id`: no longer due but one more that came, its
+        persons and further matters the ticket's."""
+        tickets = self.tickets
+        for b in self.booked:
+            if b.pk == booking_id and _longer(b.work):
+                rest = _rest(b.work.after, ticket.service_id)
+                tickets = {**tickets, ticket.id: forecast.Work(b.work.persons, rest)}
+        booked = tuple(b for b in self.booked if b.pk != booking_id)
+        return dataclasses.replace(self, booked=booked, came=self.came + 1, tickets=tickets)
 
 
-def _bookings(hall: Hall, date: dt.date, now: dt.datetime) -> Bookings:
-    due, counts = [], {}
+def _longer(work: forecast.Work) -> bool:
+    return work.persons > 1 or bool(work.after)
+
+
+def _rest(after: tuple[int, ...], current: int) -> tuple[int, ...]:
+    """The further matters after the one a ticket waits for (its service)."""
+    return after[after.index(current) + 1 :] if current in after else after
+
+
+def bookings_due(hall: Hall, date: dt.date, now: dt.datetime) -> Bookings:
+    """Today's bookings as the estimate reads them (`_BOOKINGS`), reckoned with the hall's punctuality on
+    record (record.Punctuality). A booking checked in more than LOOK_AHEAD before its window (a hall's
+    early check-in longer than that) joins a kept read without its persons and further matters."""
+    law = record.record(hall, date).punctuality
+    booked, matters, tickets, counts = {}, {}, {}, {}
     times = _times_converter()
-    for pk, service_id, start, green, state in rows.fetch(
-        _BOOKINGS, [hall.pk, date, now + LOOK_AHEAD, now, hall.pk, date]
+    for pk, service_id, start, end, green, state, persons, position, matter, ticket in rows.fetch(
+        _BOOKINGS, [hall.pk, date, now + LOOK_AHEAD, hall.pk, date, hall.pk, date]
     ):
         if pk is None:
             counts[state] = service_id  # the count
-        else:
-            due.append((pk, service_id, times(start, None, connection) if times else start, bool(green)))
-    due.sort(key=lambda d: (d[2], d[0]))
-    return Bookings(tuple(due), sum(counts.get(s, 0) for s in CAME), counts.get(BookingState.NO_SHOW, 0))
+            continue
+        if matter is not None:
+            matters.setdefault(pk, {})[position] = matter
+        if ticket is not None:
+            tickets[ticket] = (pk, service_id, persons)
+        elif pk not in booked:
+            if times is not None:
+                start, end = times(start, None, connection), times(end, None, connection)
+            booked[pk] = (service_id, start, end, bool(green), persons)
+    after = {pk: tuple(m for _position, m in sorted(of.items())) for pk, of in matters.items()}
+    due = []
+    for pk, (service_id, start, end, green, persons) in sorted(booked.items(), key=lambda b: (b[1][1], b[0])):
+        stays, arrives = float(end > now), max(now, start)  # without a record: on time, until its window ends
+        if law.offsets:
+            stays, middle = law.still(_minutes(now - start))
+            arrives = max(now, start + dt.timedelta(minutes=middle))
+        work = forecast.Work(persons, after.get(pk, ()))
+        due.append(Booked(pk, service_id, start, end, green, work, stays, arrives))
+    waiting = {
+        ticket: forecast.Work(persons, _rest(after.get(pk, ()), current))
+        for ticket, (pk, current, persons) in tickets.items()
+    }
+    came, missed = sum(counts.get(s, 0) for s in CAME), counts.get(BookingState.NO_SHOW, 0)
+    return Bookings(tuple(due), came, missed, law.came, law.missed, waiting)
 
 
 def arriving(hall: Hall, date: dt.date, now: dt.datetime) -> list[order.Waiting]:
-    """Booked appointments not checked in yet whose window begins within LOOK_AHEAD (or has begun), as
-    tickets joining the queue at their window's start; thinned by today's share of bookings that came."""
-    return _bookings(hall, date, now).arrivals(now)
+    """Booked appointments not checked in yet expected to join the queue (`Bookings.arrivals`)."""
+    return bookings_due(hall, date, now).arrivals(now)
 
 
 @dataclass(frozen=True)
@@ -259,6 +370,7 @@ class Snapshot:
     now: dt.datetime
     per_walk_in: int
     coming: Coming | None = None  # what `arriving` was reckoned from
+    work: dict[int, forecast.Work] = dataclasses.field(default_factory=dict)  # Bookings.work (WORK on)
 
     def estimate(self, ticket_id: int) -> forecast.Estimate:
         return forecast.live_estimate(
@@ -269,71 +381,32 @@ class Snapshot:
             now=self.now,
             arriving=self.arriving,
             appointments_per_walk_in=self.per_walk_in,
+            work=self.work,
         )
 
     def joined_by(self, newcomer: order.Waiting, booking_id: int | None = None) -> "Snapshot":
         """The hall with `newcomer`, a ticket issued since this read, waiting too, as a read after it would
         show the hall at this moment: checked in for `booking_id`, that booking no longer due to arrive but
-        one more that came; a walk-in, one more of the day's walk-ins so far (issue 20 item 7: a ticket's
-        issue need not read the hall again)."""
+        one more that came, its persons and further matters the ticket's; a walk-in, one more of the day's
+        walk-ins so far (issue 20 item 7: a ticket's issue need not read the hall again)."""
         waiting = [*self.waiting, newcomer]
         if self.coming is None:  # read without it: the booking leaves the arrivals, nothing else changes
             arriving = [w for w in self.arriving if booking_id is None or w.id != -booking_id]
-            return dataclasses.replace(self, waiting=waiting, arriving=arriving)
+            work = {pk: w for pk, w in self.work.items() if booking_id is None or pk != -booking_id}
+            return dataclasses.replace(self, waiting=waiting, arriving=arriving, work=work)
         bookings, walk_ins = self.coming.bookings, self.coming.walk_ins
         if booking_id is not None:
-            bookings = bookings.checked_in(booking_id)
+            bookings = bookings.checked_in(booking_id, newcomer)
         if walk_ins is not None and newcomer.kind == order.WALK_IN and not newcomer.transferred:
             walk_ins = walk_ins.joined(newcomer.service_id)
         coming = Coming(bookings, walk_ins)
-        return dataclasses.replace(self, waiting=waiting, arriving=coming.arrivals(self.now), coming=coming)
+        return dataclasses.replace(
+            self, waiting=waiting, arriving=coming.arrivals(self.now), coming=coming, work=_work(bookings)
+        )
 
 
-HISTORY_WEEKS = 8  # walk-ins are expected per clock hour as on the same weekday in these weeks before
-HISTORY_KEPT = 6 * 3600  # seconds a process keeps a hall's history of a day (read once per hall and day)
-LIKE_HISTORY = 5  # walk-ins' worth of belief that today is as busy as the history, before today has shown it
-FIRST_AT = 0.5  # a service's k-th newcomer comes when k - 1/2 are expected: rounded, not cut, so that ten
-# services expected 0.6 times each in the next hour bring about six newcomers in it, not none
-
-
-@dataclass(frozen=True)
-class WalkInHistory:
-    """The hall's walk-ins on the same weekday in the HISTORY_WEEKS weeks before a date: on how many days
-    (those with walk-ins), per service and local clock hour in all, and the minute of the day of each."""
-
-    days: int
-    per_hour: dict[int, dict[int, int]]  # service -> hour -> walk-ins over the days
-    minutes: tuple[float, ...]  # sorted, every service
-
-    def by(self, minute: float) -> float:
-        """Walk-ins a day on record had by this minute of the day, on average."""
-        return bisect.bisect_right(self.minutes, minute) / self.days if self.days else 0.0
-
-
-def walk_in_history(hall: Hall, date: dt.date) -> WalkInHistory:
-    """The hall's walk-in history for `date`, read once per process, hall and day (the hot path of the
-    ticket page reads it at every estimate)."""
-    key = f"walkinhistory:{hall.pk}:{date.isoformat()}"
-    return cache.remembered(key, HISTORY_KEPT, lambda: _read_history(hall, date))
-
-
-def _read_history(hall: Hall, date: dt.date) -> WalkInHistory:
-    dates = [date - dt.timedelta(weeks=n) for n in range(1, HISTORY_WEEKS + 1)]
-    rows_ = Ticket.objects.filter(
-        hall=hall, date__in=dates, kind=TicketKind.WALK_IN, transferred_from=None
-    ).values_list("date", "service_id", "issued_at")
-    days, per_hour, minutes = set(), {}, []
-    for day, service_id, issued in rows_:
-        local = issued.astimezone(hall.tz)
-        days.add(day)
-        hours_of = per_hour.setdefault(service_id, {})
-        hours_of[local.hour] = hours_of.get(local.hour, 0) + 1
-        minutes.append(_minute_of_day(local))
-    return WalkInHistory(len(days), per_hour, tuple(sorted(minutes)))
-
-
-def _minute_of_day(moment: dt.datetime) -> float:
-    return moment.hour * 60 + moment.minute + moment.second / 60
+def _work(bookings: Bookings) -> dict[int, forecast.Work]:
+    return bookings.work() if WORK else {}
 
 
 @dataclass(frozen=True)
@@ -344,11 +417,12 @@ class WalkIns:
     tz: zoneinfo.ZoneInfo
     horizon: dt.datetime  # the door's closing, or LOOK_AHEAD from the read
     days: int
-    per_hour: dict[int, dict[int, int]]
+    per_hour: dict[int, dict[int, float]]  # record.WalkInHistory's `mixed` (MIXED on) or `per_hour`
     by_now: float  # walk-ins a day of the history had by the read's time of day
     open_minutes: dict[int, float]
     so_far: int = 0  # the day's walk-ins so far (with a history)
     last_hour: tuple[int, ...] = ()  # the services of the last hour's walk-ins (without one)
+    like: float = LIKE_HISTORY  # walk-ins' worth of belief that today is as busy as the history (ALIKE on)
 
     def joined(self, service_id: int) -> "WalkIns":
         return dataclasses.replace(self, so_far=self.so_far + 1, last_hour=(*self.last_hour, service_id))
@@ -356,7 +430,7 @@ class WalkIns:
     def expected(self, now: dt.datetime) -> list[order.Waiting]:
         if not self.days:
             return self._at_last_hours_rate(now)
-        scale = (self.so_far + LIKE_HISTORY) / (self.by_now + LIKE_HISTORY)
+        scale = (self.so_far + self.like) / (self.by_now + self.like)
         expected = []
         for service_id, per_hour in sorted(self.per_hour.items()):
             due, moment = FIRST_AT, now
@@ -397,7 +471,7 @@ def _walk_ins_basis(
     closing = hours.door(schedule, now).closing
     if closing is None:
         return None
-    history = walk_in_history(hall, date)
+    history = record.walk_in_history(hall, date)
     if not history.days:
         return WalkIns(hall.tz, min(closing, now + LOOK_AHEAD), 0, {}, 0.0, {})
     local = now.astimezone(hall.tz)
@@ -405,9 +479,10 @@ def _walk_ins_basis(
         hall.tz,
         min(closing, now + LOOK_AHEAD),
         history.days,
-        history.per_hour,
-        history.by(_minute_of_day(local)),
+        history.mixed if MIXED else history.per_hour,
+        history.by(minute_of_day(local)),
         _open_minutes(hours.stretches(schedule, date), hall),
+        like=history.like if ALIKE else LIKE_HISTORY,
     )
 
 
@@ -430,10 +505,10 @@ def walking_in(
 ) -> list[order.Waiting]:
     """Walk-ins expected before the door closes (within LOOK_AHEAD): a counter that prefers another service
     calls those newcomers before an older ticket of its later service, so they lengthen that ticket's wait.
-    From the hall's history of the same weekday (walk_in_history), per service and clock hour, scaled by
-    today's walk-ins so far against the history's by the same time; without a history, at each service's
-    rate of the last hour. Each service's k-th newcomer comes when k - 1/2 of them are expected (FIRST_AT).
-    `schedule`: the hall's (hours.schedule_from), when the caller has read it already."""
+    From the hall's history of the same weekday (record.walk_in_history), per service and clock hour,
+    scaled by today's walk-ins so far against the history's by the same time; without a history, at each
+    service's rate of the last hour. Each service's k-th newcomer comes when k - 1/2 of them are expected
+    (FIRST_AT). `schedule`: the hall's (hours.schedule_from), when the caller has read it already."""
     basis = _walk_ins_basis(hall, date, now, schedule or hours.schedule_from(hall, date))
     if basis is None:
         return []
@@ -467,10 +542,21 @@ def snapshot(
     found = _tickets(hall, date, now, parts if waiting is not None else ["waiting", *parts])
     services = _services(hall)
     handling = _handling(found["finished"], services)
+    if ON_RECORD:
+        handling = with_record(hall, date, handling)
     counters = _counters(services, found["at_counter"], now, handling)
-    coming = Coming(_bookings(hall, date, now), _counted(basis, found))
+    coming = Coming(bookings_due(hall, date, now), _counted(basis, found))
     queue = _waiting(found["waiting"]) if waiting is None else waiting
-    return Snapshot(queue, counters, handling, coming.arrivals(now), now, per_walk_in, coming)
+    arriving = coming.arrivals(now)
+    return Snapshot(queue, counters, handling, arriving, now, per_walk_in, coming, _work(coming.bookings))
+
+
+def with_record(
+    hall: Hall, date: dt.date, handling: dict[int, forecast.Handling]
+) -> dict[int, forecast.Handling]:
+    """Today's handling per service pooled with its times on record (forecast.pooled)."""
+    on_record = record.record(hall, date).handling
+    return {pk: forecast.pooled(today, on_record.get(pk)) for pk, today in handling.items()}
 
 
 def hall_now(

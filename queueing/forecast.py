@@ -70,6 +70,8 @@ WITHIN = 5  # minutes: the estimate is the figure that the most plays call the t
 # instead, its spread as quantiles (issue 20: at 200 waiting, 40 plays cost 7.7 times the ticket page's CPU).
 PLAY_BUDGET = SAMPLES * 40 * 40
 MIN_SAMPLES = 8
+PERSON_SHARE = 0.6  # each further person of a booking takes this share of a handling time more
+HISTORY_WEIGHT = 10  # a service's handling times on record count as this many observed today
 _NORMAL = statistics.NormalDist()
 _QUANTILES = tuple(_NORMAL.inv_cdf((i + 0.5) / 9) for i in range(9))
 
@@ -108,6 +110,20 @@ class Estimate:
 NO_BASIS = Estimate(None)
 
 
+@dataclass(frozen=True)
+class Work:
+    """A ticket that takes a counter longer than one matter of one person: a booking for several persons
+    (each further one PERSON_SHARE of a handling time more) or with further matters (each a handling time of
+    its service; played at the same counter, as a counter serving it takes it at once)."""
+
+    persons: int = 1
+    after: tuple[int, ...] = ()
+
+    @property
+    def factor(self) -> float:
+        return 1 + PERSON_SHARE * (self.persons - 1)
+
+
 def handling_from(recent: Sequence[float], configured: float) -> Handling:
     """Recent handling times weighed with the configured average, which counts as PRIOR_WEIGHT
     observations, so that a first quick ticket does not halve every estimate. The spread likewise."""
@@ -117,6 +133,19 @@ def handling_from(recent: Sequence[float], configured: float) -> Handling:
     observed_var = sum((x - mean) ** 2 for x in recent)
     sd = math.sqrt((PRIOR_WEIGHT * prior_var + observed_var) / (PRIOR_WEIGHT + n))
     return Handling(mean, sd, n)
+
+
+def pooled(today: Handling, record: Handling | None) -> Handling:
+    """Today's handling (recent times weighed with the configured average) pooled with the service's times
+    on record (the hall's history), which count as HISTORY_WEIGHT observations: ten recent times of a
+    spread of half the mean leave the mean uncertain by a seventh, the record by far less."""
+    if record is None or record.observed <= 0 or record.mean <= 0:
+        return today
+    weight = min(HISTORY_WEIGHT, record.observed)
+    mine = PRIOR_WEIGHT + today.observed
+    mean = (weight * record.mean + mine * today.mean) / (weight + mine)
+    sd = math.sqrt((weight * record.sd**2 + mine * today.sd**2) / (weight + mine))
+    return Handling(mean, sd, today.observed)
 
 
 def lognormal(handling: Handling) -> tuple[float, float]:
@@ -152,10 +181,12 @@ def live_estimate(
     now: dt.datetime,
     arriving: Iterable[order.Waiting] = (),
     appointments_per_walk_in: int = 2,
+    work: dict[int, Work] | None = None,
 ) -> Estimate:
     """The wait of a waiting ticket, playing the open counters forward over the queue (see above) SAMPLES
     times with drawn handling times (`waits`), read with `estimate_from`. `arriving`: tickets expected to
-    join (booked appointments not yet checked in), each from its `issued_at`."""
+    join (booked appointments not yet checked in), each from its `issued_at`. `work`: the tickets (waiting
+    or arriving, by id) that take longer than one matter of one person."""
     queue = list(waiting)
     target = next((w for w in queue if w.id == ticket_id), None)
     if target is None or not any(target.service_id in c.services for c in counters):
@@ -168,6 +199,7 @@ def live_estimate(
         arriving=arriving,
         appointments_per_walk_in=appointments_per_walk_in,
         wanted={ticket_id},
+        work=work,
     )
     return estimate_from(found.get(ticket_id))
 
@@ -213,6 +245,7 @@ def calls(
     arriving: Iterable[order.Waiting] = (),
     appointments_per_walk_in: int = 2,
     draws: Draws | None = None,
+    work: dict[int, Work] | None = None,
 ) -> Iterator[tuple[int, float, float]]:
     """The open counters played forward (see live_estimate): (ticket id, minutes from `now` until it is
     called, variance of that time) for each call, in order, up to MAX_STEPS. The order does not depend on
@@ -248,7 +281,15 @@ def calls(
         queue.take(nxt)
         streaks[index] = 0 if nxt.kind == order.WALK_IN else streaks[index] + (not nxt.green)
         took = handling_of(handling, nxt.service_id)
-        if draws is None:
+        longer = work.get(nxt.id) if work else None
+        if longer is not None:
+            parts = (took, *(handling_of(handling, s) for s in longer.after))
+            if draws is None:
+                mean, spread = sum(p.mean for p in parts), sum(p.sd**2 for p in parts)
+                heapq.heappush(free, (at + longer.factor * mean, index, variance + longer.factor**2 * spread))
+            else:
+                heapq.heappush(free, (at + longer.factor * sum(draws.whole(p) for p in parts), index, 0.0))
+        elif draws is None:
             heapq.heappush(free, (at + took.mean, index, variance + took.sd**2))
         else:
             heapq.heappush(free, (at + draws.whole(took), index, 0.0))
@@ -272,8 +313,8 @@ def waits(
 ) -> dict[int, tuple[float, ...]]:
     """The minutes until called of every ticket of `waiting` (or of `wanted`) in each of `samples` plays
     (SAMPLES; one when every handling time is certain) with drawn handling times (`Draws`), `inf` in a play
-    that does not reach it; tickets no play reaches are left out. `play`: calls' `now`, `arriving` and
-    `appointments_per_walk_in`. `estimate_from` makes them the ticket's Estimate."""
+    that does not reach it; tickets no play reaches are left out. `play`: calls' `now`, `arriving`,
+    `appointments_per_walk_in` and `work`. `estimate_from` makes them the ticket's Estimate."""
     waiting = list(waiting)
     play["arriving"] = list(play.get("arriving", ()))
     wanted = {w.id for w in waiting} if wanted is None else set(wanted)

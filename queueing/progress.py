@@ -110,6 +110,7 @@ class KeptHall:
             now=hall.now,
             arriving=hall.arriving,
             appointments_per_walk_in=hall.per_walk_in,
+            work=hall.work,
         )
         return cls(hall, waits)
 

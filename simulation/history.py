@@ -254,7 +254,7 @@ def _no_shows(hall: Hall, date: dt.date) -> None:
 def play_weeks_before(hall: Hall, day: DayType | str, date: dt.date, *, weeks: int) -> list[dt.date]:
     """Kept days of `day` on the same weekday in each of the `weeks` weeks before `date` that the hall
     opens, oldest first (each may learn from those before it), so that the day played on `date` has a
-    history: the expected walk-ins per hour come from it (queueing.estimates.walk_in_history). Nobody reads
+    history: the expected walk-ins per hour come from it (queueing.record.walk_in_history). Nobody reads
     a ticket page on them (no readings: they cost more than the day itself). The spare desks a kept day
     makes (people.staff_counters) are put away after it, so that they add no booking places to the days
     after, and its bookings nobody came for are marked no-shows, as the hall's housekeeping does, so that

@@ -1,19 +1,26 @@
 """A ticket issued since the hall was read joins the read as a read after the ticket shows the hall (issue 20
 item 7: issuing a ticket need not read the hall again, and the wait it shows is the same): at the end of its
 line; a walk-in, one more of the day's walk-ins, so that more are expected after it; a check-in, its
-booking no longer due to arrive but one more that came, which changes how many of the others are expected."""
+booking no longer due to arrive but one more that came, which changes how many of the others are expected,
+with its persons and further matters (issue 19 item 3), and no longer missed when it came later than anyone
+on record."""
 
 import datetime as dt
 import secrets
 import zoneinfo
 
+import phonenumbers
 import pytest
 
+from appointments import availability
+from appointments import services as booking_services
+from appointments.models import BookingRules
 from hall.models import Hall
 from queueing import calls, estimates, progress
 from queueing import services as queue
+from queueing.forecast import Work
 from queueing.models import QueueRules, Ticket, TicketKind
-from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
+from tests.makers import make_counter, make_id_number, make_staff
 from tests.queueing.helpers import book
 
 pytestmark = pytest.mark.django_db
@@ -25,24 +32,6 @@ SYSTEM = queue.Actor("system")
 
 def at(hour: int, minute: int = 0, date: dt.date = DAY) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(hour, minute), SHANGHAI)
-
-
-@pytest.fixture
-def hall():
-    hall = make_hall()
-    make_weekday_hours(hall)
-    QueueRules.objects.create(hall=hall, last_ticket_minutes=0, stop_by_estimate=False)
-    return hall
-
-
-@pytest.fixture
-def id_card(hall):
-    return make_service(hall, average_handling_minutes=10)
-
-
-@pytest.fixture
-def pickup(hall):
-    return make_service(hall, code="pickup", prefix="B", average_handling_minutes=3)
 
 
 @pytest.fixture
@@ -63,8 +52,9 @@ def busy(hall, id_card, pickup):
 
 
 def seen(hall: estimates.Snapshot) -> tuple:
-    """What a snapshot gives the plays: the queue, the counters, the handling times and the arrivals."""
-    return sorted(hall.waiting, key=lambda w: w.id), hall.counters, hall.handling, hall.arriving
+    """What a snapshot gives the plays: the queue, the counters, the handling times, the arrivals and the
+    tickets that take a counter longer."""
+    return sorted(hall.waiting, key=lambda w: w.id), hall.counters, hall.handling, hall.arriving, hall.work
 
 
 def joined_and_fresh(
@@ -117,9 +107,11 @@ def test_a_walk_in_joins_the_read_of_a_hall_with_a_history(hall, busy, id_card, 
 
 
 def test_a_check_in_joins_the_read_and_counts_among_the_bookings_that_came(hall, busy, id_card):
-    """Five booked citizens due, none come yet: four of five expected. Once one checks in, three of the
-    other four are expected, not the four left when only the one is taken out."""
-    bookings = [book(id_card, at(8, 50) + dt.timedelta(seconds=n), n=n, date=DAY) for n in range(1, 6)]
+    """Three booked citizens due, none come yet and no record: (0 + 4) / (0 + 5) of each expected, the
+    first two (at 0.8 and 1.6 against 0.5 and 1.5; the third at 2.4 short of 2.5). Once the first checks
+    in, (1 + 4) / (1 + 6) of each: both others (0.83 and 1.67), not only the one left when the first is
+    taken out."""
+    bookings = [book(id_card, at(8, 50) + dt.timedelta(seconds=n), n=n, date=DAY) for n in range(1, 4)]
 
     read, joined, fresh, ticket = joined_and_fresh(
         hall, lambda: queue.check_in(hall=hall, code=bookings[0].code, actor=SYSTEM, now=at(9))
@@ -127,9 +119,84 @@ def test_a_check_in_joins_the_read_and_counts_among_the_bookings_that_came(hall,
 
     assert seen(joined) == seen(fresh)
     assert joined.estimate(ticket.pk) == fresh.estimate(ticket.pk)
-    due = [w for w in fresh.arriving if w.kind == "appointment"]
-    assert len(due) == 3
-    assert len([w for w in read.arriving if w.kind == "appointment" and w.id != -bookings[0].pk]) == 4
+    due = [w.id for w in fresh.arriving if w.kind == "appointment"]
+    assert due == [-bookings[1].pk, -bookings[2].pk]
+    assert [w.id for w in read.arriving if w.kind == "appointment"] == [-bookings[0].pk, -bookings[1].pk]
+
+
+def book_visit(service, start: dt.datetime, n: int, *, persons: int, also=()):
+    """A booking in the hall's own slot of `service` at `start` (staff-made the day before), for `persons`,
+    with the further services `also` in the same window."""
+    BookingRules.objects.get_or_create(
+        hall=service.hall, defaults={"held_back_percent": 0, "utilisation_percent": 100, "max_per_day": 5}
+    )
+    availability.sync_slots(service=service, date=start.date())
+    citizen = booking_services.Citizen(
+        name="王五", phone=phonenumbers.parse(f"1390000{n:04d}", "CN"), id_number=make_id_number(n)
+    )
+    return booking_services.book(
+        slot=service.slots.get(start=start),
+        citizen=citizen,
+        persons=persons,
+        also=also,
+        actor=booking_services.Actor("staff"),
+        now=start - dt.timedelta(days=1),
+    )
+
+
+def test_a_check_in_for_two_with_a_further_matter_joins_with_the_time_it_takes(hall, busy, id_card, pickup):
+    """Its ticket takes the counter for two persons' ID cards and then a pickup, as in a fresh read; the
+    booking for three not come yet is still expected to take longer."""
+    visit = book_visit(id_card, at(9), 1, persons=2, also=[pickup])
+    three = book_visit(id_card, at(9, 30), 2, persons=3)
+
+    read, joined, fresh, ticket = joined_and_fresh(
+        hall, lambda: queue.check_in(hall=hall, code=visit.code, actor=SYSTEM, now=at(9))
+    )
+
+    assert seen(joined) == seen(fresh)
+    assert joined.estimate(ticket.pk) == fresh.estimate(ticket.pk)
+    assert read.work == {-visit.pk: Work(2, (pickup.pk,)), -three.pk: Work(3, ())}
+    assert joined.work == {ticket.pk: Work(2, (pickup.pk,)), -three.pk: Work(3, ())}
+
+
+def test_a_check_in_later_than_anyone_on_record_came_is_no_longer_counted_missed(hall, busy, id_card):
+    """On record, 20 check-ins from on time to 4 minutes into the window: at 9:00 the booking of 8:30 is 30
+    minutes late and counts as missed, (0 + 4) / (1 + 5) of the others come. It checks in all the same:
+    (1 + 4) / (1 + 5), as a fresh read finds it."""
+    for weeks in range(1, 5):
+        date = DAY - dt.timedelta(weeks=weeks)
+        Ticket.objects.bulk_create(
+            Ticket(
+                hall=hall,
+                service=id_card,
+                date=date,
+                sequence=n,
+                number=f"A{n:03d}",
+                token=secrets.token_urlsafe(24),
+                kind=TicketKind.APPOINTMENT,
+                state="done",
+                booked_start=at(9, 0, date),
+                issued_at=at(9, n - 1, date),
+            )
+            for n in range(1, 6)
+        )
+    late = book(id_card, at(8, 30), n=1, date=DAY)
+    others = [book(id_card, at(9, 30) + dt.timedelta(seconds=n), n=n, date=DAY) for n in range(2, 6)]
+
+    read, joined, fresh, ticket = joined_and_fresh(
+        hall, lambda: queue.check_in(hall=hall, code=late.code, actor=SYSTEM, now=at(9))
+    )
+
+    assert seen(joined) == seen(fresh)
+    assert joined.estimate(ticket.pk) == fresh.estimate(ticket.pk)
+    assert fresh.coming.bookings.came == 1 and fresh.coming.bookings.missed == 0
+    # Each at 9:32, the middle of the record's check-ins. Before: 0.67, 1.33, 2.0 and 2.67 against 0.5, 1.5
+    # and 2.5: the first, third and fourth; after: 0.83, 1.67, 2.5 and 3.33: the first three.
+    assert [(w.id, w.issued_at) for w in read.arriving if w.kind == "appointment"] == [
+        (-b.pk, b.slot.start + dt.timedelta(minutes=2)) for b in (others[0], others[2], others[3])
+    ]
+    assert [w.id for w in fresh.arriving if w.kind == "appointment"] == [-b.pk for b in others[:3]]
 
 
 def test_the_hall_read_for_the_cut_off_serves_the_walk_ins_wait(hall, busy, pickup):

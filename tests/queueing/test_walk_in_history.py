@@ -9,10 +9,10 @@ import zoneinfo
 import pytest
 
 from hall import cache
-from queueing import calls, estimates
+from queueing import calls, estimates, record
 from queueing import services as queue
-from queueing.models import QueueRules, Ticket, TicketKind
-from tests.makers import make_counter, make_hall, make_service, make_weekday_hours
+from queueing.models import Ticket, TicketKind
+from tests.makers import make_counter
 
 pytestmark = pytest.mark.django_db
 
@@ -23,24 +23,6 @@ SYSTEM = queue.Actor("system")
 
 def at(date: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(hour, minute), SHANGHAI)
-
-
-@pytest.fixture
-def hall():
-    hall = make_hall()
-    make_weekday_hours(hall)
-    QueueRules.objects.create(hall=hall, last_ticket_minutes=0, stop_by_estimate=False)
-    return hall
-
-
-@pytest.fixture
-def id_card(hall):
-    return make_service(hall, average_handling_minutes=10)
-
-
-@pytest.fixture
-def pickup(hall):
-    return make_service(hall, code="pickup", prefix="B", average_handling_minutes=3)
 
 
 def past_walk_ins(service, date: dt.date, moments: list[tuple[int, int]]) -> None:
@@ -90,14 +72,32 @@ def test_a_morning_peak_on_record_is_expected_at_nine_where_the_last_hour_shows_
     assert expected_before(hall, id_card, 10) == 0
 
 
-def test_a_busier_day_than_on_record_expects_more(hall, id_card):
-    for date in weeks_before(4):
-        past_walk_ins(id_card, date, MORNING_PEAK)
+BUSY_PEAK = [(8, 40)] + [(9, m) for m in range(2, 60, 5)]  # one before 9:00, twelve from 9:02 to 9:57
+
+
+def test_a_busier_day_than_on_record_expects_more_where_the_days_on_record_differ(hall, id_card):
+    for n, date in enumerate(weeks_before(4)):  # 13, 1, 13 and 1 walk-ins: six an hour from 9:00 on average
+        past_walk_ins(id_card, date, BUSY_PEAK if n % 2 == 0 else [(8, 40)])
     past_walk_ins(id_card, DAY, [(8, 35), (8, 40), (8, 45), (8, 50), (8, 55), (8, 58)])
 
-    # Six by 9:00 against one on record: (6 + 5) / (1 + 5) times the record's six an hour, 11 an hour, one
-    # every 5.45 minutes from 2.7: six by 9:35 (as on record, one every 10 minutes from 9:05: three).
+    # The days on record differ far beyond chance (a variance of 48 around 7): the record is worth
+    # record.LIKE_HISTORY (5) walk-ins of belief. Six by 9:00 against one on record: (6 + 5) / (1 + 5)
+    # times the record's six an hour, 11 an hour, one every 5.45 minutes from 2.7: six by 9:35 (as on
+    # record, one every 10 minutes from 9:05: three).
+    assert record.walk_in_history(hall, DAY).like == record.LIKE_HISTORY
     assert expected_before(hall, id_card, 9, 35) == 6
+
+
+def test_a_busier_morning_is_chance_where_the_days_on_record_are_alike(hall, id_card):
+    for date in weeks_before(4):
+        past_walk_ins(id_card, date, MORNING_PEAK)  # seven each day
+    past_walk_ins(id_card, DAY, [(8, 35), (8, 40), (8, 45), (8, 50), (8, 55), (8, 58)])
+
+    # Days on record exactly alike: today's five walk-ins more by 9:00 are chance against the record's
+    # record.MOST_LIKE (200) walk-ins' worth: (6 + 200) / (1 + 200) times the record's six an hour, one
+    # every 9.76 minutes from 4.9: three by 9:30, as on record (with 5 walk-ins' worth, 11 an hour: five).
+    assert record.walk_in_history(hall, DAY).like == record.MOST_LIKE
+    assert expected_before(hall, id_card, 9, 30) == 3
 
 
 def test_without_a_history_walk_ins_are_expected_at_the_last_hours_rate(hall, id_card, pickup):
@@ -114,22 +114,23 @@ def test_without_a_history_walk_ins_are_expected_at_the_last_hours_rate(hall, id
 
 
 def test_other_weekdays_and_older_weeks_are_not_the_history(hall, id_card):
-    for date in weeks_before(4, days=1) + [DAY - dt.timedelta(weeks=estimates.HISTORY_WEEKS + 1)]:
+    for date in weeks_before(4, days=1) + [DAY - dt.timedelta(weeks=record.HISTORY_WEEKS + 1)]:
         past_walk_ins(id_card, date, MORNING_PEAK)  # Mondays, and a Tuesday too long ago
     past_walk_ins(id_card, DAY, [(8, 40)])
 
-    assert estimates.walk_in_history(hall, DAY).days == 0
+    assert record.walk_in_history(hall, DAY).days == 0
     assert expected_before(hall, id_card, 10) == 0  # the last hour's rate, as without history
 
 
 def test_the_history_is_read_once_per_hall_and_day(hall, id_card, django_assert_num_queries):
     for date in weeks_before(2):
         past_walk_ins(id_card, date, MORNING_PEAK)
-    first = estimates.walk_in_history(hall, DAY)
+    with django_assert_num_queries(1):  # with the rest of the hall's record (queueing/record.py)
+        first = record.walk_in_history(hall, DAY)
     past_walk_ins(id_card, DAY - dt.timedelta(weeks=3), MORNING_PEAK)  # written after: not read again today
 
     with django_assert_num_queries(0):
-        assert estimates.walk_in_history(hall, DAY) == first
+        assert record.walk_in_history(hall, DAY) == first
     assert first.days == 2 and first.per_hour[id_card.pk] == {8: 2, 9: 12}
 
 

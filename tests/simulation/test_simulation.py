@@ -125,7 +125,7 @@ def test_a_day_played_on_its_history_learns_the_walk_ins_from_it_and_the_same_se
     expected walk-ins come from them, they leave the day's counters and bookings as they were, and the same
     seed still plays the same day."""
     from hall.models import Counter
-    from queueing import estimates
+    from queueing import record
 
     date = dt.date(2027, 12, 7)  # a Tuesday
     counters = {**dict.fromkeys(range(8, 20), 2), 9: 5}  # a spare desk at 9:00 (the hall has 4 windows)
@@ -136,7 +136,7 @@ def test_a_day_played_on_its_history_learns_the_walk_ins_from_it_and_the_same_se
     played = play_weeks_before(demo_hall, day, date, weeks=2)
 
     assert played == [date - dt.timedelta(weeks=2), date - dt.timedelta(weeks=1)]
-    history = estimates.walk_in_history(demo_hall, date)
+    history = record.walk_in_history(demo_hall, date)
     on_record = sum(sum(hours.values()) for hours in history.per_hour.values())
     assert history.days == 2 and 30 <= on_record <= 50  # 25 a day, less those turned away late
     assert Counter.objects.filter(hall=demo_hall, active=True).count() == windows  # spare desks put away
