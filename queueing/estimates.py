@@ -20,8 +20,8 @@ from django.db import connection
 from appointments.models import BookingState
 from hall import calendar, rows
 from hall.models import Hall
-from queueing import forecast, hours, order, record
-from queueing.models import AT_COUNTER_STATES, CounterState, TicketKind, TicketState
+from queueing import forecast, hours, order, record, windows
+from queueing.models import AT_COUNTER_STATES, TicketKind, TicketState
 from queueing.record import LIKE_HISTORY, minute_of_day
 
 RECENT = 10  # handling times per service that count as "what the hall is doing now"
@@ -118,16 +118,12 @@ def _waiting(found: list[tuple]) -> list[order.Waiting]:
     return sorted(items, key=lambda w: (w.issued_at, w.id))
 
 
-# The hall's services, in their order, each with the open counters that call it (a row per counter; one
-# row with no counter for a service no open counter calls).
+# The hall's services, in their order, each with the open windows that call it (queueing.windows: an online
+# room does not call the hall's tickets; a row per window, one with no window for a service none calls).
 _SERVICES = (
-    "SELECT s.id, s.average_handling_minutes, oc.counter_id, oc.calls_since_walk_in "  # noqa: S608
-    "FROM hall_service s "
-    "LEFT OUTER JOIN (SELECT l.counter_id, l.service_id, cs.calls_since_walk_in "
-    "FROM hall_counter_services l INNER JOIN hall_counter c ON c.id = l.counter_id "
-    "INNER JOIN queueing_countersession cs ON cs.counter_id = c.id "
-    f"WHERE c.hall_id = %s AND c.active AND cs.state = '{CounterState.OPEN}') oc "
-    "ON oc.service_id = s.id AND s.active "
+    "SELECT s.id, s.average_handling_minutes, w.counter_id, w.calls_since_walk_in "  # noqa: S608
+    f"FROM hall_service s LEFT OUTER JOIN ({windows.OPEN_WINDOWS}) w "
+    "ON w.service_id = s.id AND w.hall_id = %s AND s.active "
     "WHERE s.hall_id = %s ORDER BY s.position, s.id"
 )
 

@@ -205,10 +205,11 @@ def test_the_hall_read_for_the_cut_off_serves_the_walk_ins_wait(hall, busy, pick
     QueueRules.objects.filter(hall=hall).update(stop_by_estimate=True)
     hall = Hall.objects.get(pk=hall.pk)
 
-    ticket = queue.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(9))
+    issued = queue.issue_walk_in_with_reads(hall=hall, service=pickup, actor=SYSTEM, now=at(9))
+    ticket = issued.ticket
     again = Ticket.objects.get(pk=ticket.pk)  # without the read
 
-    assert ticket.hall_read is not None and ticket.hall_read.now == at(9)
-    joined = progress.ticket_progress(ticket, at(9), read=ticket.hall_read, hours=ticket.hall_hours)
+    assert issued.read is not None and issued.read.now == at(9)
+    joined = progress.ticket_progress(ticket, at(9), read=issued.read, hours=issued.hours)
     assert joined == progress.ticket_progress(again, at(9))
     assert (joined.people_ahead, joined.wait_minutes is not None) == (1, True)  # the pickup of 8:36 first

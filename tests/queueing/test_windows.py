@@ -5,7 +5,7 @@ import pytest
 
 from hall import rows
 from hall.models import Counter, CounterKind
-from queueing import progress, windows
+from queueing import estimates, progress, windows
 from queueing.models import CounterSession, CounterState
 from tests.makers import make_counter, make_hall, make_service
 
@@ -45,3 +45,19 @@ def test_open_windows_are_the_windows_in_use_serving_the_service_with_their_sess
         (open_other.pk, other.pk),
     }
     assert (progress.open_windows(service.pk), progress.open_windows(other.pk)) == (2, 2)
+
+
+def test_the_live_estimate_counts_the_same_open_windows_and_no_other_halls():
+    hall, elsewhere = make_hall(), make_hall(slug="elsewhere")
+    service, other = make_service(hall), make_service(hall, code="cert", prefix="B")
+    open_one = make_window(hall, 1, [service], CounterState.OPEN)
+    make_window(hall, 2, [service], CounterState.OPEN, kind=CounterKind.ONLINE_ROOM)  # video, not the hall's
+    make_window(hall, 3, [other], CounterState.PAUSED)
+    make_window(elsewhere, 1, [make_service(elsewhere)], CounterState.OPEN)
+
+    read = estimates._services(hall)
+
+    assert {(service_id, counter_id) for service_id, _average, counter_id, _streak in read} == {
+        (service.pk, open_one.pk),
+        (other.pk, None),  # a service no open window calls keeps its row
+    }
