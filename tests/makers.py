@@ -1,6 +1,7 @@
 """Small, explicit builders of test data."""
 
 import datetime as dt
+import secrets
 
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -9,6 +10,7 @@ from hall import enrolment_codes
 from hall import services as hall_services
 from hall.models import Counter, Device, DeviceKind, Hall, Material, Service, WeeklySession
 from hall.screens import key_cookie
+from queueing.models import Ticket
 
 
 def make_hall(slug="north", **fields) -> Hall:
@@ -104,3 +106,21 @@ def enter_enrolment_code(client, user, next_url: str = ""):
     which then shows the key of a new, unconfirmed authenticator device."""
     code = enrolment_codes.issue(user)
     return client.post(reverse("otp_enrol"), {"enrolment_code": code, "next": next_url})
+
+
+def past_tickets(service, date: dt.date, rows: list[dict]) -> None:
+    """Tickets of `service` on a past `date`, done unless a row says otherwise (test data written directly:
+    the hall's record, which the live estimate reads). Each row gives the ticket's other fields."""
+    first = Ticket.objects.filter(service=service, date=date).count() + 1
+    Ticket.objects.bulk_create(
+        Ticket(
+            hall=service.hall,
+            service=service,
+            date=date,
+            sequence=first + n,
+            number=f"{service.prefix}{first + n:03d}",
+            token=secrets.token_urlsafe(24),
+            **{"state": "done", **row},
+        )
+        for n, row in enumerate(rows)
+    )

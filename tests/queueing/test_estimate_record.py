@@ -3,7 +3,6 @@ on record, when booked citizens come, and the tickets that take a counter longer
 person. The figures expected are worked out by hand in each test."""
 
 import datetime as dt
-import secrets
 import zoneinfo
 
 import phonenumbers
@@ -18,7 +17,7 @@ from queueing import services as queue
 from queueing.forecast import Estimate, Handling, OpenCounter, Work, live_estimate, pooled
 from queueing.models import Ticket, TicketKind
 from queueing.order import APPOINTMENT, WALK_IN, Waiting
-from tests.makers import make_counter, make_id_number, make_service
+from tests.makers import make_counter, make_id_number, make_service, past_tickets
 
 pytestmark = pytest.mark.django_db  # and what the process remembers of a hall's record is forgotten
 
@@ -117,24 +116,6 @@ def book(service, start: dt.time, n: int, *, persons: int = 1, also=()):
         also=also,
         actor=booking_services.Actor("staff"),
         now=at(DAY, 8) - dt.timedelta(days=1),
-    )
-
-
-def past_tickets(service, date: dt.date, rows: list[dict]) -> None:
-    """Tickets of `service` on a past `date`, done (test data written directly: the record)."""
-    first = Ticket.objects.filter(service=service, date=date).count() + 1
-    Ticket.objects.bulk_create(
-        Ticket(
-            hall=service.hall,
-            service=service,
-            date=date,
-            sequence=first + n,
-            number=f"{service.prefix}{first + n:03d}",
-            token=secrets.token_urlsafe(24),
-            state="done",
-            **row,
-        )
-        for n, row in enumerate(rows)
     )
 
 

@@ -6,7 +6,6 @@ with its persons and further matters (issue 19 item 3), and no longer missed whe
 on record."""
 
 import datetime as dt
-import secrets
 import zoneinfo
 
 import phonenumbers
@@ -20,7 +19,7 @@ from queueing import calls, estimates, progress
 from queueing import services as queue
 from queueing.forecast import Work
 from queueing.models import QueueRules, Ticket, TicketKind
-from tests.makers import make_counter, make_id_number, make_staff
+from tests.makers import make_counter, make_id_number, make_staff, past_tickets
 from tests.queueing.helpers import book
 
 pytestmark = pytest.mark.django_db
@@ -81,21 +80,15 @@ def test_a_walk_in_joins_the_read_of_a_hall_with_a_history(hall, busy, id_card, 
     """With a history of the weekday, the walk-ins expected are scaled by the day's so far."""
     for weeks in range(1, 5):
         date = DAY - dt.timedelta(weeks=weeks)
-        Ticket.objects.bulk_create(
-            Ticket(
-                hall=hall,
-                service=service,
-                date=date,
-                sequence=n,
-                number=f"{service.prefix}{n:03d}",
-                token=secrets.token_urlsafe(24),
-                kind=TicketKind.WALK_IN,
-                state="done",
-                issued_at=at(9 + n // 6, 10 * (n % 6), date),
+        for service in (id_card, pickup):
+            past_tickets(
+                service,
+                date,
+                [
+                    {"kind": TicketKind.WALK_IN, "issued_at": at(9 + n // 6, 10 * (n % 6), date)}
+                    for n in range(1, 30)
+                ],
             )
-            for service in (id_card, pickup)
-            for n in range(1, 30)
-        )
 
     read, joined, fresh, ticket = joined_and_fresh(
         hall, lambda: queue.issue_walk_in(hall=hall, service=id_card, actor=SYSTEM, now=at(9))
@@ -166,20 +159,17 @@ def test_a_check_in_later_than_anyone_on_record_came_is_no_longer_counted_missed
     (1 + 4) / (1 + 5), as a fresh read finds it."""
     for weeks in range(1, 5):
         date = DAY - dt.timedelta(weeks=weeks)
-        Ticket.objects.bulk_create(
-            Ticket(
-                hall=hall,
-                service=id_card,
-                date=date,
-                sequence=n,
-                number=f"A{n:03d}",
-                token=secrets.token_urlsafe(24),
-                kind=TicketKind.APPOINTMENT,
-                state="done",
-                booked_start=at(9, 0, date),
-                issued_at=at(9, n - 1, date),
-            )
-            for n in range(1, 6)
+        past_tickets(
+            id_card,
+            date,
+            [
+                {
+                    "kind": TicketKind.APPOINTMENT,
+                    "booked_start": at(9, 0, date),
+                    "issued_at": at(9, n - 1, date),
+                }
+                for n in range(1, 6)
+            ],
         )
     late = book(id_card, at(8, 30), n=1, date=DAY)
     others = [book(id_card, at(9, 30) + dt.timedelta(seconds=n), n=n, date=DAY) for n in range(2, 6)]

@@ -3,7 +3,6 @@ walk-ins per service and clock hour from the same weekday in the weeks before, s
 morning peak coming, which the last hour's rate (the half hour since opening) does not."""
 
 import datetime as dt
-import secrets
 import zoneinfo
 
 import pytest
@@ -12,7 +11,7 @@ from hall import cache
 from queueing import calls, estimates, record
 from queueing import services as queue
 from queueing.models import Ticket, TicketKind
-from tests.makers import make_counter
+from tests.makers import make_counter, past_tickets
 
 pytestmark = pytest.mark.django_db
 
@@ -28,20 +27,8 @@ def at(date: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def past_walk_ins(service, date: dt.date, moments: list[tuple[int, int]]) -> None:
     """Walk-in tickets of `service` issued on `date` at these local (hour, minute)s, served and done (test
     data written directly: the history the estimate reads)."""
-    first = Ticket.objects.filter(service=service, date=date).count() + 1
-    Ticket.objects.bulk_create(
-        Ticket(
-            hall=service.hall,
-            service=service,
-            date=date,
-            sequence=first + n,
-            number=f"{service.prefix}{first + n:03d}",
-            token=secrets.token_urlsafe(24),
-            kind=TicketKind.WALK_IN,
-            state="done",
-            issued_at=at(date, hour, minute),
-        )
-        for n, (hour, minute) in enumerate(moments)
+    past_tickets(
+        service, date, [{"kind": TicketKind.WALK_IN, "issued_at": at(date, h, m)} for h, m in moments]
     )
 
 
