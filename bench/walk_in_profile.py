@@ -99,11 +99,12 @@ def run(args, made: dict, database: DatabaseCpu) -> int:
         from django.core.cache import cache
         from django.utils import timezone
 
+        from hall import cache as hall_cache
         from hall.models import Hall
 
         hall = Hall.objects.get(slug=slug)
-        kept = (
-            f"hallnow:{hall.pk}:{hall.local_date(timezone.now()).isoformat()}"  # queueing.progress.KeptHall
+        kept = hall_cache.of_release(  # queueing.progress.KeptHall's key (hall.cache.cached)
+            f"hallnow:{hall.pk}:{hall.local_date(timezone.now()).isoformat()}"
         )
 
         def expired(unit):

@@ -8,11 +8,11 @@ transaction (not the test's savepoint), so that BEGIN and COMMIT show."""
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from hall import cache as kept
 from queueing.models import QueueRules, Ticket
 from tests.queueing.api.helpers import call, walk_in
 from tests.queueing.helpers import book
@@ -37,7 +37,7 @@ def _kept(settings):
 
 
 def statements_of(client, hall, key, body) -> tuple[int, list[str]]:
-    cache.delete(f"hallnow:{hall.pk}:{hall.local_date(timezone.now()).isoformat()}")  # expired
+    kept.forget(f"hallnow:{hall.pk}:{hall.local_date(timezone.now()).isoformat()}")  # expired
     with CaptureQueriesContext(connection) as queries:
         response = call(client, "post", f"/api/v1/halls/{hall.slug}/tickets", key, body)
     return response.status_code, [" ".join(q["sql"].split()) for q in queries.captured_queries]
