@@ -364,10 +364,30 @@ class WalkIn:
     hours: calendar.Schedule
 
 
-def issue_walk_in(**request) -> Ticket:
-    """A walk-in ticket: `issue_walk_in_with_reads` (the same keywords) for a caller that needs only the
-    ticket."""
-    return issue_walk_in_with_reads(**request).ticket
+def issue_walk_in(
+    *,
+    hall: Hall,
+    service: Service,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    green_channel: str = "",
+    green_note: str = "",
+    id_number: str = "",
+    phone=None,
+    language: str = "zh-hans",
+) -> Ticket:
+    """A walk-in ticket (`issue_walk_in_with_reads`), for a caller that needs only the ticket."""
+    return issue_walk_in_with_reads(
+        hall=hall,
+        service=service,
+        actor=actor,
+        now=now,
+        green_channel=green_channel,
+        green_note=green_note,
+        id_number=id_number,
+        phone=phone,
+        language=language,
+    ).ticket
 
 
 def issue_walk_in_with_reads(
