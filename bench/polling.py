@@ -16,7 +16,7 @@ raw socket):
    printed: requests/s, latency and CPU per request.
 
 Environment: BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/ck_bench_polling) and
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/12; emptied before and after the run, so give it a Redis
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/10; emptied before and after the run, so give it a Redis
 database nobody else uses).
 """
 
@@ -201,7 +201,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_polling")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
     env = server_env(
         database_url, redis_url, tempfile.mkdtemp(prefix="ck-bench-polling-"), LOG_LEVEL="WARNING"
     )

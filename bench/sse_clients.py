@@ -22,7 +22,7 @@ over them in turn, as nginx's upstream spreads streams; memory and CPU are the s
 
 Raises the soft limit of open files to the hard limit (the server inherits it); with fewer descriptors
 than clients + 100 it stops. Environment: BENCH_DATABASE_URL (default
-postgres://root@127.0.0.1:5432/ck_bench_display) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/12;
+postgres://root@127.0.0.1:5432/ck_bench_display) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/10;
 emptied before and after the run, so give it a Redis database nobody else uses).
 """
 
@@ -305,7 +305,7 @@ def read_line(proc: subprocess.Popen, prefix: str) -> str:
 
 def conduct(args) -> int:
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://root@127.0.0.1:5432/ck_bench_display")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
     limit = raise_open_files(args.clients + 200)
     env = server_env(
         database_url, redis_url, tempfile.mkdtemp(prefix="ck-bench-display-"), LOG_LEVEL="WARNING"

@@ -1,7 +1,7 @@
 """Where a province hall's check-in, walk-in and ticket read spend their CPU, in-process through the WSGI
 application as gunicorn calls it (issue 20 item 7: these were the province day's slowest actions).
 
-    BENCH_REDIS_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/walk_in_profile.py \
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/walk_in_profile.py \
         [--waiting 30] [--profile walk-in]
 
 One hall as bench/province_day.py builds it (2 services, 4 windows open, half the visitors booked), with

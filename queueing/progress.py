@@ -40,7 +40,7 @@ def ticket_progress(
     queue's size: queueing.estimates reads the hall once). `shared`: from the hall's reads and play that
     another ticket's page made up to WAITING_CACHE_SECONDS ago (`KeptHall.kept`); for the citizen's pages,
     which hundreds of phones poll, never for a simulated day (its `now` is not the clock's). `read`: the
-    hall as read just before the ticket was issued, in the same request (services.issue_walk_in_with_reads's
+    hall as read just before the ticket was issued, in the same request (walkins.issue_walk_in's
     `WalkIn.read`): joined by the ticket instead of read again (issue 20 item 7); `hours`: the hall's, read
     in the same request."""
     open_counters = open_windows(ticket.service_id)

@@ -21,7 +21,7 @@ from appointments.services import CODE_ALPHABET
 from hall import access as hall_access
 from hall import audit, devices, screens
 from hall.models import Device, DeviceKind, Hall, Service
-from queueing import access, hours, progress, services
+from queueing import access, hours, progress, services, walkins
 from queueing.forms import CheckInForm, GuideWalkInForm, WalkInForm
 from queueing.models import Ticket
 from queueing.services import Actor, QueueError
@@ -130,7 +130,7 @@ def _check_in_refusal(request, device: Device, refusal: QueueError):
 
 def _booked_service(hall: Hall, code: str) -> Service | None:
     booking = Booking.objects.select_related("service").filter(hall=hall, code=code).first()
-    if booking and services.walk_in_possible(service=booking.service):
+    if booking and walkins.walk_in_possible(service=booking.service):
         return booking.service
     return None
 
@@ -185,9 +185,9 @@ def _issue_walk_in(request, hall: Hall, form: WalkInForm):
     data = form.cleaned_data
     extra = {key: data[key] for key in ("green_channel", "id_number", "phone") if data.get(key)}
     try:
-        ticket = services.issue_walk_in(
+        ticket = walkins.issue_walk_in(
             hall=hall, service=data["service"], actor=kiosk_actor(request), language=get_language(), **extra
-        )
+        ).ticket
     except QueueError as refusal:
         if refusal.ticket is None:
             form.add_error("service", refusal.message)

@@ -17,7 +17,8 @@ from hall.cache import cached
 from hall.models import Hall, Service
 from queueing import estimates, forecast, hours
 from queueing.models import WalkInQuota
-from queueing.services import rules_for, walk_in_possible
+from queueing.services import rules_for
+from queueing.walkins import walk_in_possible
 
 NO_BASIS = _("No estimate now: no window for this service is open")
 NO_WAIT = _("No wait now")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from appointments.models import Booking
 from hall.models import Counter, Hall, Service
-from queueing import calls, estimates, forecast, order
+from queueing import calls, estimates, forecast, order, walkins
 from queueing import services as queue
 from queueing.models import CounterState, MatterState, Outcome, Ticket, TicketMatter, TicketState
 from queueing.progress import ticket_progress
@@ -141,13 +141,13 @@ class Hallday:
 
     def _walk_in(self, now: dt.datetime, code: str, green: bool) -> None:
         try:
-            ticket = queue.issue_walk_in(
+            ticket = walkins.issue_walk_in(
                 hall=self.hall,
                 service=self.services[code],
                 actor=ACTOR,
                 now=now,
                 green_channel="elderly" if green else "",
-            )
+            ).ticket
         except queue.QueueError as error:
             self._refused(error.code)
             return

@@ -35,8 +35,7 @@ from appointments.models import WaitlistEntry
 from hall import devices
 from hall.api_v1 import api as ninja_api
 from hall.models import Device, DeviceKind, ExtraSession
-from queueing import calls, live
-from queueing import services as queue_services
+from queueing import calls, live, walkins
 from queueing.models import Outcome
 from queueing.services import Actor
 from reports import services as report_services
@@ -180,7 +179,7 @@ class World:
     @cached_property
     def ticket(self):
         """A walk-in, waiting."""
-        return queue_services.issue_walk_in(hall=self.hall, service=self.service, actor=Actor("kiosk"))
+        return walkins.issue_walk_in(hall=self.hall, service=self.service, actor=Actor("kiosk")).ticket
 
     @cached_property
     def working(self):
@@ -191,7 +190,7 @@ class World:
     def called_ticket(self):
         """A walk-in called to window 1."""
         assert self.working
-        waiting = queue_services.issue_walk_in(hall=self.hall, service=self.service, actor=Actor("kiosk"))
+        waiting = walkins.issue_walk_in(hall=self.hall, service=self.service, actor=Actor("kiosk")).ticket
         called = calls.call_ticket(
             counter=self.counter, ticket=waiting, actor=Actor("console", user=self.clerk)
         )

@@ -33,7 +33,7 @@ from appointments.models import Booking, PlaceHold, Slot
 from hall.models import ExtraSession
 from homevisits import services as visits
 from postal import services as postal
-from queueing import calls, invariants
+from queueing import calls, invariants, walkins
 from queueing import services as queue_services
 from queueing.models import AT_COUNTER_STATES, Ticket
 from reports import services as report_services
@@ -220,14 +220,14 @@ def world(settings) -> World:
     )
     kiosk = queue_services.Actor("kiosk")
     console = queue_services.Actor("console", user=clerk)
-    done = queue_services.issue_walk_in(hall=hall, service=service, actor=kiosk)
+    done = walkins.issue_walk_in(hall=hall, service=service, actor=kiosk).ticket
     calls.open_counter(counter=counter, actor=console)
     calls.call_next(counter=counter, actor=console)
     calls.start_serving(ticket=Ticket.objects.get(pk=done.pk), actor=console)
     calls.complete(ticket=Ticket.objects.get(pk=done.pk), actor=console, outcome="done")
     rating = report_services.rate_ticket(Ticket.objects.get(pk=done.pk), 1, "态度不好")
-    waiting = queue_services.issue_walk_in(hall=hall, service=service, actor=kiosk)
-    queue_services.issue_walk_in(hall=hall, service=other_service, actor=kiosk)
+    waiting = walkins.issue_walk_in(hall=hall, service=service, actor=kiosk).ticket
+    walkins.issue_walk_in(hall=hall, service=other_service, actor=kiosk)
     return World(
         hall=hall,
         service=service,
@@ -330,9 +330,9 @@ def _current(w: World) -> int:
     if ticket is None:
         ticket = calls.call_next(counter=w.counter, actor=queue_services.Actor("console", user=w.clerk))
     if ticket is None:
-        ticket = queue_services.issue_walk_in(
+        ticket = walkins.issue_walk_in(
             hall=w.hall, service=w.service, actor=queue_services.Actor("kiosk")
-        )
+        ).ticket
         ticket = calls.call_next(counter=w.counter, actor=queue_services.Actor("console", user=w.clerk))
     return ticket.pk
 

@@ -15,7 +15,7 @@ from appointments import availability
 from appointments import services as booking_services
 from appointments.models import Booking, BookingState, HoldReason, PlaceHold, Slot, WaitlistEntry
 from notifications.models import Kind, Notification, State
-from queueing import calls, invariants, services
+from queueing import calls, invariants, services, walkins
 from queueing.invariants import Finding
 from queueing.models import DaySequence, Ticket, TicketState
 from queueing.services import Actor
@@ -61,7 +61,9 @@ def day():
         slot=slots[3], citizen=citizen(5), actor=WEB, now=YESTERDAY, also=[certificate]
     )
     ticket = services.check_in(hall=hall, code=booked.code, actor=KIOSK, now=NOW)
-    walk_ins = [services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=NOW) for _ in range(2)]
+    walk_ins = [
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=NOW).ticket for _ in range(2)
+    ]
     called = calls.call_next(counter=counter, actor=Actor("console", clerk), now=NOW)
     serving = calls.call_next(counter=counter_2, actor=Actor("console", other_clerk), now=NOW)
     calls.start_serving(ticket=serving, actor=Actor("console", other_clerk), now=NOW)

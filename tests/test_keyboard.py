@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 
 from appointments.models import Booking, BookingState
 from hall.models import ExtraSession
-from queueing import calls
-from queueing import services as queue_services
+from queueing import calls, walkins
 from queueing.models import Ticket, TicketState
 from queueing.services import Actor
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff
@@ -151,7 +150,7 @@ def test_clerk_drives_the_console_by_its_shortcuts(page, live_server):
     clerk = make_staff(hall)
     calls.open_counter(counter=counter, actor=Actor("console", user=clerk))
     first, second = (
-        queue_services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk")) for _ in "12"
+        walkins.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk")).ticket for _ in "12"
     )
     sign_in(page, live_server, clerk)
     keys = Keyboard(page)

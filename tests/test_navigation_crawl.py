@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.urls import Resolver404, resolve, reverse
 
-from queueing import calls, services
+from queueing import calls, walkins
 from queueing.services import Actor
 from tests.test_access import ADMIN_SAMPLES, LINK, OK, PUBLIC, RULES, World, client_for, outcome
 
@@ -137,7 +137,7 @@ def world(settings):
     made_objects = ("call_back", "escalation", "home_visit", "postal_item", "pickup", "case", "booking")
     for made in (*made_objects, "what_if_run", "video_booking"):
         getattr(w, made)
-    waiting = services.issue_walk_in(hall=w.hall, service=w.service, actor=Actor("kiosk"))
+    waiting = walkins.issue_walk_in(hall=w.hall, service=w.service, actor=Actor("kiosk")).ticket
     calls.call_ticket(counter=w.counter, ticket=waiting, actor=Actor("console", user=w.clerk))
     return w
 

@@ -18,7 +18,7 @@ from appointments.models import GreenChannel
 from hall import devices
 from hall.api import DEVICE_AUTH, ApiError, ErrorOut, IdNumber, Mobile, Principal, get_hall_for_staff
 from hall.models import TokenScope
-from queueing import access, progress, services
+from queueing import access, progress, services, walkins
 from queueing.api.schemas import STAFF_ERRORS, Code, actor
 from queueing.models import Ticket, TicketState
 from queueing.services import QueueError
@@ -88,9 +88,9 @@ class TicketIn(Schema):
     phone: Mobile | None = Field(None, description="Walk-ins: to be asked in and called by text message.")
 
 
-def _place(ticket: Ticket, issued: services.WalkIn | None = None) -> dict:
+def _place(ticket: Ticket, issued: walkins.WalkIn | None = None) -> dict:
     """Where a ticket stands: position (1 = next), people ahead and the estimated wait. `issued`: the
-    ticket as services.issue_walk_in_with_reads issued it in this request, whose reads of the hall serve
+    ticket as walkins.issue_walk_in issued it in this request, whose reads of the hall serve
     again."""
     now = timezone.now()
     read, hours = (issued.read, issued.hours) if issued else (None, None)
@@ -204,7 +204,7 @@ def issue_ticket(request, hall: str, data: TicketIn):
         if data.booking_code:
             ticket = services.check_in(hall=hall_obj, code=data.booking_code, actor=actor(request), now=now)
         else:
-            issued = services.issue_walk_in_with_reads(
+            issued = walkins.issue_walk_in(
                 hall=hall_obj,
                 service=active_service(hall_obj, data.service),
                 actor=actor(request),

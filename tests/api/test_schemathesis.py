@@ -35,7 +35,7 @@ from appointments import services as booking_services
 from appointments.models import Booking
 from hall.api_v1 import api
 from hall.models import ApiToken, ExtraSession
-from queueing import calls, invariants
+from queueing import calls, invariants, walkins
 from queueing import services as queue_services
 from tests.makers import make_counter, make_hall, make_id_number, make_reports_key, make_service, make_staff
 from tests.queueing.helpers import make_hall_open_today
@@ -74,7 +74,7 @@ def api_data(db, settings):
     )
     kiosk = queue_services.Actor("kiosk")
     tickets = [
-        queue_services.issue_walk_in(hall=hall, service=s, actor=kiosk) for s in (service, service, other)
+        walkins.issue_walk_in(hall=hall, service=s, actor=kiosk).ticket for s in (service, service, other)
     ]
     calls.open_counter(counter=counter, actor=queue_services.Actor("api", user=supervisor))
     _token, key = ApiToken.objects.issue(user=supervisor, hall=hall, name="fuzz")

@@ -19,8 +19,7 @@ from appointments import services as booking_services
 from appointments.models import BlockLift, Booking, BookingEvent
 from hall import audit
 from hall.models import AuditAction, AuditEntry, ExtraSession
-from queueing import calls
-from queueing import services as queue_services
+from queueing import calls, walkins
 from queueing.models import TicketEvent
 from queueing.services import Actor
 from tests.makers import make_counter, make_id_number, make_service, make_staff
@@ -109,9 +108,9 @@ def history(today, hall, service, counter, clerk, supervisor):
     )
     # A citizen's own booking (no staff member) and a kiosk ticket are not staff actions.
     own = book(service, at(today, 11, 0), n=1)
-    ticket = queue_services.issue_walk_in(
+    ticket = walkins.issue_walk_in(
         hall=hall, service=service, actor=Actor("kiosk"), now=at(today, 9, 1)
-    )
+    ).ticket
     calls.open_counter(counter=counter, actor=Actor("console", user=clerk), now=at(today, 9, 0))
     calls.call_next(counter=counter, actor=Actor("console", user=clerk), now=at(today, 9, 5))
     staff_booking = book(service, at(today, 14, 0), n=2)

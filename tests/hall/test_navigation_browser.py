@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from queueing import services
+from queueing import walkins
 from queueing.services import Actor
 from tests.makers import make_counter, make_service, make_staff
 from tests.queueing.helpers import make_hall_open_today
@@ -22,7 +22,7 @@ def hall():
     service = make_service(hall)
     make_counter(hall, 1, [service])
     make_counter(hall, 2, [service])
-    services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
+    walkins.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
     return hall
 
 

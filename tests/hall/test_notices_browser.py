@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from hall.models import DeviceKind, Notice
-from queueing import services
+from queueing import walkins
 from queueing.services import Actor
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_service, pair_browser
@@ -65,14 +65,12 @@ def test_board_strip_follows_the_notices_without_a_reload(context, server):
     expect(strip.locator("li")).to_have_text(["身份证办理时间调整"])
 
     Notice.objects.filter(pk=old.pk).update(valid_until=timezone.now() - dt.timedelta(seconds=1))
-    services.issue_walk_in(
-        hall=hall, service=service, actor=Actor("kiosk")
-    )  # any event re-reads the snapshot
+    walkins.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))  # any event re-reads the snapshot
 
     expect(strip).to_be_hidden()
 
     make_notice(hall, "准迁证有效期顺延六个月")
-    services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
+    walkins.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
 
     expect(strip.locator("li")).to_have_text(["准迁证有效期顺延六个月"])
     expect(strip).to_be_visible()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from hall.models import DeviceKind
-from queueing import calls, services
+from queueing import calls, walkins
 from queueing.services import Actor
 from tests.makers import make_counter, make_service, make_staff, pair_browser
 from tests.queueing.helpers import make_hall_open_today
@@ -107,11 +107,11 @@ def busy_hall():
         actor = Actor("console", clerk)
         calls.open_counter(counter=counter, actor=actor)
         if number <= 11:
-            services.issue_walk_in(hall=hall, service=offered[number % 3], actor=Actor("kiosk"))
+            walkins.issue_walk_in(hall=hall, service=offered[number % 3], actor=Actor("kiosk"))
             calls.call_next(counter=counter, actor=actor)
     for service in offered:
         for _ in range(2):
-            services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
+            walkins.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
     hall.notice_zh_hans = "本周六延时服务至18:00，请提前预约。"
     hall.notice_en = "Open until 18:00 this Saturday; please book ahead."
     hall.save()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from hall.models import Material
 from notifications.models import Kind, Notification
-from queueing import services, spacing
+from queueing import spacing, walkins
 from queueing.models import Outcome, Ticket, TicketState
 from queueing.services import Actor
 from tests.makers import make_counter, make_service, make_staff, pair_browser
@@ -72,7 +72,9 @@ def test_kiosk_check_in_then_console_parks_transfers_and_completes_with_missing_
     booklet = moves.materials.get(name_en="Household register booklet")
     counter = make_counter(hall, 1, [service, moves])
     clerk = make_staff(hall)
-    green = services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"), green_channel="elderly")
+    green = walkins.issue_walk_in(
+        hall=hall, service=service, actor=Actor("kiosk"), green_channel="elderly"
+    ).ticket
     booking = book(service, timezone.now() - dt.timedelta(minutes=5))
 
     check_in_at_kiosk(page, hall, booking.code)

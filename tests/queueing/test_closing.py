@@ -17,7 +17,7 @@ from appointments import services as booking_services
 from appointments.models import Booking, BookingState, GreenChannel
 from hall.models import AuditAction, AuditEntry, ExtraSession, Notice
 from notifications.models import Kind, Notification
-from queueing import board, calls, closing, invariants, services
+from queueing import board, calls, closing, invariants, services, walkins
 from queueing.models import ClosingOutcome, Ticket, TicketState
 from queueing.services import Actor, QueueError
 from reports import report
@@ -63,7 +63,7 @@ def counter(hall, service):
 
 
 def walk_in(hall, service, now, **fields):
-    return services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=now, **fields)
+    return walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=now, **fields).ticket
 
 
 def test_extending_the_day_moves_the_cut_off(hall, service, supervisor):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hall.models import ExtraSession
-from queueing import calls, forecast, hours, services, waiting_now
+from queueing import calls, forecast, hours, waiting_now, walkins
 from queueing.models import QueueRules, Ticket, TicketKind, TicketState, WalkInQuota
 from queueing.services import Actor, QueueError
 from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours
@@ -70,7 +70,7 @@ def handled_recently(service, minutes: int, now: dt.datetime, n: int = 10) -> No
 
 
 def issue(hall, service, now) -> Ticket:
-    return services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=now)
+    return walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=now).ticket
 
 
 def page_and_kiosk(hall, service, now) -> tuple[bool, bool]:

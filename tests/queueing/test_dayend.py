@@ -17,7 +17,7 @@ from appointments import services as booking_services
 from appointments.models import Booking, BookingEvent, BookingRules, BookingState
 from hall.models import ExtraSession
 from notifications import jobs
-from queueing import calls, dayend, invariants, services
+from queueing import calls, dayend, invariants, services, walkins
 from queueing.models import CounterState, Ticket, TicketEvent, TicketState
 from queueing.services import Actor
 from reports import report
@@ -141,7 +141,7 @@ def test_the_citizens_booking_page_says_plainly_it_was_not_finished(hall, servic
     ],
 )
 def test_the_citizens_ticket_page_says_the_visit_was_not_finished(hall, service, language, says):
-    ticket = services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16))
+    ticket = walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16)).ticket
     dayend.end_past_days(now=at(WEDNESDAY, 1))
     client = Client()
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
@@ -174,7 +174,7 @@ def test_a_citizen_left_at_the_counter_is_not_a_no_show(hall, service, counter, 
 def test_the_day_report_adds_up_with_the_tickets_the_day_left(hall, service, counter, clerk):
     console = Actor("console", clerk)
     for minute in range(4):
-        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 9, minute))
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 9, minute))
     served = calls.call_next(counter=counter, actor=console, now=at(TUESDAY, 9, 5))
     calls.complete(ticket=served, actor=console, now=at(TUESDAY, 9, 10))
     gone = calls.call_next(counter=counter, actor=console, now=at(TUESDAY, 9, 11))
@@ -190,10 +190,10 @@ def test_the_day_report_adds_up_with_the_tickets_the_day_left(hall, service, cou
 
 
 def test_the_sweep_is_idempotent_and_leaves_todays_tickets_alone(hall, service):
-    left = services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16))
+    left = walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16)).ticket
     # 00:30 on Wednesday in Beijing is still Tuesday in UTC: the hall's own date decides.
     assert at(WEDNESDAY, 0, 30).astimezone(dt.UTC).date() == TUESDAY
-    today = services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(WEDNESDAY, 8, 30))
+    today = walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(WEDNESDAY, 8, 30)).ticket
 
     assert dayend.end_past_days(now=at(TUESDAY, 23, 30))["tickets"] == 0  # Tuesday has not ended yet
     assert dayend.end_past_days(now=at(WEDNESDAY, 0, 30))["tickets"] == 1
@@ -209,7 +209,7 @@ def test_the_sweep_is_idempotent_and_leaves_todays_tickets_alone(hall, service):
 def test_a_window_left_open_yesterday_is_closed_unless_worked_today(hall, service, counter, clerk):
     other = make_counter(hall, 2, [service])
     calls.open_counter(counter=other, actor=Actor("console", make_staff(hall, "clerk2")), now=at(TUESDAY, 9))
-    services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(WEDNESDAY, 8, 30))
+    walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(WEDNESDAY, 8, 30))
     calls.call_next(counter=other, actor=Actor("console"), now=at(WEDNESDAY, 8, 31))  # worked this morning
 
     assert dayend.end_past_days(now=at(WEDNESDAY, 9))["sessions"] == 1
@@ -223,9 +223,9 @@ def test_a_window_left_open_yesterday_is_closed_unless_worked_today(hall, servic
 def test_ticket_left_at_a_counter_from_a_past_day_breaks_the_invariant_until_the_day_ends(
     hall, service, counter, clerk
 ):
-    services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16))
+    walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16))
     calls.call_next(counter=counter, actor=Actor("console", clerk), now=at(TUESDAY, 16, 1))
-    services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(WEDNESDAY, 9))
+    walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(WEDNESDAY, 9))
 
     [finding] = invariants.check_all(["waiting_after_closing"])
     assert "A001 of 2026-11-24" in finding.message and "still called" in finding.message
@@ -257,11 +257,11 @@ def morning():
     clerk = make_staff(hall, "clerk")
     at_ten = dt.datetime.combine(yesterday, dt.time(10), tzinfo=hall.tz)
     calls.open_counter(counter=counter, actor=Actor("console", clerk), now=at_ten)
-    left = services.issue_walk_in(hall=hall, service=second, actor=KIOSK, now=at_ten)
+    left = walkins.issue_walk_in(hall=hall, service=second, actor=KIOSK, now=at_ten).ticket
     calls.call_next(counter=counter, actor=Actor("console", clerk), now=at_ten + dt.timedelta(minutes=1))
-    waiting = services.issue_walk_in(
+    waiting = walkins.issue_walk_in(
         hall=hall, service=first, actor=KIOSK, now=dt.datetime.combine(today, dt.time(0), tzinfo=hall.tz)
-    )
+    ).ticket
     return hall, counter, clerk, left, waiting
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains
 
 from hall.models import DeviceKind
-from queueing import board, calls, display_views, services
+from queueing import board, calls, display_views, services, walkins
 from queueing.models import Outcome, QueueRules
 from queueing.services import Actor
 from tests.makers import make_counter, make_id_number, make_service, make_staff, pair_client
@@ -65,7 +65,7 @@ def counter(hall, service):
 
 
 def walk_in(service, **kw):
-    return services.issue_walk_in(hall=service.hall, service=service, actor=KIOSK, **kw)
+    return walkins.issue_walk_in(hall=service.hall, service=service, actor=KIOSK, **kw).ticket
 
 
 def call_at(counter, clerk):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from hall.models import ApiToken, DeviceKind
-from queueing import calls, services
+from queueing import calls, walkins
 from queueing.services import Actor
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_counter, make_service, make_staff, pair_browser
@@ -101,7 +101,7 @@ def clerk(hall, counter):
 
 
 def walk_in(service):
-    return services.issue_walk_in(hall=service.hall, service=service, actor=Actor("kiosk"))
+    return walkins.issue_walk_in(hall=service.hall, service=service, actor=Actor("kiosk")).ticket
 
 
 def open_board(context, hall):

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from hall.models import ApiToken, ExtraSession
-from queueing import calls, hours, services
+from queueing import calls, hours, walkins
 from queueing.models import QueueRules, Ticket, WalkInQuota
 from queueing.services import Actor, QueueError
 from tests.makers import make_counter, make_hall, make_service, make_staff, make_weekday_hours, pair_client
@@ -50,7 +50,7 @@ def service(hall):
 
 def refusal(hall, service, now) -> QueueError:
     with translation.override("zh-hans"), pytest.raises(QueueError) as caught:
-        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=now)
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=now)
     return caught.value
 
 
@@ -71,7 +71,7 @@ def test_walk_in_at_737_on_a_sunday_refused_with_mondays_opening(hall, service):
 def test_walk_in_before_opening_on_a_workday_refused(hall, service):
     assert refusal(hall, service, at(TUESDAY, 8, 29)).code == "hall_closed"
     assert (
-        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 8, 30)).number
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 8, 30)).ticket.number
         == "A001"
     )
 
@@ -83,7 +83,7 @@ def test_walk_in_at_closing_time_refused_with_next_mornings_opening(hall, servic
 
 
 def test_walk_in_after_the_cut_off_refused_and_just_before_issued(hall, service):
-    services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, 59))
+    walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, 59))
     error = refusal(hall, service, at(TUESDAY, 17, 0))  # 30 minutes before closing, by default
     assert error.code == "last_ticket_passed"
     assert "17:00" in error.message and "2026年11月25日 星期三 08:30" in error.message
@@ -93,7 +93,7 @@ def test_walk_in_after_the_cut_off_refused_and_just_before_issued(hall, service)
 def test_hall_cut_off_setting_moves_the_last_ticket(hall, service):
     QueueRules.objects.create(hall=hall, last_ticket_minutes=90)
     assert refusal(hall, service, at(TUESDAY, 16, 0)).code == "last_ticket_passed"
-    assert services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 15, 59))
+    assert walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 15, 59)).ticket
 
 
 def test_service_cut_off_overrides_the_halls(hall, service):
@@ -101,7 +101,7 @@ def test_service_cut_off_overrides_the_halls(hall, service):
     WalkInQuota.objects.create(service=service, last_ticket_minutes=60)
     assert refusal(hall, service, at(TUESDAY, 16, 30)).code == "last_ticket_passed"
     assert (
-        services.issue_walk_in(hall=hall, service=other, actor=KIOSK, now=at(TUESDAY, 16, 30)).number
+        walkins.issue_walk_in(hall=hall, service=other, actor=KIOSK, now=at(TUESDAY, 16, 30)).ticket.number
         == "B001"
     )
 
@@ -114,7 +114,7 @@ def test_estimate_stops_walk_ins_before_the_cut_off(hall, service):
     counter = make_counter(hall, 1, [service])
     calls.open_counter(counter=counter, actor=Actor("console", clerk), now=at(TUESDAY, 9))
     for minute in range(6):
-        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, minute))
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, minute))
     error = refusal(hall, service, at(TUESDAY, 16, 40))
     assert error.code == "last_ticket_passed"
     assert "16:39" in error.message
@@ -123,9 +123,9 @@ def test_estimate_stops_walk_ins_before_the_cut_off(hall, service):
 def test_estimate_rule_can_be_switched_off(hall, service):
     QueueRules.objects.create(hall=hall, stop_by_estimate=False)
     for minute in range(6):
-        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, minute))
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, minute))
     assert (
-        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, 30)).number
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(TUESDAY, 16, 30)).ticket.number
         == "A007"
     )
 
@@ -134,7 +134,7 @@ def test_extra_session_on_a_sunday_opens_the_door(hall, service):
     sunday = dt.date(2026, 12, 6)
     ExtraSession.objects.create(hall=hall, date=sunday, start=dt.time(9), end=dt.time(12), reason="周末值班")
     assert (
-        services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(sunday, 9, 15)).number
+        walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=at(sunday, 9, 15)).ticket.number
         == "A001"
     )
     assert refusal(hall, service, at(sunday, 11, 45)).code == "last_ticket_passed"

@@ -15,7 +15,7 @@ from appointments import availability
 from appointments import services as booking_services
 from appointments.models import BookingRules
 from hall.models import Hall
-from queueing import calls, estimates, progress
+from queueing import calls, estimates, progress, walkins
 from queueing import services as queue
 from queueing.forecast import Work
 from queueing.models import QueueRules, Ticket, TicketKind
@@ -42,8 +42,8 @@ def busy(hall, id_card, pickup):
     calls.open_counter(counter=first, actor=queue.Actor("console", make_staff(hall, "clerk1")), now=at(8, 30))
     calls.open_counter(counter=second, actor=clerk, now=at(8, 30))
     for minute in (31, 33, 35, 40, 44):
-        queue.issue_walk_in(hall=hall, service=id_card, actor=SYSTEM, now=at(8, minute))
-    queue.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(8, 36))
+        walkins.issue_walk_in(hall=hall, service=id_card, actor=SYSTEM, now=at(8, minute))
+    walkins.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(8, 36))
     done = calls.call_next(counter=second, actor=clerk, now=at(8, 45))
     calls.complete(ticket=done, actor=clerk, now=at(8, 57))
     calls.call_next(counter=second, actor=clerk, now=at(8, 58))
@@ -68,7 +68,7 @@ def joined_and_fresh(
 def test_a_walk_in_joins_the_read_and_more_walk_ins_are_expected_after_it(hall, busy, pickup):
     """No history of the weekday: walk-ins are expected at the last hour's rate, which the new one raises."""
     read, joined, fresh, ticket = joined_and_fresh(
-        hall, lambda: queue.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(9))
+        hall, lambda: walkins.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(9)).ticket
     )
 
     assert seen(joined) == seen(fresh)
@@ -91,7 +91,7 @@ def test_a_walk_in_joins_the_read_of_a_hall_with_a_history(hall, busy, id_card, 
             )
 
     read, joined, fresh, ticket = joined_and_fresh(
-        hall, lambda: queue.issue_walk_in(hall=hall, service=id_card, actor=SYSTEM, now=at(9))
+        hall, lambda: walkins.issue_walk_in(hall=hall, service=id_card, actor=SYSTEM, now=at(9)).ticket
     )
 
     assert seen(joined) == seen(fresh)
@@ -195,7 +195,7 @@ def test_the_hall_read_for_the_cut_off_serves_the_walk_ins_wait(hall, busy, pick
     QueueRules.objects.filter(hall=hall).update(stop_by_estimate=True)
     hall = Hall.objects.get(pk=hall.pk)
 
-    issued = queue.issue_walk_in_with_reads(hall=hall, service=pickup, actor=SYSTEM, now=at(9))
+    issued = walkins.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(9))
     ticket = issued.ticket
     again = Ticket.objects.get(pk=ticket.pk)  # without the read
 

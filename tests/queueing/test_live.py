@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from queueing import events, live
+from queueing import events, live, walkins
 from queueing import services as queue_services
 from tests.makers import make_service
 from tests.queueing.helpers import make_hall_open_today
@@ -128,7 +128,7 @@ def test_event_made_in_one_process_reaches_stream_of_another(servers):
     listener = Listener(servers[1].port, hall.slug)
     assert listener.wait_for(lambda e: e[1] == "snapshot")
 
-    ticket = queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+    ticket = walkins.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk")).ticket
 
     assert listener.wait_for(lambda e: e[1] == "ticket.issued" and e[2]["number"] == ticket.number)
     listener.close()
@@ -141,13 +141,13 @@ def test_reconnect_with_last_event_id_misses_nothing(servers):
     service = make_service(hall)
     first = Listener(servers[0].port, hall.slug)
     assert first.wait_for(lambda e: e[1] == "snapshot")
-    queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+    walkins.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
     assert first.wait_for(lambda e: e[1] == "ticket.issued")
     last_seen = [e for e in first.events if e[0]][-1][0]
     first.close()
 
     missed = [
-        queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk")).number
+        walkins.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk")).ticket.number
         for _ in range(3)
     ]
     again = Listener(servers[1].port, hall.slug, last_event_id=last_seen)
@@ -175,7 +175,7 @@ def test_restarted_server_streams_again_with_a_snapshot_then_events(servers):
     resumed = Listener(port, hall.slug)
 
     assert resumed.wait_for(lambda e: e[1] == "snapshot")
-    ticket = queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+    ticket = walkins.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk")).ticket
     assert resumed.wait_for(lambda e: e[1] == "ticket.issued" and e[2]["number"] == ticket.number)
     resumed.close()
     listener.close()
@@ -207,10 +207,10 @@ def test_publish_only_after_commit():
     service = make_service(hall)
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+        walkins.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
         raise RuntimeError("rolled back")
     after_rollback = events.since(hall.pk, "0-0")
-    ticket = queue_services.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk"))
+    ticket = walkins.issue_walk_in(hall=hall, service=service, actor=queue_services.Actor("kiosk")).ticket
 
     assert after_rollback == []
     assert [e["data"]["number"] for _, e in events.since(hall.pk, "0-0")] == [ticket.number]

@@ -14,7 +14,7 @@ from appointments import services as booking_services
 from appointments.models import BookingRules, BookingState
 from hall.models import Material
 from notifications.models import Kind, Notification
-from queueing import calls, console_views, invariants, services
+from queueing import calls, console_views, invariants, services, walkins
 from queueing.models import Outcome, Ticket, TicketMatter, TicketState
 from queueing.services import Actor, QueueError
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff, make_weekday_hours
@@ -112,7 +112,9 @@ def test_served_at_two_counters_in_turn_keeping_number_and_place(hall, a, b, cou
     one, two = counters
     booking = book(a, [b])
     ticket = services.check_in(hall=hall, code=booking.code, actor=KIOSK, now=NOW)
-    earlier_b = services.issue_walk_in(hall=hall, service=b, actor=KIOSK, now=NOW - dt.timedelta(minutes=20))
+    earlier_b = walkins.issue_walk_in(
+        hall=hall, service=b, actor=KIOSK, now=NOW - dt.timedelta(minutes=20)
+    ).ticket
     calls.call_next(counter=one, actor=clerk_at(one, clerks), now=NOW + dt.timedelta(minutes=1))
     calls.start_serving(ticket=ticket, actor=clerk_at(one, clerks), now=NOW + dt.timedelta(minutes=2))
 
@@ -289,7 +291,7 @@ def test_citizen_page_shows_the_ticket_waiting_again_for_its_next_matter(
     one, _two = counters
     booking = book(a, [b])
     ticket = services.check_in(hall=hall, code=booking.code, actor=KIOSK, now=NOW)
-    services.issue_walk_in(hall=hall, service=b, actor=KIOSK, now=NOW)
+    walkins.issue_walk_in(hall=hall, service=b, actor=KIOSK, now=NOW)
     calls.call_next(counter=one, actor=clerk_at(one, clerks), now=NOW)
     at_window = client.get(f"/api/v1/tickets/{ticket.token}", HTTP_ACCEPT_LANGUAGE="en").json()
 
@@ -340,7 +342,7 @@ def test_console_and_slip_list_the_matters(client, hall, a, b, counters, clerks,
 def test_stored_data_pass_the_invariant_checks_after_a_visit(hall, a, b, counters, clerks):
     one, two = counters
     booking = book(a, [b])
-    services.issue_walk_in(hall=hall, service=b, actor=KIOSK, now=NOW)  # B001 while A001 waits for B
+    walkins.issue_walk_in(hall=hall, service=b, actor=KIOSK, now=NOW)  # B001 while A001 waits for B
     ticket = services.check_in(hall=hall, code=booking.code, actor=KIOSK, now=NOW)
     calls.call_next(counter=one, actor=clerk_at(one, clerks), now=NOW)
     calls.complete(ticket=ticket, actor=clerk_at(one, clerks), now=NOW)

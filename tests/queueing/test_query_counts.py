@@ -42,7 +42,7 @@ from appointments import services as booking_services
 from appointments.models import Booking, BookingState, Slot
 from hall import services as hall_services
 from hall.models import Counter, Hall
-from queueing import calls, services
+from queueing import calls, services, walkins
 from queueing.models import QueueRules, Ticket, TicketState
 from queueing.services import Actor
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_weekday_hours
@@ -183,6 +183,6 @@ def test_walk_in_queries(hall, service, counter, stop_by_estimate, django_assert
     hall = Hall.objects.select_related("queue_rules").get(pk=hall.pk)
 
     with django_assert_max_num_queries(WALK_IN_BY_ESTIMATE if stop_by_estimate else WALK_IN):
-        ticket = services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"), now=NOW)
+        ticket = walkins.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"), now=NOW).ticket
 
     assert (ticket.number, ticket.state) == ("A004", TicketState.WAITING)

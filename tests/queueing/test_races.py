@@ -32,7 +32,7 @@ from django.db.models import Max
 from hall import models as hall_models
 from hall import services as hall_services
 from hall.models import Hall, Service
-from queueing import calls, services, statements
+from queueing import calls, services, statements, walkins
 from queueing.models import (
     CounterSession,
     DaySequence,
@@ -342,9 +342,9 @@ def walk_in(hall_id: int, service_id: int, n: int):
     def issue():
         hall = Hall.objects.get(pk=hall_id)
         service = Service.objects.get(pk=service_id)
-        return services.issue_walk_in(
+        return walkins.issue_walk_in(
             hall=hall, service=service, actor=Actor("kiosk"), now=NOW, id_number=make_id_number(n)
-        )
+        ).ticket
 
     return issue
 

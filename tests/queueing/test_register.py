@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from appointments import services as booking_services
 from appointments.models import Booking
-from queueing import register
+from queueing import register, walkins
 from queueing import services as queue_services
 from tests.makers import make_service, make_staff, make_weekday_hours
 from tests.queueing.helpers import book, make_hall_open_today
@@ -57,9 +57,9 @@ def window_start(minutes_from_now: int) -> dt.datetime:
 
 
 def walk_in(hall, service, **fields):
-    return queue_services.issue_walk_in(
+    return walkins.issue_walk_in(
         hall=hall, service=service, actor=queue_services.Actor("kiosk"), **fields
-    )
+    ).ticket
 
 
 def test_register_groups_bookings_by_window_with_state_ticket_and_walk_ins(hall, renewal, certificate):

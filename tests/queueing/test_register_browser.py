@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from queueing import services as queue_services
+from queueing import walkins
 from tests.makers import make_counter, make_service, make_staff
 from tests.queueing.helpers import book, make_hall_open_today
 from tests.test_accessibility import Audit, axe_source, in_language, sign_in  # noqa: F401 (a fixture)
@@ -33,7 +34,7 @@ def day(live_server):
     start = (timezone.now() + dt.timedelta(minutes=10)).replace(second=0, microsecond=0)
     for n, (service, minutes) in enumerate([(renewal, 0), (long_name, 0), (renewal, 30), (long_name, 30)]):
         book(service, start + dt.timedelta(minutes=minutes), n=n + 1)
-    queue_services.issue_walk_in(hall=hall, service=renewal, actor=queue_services.Actor("kiosk"))
+    walkins.issue_walk_in(hall=hall, service=renewal, actor=queue_services.Actor("kiosk"))
     return hall
 
 

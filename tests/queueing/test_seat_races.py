@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from appointments import services as booking_services
 from appointments.models import Slot
-from queueing import inside, services
+from queueing import inside, services, walkins
 from queueing.models import QueueRules, Ticket, WalkInQuota
 from queueing.services import Actor
 from tests.invariants import invariants_hold_after  # noqa: F401 (a fixture)
@@ -75,9 +75,9 @@ def _ticket_rush(hall, work_items):
         fresh = Hall.objects.get(pk=hall.pk)
         if item[0] == "walk_in":
             service = Service.objects.get(pk=item[1])
-            return services.issue_walk_in(
+            return walkins.issue_walk_in(
                 hall=fresh, service=service, actor=Actor("kiosk"), now=NOW, id_number=make_id_number(item[2])
-            )
+            ).ticket
         return services.check_in(hall=fresh, code=item[1], actor=Actor("kiosk"), now=NOW)
 
     outcomes = [""] * len(work_items)
@@ -151,9 +151,9 @@ def test_a_call_moving_someone_inside_skips_a_ticket_another_counter_is_calling(
     """The seats lock holder must not wait for a ticket row another transaction holds: `_unlocked` skips
     it (asserted through the query it builds, on a row this test locks from another connection)."""
     first, _second = _services(hall)
-    ticket = services.issue_walk_in(
+    ticket = walkins.issue_walk_in(
         hall=hall, service=first, actor=Actor("kiosk"), now=NOW, id_number=make_id_number(1)
-    )
+    ).ticket
     locked, release = threading.Event(), threading.Event()
 
     def hold():

@@ -10,7 +10,7 @@ from appointments import services as booking_services
 from appointments.models import BookingState
 from hall.models import Material
 from notifications.models import Kind, Notification
-from queueing import calls, services
+from queueing import calls, services, walkins
 from queueing.models import CounterState, Outcome, QueueRules, Ticket, TicketState, WalkInQuota
 from queueing.services import Actor, QueueError
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff, make_weekday_hours
@@ -62,9 +62,9 @@ def book(service, n=1, slot_index=1, now=NOW - dt.timedelta(days=1)):
 
 
 def walk_in(hall, service, minutes=0, **kw):
-    return services.issue_walk_in(
+    return walkins.issue_walk_in(
         hall=hall, service=service, actor=KIOSK, now=NOW + dt.timedelta(minutes=minutes), **kw
-    )
+    ).ticket
 
 
 # Check-in
@@ -178,10 +178,10 @@ def test_walk_in_possible_until_the_hours_quota_is_used_up_then_again_next_hour(
     WalkInQuota.objects.create(service=service, per_day=2, per_hour=1)
     walk_in(hall, service)
 
-    same_hour = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=30))
-    next_hour = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=61))
+    same_hour = walkins.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=30))
+    next_hour = walkins.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=61))
     walk_in(hall, service, minutes=61)
-    day_used_up = services.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=121))
+    day_used_up = walkins.walk_in_possible(service=service, now=NOW + dt.timedelta(minutes=121))
 
     assert (same_hour, next_hour, day_used_up) == (False, True, False)
 
@@ -200,7 +200,7 @@ def test_walk_in_with_reads_brings_the_hall_as_the_cut_off_read_it(hall, service
     QueueRules.objects.create(hall=hall, stop_by_estimate=True)
     first = walk_in(hall, service)
 
-    issued = services.issue_walk_in_with_reads(hall=hall, service=service, actor=KIOSK, now=NOW)
+    issued = walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=NOW)
 
     assert (issued.ticket.number, issued.hours.timezone) == ("A002", hall.timezone)
     assert (issued.read.now, [w.id for w in issued.read.waiting]) == (NOW, [first.pk])  # before the ticket
@@ -209,7 +209,7 @@ def test_walk_in_with_reads_brings_the_hall_as_the_cut_off_read_it(hall, service
 def test_walk_in_with_reads_brings_no_read_when_the_cut_off_asks_no_estimate(hall, service, counter):
     QueueRules.objects.create(hall=hall, stop_by_estimate=False)
 
-    issued = services.issue_walk_in_with_reads(hall=hall, service=service, actor=KIOSK, now=NOW)
+    issued = walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=NOW)
 
     assert (issued.ticket.number, issued.read, issued.hours.timezone) == ("A001", None, hall.timezone)
 

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertContains, assertInHTML, assertNotContain
 from appointments.models import BookingState
 from hall.models import Material
 from notifications.models import Kind, Notification
-from queueing import calls, services, spacing
+from queueing import calls, services, spacing, walkins
 from queueing.models import CounterSession, CounterState, Outcome, Ticket, TicketState, WalkInQuota
 from queueing.services import Actor
 from tests.makers import make_counter, make_hall, make_id_number, make_service, make_staff, pair_client
@@ -60,7 +60,7 @@ def clerk_client(clerk):
 
 
 def walk_in(service, **kw):
-    return services.issue_walk_in(hall=service.hall, service=service, actor=KIOSK, **kw)
+    return walkins.issue_walk_in(hall=service.hall, service=service, actor=KIOSK, **kw).ticket
 
 
 def kiosk_url(name, hall, *args):

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from queueing import calls, services
+from queueing import calls, walkins
 from queueing.services import Actor
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.makers import make_counter, make_service, make_staff
@@ -55,7 +55,7 @@ def test_hall_page_waiting_figures_follow_a_new_walk_in_without_reload(browser, 
     page.evaluate("document.querySelector('[data-waiting-now]').dataset.loadedOnce = 'yes'")
 
     for _ in range(2):
-        services.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
+        walkins.issue_walk_in(hall=hall, service=service, actor=Actor("kiosk"))
 
     expect(row.locator("[data-field='waiting']")).to_have_text("2")
     expect(row.locator("[data-field='wait']")).to_have_text("约 10–30 分钟")

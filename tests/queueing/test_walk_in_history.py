@@ -8,7 +8,7 @@ import zoneinfo
 import pytest
 
 from hall import cache
-from queueing import calls, estimates, record
+from queueing import calls, estimates, record, walkins
 from queueing import services as queue
 from queueing.models import Ticket, TicketKind
 from tests.makers import make_counter, past_tickets
@@ -131,10 +131,10 @@ def test_a_pickup_behind_a_busy_counter_waits_for_the_morning_peak_of_the_servic
     for date in weeks_before(4):
         past_walk_ins(id_card, date, [(8, 40)] + [(9, m) for m in range(0, 60, 3)])
     counter = make_counter(hall, services=[id_card, pickup])
-    queue.issue_walk_in(hall=hall, service=id_card, actor=SYSTEM, now=at(DAY, 8, 40))
+    walkins.issue_walk_in(hall=hall, service=id_card, actor=SYSTEM, now=at(DAY, 8, 40))
     calls.open_counter(counter=counter, actor=SYSTEM, now=at(DAY, 8, 59))
     assert calls.call_next(counter=counter, actor=SYSTEM, now=at(DAY, 8, 59)).service == id_card
-    ticket = queue.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(DAY, 8, 56))
+    ticket = walkins.issue_walk_in(hall=hall, service=pickup, actor=SYSTEM, now=at(DAY, 8, 56)).ticket
 
     estimate = estimates.hall_now(hall, DAY, at(DAY, 9), per_walk_in=2).estimate(ticket.pk)
 

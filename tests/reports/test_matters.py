@@ -22,7 +22,7 @@ from django.utils import translation
 from appointments import availability
 from appointments import services as booking_services
 from appointments.models import BookingRules, BookingState
-from queueing import calls, closing, dayend, services
+from queueing import calls, closing, dayend, services, walkins
 from queueing.models import Outcome, Ticket
 from queueing.services import Actor
 from reports import exports, report
@@ -77,7 +77,7 @@ def day():
         now=at(9, 0) - dt.timedelta(days=1),
     )
     v = services.check_in(hall=hall, code=booking.code, actor=Actor("kiosk"), now=at(9, 0))
-    w = services.issue_walk_in(hall=hall, service=b, actor=Actor("kiosk"), now=at(9, 10))
+    w = walkins.issue_walk_in(hall=hall, service=b, actor=Actor("kiosk"), now=at(9, 10)).ticket
     calls.call_next(counter=one, actor=at1, now=at(9, 4))
     calls.start_serving(ticket=v, actor=at1, now=at(9, 5))
     calls.complete(ticket=v, actor=at1, now=at(9, 15))
@@ -136,7 +136,7 @@ def test_a_transferred_visit_is_issued_once_and_served_once_over_a_month(day):
     hall, one, two = day["hall"], day["one"], day["two"]
     a, b = hall.services.get(prefix="A"), hall.services.get(prefix="B")
     clerk1, clerk2 = Actor("console", one.session.user), Actor("console", two.session.user)
-    x = services.issue_walk_in(hall=hall, service=a, actor=Actor("kiosk"), now=at(9, 40))
+    x = walkins.issue_walk_in(hall=hall, service=a, actor=Actor("kiosk"), now=at(9, 40)).ticket
     assert calls.call_next(counter=one, actor=clerk1, now=at(9, 41)) == x
     moved = calls.transfer(ticket=x, actor=clerk1, service=b, now=at(9, 45), at_counter=one)
     assert calls.call_next(counter=two, actor=clerk2, now=at(9, 46)) == moved
@@ -229,7 +229,7 @@ def test_the_export_has_the_visits_rebooked_and_not_finished_per_row(day):
     assert calls.call_next(counter=one, actor=at1, now=at(9, 31)) == v3
     calls.park(ticket=v3, actor=at1, now=at(9, 35))
     b = day["two"].services.get()
-    w2 = services.issue_walk_in(hall=hall, service=b, actor=Actor("kiosk"), now=at(16, 45))
+    w2 = walkins.issue_walk_in(hall=hall, service=b, actor=Actor("kiosk"), now=at(16, 45)).ticket
     closing.rebook(
         ticket=w2,
         user=day["supervisor"],

@@ -16,7 +16,7 @@ import uuid
 import pytest
 from django.db import OperationalError, connection, connections
 
-from queueing import calls, services
+from queueing import calls, walkins
 from queueing.models import Ticket, TicketState
 from queueing.services import Actor
 from simulation import dbcopy, plan_check, plan_check_jobs, whatif
@@ -73,9 +73,9 @@ def the_hall_works(hall, use_database) -> str:
     def work():
         use_database()
         try:
-            ticket = services.issue_walk_in(
+            ticket = walkins.issue_walk_in(
                 hall=hall, service=hall.services.get(code="pickup"), actor=Actor("kiosk")
-            )
+            ).ticket
             clerk = hall.counters.get(number=1).session.user
             called = calls.call_next(counter=hall.counters.get(number=1), actor=Actor("console", clerk))
             outcome.append("ok" if called and called.pk == ticket.pk else f"called {called}")

@@ -61,7 +61,7 @@ def test_a_rolled_back_day_plays_on_stand_ins_while_a_clerk_works(short_day, dem
     """The staffing plan's check plays days while the hall works: a clerk open at counter 1 with a citizen
     at the window must not make the simulated day fail (counter_taken) nor find its session changed."""
     from hall.models import Counter
-    from queueing import calls, services
+    from queueing import calls, walkins
     from queueing.models import CounterSession
     from queueing.services import Actor
     from tests.makers import make_staff
@@ -72,7 +72,7 @@ def test_a_rolled_back_day_plays_on_stand_ins_while_a_clerk_works(short_day, dem
     now = dt.datetime.combine(monday, dt.time(10), tzinfo=demo_hall.tz)
     calls.open_counter(counter=counter_one, actor=Actor("console", clerk), now=now)
     service = counter_one.services.first()
-    services.issue_walk_in(hall=demo_hall, service=service, actor=Actor("kiosk"), now=now)
+    walkins.issue_walk_in(hall=demo_hall, service=service, actor=Actor("kiosk"), now=now)
     called = calls.call_next(counter=counter_one, actor=Actor("console", clerk), now=now)
     counters_before = Counter.objects.count()
 

@@ -7,14 +7,14 @@ import importlib
 
 from django.apps import apps as django_apps
 
-from queueing import dayend, services
+from queueing import dayend, services, walkins
 from tests.webhooks.conftest import KIOSK, NOW, book, subscribe
 from webhooks.models import Delivery, EventType, Subscriber
 
 
 def test_tickets_ended_at_night_reach_the_subscriber(hall, service, counter, receiver):
     services.check_in(hall=hall, code=book(service).code, actor=KIOSK, now=NOW)
-    services.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=NOW)
+    walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, now=NOW)
     subscribe(hall, receiver)
 
     dayend.end_past_days(now=NOW + dt.timedelta(days=1))

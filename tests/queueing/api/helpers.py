@@ -5,7 +5,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from queueing import calls, services
+from queueing import calls, walkins
 from queueing.models import Ticket
 from queueing.services import (
     Actor,
@@ -36,7 +36,7 @@ def error(code, message, fields=None, language="en") -> dict:
 
 
 def walk_in(hall, service, **fields) -> Ticket:
-    return services.issue_walk_in(hall=hall, service=service, actor=KIOSK, **fields)
+    return walkins.issue_walk_in(hall=hall, service=service, actor=KIOSK, **fields).ticket
 
 
 def called(opened, clerk) -> Ticket:
