@@ -32,7 +32,7 @@ from django.db.models import Max
 from hall import models as hall_models
 from hall import services as hall_services
 from hall.models import Hall, Service
-from queueing import calls, services, statements, walkins
+from queueing import calls, statements, walkins
 from queueing.models import (
     CounterSession,
     DaySequence,
@@ -394,7 +394,7 @@ def naive_next_sequence(pause: float = NAIVE_PAUSE):
 
 
 def test_naive_walk_in_rush_fails_requests(hall, service, monkeypatch):
-    monkeypatch.setattr(services, "next_sequence", naive_next_sequence())
+    monkeypatch.setattr(walkins, "next_sequence", naive_next_sequence())
 
     outcomes, _result = walk_in_rush(hall, service, list(range(1, WALK_INS + 1)))
 
@@ -405,7 +405,7 @@ def test_naive_walk_in_rush_fails_requests(hall, service, monkeypatch):
 
 
 def test_second_walk_in_waits_for_uncommitted_number_then_takes_the_next(hall, service, monkeypatch):
-    competitor = Competitor(walk_in(hall.pk, service.pk, 2)).after(monkeypatch, services, "next_sequence")
+    competitor = Competitor(walk_in(hall.pk, service.pk, 2)).after(monkeypatch, walkins, "next_sequence")
 
     code, first = outcome(walk_in(hall.pk, service.pk, 1))
 
@@ -421,7 +421,7 @@ def test_second_walk_in_waits_for_uncommitted_number_then_takes_the_next(hall, s
 
 def test_refused_walk_in_holding_the_number_leaves_no_gap(hall, service, monkeypatch):
     outcome(walk_in(hall.pk, service.pk, 1))
-    competitor = Competitor(walk_in(hall.pk, service.pk, 2)).after(monkeypatch, services, "next_sequence")
+    competitor = Competitor(walk_in(hall.pk, service.pk, 2)).after(monkeypatch, walkins, "next_sequence")
 
     code, _ = outcome(walk_in(hall.pk, service.pk, 1))  # the same person again: refused after the lock
 
@@ -432,8 +432,8 @@ def test_refused_walk_in_holding_the_number_leaves_no_gap(hall, service, monkeyp
 
 def test_naive_number_read_past_an_uncommitted_one_fails_the_request(hall, service, monkeypatch):
     DaySequence.objects.create(hall=hall, service=service, date=NOW.date())
-    monkeypatch.setattr(services, "next_sequence", naive_next_sequence(pause=0))
-    competitor = Competitor(walk_in(hall.pk, service.pk, 2)).after(monkeypatch, services, "next_sequence")
+    monkeypatch.setattr(walkins, "next_sequence", naive_next_sequence(pause=0))
+    competitor = Competitor(walk_in(hall.pk, service.pk, 2)).after(monkeypatch, walkins, "next_sequence")
 
     code, _ = outcome(walk_in(hall.pk, service.pk, 1))
 
