@@ -195,7 +195,10 @@ _BOOKINGS = (
     f"AND b.state = '{BookingState.BOOKED}' AND sl.start <= %s "
     "UNION ALL SELECT b.id, t.service_id, NULL, NULL, NULL, b.state, b.persons, m.position, m.service_id, "
     "t.id "
-    f"{_BOOKING}INNER JOIN queueing_ticket t ON t.booking_id = b.id {_MATTERS}{_OF_DAY}"
+    # The ticket's hall and day are the slot's (a booking checks in on its day, at its hall): said here so
+    # that the plan reaches the hall's waiting tickets by ticket_waiting_line, not every hall's.
+    f"{_BOOKING}INNER JOIN queueing_ticket t ON t.booking_id = b.id AND t.hall_id = sl.hall_id "
+    f"AND t.date = sl.date {_MATTERS}{_OF_DAY}"
     f"AND b.state = '{BookingState.CHECKED_IN}' AND t.state = '{TicketState.WAITING}' "
     "AND (b.persons > 1 OR m.id IS NOT NULL) "
     f"UNION ALL SELECT NULL, COUNT(*), NULL, NULL, NULL, b.state, NULL, NULL, NULL, NULL {_BOOKING}{_OF_DAY}"
