@@ -375,9 +375,15 @@ async def run_day(args, halls, web, live) -> Figures:
     # Each simulated 8-hour day's 10-minute service, scaled; the windows can serve 80 % of the visitors.
     serve_mean = 0.8 * day * COUNTERS / args.visitors
     stop = asyncio.Event()
-    limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+    # A kept-alive connection is let go after 4 s idle, before gunicorn's gthread workers close it after 5 s
+    # (deploy/gunicorn.conf.py keepalive): at httpx's default of 5 s, a request sent as the server closed the
+    # connection failed on it (ReadError, RemoteProtocolError), as a browser's or a proxy's would not.
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=20, keepalive_expiry=4)
     clients = [httpx.AsyncClient(base_url=web, timeout=60, limits=limits) for _ in halls]
-    window_clients = [httpx.AsyncClient(base_url=web, timeout=60) for _ in halls for _ in range(COUNTERS)]
+    one = httpx.Limits(keepalive_expiry=4)
+    window_clients = [
+        httpx.AsyncClient(base_url=web, timeout=60, limits=one) for _ in halls for _ in range(COUNTERS)
+    ]
     wakes = {hall["slug"]: Arrivals() for hall in halls}
     boards = [asyncio.create_task(board(figures, live, h["slug"], stop, wakes[h["slug"]])) for h in halls]
     await asyncio.sleep(2)
