@@ -380,9 +380,9 @@ async def run_day(args, halls, web, live) -> Figures:
     # connection failed on it (ReadError, RemoteProtocolError), as a browser's or a proxy's would not.
     limits = httpx.Limits(max_connections=20, max_keepalive_connections=20, keepalive_expiry=4)
     clients = [httpx.AsyncClient(base_url=web, timeout=60, limits=limits) for _ in halls]
-    one = httpx.Limits(keepalive_expiry=4)
+    per_window = httpx.Limits(keepalive_expiry=4)
     window_clients = [
-        httpx.AsyncClient(base_url=web, timeout=60, limits=one) for _ in halls for _ in range(COUNTERS)
+        httpx.AsyncClient(base_url=web, timeout=60, limits=per_window) for _ in halls for _ in range(COUNTERS)
     ]
     wakes = {hall["slug"]: Arrivals() for hall in halls}
     boards = [asyncio.create_task(board(figures, live, h["slug"], stop, wakes[h["slug"]])) for h in halls]

@@ -37,9 +37,7 @@ def walk_in_possible(
         return False
     hall = service.hall
     quota = quota or WalkInQuota.objects.filter(service=service).first() or WalkInQuota(service=service)
-    today = hall.local_date(now)
-    issued = walk_ins_issued(hall, service, today, now)
-    return issued.day < quota.per_day and issued.hour < quota.per_hour
+    return quota_refusal(hall, service, quota, hall.local_date(now), now) is None
 
 
 def _hour_start(now: dt.datetime, hall: Hall) -> dt.datetime:
@@ -64,6 +62,20 @@ def walk_ins_issued(hall: Hall, service: Service, today: dt.date, now: dt.dateti
     ORM's statement cost more to build than to run)."""
     ((day, hour),) = rows.fetch(_ISSUED, [_hour_start(now, hall), hall.pk, today, service.pk])
     return WalkInsIssued(day, hour)
+
+
+def quota_refusal(
+    hall: Hall, service: Service, quota: WalkInQuota, today: dt.date, now: dt.datetime
+) -> tuple[str, str] | None:
+    """The service's daily or hourly walk-in quota used up: the refusal (code, message); None while one
+    more walk-in ticket is within both. The one statement of the quota rule, for the offer and the issue."""
+    issued = walk_ins_issued(hall, service, today, now)
+    if issued.day >= quota.per_day:
+        return "quota_exhausted", QUOTA_EXHAUSTED
+    if issued.hour >= quota.per_hour:
+        next_hour = (_hour_start(now, hall) + dt.timedelta(hours=1)).strftime("%H:%M")
+        return "quota_exhausted", HOUR_QUOTA_EXHAUSTED % {"time": next_hour}
+    return None
 
 
 @dataclass(frozen=True)
@@ -125,13 +137,8 @@ def issue_walk_in(
         )
         if refusal:
             raise QueueError(*refusal)
-        issued = walk_ins_issued(hall, service, today, now)
-        if issued.day >= quota.per_day:
-            raise QueueError("quota_exhausted", QUOTA_EXHAUSTED)
-        hour = _hour_start(now, hall)
-        if issued.hour >= quota.per_hour:
-            next_hour = (hour + dt.timedelta(hours=1)).strftime("%H:%M")
-            raise QueueError("quota_exhausted", HOUR_QUOTA_EXHAUSTED % {"time": next_hour})
+        if refusal := quota_refusal(hall, service, quota, today, now):
+            raise QueueError(*refusal)
         for field, value in (("id_hash", id_hash), ("phone_hash", phone_hash)):
             if value:
                 held = (

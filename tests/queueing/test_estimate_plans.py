@@ -45,8 +45,7 @@ def _ticket_scans(plan: dict) -> list[dict]:
     return [
         node
         for node in _nodes(plan)
-        if node.get("Relation Name") == "queueing_ticket"
-        and "Bitmap Heap" not in node["Node Type"]
+        if (node.get("Relation Name") == "queueing_ticket" and "Bitmap Heap" not in node["Node Type"])
         or node.get("Index Name") in ticket_indexes
     ]
 
